@@ -1,0 +1,36 @@
+# Two commands on a fresh machine with only python3: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
+export MPLCONFIGDIR ?= $(CURDIR)/.cache/matplotlib
+export OPENBLAS_NUM_THREADS ?= 1
+
+.PHONY: run test validate bench install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	mkdir -p out
+	$(VENV)/bin/thermal run cases/gpu_radiator.toml -o out/gpu_radiator.h5
+	$(VENV)/bin/thermal plot out/gpu_radiator.h5 -o out/gpu_radiator.png
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+validate: $(STAMP)
+	$(VENV)/bin/thermal validate -o out/validation
+
+bench: $(STAMP)
+	$(PY) -m pip install -q -e ".[test,bench]"
+	$(PY) benchmarks/plate.py
+
+clean:
+	rm -rf $(VENV) .cache out

@@ -1,0 +1,537 @@
+"""Case files: TOML in, frozen dataclasses in SI units out.
+
+Every read goes through :class:`Table`, which converts units (via :mod:`thermal.units`), checks
+ranges, rejects unknown keys and raises :class:`~thermal.errors.CaseError` naming the file, the key
+path, the value and what is allowed.  Defaults exist only where they are standard and documented
+(README "Case file reference"); the run summary echoes them.
+"""
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import CaseError
+from .units import UnitParseError, to_si
+
+MODES = ("steady", "transient")
+LINEAR_SOLVERS = ("auto", "direct", "amg")
+FACES = ("top", "bottom")
+REGIONS = ("top", "bottom", "xmin", "xmax", "ymin", "ymax")
+DEFAULT_T_SINK_K = 3.0  # deep space; the cosmic background is 2.7 K, 3 K is the usual design value
+_MISSING = object()
+
+
+class Table:
+    """One TOML table with its file name and key path; every accessor validates and converts."""
+
+    def __init__(self, raw: dict, file: str, path: str = ""):
+        self.raw, self.file, self.path = raw, file, path
+        self.known: set[str] = set()
+
+    def key(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def error(self, name: str, value: object, allowed: str) -> CaseError:
+        return CaseError(self.file, self.key(name), value, allowed)
+
+    def _get(self, name, default):
+        self.known.add(name)
+        if name in self.raw:
+            return self.raw[name]
+        if default is _MISSING:
+            raise CaseError(self.file, self.key(name), "<missing>", "this key is required")
+        return default
+
+    def has(self, name: str) -> bool:
+        self.known.add(name)
+        return name in self.raw
+
+    def quantity(self, name, unit, default=_MISSING, *, minimum=None, maximum=None,
+                 strict_minimum=False, what="") -> float:
+        value = self._get(name, default)
+        if value is None:
+            return None
+        return self.convert(name, value, unit, minimum=minimum, maximum=maximum,
+                            strict_minimum=strict_minimum, what=what)
+
+    def convert(self, name, value, unit, *, minimum=None, maximum=None, strict_minimum=False, what=""):
+        what = f" ({what})" if what else ""
+        try:
+            si = to_si(value, unit)
+        except UnitParseError as exc:
+            raise self.error(name, value, f"{exc}{what}") from None
+        if minimum is not None and (si < minimum or (strict_minimum and si == minimum)):
+            bound = ">" if strict_minimum else ">="
+            raise self.error(name, value, f"must be {bound} {minimum:g} {unit}{what}")
+        if maximum is not None and si > maximum:
+            raise self.error(name, value, f"must be <= {maximum:g} {unit}{what}")
+        return si
+
+    def number(self, name, default=_MISSING, *, minimum=None, maximum=None, strict_minimum=False) -> float:
+        value = self._get(name, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise self.error(name, value, "must be a finite number")
+        if minimum is not None and (value < minimum or (strict_minimum and value == minimum)):
+            raise self.error(name, value, f"must be {'>' if strict_minimum else '>='} {minimum:g}")
+        if maximum is not None and value > maximum:
+            raise self.error(name, value, f"must be <= {maximum:g}")
+        return float(value)
+
+    def fraction(self, name, default=_MISSING) -> float:
+        value = self._get(name, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+            raise self.error(name, value, "must be a number between 0 and 1")
+        return float(value)
+
+    def integer(self, name, default=_MISSING, *, minimum=None, maximum=None) -> int:
+        value = self._get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(name, value, "must be a whole number")
+        if minimum is not None and value < minimum:
+            raise self.error(name, value, f"must be >= {minimum}")
+        if maximum is not None and value > maximum:
+            raise self.error(name, value, f"must be <= {maximum}")
+        return value
+
+    def string(self, name, default=_MISSING) -> str:
+        value = self._get(name, default)
+        if name not in self.raw:
+            return value
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(name, value, "must be a non-empty string")
+        return value
+
+    def choice(self, name, allowed, default=_MISSING) -> str:
+        value = self._get(name, default)
+        if value not in allowed:
+            raise self.error(name, value, "must be one of " + ", ".join(f"'{a}'" for a in allowed))
+        return value
+
+    def boolean(self, name, default=_MISSING) -> bool:
+        value = self._get(name, default)
+        if not isinstance(value, bool):
+            raise self.error(name, value, "must be true or false")
+        return value
+
+    def pair(self, name, unit, default=_MISSING, *, minimum=None, strict_minimum=False) -> tuple[float, float]:
+        value = self._get(name, default)
+        if value is None:
+            return None
+        if not isinstance(value, list) or len(value) != 2:
+            raise self.error(name, value, f"must be a list of two quantities [x, y] in {unit}")
+        return tuple(self.convert(name, v, unit, minimum=minimum, strict_minimum=strict_minimum) for v in value)
+
+    def sub(self, name, default=_MISSING) -> "Table | None":
+        value = self._get(name, default)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise self.error(name, value, "must be a table")
+        return Table(value, self.file, self.key(name))
+
+    def subtables(self, name) -> dict[str, "Table"]:
+        value = self._get(name, {})
+        if not isinstance(value, dict):
+            raise self.error(name, value, "must be a table of named tables")
+        out = {}
+        for key, sub in value.items():
+            if not isinstance(sub, dict):
+                raise CaseError(self.file, f"{self.key(name)}.{key}", sub, "must be a table")
+            out[key] = Table(sub, self.file, f"{self.key(name)}.{key}")
+        return out
+
+    def table_list(self, name) -> list["Table"]:
+        value = self._get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.error(name, value, f"must be an array of tables ([[{self.key(name)}]])")
+        return [Table(v, self.file, f"{self.key(name)}[{i}]") for i, v in enumerate(value)]
+
+    def finish(self) -> None:
+        """Reject keys nobody asked for: a typo must not silently fall back to a default."""
+        unknown = [k for k in self.raw if k not in self.known]
+        if unknown:
+            allowed = ", ".join(sorted(self.known)) or "no keys"
+            raise CaseError(self.file, self.key(unknown[0]), self.raw[unknown[0]],
+                            f"unknown key; allowed here: {allowed}")
+
+
+# --------------------------------------------------------------------------------------------
+# Dataclasses (SI units, frozen)
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyTable:
+    """A property against temperature: linear between points, constant beyond the ends."""
+
+    t_k: tuple[float, ...]
+    value: tuple[float, ...]
+
+    @property
+    def is_constant(self) -> bool:
+        return len(self.value) == 1 or len(set(self.value)) == 1
+
+    def __call__(self, t_k: float) -> float:
+        import numpy as np
+
+        return float(np.interp(t_k, self.t_k, self.value))
+
+
+@dataclass(frozen=True, slots=True)
+class Material:
+    name: str
+    rho_kg_m3: float
+    k_inplane: PropertyTable
+    k_through: PropertyTable
+    cp: PropertyTable
+    description: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Coating:
+    name: str
+    alpha: float  # solar absorptance, 0..1
+    eps: float  # infrared hemispherical emittance, 0..1
+    description: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    name: str
+    material: str
+    thickness_m: float
+    z_cells: int
+    on: tuple[str, ...] | None  # footprints this layer exists on; None = whole panel
+    contact_below_w_m2k: float | None  # interface conductance to the layer below; None = perfect
+
+
+@dataclass(frozen=True, slots=True)
+class Footprint:
+    name: str
+    x0_m: float
+    x1_m: float
+    y0_m: float
+    y1_m: float
+    power_w: float
+    layer: str | None  # layer receiving the power; None = topmost layer present on the footprint
+
+    @property
+    def area_m2(self) -> float:
+        return (self.x1_m - self.x0_m) * (self.y1_m - self.y0_m)
+
+
+@dataclass(frozen=True, slots=True)
+class Face:
+    coating: str
+    solar_flux_w_m2: float  # incident; absorbed with alpha
+    ir_flux_w_m2: float  # incident infrared; absorbed with eps
+
+
+@dataclass(frozen=True, slots=True)
+class Panel:
+    name: str
+    length_x_m: float
+    length_y_m: float
+    x_cells: int
+    y_cells: int
+    x_grading: float
+    y_grading: float
+    snap_to_footprints: bool
+    surface_nodes: bool
+    footprint_cells: int
+    layers: tuple[Layer, ...]
+    footprints: tuple[Footprint, ...]
+    faces: dict  # "top"/"bottom" -> Face (absent = adiabatic)
+
+
+@dataclass(frozen=True, slots=True)
+class LumpedNode:
+    name: str
+    capacitance_j_k: float
+    power_w: float
+    fixed_t_k: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    node: str | None = None  # a lumped node, or
+    panel: str | None = None  # a region of a panel
+    region: str | None = None
+    footprint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    a: Endpoint
+    b: Endpoint
+    conductance_w_k: float | None  # total, shared over the region's area
+    conductance_w_m2k: float | None  # per area of the region
+    key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SolverSettings:
+    initial_t_k: float = 293.15
+    step_tolerance: float = 1e-8  # max|dT| <= tol * max|T|
+    residual_tolerance: float = 1e-8  # ||R||_2 <= tol * ||heat input||_2
+    max_iterations: int = 50
+    linear_solver: str = "auto"
+    direct_limit: int = 60_000  # nodes; 'auto' factorises below, AMG-CG above
+
+
+@dataclass(frozen=True, slots=True)
+class TransientSettings:
+    time_step_s: float
+    end_time_s: float
+    output_every: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    name: str
+    description: str
+    mode: str
+    file: str
+    source_text: str
+    t_sink_k: float
+    materials: dict
+    coatings: dict
+    panels: tuple[Panel, ...]
+    nodes: tuple[LumpedNode, ...]
+    contacts: tuple[Contact, ...]
+    solver: SolverSettings
+    transient: TransientSettings | None
+    defaults_used: tuple[str, ...] = field(default=())
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing
+
+
+def load_case(path) -> Case:
+    """Read and validate a case file; raise CaseError naming file, key, value and what is allowed."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CaseError(str(path), "", None, "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CaseError(str(path), "", None, f"cannot read the file ({exc})") from None
+    return parse_case(text, str(path))
+
+
+def parse_case(text: str, file: str = "<string>") -> Case:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CaseError(file, "", None, f"not valid TOML: {exc}") from None
+    from . import materials as matlib
+
+    root = Table(raw, file)
+    defaults: list[str] = []
+
+    head = root.sub("case")
+    name = head.string("name")
+    description = head.string("description", "")
+    mode = head.choice("mode", MODES, "steady")
+    head.finish()
+
+    env = root.sub("environment", {})
+    if env.has("t_sink"):
+        t_sink_k = env.quantity("t_sink", "K", minimum=0.0, what="sink temperature")
+    else:
+        t_sink_k = DEFAULT_T_SINK_K
+        defaults.append(f"environment.t_sink = {DEFAULT_T_SINK_K} K (deep space)")
+    env.finish()
+
+    materials = matlib.resolve_materials(root.subtables("materials"))
+    coatings = matlib.resolve_coatings(root.subtables("coatings"))
+
+    panels = tuple(_parse_panel(pname, pt, materials, coatings)
+                   for pname, pt in root.subtables("panels").items())
+    nodes = tuple(_parse_node(nname, nt) for nname, nt in root.subtables("nodes").items())
+    names = [p.name for p in panels] + [n.name for n in nodes]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise CaseError(file, "nodes", sorted(dup)[0], "a lumped node may not share a panel's name")
+    contacts = tuple(_parse_contact(ct, panels, nodes) for ct in root.table_list("contacts"))
+    if not panels and not nodes:
+        raise CaseError(file, "panels", "<missing>", "a case needs at least one [panels.NAME] or [nodes.NAME]")
+
+    st = root.sub("solver", {})
+    base = SolverSettings()
+    if st.has("initial_temperature"):
+        t0 = st.quantity("initial_temperature", "K", minimum=0.0, strict_minimum=True)
+    else:
+        t0 = base.initial_t_k
+        defaults.append("solver.initial_temperature = 293.15 K (Newton's first guess)")
+    solver = SolverSettings(
+        initial_t_k=t0,
+        step_tolerance=st.number("step_tolerance", base.step_tolerance, minimum=0.0, maximum=1e-2, strict_minimum=True),
+        residual_tolerance=st.number("residual_tolerance", base.residual_tolerance, minimum=0.0, maximum=1e-2,
+                                     strict_minimum=True),
+        max_iterations=st.integer("max_iterations", base.max_iterations, minimum=1, maximum=10_000),
+        linear_solver=st.choice("linear_solver", LINEAR_SOLVERS, base.linear_solver),
+        direct_limit=st.integer("direct_limit", base.direct_limit, minimum=0),
+    )
+    st.finish()
+
+    transient = None
+    tt = root.sub("transient", None)
+    if mode == "transient":
+        if tt is None:
+            raise CaseError(file, "transient", "<missing>", "mode 'transient' needs a [transient] table "
+                            "with time_step and end_time")
+        dt = tt.quantity("time_step", "s", minimum=0.0, strict_minimum=True)
+        t_end = tt.quantity("end_time", "s", minimum=0.0, strict_minimum=True)
+        if t_end < dt:
+            raise tt.error("end_time", tt.raw["end_time"], "must be at least one time_step")
+        transient = TransientSettings(dt, t_end, tt.integer("output_every", 1, minimum=1))
+        tt.finish()
+    elif tt is not None:
+        raise CaseError(file, "transient", "{...}", "a [transient] table needs case.mode = 'transient'")
+    root.finish()
+    return Case(name=name, description=description, mode=mode, file=file, source_text=text,
+                t_sink_k=t_sink_k, materials=materials, coatings=coatings, panels=panels, nodes=nodes,
+                contacts=contacts, solver=solver, transient=transient, defaults_used=tuple(defaults))
+
+
+def _parse_panel(name: str, t: Table, materials: dict, coatings: dict) -> Panel:
+    lx, ly = t.pair("size", "m", minimum=0.0, strict_minimum=True)
+    cells = t._get("cells", _MISSING)
+    if (not isinstance(cells, list) or len(cells) != 2
+            or not all(isinstance(c, int) and not isinstance(c, bool) and c >= 1 for c in cells)):
+        raise t.error("cells", cells, "must be two whole numbers >= 1: [x_cells, y_cells]")
+    grading = t._get("grading", [1.0, 1.0])
+    if (not isinstance(grading, list) or len(grading) != 2
+            or not all(isinstance(g, (int, float)) and not isinstance(g, bool) and 1.0 <= g <= 2.0 for g in grading)):
+        raise t.error("grading", grading, "must be two growth ratios between 1 and 2: [x, y]")
+    snap = t.boolean("snap_to_footprints", True)
+    surface_nodes = t.boolean("surface_nodes", False)
+    footprint_cells = t.integer("footprint_cells", 1, minimum=1, maximum=10_000)
+
+    footprints = []
+    for fname, ft in t.subtables("footprints").items():
+        cx, cy = ft.pair("center", "m")
+        sx, sy = ft.pair("size", "m", minimum=0.0, strict_minimum=True)
+        fp = Footprint(fname, cx - sx / 2, cx + sx / 2, cy - sy / 2, cy + sy / 2,
+                       ft.quantity("power", "W", 0.0, minimum=0.0), ft.string("layer", None))
+        tol = 1e-12 * max(lx, ly)
+        if fp.x0_m < -tol or fp.x1_m > lx + tol or fp.y0_m < -tol or fp.y1_m > ly + tol:
+            raise ft.error("center", ft.raw.get("center"),
+                           f"footprint [{fp.x0_m:g}, {fp.x1_m:g}] x [{fp.y0_m:g}, {fp.y1_m:g}] m lies outside "
+                           f"the panel [0, {lx:g}] x [0, {ly:g}] m")
+        ft.finish()
+        footprints.append(fp)
+    fp_names = {f.name for f in footprints}
+
+    layers = []
+    layer_tables = t.table_list("layers")
+    if not layer_tables:
+        raise t.error("layers", "<missing>", "a panel needs at least one [[panels.NAME.layers]] entry")
+    for i, lt in enumerate(layer_tables):
+        lname = lt.string("name")
+        mat = lt.string("material")
+        if mat not in materials:
+            raise lt.error("material", mat, "unknown material; known: " + ", ".join(sorted(materials)))
+        on = lt._get("on", None)
+        if on is not None:
+            if not isinstance(on, list) or not on or not all(isinstance(o, str) for o in on):
+                raise lt.error("on", on, "must be a non-empty list of footprint names")
+            for o in on:
+                if o not in fp_names:
+                    raise lt.error("on", o, "unknown footprint; defined: " + (", ".join(sorted(fp_names)) or "none"))
+            on = tuple(on)
+        contact = lt.quantity("contact_below", "W/m^2/K", None, minimum=0.0, strict_minimum=True)
+        if contact is not None and i == 0:
+            raise lt.error("contact_below", lt.raw["contact_below"], "the bottom layer has no layer below it")
+        layers.append(Layer(lname, mat, lt.quantity("thickness", "m", minimum=0.0, strict_minimum=True),
+                            lt.integer("cells", 1, minimum=1, maximum=1000), on, contact))
+        lt.finish()
+    lnames = [l.name for l in layers]
+    for l in layers:
+        if lnames.count(l.name) > 1:
+            raise t.error("layers", l.name, "layer names must be unique within a panel")
+    if layers[0].on is not None and layers[-1].on is not None and all(l.on is not None for l in layers):
+        raise t.error("layers", [l.name for l in layers], "at least one layer must cover the whole panel "
+                      "(omit 'on' for it)")
+    for fp in footprints:
+        if fp.layer is not None and fp.layer not in lnames:
+            raise CaseError(t.file, f"{t.key('footprints')}.{fp.name}.layer", fp.layer,
+                            "unknown layer; defined: " + ", ".join(lnames))
+        if fp.layer is not None:
+            lay = layers[lnames.index(fp.layer)]
+            if lay.on is not None and fp.name not in lay.on:
+                raise CaseError(t.file, f"{t.key('footprints')}.{fp.name}.layer", fp.layer,
+                                f"layer '{fp.layer}' does not exist on footprint '{fp.name}'")
+
+    faces = {}
+    ftab = t.sub("faces", {})
+    for side in FACES:
+        st = ftab.sub(side, None)
+        if st is None:
+            continue
+        coat = st.string("coating")
+        if coat not in coatings:
+            raise st.error("coating", coat, "unknown coating; known: " + ", ".join(sorted(coatings)))
+        faces[side] = Face(coat, st.quantity("solar_flux", "W/m^2", 0.0, minimum=0.0),
+                           st.quantity("ir_flux", "W/m^2", 0.0, minimum=0.0))
+        st.finish()
+    ftab.finish()
+    panel = Panel(name, lx, ly, cells[0], cells[1], float(grading[0]), float(grading[1]), snap, surface_nodes,
+                  footprint_cells, tuple(layers), tuple(footprints), faces)
+    t.finish()
+    return panel
+
+
+def _parse_node(name: str, t: Table) -> LumpedNode:
+    fixed = t.quantity("temperature", "K", None, minimum=0.0, strict_minimum=True)
+    cap = t.quantity("capacitance", "J/K", 0.0, minimum=0.0)
+    node = LumpedNode(name, cap, t.quantity("power", "W", 0.0), fixed)
+    t.finish()
+    return node
+
+
+def _parse_endpoint(t: Table, text: str, panels, nodes) -> Endpoint:
+    node_names = {n.name for n in nodes}
+    panel_by_name = {p.name: p for p in panels}
+    if text in node_names:
+        return Endpoint(node=text)
+    base, _, fp = text.partition("@")
+    pname, _, region = base.partition(".")
+    allowed = ("a lumped node name or PANEL.REGION[@FOOTPRINT] with REGION one of "
+               + ", ".join(REGIONS) + "; nodes: " + (", ".join(sorted(node_names)) or "none")
+               + "; panels: " + (", ".join(sorted(panel_by_name)) or "none"))
+    if pname not in panel_by_name or region not in REGIONS:
+        raise t.error("between", text, allowed)
+    if fp:
+        fps = {f.name for f in panel_by_name[pname].footprints}
+        if fp not in fps:
+            raise t.error("between", text, "unknown footprint; defined: " + (", ".join(sorted(fps)) or "none"))
+        if region not in ("top", "bottom"):
+            raise t.error("between", text, "@FOOTPRINT restricts only the top or bottom region")
+    return Endpoint(panel=pname, region=region, footprint=fp or None)
+
+
+def _parse_contact(t: Table, panels, nodes) -> Contact:
+    between = t._get("between", _MISSING)
+    if not isinstance(between, list) or len(between) != 2 or not all(isinstance(b, str) for b in between):
+        raise t.error("between", between, "must be a list of two endpoints [\"node\", \"panel.region\"]")
+    a, b = (_parse_endpoint(t, s, panels, nodes) for s in between)
+    if a.panel is not None and b.panel is not None:
+        raise t.error("between", between, "panel-to-panel contacts are made through a lumped node "
+                      "(connect each panel region to the node)")
+    if a == b:
+        raise t.error("between", between, "the two ends must differ")
+    g = t.quantity("conductance", "W/K", None, minimum=0.0, strict_minimum=True)
+    h = t.quantity("conductance_per_area", "W/m^2/K", None, minimum=0.0, strict_minimum=True)
+    if g is not None and h is not None:
+        raise t.error("conductance_per_area", t.raw["conductance_per_area"], "give conductance or "
+                      "conductance_per_area, not both")
+    if g is None and h is None and a.panel is None and b.panel is None:
+        raise t.error("conductance", "<missing>", "a contact between two lumped nodes needs a conductance")
+    t.finish()
+    return Contact(a, b, g, h, t.path)

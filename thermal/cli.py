@@ -1,0 +1,190 @@
+"""The `thermal` command.  Every error a user can cause prints one line and exits non-zero:
+2 for bad input (case file, arguments, files), 3 for a solve that did not converge."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .errors import ThermalError
+
+DESCRIPTION = """\
+thermal: finite-volume radiator solver for orbital compute.
+
+  thermal run CASE.toml -o OUT.h5     solve a case (steady or transient, as the case says)
+  thermal plot OUT.h5 -o MAP.png       temperature map of every panel, with chip outlines
+  thermal compare A.h5 B.h5            compare two result files field by field
+  thermal validate [--quick]           run the validation suite against closed forms
+  thermal info                         list library materials and coatings
+
+Units: case files take quantities with units ("2 mm", "120 kW", "85 degC"); everything inside is
+SI and kelvin.  Exit status: 0 ok, 1 a check failed (compare/validate), 2 bad input, 3 no convergence.
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="thermal", description=DESCRIPTION,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"thermal {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    r = sub.add_parser("run", help="solve a case file and write an HDF5 result",
+                       description="Solve CASE.toml (steady Newton or backward-Euler transient, as its [case] mode "
+                                   "says), print a summary (max/mean temperature per panel and layer, energy "
+                                   "balance) and write the fields to HDF5 with an XDMF sidecar for ParaView.")
+    r.add_argument("case", type=Path, help="case file (TOML)")
+    r.add_argument("-o", "--output", type=Path, help="result file (default: <case name>.h5 here)")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    pl = sub.add_parser("plot", help="temperature map PNG of a result file",
+                        description="Plot the hottest temperature through the thickness of every panel column "
+                                    "(or one layer's) at one output step, in degC, with footprint outlines.")
+    pl.add_argument("result", type=Path, help="result file written by 'thermal run'")
+    pl.add_argument("-o", "--output", type=Path, help="PNG file (default: next to the result)")
+    pl.add_argument("--step", type=int, default=-1, help="output step to plot (default: the last)")
+    pl.add_argument("--layer", help="plot this layer only (default: max over all layers)")
+
+    c = sub.add_parser("compare", help="compare two result files",
+                       description="Compare the temperature fields of two result files at every common step. "
+                                   "Exit 0 if |A-B| <= atol + rtol*|B| everywhere, else 1.")
+    c.add_argument("a", type=Path)
+    c.add_argument("b", type=Path)
+    c.add_argument("--rtol", type=float, default=1e-9, help="relative tolerance (default 1e-9)")
+    c.add_argument("--atol", type=float, default=1e-9, help="absolute tolerance in K (default 1e-9)")
+
+    v = sub.add_parser("validate", help="run the validation suite",
+                       description="Solve every validation case, compare with its closed-form or independent "
+                                   "answer, write a Markdown report with figures, exit 1 on any miss.")
+    v.add_argument("--quick", action="store_true", help="coarser grids and fewer refinements (CI)")
+    v.add_argument("-o", "--output", type=Path, default=Path("validation/report"), help="report folder")
+
+    sub.add_parser("info", help="list library materials and coatings",
+                   description="Print the bundled material and coating library with values and sources.")
+    return p
+
+
+def main(argv=None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return {"run": _run, "plot": _plot, "compare": _compare, "validate": _validate, "info": _info}[args.command](args)
+    except ThermalError as exc:
+        print(f"thermal: error: {exc}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        print("thermal: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args) -> int:
+    from .case import load_case
+    from .driver import solve
+
+    case = load_case(args.case)
+    output = args.output or Path(f"{case.name}.h5")
+    result = solve(case, output=output, progress=not args.quiet and sys.stderr.isatty())
+    print(format_summary(case, result, output))
+    return 0
+
+
+def format_summary(case, result, output=None) -> str:
+    a = result.attrs
+    lines = [f"case       {case.name} ({case.mode})  from {case.file}",
+             f"network    {a['n_nodes']} nodes, {a['n_links']} links; linear solver: {a['linear_solver']}",
+             f"solve      {a['newton_iterations']} Newton iterations, {a['wall_s']:.2f} s"]
+    if case.mode == "transient":
+        lines.append(f"time       {result.times_s[-1]:g} s in steps of {case.transient.time_step_s:g} s")
+    for d in case.defaults_used:
+        lines.append(f"default    {d}")
+    lines.append("")
+    lines.append(f"{'panel/node':<16}{'layer':<16}{'T max [K]':>12}{'[°C]':>9}{'T mean [K]':>12}{'[°C]':>9}")
+    for panel, layer, tmax, tmean in result.summary_rows():
+        lines.append(f"{panel:<16}{layer:<16}{tmax:>12.3f}{tmax - 273.15:>9.2f}{tmean:>12.3f}{tmean - 273.15:>9.2f}")
+    e = {k: float(v[-1]) for k, v in result.energy.items()}
+    scale = max(abs(e["generated"]) + abs(e["absorbed"]), abs(e["radiated"]), 1e-300)
+    lines += ["", "energy balance (last output) [W]",
+              f"  generated {e['generated']:.6g}  + absorbed {e['absorbed']:.6g}  - radiated {e['radiated']:.6g}"
+              f"  - stored {e['stored']:.6g}  - conducted out {e['conducted_out']:.6g}",
+              f"  = {e['balance_error']:.3e} W (relative {e['balance_error'] / scale:.2e})"]
+    if output is not None:
+        lines.append(f"\nwrote      {output} (+ {Path(output).with_suffix('.xdmf').name} for ParaView)")
+    return "\n".join(lines)
+
+
+def _plot(args) -> int:
+    from .plotting import temperature_maps
+    from .results import read_result
+
+    result = read_result(args.result)
+    if len(result.times_s) == 0:
+        raise ThermalError(f"{args.result}: the file holds no output step")
+    if not -len(result.times_s) <= args.step < len(result.times_s):
+        raise ThermalError(f"--step {args.step}: the file has {len(result.times_s)} steps (0..{len(result.times_s) - 1})")
+    if args.layer is not None and not any(args.layer in m["layer_names"] for m in result.mesh.values()):
+        names = sorted({n for m in result.mesh.values() for n in m["layer_names"]})
+        raise ThermalError(f"--layer {args.layer}: no such layer; layers: {', '.join(names)}")
+    out = args.output or args.result.with_suffix(".png")
+    temperature_maps(result, out, args.step, args.layer)
+    print(f"wrote {out}")
+    return 0
+
+
+def _compare(args) -> int:
+    from .results import read_result
+
+    a, b = read_result(args.a), read_result(args.b)
+    if set(a.fields) != set(b.fields):
+        raise ThermalError(f"the files hold different panels: {sorted(a.fields)} vs {sorted(b.fields)}")
+    nt = min(len(a.times_s), len(b.times_s))
+    worst_all = 0.0
+    ok = True
+    for panel in a.fields:
+        fa, fb = a.fields[panel][:nt], b.fields[panel][:nt]
+        if fa.shape != fb.shape:
+            raise ThermalError(f"panel '{panel}': grids differ {fa.shape[1:]} vs {fb.shape[1:]}")
+        both = np.isfinite(fa) & np.isfinite(fb)
+        if np.any(np.isfinite(fa) != np.isfinite(fb)):
+            print(f"{panel}: void cells differ")
+            ok = False
+        diff = np.abs(fa - fb)[both]
+        worst = float(diff.max()) if diff.size else 0.0
+        bad = diff > args.atol + args.rtol * np.abs(fb[both])
+        print(f"{panel}: max |A-B| = {worst:.3e} K over {nt} steps; {int(bad.sum())} cells outside tolerance")
+        ok &= not bad.any()
+        worst_all = max(worst_all, worst)
+    print("same" if ok else "DIFFERENT")
+    return 0 if ok else 1
+
+
+def _validate(args) -> int:
+    from .validation import run_validation
+
+    report = run_validation(args.output, quick=args.quick)
+    print(report.summary())
+    return 0 if report.passed else 1
+
+
+def _info(args) -> int:
+    from .materials import library_coatings, library_materials
+
+    print("materials (k in W/m/K at 300 K in-plane/through, cp J/kg/K at 300 K, rho kg/m3):")
+    for name, m in sorted(library_materials().items()):
+        k_in, k_th = m.k_inplane(300.0), m.k_through(300.0)
+        k = f"{k_in:g}" if k_in == k_th else f"{k_in:g}/{k_th:g}"
+        tdep = " k(T)" if not m.k_inplane.is_constant else ""
+        print(f"  {name:<14} k {k:<10} cp {m.cp(300.0):<6g} rho {m.rho_kg_m3:<7g}{tdep:5}  {m.description}")
+        print(f"  {'':<14} source: {m.source}")
+    print("\ncoatings (solar absorptance alpha, infrared emittance eps):")
+    for name, c in sorted(library_coatings().items()):
+        print(f"  {name:<16} alpha {c.alpha:<5g} eps {c.eps:<5g}  {c.description}  [{c.source}]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""Radiating surfaces: absorbed environmental flux and emission to the sink.
+
+For surface s on node i with area A, emittance eps and solar absorptance alpha::
+
+    F_i += A (alpha q_solar[f] + eps q_ir[f]) - eps sigma A (T_i^4 - T_sink^4)
+    A_ii += 4 eps sigma A T_i^3
+
+Earth infrared is absorbed with eps (Kirchhoff, grey body in the infrared), sunlight and albedo
+with alpha.  A node may carry several surfaces (a thin plate radiates from both faces), so this
+loop scatters and runs serially.
+"""
+from numba import njit
+
+SIGMA_W_M2K4 = 5.670374419e-8  # Stefan-Boltzmann constant, CODATA 2018 (exact in the 2019 SI)
+
+
+@njit(cache=True)
+def add_surfaces(t_k, surf_node, surf_area_m2, surf_eps, surf_alpha, surf_face, face_q_solar_w_m2,
+                 face_q_ir_w_m2, t_sink_k, fixed, diag_pos, residual_w, a_data):
+    ts2 = t_sink_k * t_sink_k
+    ts4 = ts2 * ts2
+    for s in range(surf_node.size):
+        i = surf_node[s]
+        if fixed[i]:
+            continue
+        f = surf_face[s]
+        area = surf_area_m2[s]
+        k = surf_eps[s] * SIGMA_W_M2K4 * area
+        t = t_k[i]
+        t2 = t * t
+        residual_w[i] += area * (surf_alpha[s] * face_q_solar_w_m2[f] + surf_eps[s] * face_q_ir_w_m2[f]) \
+            - k * (t2 * t2 - ts4)
+        a_data[diag_pos[i]] += 4.0 * k * t2 * t

@@ -1,0 +1,266 @@
+"""Results: the only module that touches h5py.  Streaming writer, XDMF sidecar, reader.
+
+File layout (the outside contract; every dataset has a ``units`` attribute)::
+
+    /time                      (nt,)             s
+    /fields/<panel>/T          (nt, nz, ny, nx)  K, NaN in void cells, one chunk per step
+    /mesh/<panel>/x_edges, y_edges, z_edges      m
+    /mesh/<panel>/material     (nz, ny, nx)      index into attribute 'names', -1 = void
+    /nodes/T                   (nt, n_lumped)    K, names in /nodes/names
+    /energy/{generated,absorbed,radiated,stored,conducted_out,balance_error}   (nt,) W
+    root attributes: thermal_version, case_name, mode, case_text, case_file, created, t_sink_k
+
+Crash safety: the file is flushed after every step, so a killed run leaves every written step
+readable (measured in shared/STACK.md); ``libver='latest'`` is avoided on purpose.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import numpy as np
+
+from . import __version__
+from .system import TERMS
+
+ENERGY_NAMES = TERMS + ("balance_error",)
+
+
+@dataclass
+class Result:
+    """Temperatures and energy terms of a run, in memory (from a solve or read from a file)."""
+
+    case_name: str
+    mode: str
+    case_text: str
+    times_s: np.ndarray
+    fields: dict  # panel -> (nt, nz, ny, nx) K, NaN in void
+    mesh: dict  # panel -> {"x_edges", "y_edges", "z_edges", "material", "material_names", "layer_names", "z_layer"}
+    node_names: list
+    node_t_k: np.ndarray  # (nt, n_lumped)
+    energy: dict  # term -> (nt,) W
+    attrs: dict = field(default_factory=dict)
+
+    def write(self, path) -> Path:
+        writer = ResultWriter(path, self.case_name, self.mode, self.case_text, self.mesh, self.node_names,
+                              self.attrs)
+        try:
+            for n, time_s in enumerate(self.times_s):
+                writer.append_fields(time_s, {p: f[n] for p, f in self.fields.items()}, self.node_t_k[n],
+                                     np.array([self.energy[t][n] for t in TERMS]))
+        finally:
+            writer.close(self.attrs)
+        return Path(path)
+
+    def summary_rows(self, step: int = -1) -> list[tuple]:
+        """(panel, layer, T max K, T mean K) rows; the mean is volume-weighted."""
+        rows = []
+        for panel, temps in self.fields.items():
+            m = self.mesh[panel]
+            vol = (np.diff(m["z_edges"])[:, None, None] * np.diff(m["y_edges"])[None, :, None]
+                   * np.diff(m["x_edges"])[None, None, :])
+            t = temps[step]
+            for li, lname in enumerate(m["layer_names"]):
+                sel = (np.asarray(m["z_layer"]) == li)[:, None, None] & np.isfinite(t)
+                if sel.any():
+                    rows.append((panel, lname, float(np.max(t[sel])),
+                                 float(np.sum(t[sel] * np.broadcast_to(vol, t.shape)[sel])
+                                       / np.sum(np.broadcast_to(vol, t.shape)[sel]))))
+        for name, tk in zip(self.node_names, self.node_t_k[step] if len(self.node_names) else []):
+            rows.append((name, "(node)", float(tk), float(tk)))
+        return rows
+
+
+def result_from_solution(case, net, solution, attrs=None) -> Result:
+    fields = {}
+    mesh = {}
+    for panel in case.panels:
+        idx = net.node_index[panel.name]
+        fields[panel.name] = np.stack([field_of(idx, t) for t in solution.t_k])
+        mesh[panel.name] = mesh_dict(net, panel)
+    energy = {term: np.array([b.as_array()[i] for b in solution.energy]) for i, term in enumerate(TERMS)}
+    energy["balance_error"] = np.array([b.error_w for b in solution.energy])
+    return Result(case.name, case.mode, case.source_text, np.asarray(solution.times_s, float), fields, mesh,
+                  list(net.lumped_names), solution.t_k[:, net.lumped_nodes] if len(net.lumped_names)
+                  else np.zeros((len(solution.times_s), 0)), energy, dict(attrs or {}))
+
+
+def field_of(node_index: np.ndarray, t_k: np.ndarray) -> np.ndarray:
+    out = np.full(node_index.shape, np.nan)
+    present = node_index >= 0
+    out[present] = t_k[node_index[present]]
+    return out
+
+
+def mesh_dict(net, panel) -> dict:
+    m = net.meshes[panel.name]
+    return {"x_edges": m.x_edges_m, "y_edges": m.y_edges_m, "z_edges": m.z_edges_m,
+            "material": net.material_id[panel.name], "material_names": list(net.material_names),
+            "layer_names": [l.name for l in panel.layers], "z_layer": m.z_layer,
+            "footprints": [(f.name, f.x0_m, f.x1_m, f.y0_m, f.y1_m) for f in panel.footprints]}
+
+
+class ResultWriter:
+    """Appends one output time at a time and flushes, so a crash leaves every written step readable."""
+
+    def __init__(self, path, case_name, mode, case_text, mesh: dict, node_names, attrs=None):
+        import h5py
+
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.f = h5py.File(self.path, "w")
+        f = self.f
+        f.attrs.update({"thermal_version": __version__, "case_name": case_name, "mode": mode,
+                        "case_text": case_text, "created": _dt.datetime.now(_dt.timezone.utc).isoformat()})
+        for key, value in (attrs or {}).items():
+            f.attrs[key] = value
+        self.mesh = mesh
+        self.t = f.create_dataset("time", (0,), maxshape=(None,), dtype="f8", chunks=(1024,))
+        self.t.attrs["units"] = "s"
+        self.fields = {}
+        for panel, m in mesh.items():
+            g = f.create_group(f"mesh/{panel}")
+            for axis in ("x_edges", "y_edges", "z_edges"):
+                d = g.create_dataset(axis, data=np.asarray(m[axis], float))
+                d.attrs["units"] = "m"
+            d = g.create_dataset("material", data=np.asarray(m["material"], np.int16))
+            d.attrs["units"] = "1"
+            d.attrs["names"] = np.array(m["material_names"], dtype=object)
+            d.attrs["layer_names"] = np.array(m["layer_names"], dtype=object)
+            d.attrs["z_layer"] = np.asarray(m["z_layer"], np.int64)
+            if m.get("footprints"):
+                fp = g.create_dataset("footprints", data=np.array([r[1:] for r in m["footprints"]], float))
+                fp.attrs["units"] = "m"
+                fp.attrs["columns"] = np.array(["x0", "x1", "y0", "y1"], dtype=object)
+                fp.attrs["names"] = np.array([r[0] for r in m["footprints"]], dtype=object)
+            shape = np.asarray(m["material"]).shape
+            ds = f.create_dataset(f"fields/{panel}/T", (0, *shape), maxshape=(None, *shape), dtype="f8",
+                                  chunks=(1, *shape), fillvalue=np.nan)
+            ds.attrs["units"] = "K"
+            self.fields[panel] = ds
+        n_lumped = len(node_names)
+        self.nodes = f.create_dataset("nodes/T", (0, n_lumped), maxshape=(None, n_lumped or None), dtype="f8",
+                                      chunks=(256, max(1, n_lumped)))
+        self.nodes.attrs["units"] = "K"
+        names = f.create_dataset("nodes/names", data=np.array(node_names, dtype=object),
+                                 dtype=__import__("h5py").string_dtype())
+        names.attrs["units"] = "1"
+        self.energy = {}
+        for term in ENERGY_NAMES:
+            ds = f.create_dataset(f"energy/{term}", (0,), maxshape=(None,), dtype="f8", chunks=(1024,))
+            ds.attrs["units"] = "W"
+            self.energy[term] = ds
+        self.f.flush()
+        self.n = 0
+
+    def append_fields(self, time_s, fields: dict, node_t_k, energy_terms):
+        n = self.n + 1
+        self.t.resize((n,))
+        self.t[n - 1] = time_s
+        for panel, ds in self.fields.items():
+            ds.resize((n, *ds.shape[1:]))
+            ds[n - 1] = fields[panel]
+        self.nodes.resize((n, self.nodes.shape[1]))
+        self.nodes[n - 1] = node_t_k
+        e = np.asarray(energy_terms, float)
+        for i, term in enumerate(TERMS):
+            self.energy[term].resize((n,))
+            self.energy[term][n - 1] = e[i]
+        self.energy["balance_error"].resize((n,))
+        self.energy["balance_error"][n - 1] = e[0] + e[1] - e[2] - e[3] - e[4]
+        self.n = n
+        self.f.flush()
+
+    def append_state(self, net, time_s, t_k, balance):
+        fields = {p: field_of(idx, t_k) for p, idx in net.node_index.items()}
+        self.append_fields(time_s, fields, t_k[net.lumped_nodes], balance.as_array())
+
+    def close(self, attrs=None):
+        if self.f.id.valid:
+            for key, value in (attrs or {}).items():
+                self.f.attrs[key] = value
+            self.f.attrs["steps_written"] = self.n
+            self.f.flush()
+            self.f.close()
+            write_xdmf(self.path, self.mesh, self.n)
+
+
+def write_xdmf(h5_path, mesh: dict, nt: int) -> Path:
+    """An XDMF 2 sidecar so ParaView opens /fields/<panel>/T on the rectilinear grid, one time per step."""
+    h5_path = Path(h5_path)
+    ref = escape(h5_path.name)
+    with __import__("h5py").File(h5_path, "r") as f:
+        times = f["time"][:nt]
+    lines = ['<?xml version="1.0" ?>', '<!DOCTYPE Xdmf SYSTEM "Xdmf.dtd" []>', '<Xdmf Version="2.0">', "  <Domain>"]
+    for panel, m in mesh.items():
+        nz, ny, nx = np.asarray(m["material"]).shape
+        lines.append(f'    <Grid Name="{escape(panel)}" GridType="Collection" CollectionType="Temporal">')
+        for n in range(nt):
+            lines += [
+                f'      <Grid Name="{escape(panel)}_{n}" GridType="Uniform">',
+                f'        <Time Value="{times[n]:.17g}"/>',
+                f'        <Topology TopologyType="3DRectMesh" Dimensions="{nz + 1} {ny + 1} {nx + 1}"/>',
+                '        <Geometry GeometryType="VXVYVZ">',
+                f'          <DataItem Dimensions="{nx + 1}" NumberType="Float" Precision="8" Format="HDF">'
+                f'{ref}:/mesh/{escape(panel)}/x_edges</DataItem>',
+                f'          <DataItem Dimensions="{ny + 1}" NumberType="Float" Precision="8" Format="HDF">'
+                f'{ref}:/mesh/{escape(panel)}/y_edges</DataItem>',
+                f'          <DataItem Dimensions="{nz + 1}" NumberType="Float" Precision="8" Format="HDF">'
+                f'{ref}:/mesh/{escape(panel)}/z_edges</DataItem>',
+                "        </Geometry>",
+                '        <Attribute Name="T" AttributeType="Scalar" Center="Cell">',
+                f'          <DataItem ItemType="HyperSlab" Dimensions="{nz} {ny} {nx}" Type="HyperSlab">',
+                f'            <DataItem Dimensions="3 4" Format="XML">{n} 0 0 0 1 1 1 1 1 {nz} {ny} {nx}</DataItem>',
+                f'            <DataItem Dimensions="{nt} {nz} {ny} {nx}" NumberType="Float" Precision="8" '
+                f'Format="HDF">{ref}:/fields/{escape(panel)}/T</DataItem>',
+                "          </DataItem>",
+                "        </Attribute>",
+                '        <Attribute Name="material" AttributeType="Scalar" Center="Cell">',
+                f'          <DataItem Dimensions="{nz} {ny} {nx}" NumberType="Int" Precision="2" Format="HDF">'
+                f'{ref}:/mesh/{escape(panel)}/material</DataItem>',
+                "        </Attribute>",
+                "      </Grid>",
+            ]
+        lines.append("    </Grid>")
+    lines += ["  </Domain>", "</Xdmf>", ""]
+    out = h5_path.with_suffix(".xdmf")
+    out.write_text("\n".join(lines), encoding="utf-8")
+    return out
+
+
+def read_result(path) -> Result:
+    """Read a result file (also one cut short by a crash: every flushed step is there)."""
+    import h5py
+
+    from .errors import ThermalError
+
+    try:
+        f = h5py.File(path, "r")
+    except (OSError, FileNotFoundError) as exc:
+        raise ThermalError(f"{path}: cannot open as a thermal HDF5 result ({exc})") from None
+    with f:
+        if "time" not in f or "fields" not in f:
+            raise ThermalError(f"{path}: not a thermal result file (no /time or /fields)")
+        nt = f["time"].shape[0]
+        fields, mesh = {}, {}
+        for panel in f["fields"]:
+            fields[panel] = f[f"fields/{panel}/T"][:nt]
+            g = f[f"mesh/{panel}"]
+            mat = g["material"]
+            mesh[panel] = {"x_edges": g["x_edges"][:], "y_edges": g["y_edges"][:], "z_edges": g["z_edges"][:],
+                           "material": mat[:], "material_names": [_s(s) for s in mat.attrs["names"]],
+                           "layer_names": [_s(s) for s in mat.attrs["layer_names"]],
+                           "z_layer": mat.attrs["z_layer"],
+                           "footprints": ([(_s(n), *row) for n, row in zip(g["footprints"].attrs["names"],
+                                                                          g["footprints"][:])]
+                                          if "footprints" in g else [])}
+        energy = {term: f[f"energy/{term}"][:nt] for term in ENERGY_NAMES if f"energy/{term}" in f}
+        attrs = {k: (_s(v) if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+        return Result(attrs.get("case_name", ""), attrs.get("mode", ""), attrs.get("case_text", ""), f["time"][:nt],
+                      fields, mesh, [_s(s) for s in f["nodes/names"][:]], f["nodes/T"][:nt], energy, attrs)
+
+
+def _s(v):
+    return v.decode() if isinstance(v, bytes) else str(v)

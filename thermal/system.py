@@ -1,0 +1,97 @@
+"""The discrete system F(T) = 0 of a network: calls the kernels in order, owns the scratch arrays.
+
+Drivers (steady, transient) ask an :class:`Assembler` for the residual and the matrix
+A = -dF/dT at a temperature vector; the CSR pattern is the network's, fixed once, and the values
+are overwritten in place each call.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import kernels
+from .network import Network
+
+TERMS = ("generated", "absorbed", "radiated", "stored", "conducted_out")
+
+
+@dataclass
+class EnergyBalance:
+    """Global energy terms of one state [W] and how well they close."""
+
+    generated_w: float
+    absorbed_w: float
+    radiated_w: float
+    stored_w: float
+    conducted_out_w: float
+
+    @property
+    def error_w(self) -> float:
+        return self.generated_w + self.absorbed_w - self.radiated_w - self.stored_w - self.conducted_out_w
+
+    @property
+    def scale_w(self) -> float:
+        return max(abs(self.generated_w) + abs(self.absorbed_w), abs(self.radiated_w), abs(self.stored_w),
+                   abs(self.conducted_out_w), 1e-300)
+
+    @property
+    def relative_error(self) -> float:
+        return self.error_w / self.scale_w
+
+    def as_array(self) -> np.ndarray:
+        return np.array([self.generated_w, self.absorbed_w, self.radiated_w, self.stored_w, self.conducted_out_w])
+
+
+class Assembler:
+    def __init__(self, net: Network):
+        self.net = net
+        n = net.n_nodes
+        self.k_node = np.empty((n, 2))
+        self.dk_node = np.empty((n, 2))
+        self.residual_w = np.empty(n)
+        self.a_data = np.empty(net.indices.size)
+        self.matrix = net.matrix(self.a_data)
+        self._energy = np.empty(5)
+        self.evaluations = 0
+
+    def initial_state(self, t_initial_k: float) -> np.ndarray:
+        t = np.full(self.net.n_nodes, float(t_initial_k))
+        fixed = self.net.fixed.astype(bool)
+        t[fixed] = self.net.t_fixed_k[fixed]
+        return t
+
+    def evaluate(self, t_k: np.ndarray, t_old_k: np.ndarray | None = None, inv_dt_s: float = 0.0):
+        """Fill ``residual_w`` (F, W) and ``matrix`` (A = -dF/dT, W/K) at ``t_k``; return both."""
+        net = self.net
+        t_old = t_k if t_old_k is None else t_old_k
+        kernels.eval_conductivity(t_k, net.k_tab, net.tab_t, net.tab_v, net.tab_n, self.k_node, self.dk_node)
+        kernels.conduction_rows(t_k, net.indptr, net.indices, net.diag_pos, net.s_self, net.s_other, net.dir_self,
+                                net.dir_other, net.r_link, self.k_node, self.dk_node, net.fixed, self.residual_w,
+                                self.a_data)
+        kernels.add_surfaces(t_k, net.surf_node, net.surf_area_m2, net.surf_eps, net.surf_alpha, net.surf_face,
+                             net.face_q_solar_w_m2, net.face_q_ir_w_m2, net.t_sink_k, net.fixed, net.diag_pos,
+                             self.residual_w, self.a_data)
+        kernels.add_sources_and_storage(t_k, t_old, net.q_w, net.rho_v_kg, net.cp_tab, net.tab_t, net.tab_v,
+                                        net.tab_n, inv_dt_s, net.fixed, net.diag_pos, self.residual_w, self.a_data)
+        self.evaluations += 1
+        return self.residual_w, self.matrix
+
+    def energy(self, t_k: np.ndarray, t_old_k: np.ndarray | None = None, inv_dt_s: float = 0.0) -> EnergyBalance:
+        net = self.net
+        t_old = t_k if t_old_k is None else t_old_k
+        kernels.eval_conductivity(t_k, net.k_tab, net.tab_t, net.tab_v, net.tab_n, self.k_node, self.dk_node)
+        kernels.energy_terms(t_k, t_old, net.q_w, net.rho_v_kg, net.cp_tab, net.tab_t, net.tab_v, net.tab_n, inv_dt_s,
+                             net.fixed, net.indptr, net.indices, net.s_self, net.s_other, net.dir_self, net.dir_other,
+                             net.r_link, self.k_node, net.surf_node, net.surf_area_m2, net.surf_eps, net.surf_alpha,
+                             net.surf_face, net.face_q_solar_w_m2, net.face_q_ir_w_m2, net.t_sink_k, self._energy)
+        return EnergyBalance(*(float(v) for v in self._energy))
+
+    def heat_input_norm(self) -> float:
+        """||per-node heat input||_2 [W]: the scale of the residual test."""
+        net = self.net
+        q = np.abs(net.q_w) * (net.fixed == 0)
+        absorbed = net.surf_area_m2 * (net.surf_alpha * net.face_q_solar_w_m2[net.surf_face]
+                                       + net.surf_eps * net.face_q_ir_w_m2[net.surf_face])
+        q = q + np.bincount(net.surf_node, absorbed, minlength=net.n_nodes)
+        return float(np.linalg.norm(q))
