@@ -1,0 +1,90 @@
+"""Closed forms and tightly-integrated references used by the tests and `thermal validate`.
+
+Each function states the problem it solves; all inputs and outputs in SI units.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+SIGMA_W_M2K4 = 5.670374419e-8
+
+
+def isothermal_plate_k(power_w: float, area_m2: float, eps: float, faces: int, t_sink_k: float,
+                       absorbed_w: float = 0.0) -> float:
+    """Uniform plate: (P + Q_abs) = faces * eps sigma A (T^4 - T_sink^4)."""
+    return ((power_w + absorbed_w) / (faces * eps * SIGMA_W_M2K4 * area_m2) + t_sink_k**4) ** 0.25
+
+
+def absorbed_flux_plate_k(alpha: float, eps: float, q_solar_w_m2: float, q_ir_w_m2: float, faces: int,
+                          t_sink_k: float) -> float:
+    """Plate with no internal power, sunlit (alpha) and IR-lit (eps) on one face, radiating from ``faces``:
+    alpha q_s + eps q_ir = faces eps sigma (T^4 - T_sink^4)."""
+    return ((alpha * q_solar_w_m2 + eps * q_ir_w_m2) / (faces * eps * SIGMA_W_M2K4) + t_sink_k**4) ** 0.25
+
+
+def radiating_slab(z_m, thickness_m: float, q_w_m3: float, k_w_mk: float, eps: float, t_sink_k: float):
+    """Slab with uniform generation radiating from both faces (1-D, symmetric).
+
+    Face: q L / 2 = eps sigma (T_s^4 - T_sink^4); inside: T(z) = T_s + q z (L - z) / (2 k).
+    Returns (T(z), T_s).
+    """
+    t_s = (q_w_m3 * thickness_m / 2 / (eps * SIGMA_W_M2K4) + t_sink_k**4) ** 0.25
+    z = np.asarray(z_m, float)
+    return t_s + q_w_m3 * z * (thickness_m - z) / (2 * k_w_mk), t_s
+
+
+def radiating_fin(length_m: float, thickness_m: float, k_w_mk: float, eps: float, t_base_k: float,
+                  t_sink_k: float, tol: float = 1e-9):
+    """Straight fin radiating from both faces, base at T_b, adiabatic tip:
+
+        k t T'' = 2 eps sigma (T^4 - T_sink^4),  T(0) = T_b,  T'(L) = 0
+
+    solved with ``scipy.integrate.solve_bvp`` (analytic Jacobian) to a relative residual ``tol``;
+    at 1e-9 the base heat flow agrees with the 1e-8 solution to 6e-13 (1e-10 exceeds its mesh limit).  Returns (callable T(x), base heat flow per
+    unit width [W/m], fin efficiency Q / (2 eps sigma L (T_b^4 - T_sink^4))).
+    """
+    from scipy.integrate import solve_bvp
+
+    c = 2 * eps * SIGMA_W_M2K4 / (k_w_mk * thickness_m)
+
+    def rhs(x, y):
+        return np.vstack([y[1], c * (y[0] ** 4 - t_sink_k**4)])
+
+    def jac(x, y):
+        j = np.zeros((2, 2, x.size))
+        j[0, 1] = 1.0
+        j[1, 0] = 4 * c * y[0] ** 3
+        return j
+
+    def bc(ya, yb):
+        return np.array([ya[0] - t_base_k, yb[1]])
+
+    def bc_jac(ya, yb):
+        return np.array([[1.0, 0.0], [0.0, 0.0]]), np.array([[0.0, 0.0], [0.0, 1.0]])
+
+    x = np.linspace(0, length_m, 2000)
+    y0 = np.vstack([np.full_like(x, t_base_k), np.zeros_like(x)])
+    sol = solve_bvp(rhs, bc, x, y0, fun_jac=jac, bc_jac=bc_jac, tol=tol, max_nodes=1_000_000, bc_tol=1e-12)
+    if not sol.success:
+        raise RuntimeError(f"solve_bvp did not converge: {sol.message}")
+    q_base = -k_w_mk * thickness_m * float(sol.sol(0.0)[1])
+    eff = q_base / (2 * eps * SIGMA_W_M2K4 * length_m * (t_base_k**4 - t_sink_k**4))
+    return (lambda xx: sol.sol(np.asarray(xx, float))[0]), q_base, eff
+
+
+def manufactured_plate(x, y, t0_k: float, dt_k: float, lx: float, ly: float):
+    """T = T0 + dT cos(pi x / Lx) cos(pi y / Ly): zero normal gradient on every edge of the plate."""
+    return t0_k + dt_k * np.cos(np.pi * x / lx) * np.cos(np.pi * y / ly)
+
+
+def manufactured_plate_source(x, y, t0_k, dt_k, lx, ly, k_w_mk, thickness_m, eps, t_sink_k, faces=2):
+    """Heat input per area [W/m2] that makes ``manufactured_plate`` the exact steady solution of
+    k d lap(T) + q - faces eps sigma (T^4 - T_sink^4) = 0."""
+    t = manufactured_plate(x, y, t0_k, dt_k, lx, ly)
+    lap = -(np.pi**2 / lx**2 + np.pi**2 / ly**2) * (t - t0_k)
+    return -k_w_mk * thickness_m * lap + faces * eps * SIGMA_W_M2K4 * (t**4 - t_sink_k**4)
+
+
+def observed_order(h, errors) -> float:
+    """Slope of log(error) against log(h), least squares over all refinements."""
+    return float(np.polyfit(np.log(np.asarray(h, float)), np.log(np.asarray(errors, float)), 1)[0])

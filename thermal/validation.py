@@ -1,0 +1,306 @@
+"""`thermal validate`: solve each validation case and compare with its closed form.
+
+Cases live in the repository's ``validation/`` folder (TOML files); the expected answers come from
+:mod:`thermal.analytic` (closed forms, or scipy's solve_bvp to 1e-10), never from our own output.
+Each check has a tolerance derived from the physics or from round-off, stated beside it.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import analytic
+from .case import parse_case
+from .errors import ThermalError
+from .network import build_network
+from .overrides import case_text_with
+from .results import result_from_solution
+from .solvers import solve_steady
+
+CASES_DIR = Path(__file__).resolve().parent.parent / "validation"
+BALANCE_TOL = 1e-10  # relative: a converged Newton state closes to n*eps
+
+
+@dataclass
+class Check:
+    case: str
+    quantity: str
+    value: float
+    expected: float
+    error: float
+    tolerance: float
+    unit: str
+    note: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return bool(np.isfinite(self.error) and abs(self.error) <= self.tolerance)
+
+
+@dataclass
+class Report:
+    checks: list = field(default_factory=list)
+    figures: list = field(default_factory=list)
+    orders: dict = field(default_factory=dict)
+    wall_s: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    def add(self, *args, **kw):
+        self.checks.append(Check(*args, **kw))
+
+    def table(self) -> str:
+        rows = ["| case | quantity | value | expected | error | tolerance | pass |", "|---|---|---|---|---|---|---|"]
+        for c in self.checks:
+            rows.append(f"| {c.case} | {c.quantity} | {c.value:.10g} {c.unit} | {c.expected:.10g} {c.unit} | "
+                        f"{c.error:.3e} | {c.tolerance:.3e} | {'yes' if c.passed else '**NO**'} |")
+        return "\n".join(rows)
+
+    def summary(self) -> str:
+        failed = [c for c in self.checks if not c.passed]
+        lines = [f"{'case':<22}{'quantity':<38}{'error':>12}{'tolerance':>12}  ok"]
+        for c in self.checks:
+            lines.append(f"{c.case:<22}{c.quantity:<38}{c.error:>12.3e}{c.tolerance:>12.3e}  "
+                         f"{'yes' if c.passed else 'NO'}")
+        lines.append(f"\n{len(self.checks) - len(failed)}/{len(self.checks)} checks passed in {self.wall_s:.1f} s")
+        return "\n".join(lines)
+
+
+def _case(name: str, overrides: dict | None = None, cases_dir: Path = CASES_DIR):
+    path = cases_dir / f"{name}.toml"
+    if not path.exists():
+        raise ThermalError(f"validation case {path} not found (run from a checkout of the repository)")
+    text = path.read_text(encoding="utf-8")
+    if overrides:
+        text = case_text_with(text, overrides, str(path))
+    case = parse_case(text, str(path))
+    return case
+
+
+def _solve(case, net=None, out_dir: Path | None = None, tag: str = ""):
+    net = net or build_network(case)
+    sol = solve_steady(net, case.solver)
+    if out_dir is not None:
+        result = result_from_solution(case, net, sol, {"case_file": case.file})
+        result.write(out_dir / f"{case.name}{tag}.h5")
+    return net, sol
+
+
+def _balance(report, name, sol):
+    b = sol.energy[-1]
+    report.add(name, "energy balance (relative)", b.relative_error, 0.0, b.relative_error, BALANCE_TOL, "")
+
+
+def _newton_tol(case, t_k):
+    """What the Newton stopping rule guarantees on T (after quadratic convergence, usually far less)."""
+    return 10 * case.solver.step_tolerance * float(np.max(t_k))
+
+
+def check_isothermal(report, out_dir, quick):
+    for faces in (2, 1):
+        over = {} if faces == 2 else {"panels.plate.faces": {"top": {"coating": "black_paint"}}}
+        case = _case("isothermal_plate", over)
+        net, sol = _solve(case, out_dir=out_dir, tag=f"_{faces}face")
+        t = sol.t_k[0]
+        coat = case.coatings["black_paint"]
+        expect = analytic.isothermal_plate_k(500.0, 0.5, coat.eps, faces, case.t_sink_k)
+        err = float(np.max(np.abs(t - expect)))
+        report.add(f"isothermal_{faces}face", "max |T - T_SB|", float(t.max()), expect, err, _newton_tol(case, t), "K",
+                   "P = faces eps sigma A (T^4 - T_sink^4)")
+        _balance(report, f"isothermal_{faces}face", sol)
+
+
+def check_absorbed(report, out_dir, quick):
+    case = _case("absorbed_flux")
+    net, sol = _solve(case, out_dir=out_dir)
+    t = sol.t_k[0]
+    c = case.coatings["white_paint"]
+    expect = analytic.absorbed_flux_plate_k(c.alpha, c.eps, 1361.0, 237.0, 2, case.t_sink_k)
+    err = float(np.max(np.abs(t - expect)))
+    report.add("absorbed_flux", "max |T - T_balance|", float(t.max()), expect, err, _newton_tol(case, t), "K",
+               "alpha q_s + eps q_ir = 2 eps sigma (T^4 - T_sink^4)")
+    _balance(report, "absorbed_flux", sol)
+
+
+def _slab_error(n, out_dir=None):
+    case = _case("radiating_slab", {"panels.slab.layers.slab.cells": n})
+    net, sol = _solve(case, out_dir=out_dir)
+    mesh = net.meshes["slab"]
+    idx = net.node_index["slab"][:, 0, 0]
+    zc = 0.5 * (mesh.z_edges_m[1:] + mesh.z_edges_m[:-1])
+    q = 800.0 / 0.05
+    exact, _ = analytic.radiating_slab(zc, 0.05, q, 2.0, case.coatings["grey"].eps, case.t_sink_k)
+    err = float(np.max(np.abs(sol.t_k[0][idx] - exact)))
+    h = 0.05 / n
+    return h, err, q * h * h / (8 * 2.0), sol, case
+
+
+def check_slab(report, out_dir, quick):
+    ns = (4, 8, 16) if quick else (4, 8, 16, 32)
+    hs, errs = [], []
+    for n in ns:
+        h, err, predicted, sol, case = _slab_error(n, out_dir if n == ns[-1] else None)
+        hs.append(h)
+        errs.append(err)
+    # the discrete solution is the exact one shifted by q h^2 / (8 k) (see validation/radiating_slab.toml)
+    report.add("radiating_slab", f"max cell error, {ns[-1]} cells", errs[-1], predicted, errs[-1] - predicted,
+               _newton_tol(case, sol.t_k[0]) + 1e-9 * predicted, "K", "error = q h^2 / (8 k) exactly")
+    order = analytic.observed_order(hs, errs)
+    report.add("radiating_slab", "observed order (through thickness)", order, 2.0, order - 2.0, 0.1, "")
+    report.orders["radiating_slab"] = (hs, errs)
+    _balance(report, "radiating_slab", sol)
+
+
+def _fin_error(n, out_dir=None):
+    case = _case("radiating_fin", {"panels.fin.cells": [n, 1]})
+    net, sol = _solve(case, out_dir=out_dir)
+    mesh = net.meshes["fin"]
+    xc = 0.5 * (mesh.x_edges_m[1:] + mesh.x_edges_m[:-1])
+    t = sol.t_k[0][net.node_index["fin"][0, 0, :]]
+    eps = case.coatings["fin"].eps
+    k = case.materials["fin_al"].k_inplane(300.0)
+    t_of_x, q_per_width, eff = analytic.radiating_fin(0.3, 0.001, k, eps, 350.0, case.t_sink_k)
+    err = float(np.max(np.abs(t - t_of_x(xc))))
+    width = 0.05
+    q_base = -sol.energy[0].conducted_out_w  # heat the base node gives the fin
+    curvature = 2 * eps * analytic.SIGMA_W_M2K4 * (350.0**4 - case.t_sink_k**4) / (k * 0.001)
+    return dict(h=0.3 / n, err=err, t=t, xc=xc, t_exact=t_of_x, q=q_base, q_exact=q_per_width * width,
+                eff=q_base / (2 * eps * analytic.SIGMA_W_M2K4 * 0.3 * width * (350.0**4 - case.t_sink_k**4)),
+                eff_exact=eff, curvature=curvature, sol=sol, case=case)
+
+
+def check_fin(report, out_dir, quick):
+    ns = (25, 50, 100) if quick else (25, 50, 100, 200)
+    runs = [_fin_error(n, out_dir if n == ns[-1] else None) for n in ns]
+    last = runs[-1]
+    # leading error term, as for the slab: h^2 T''(0) / 8 at the base half-cell; 10% for higher orders
+    bound = 1.1 * last["h"] ** 2 * last["curvature"] / 8
+    report.add("radiating_fin", f"max |T - T_bvp|, {ns[-1]} cells", float(last["t"].max()), float(last["t_exact"](0.0)),
+               last["err"], bound, "K", "k t T'' = 2 eps sigma (T^4 - T_sink^4), solve_bvp tol 1e-9")
+    # the base heat flow is what the fin radiates: a T error of at most `bound` changes it by at most
+    # 2 faces x 4 eps sigma T_b^3 x area x bound
+    eps = last["case"].coatings["fin"].eps
+    q_tol = 2 * 4 * eps * analytic.SIGMA_W_M2K4 * 350.0**3 * (0.3 * 0.05) * bound
+    report.add("radiating_fin", "base heat flow", last["q"], last["q_exact"], last["q"] - last["q_exact"], q_tol, "W")
+    report.add("radiating_fin", "fin efficiency", last["eff"], last["eff_exact"], last["eff"] - last["eff_exact"],
+               q_tol / abs(last["q_exact"]) * last["eff_exact"], "")
+    order = analytic.observed_order([r["h"] for r in runs], [r["err"] for r in runs])
+    report.add("radiating_fin", "observed order (along the fin)", order, 2.0, order - 2.0, 0.1, "")
+    report.orders["radiating_fin"] = ([r["h"] for r in runs], [r["err"] for r in runs])
+    report.fin_profile = last
+    _balance(report, "radiating_fin", last["sol"])
+
+
+def manufactured_error(n, out_dir=None):
+    """Max |T - T_exact| at cell centres of the manufactured plate on an n x n grid."""
+    case = _case("manufactured_plate", {"panels.plate.cells": [n, n]})
+    net = build_network(case)
+    mesh = net.meshes["plate"]
+    mat = case.materials["mms"]
+    eps = case.coatings["mms"].eps
+    k, d = mat.k_inplane(400.0), 0.002
+    # cell loads: 3x3 Gauss-Legendre integral of the manufactured source (exact to degree 5)
+    g, w = np.polynomial.legendre.leggauss(3)
+    xe, ye = mesh.x_edges_m, mesh.y_edges_m
+    xq = 0.5 * (xe[1:] + xe[:-1])[:, None] + 0.5 * np.diff(xe)[:, None] * g[None, :]
+    yq = 0.5 * (ye[1:] + ye[:-1])[:, None] + 0.5 * np.diff(ye)[:, None] * g[None, :]
+    src = analytic.manufactured_plate_source(xq[None, :, None, :], yq[:, None, :, None], 400.0, 100.0, 1.0, 1.0,
+                                             k, d, eps, case.t_sink_k)
+    wq = (0.5 * np.diff(ye))[:, None, None, None] * (0.5 * np.diff(xe))[None, :, None, None] \
+        * w[None, None, :, None] * w[None, None, None, :]
+    loads = np.sum(src * wq, axis=(2, 3))  # (ny, nx) W
+    idx = net.node_index["plate"][0]
+    net.q_w[idx] = loads
+    net, sol = _solve(case, net=net, out_dir=out_dir)
+    xc = 0.5 * (xe[1:] + xe[:-1])
+    yc = 0.5 * (ye[1:] + ye[:-1])
+    exact = analytic.manufactured_plate(xc[None, :], yc[:, None], 400.0, 100.0, 1.0, 1.0)
+    return 1.0 / n, float(np.max(np.abs(sol.t_k[0][idx] - exact))), sol, case
+
+
+def check_manufactured(report, out_dir, quick):
+    ns = (8, 16, 32, 64) if quick else (16, 32, 64, 128)
+    hs, errs = [], []
+    for n in ns:
+        h, err, sol, case = manufactured_error(n, out_dir if n == ns[-1] else None)
+        hs.append(h)
+        errs.append(err)
+    # leading terms: the 5-point Laplacian's truncation (h^2/12) and the cell-average/centre difference
+    # (h^2/24), each times |lap T| <= 2 pi^2 dT: bound (1/12 + 1/24) 2 pi^2 dT h^2 = 2.47 dT h^2
+    bound = 2.47 * 100.0 * hs[-1] ** 2
+    report.add("manufactured_plate", f"max |T - T_exact|, {ns[-1]}^2 cells", errs[-1], 0.0, errs[-1], bound, "K",
+               "T = 400 + 100 cos(pi x) cos(pi y)")
+    order = analytic.observed_order(hs, errs)
+    report.add("manufactured_plate", "observed order (in plane)", order, 2.0, order - 2.0, 0.1, "")
+    report.orders["manufactured_plate"] = (hs, errs)
+    _balance(report, "manufactured_plate", sol)
+
+
+CHECKS = (check_isothermal, check_absorbed, check_slab, check_fin, check_manufactured)
+
+
+def run_validation(out_dir, quick: bool = False, figures: bool = True) -> Report:
+    start = time.perf_counter()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = Report()
+    for check in CHECKS:
+        check(report, out_dir, quick)
+    report.wall_s = time.perf_counter() - start
+    if figures:
+        _figures(report, out_dir)
+    _write_markdown(report, out_dir, quick)
+    return report
+
+
+def _figures(report, out_dir):
+    from .plotting import _pyplot
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    for name, (hs, errs) in report.orders.items():
+        order = analytic.observed_order(hs, errs)
+        ax.loglog(hs / np.max(hs), errs, "o-", label=f"{name} (order {order:.2f})")
+    h = np.array([1.0, 1.0 / 8])
+    ax.loglog(h, 0.3 * np.max([e[0] for _, e in report.orders.values()]) * h**2, "k--", label="slope 2")
+    ax.set_xlabel("h / h_coarsest")
+    ax.set_ylabel("max |T - T_exact| [K]")
+    ax.set_title("Spatial convergence")
+    ax.legend(fontsize=8)
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out_dir / "convergence.png", dpi=110)
+    plt.close(fig)
+    report.figures.append("convergence.png")
+
+    fin = getattr(report, "fin_profile", None)
+    if fin is not None:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        x = np.linspace(0, 0.3, 300)
+        ax.plot(x * 1e3, fin["t_exact"](x), "k-", label="solve_bvp (1e-9)")
+        ax.plot(fin["xc"] * 1e3, fin["t"], ".", ms=3, label="thermal (cell centres)")
+        ax.set_xlabel("distance from base [mm]")
+        ax.set_ylabel("T [K]")
+        ax.set_title(f"Radiating fin: efficiency {fin['eff']:.5f} (exact {fin['eff_exact']:.5f})")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(out_dir / "fin_profile.png", dpi=110)
+        plt.close(fig)
+        report.figures.append("fin_profile.png")
+
+
+def _write_markdown(report, out_dir, quick):
+    lines = ["# thermal validation report", "",
+             f"Mode: {'quick' if quick else 'full'}; {len(report.checks)} checks, "
+             f"{sum(c.passed for c in report.checks)} passed; wall time {report.wall_s:.1f} s.", "",
+             "Expected values come from closed forms or scipy's solve_bvp (thermal/analytic.py); tolerances are "
+             "the Newton stopping rule, round-off, or the leading truncation term (see thermal/validation.py).", "",
+             report.table(), ""]
+    for fig in report.figures:
+        lines += [f"![{fig}]({fig})", ""]
+    (out_dir / "REPORT.md").write_text("\n".join(lines), encoding="utf-8")
