@@ -23,7 +23,7 @@ run: $(STAMP)
 	$(VENV)/bin/thermal plot out/gpu_radiator.h5 -o out/gpu_radiator.png
 
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -q
 
 validate: $(STAMP)
 	$(VENV)/bin/thermal validate -o out/validation

@@ -255,6 +255,33 @@ def _region_cells(case: Case, mesh: PanelMesh, node: np.ndarray, ep):
     return node[kk, j, ii], dz[kk] * dx[ii], 0.5 * dy[j] * np.ones(kk.size), IN_PLANE
 
 
+def links_to_csr(n, li, lj, si, sj, di, dj, r) -> dict:
+    """CSR arrays (diagonal included, rows and columns sorted) from a list of undirected links.
+
+    Link k joins nodes li[k] and lj[k]; (si, di) describe li's half and (sj, dj) lj's.  Each link
+    becomes two entries, (i, j) from i's side and (j, i) from j's side.
+    """
+    li, lj = np.asarray(li, np.int64), np.asarray(lj, np.int64)
+    rows = np.concatenate([li, lj, np.arange(n)])
+    cols = np.concatenate([lj, li, np.arange(n)])
+    order = np.lexsort((cols, rows))
+    rows, cols = rows[order], cols[order]
+    dup = (rows[1:] == rows[:-1]) & (cols[1:] == cols[:-1])
+    if dup.any():
+        at = int(np.argmax(dup))
+        raise ValueError(f"nodes {rows[at]} and {cols[at]}")
+    z0, z8 = np.zeros(n), np.zeros(n, np.int8)
+    indptr = np.zeros(n + 1, np.int64)
+    np.add.at(indptr, rows + 1, 1)
+    return dict(
+        indptr=np.cumsum(indptr), indices=cols.astype(np.int64),
+        diag_pos=np.nonzero(rows == cols)[0].astype(np.int64),
+        s_self=np.concatenate([si, sj, z0])[order], s_other=np.concatenate([sj, si, z0])[order],
+        dir_self=np.concatenate([di, dj, z8])[order].astype(np.int8),
+        dir_other=np.concatenate([dj, di, z8])[order].astype(np.int8),
+        r_link=np.concatenate([r, r, z0])[order])
+
+
 def build_network(case: Case) -> Network:
     """Mesh every panel and assemble nodes, links (CSR) and radiating surfaces."""
     b = _Builder(case)
@@ -305,26 +332,11 @@ def build_network(case: Case) -> Network:
         di = dj = np.zeros(0, np.int8)
     else:
         li, lj, si, sj, di, dj, r = (np.concatenate(x) for x in zip(*b.links))
-    # both directions + diagonal, sorted by (row, column)
-    rows = np.concatenate([li, lj, np.arange(n)])
-    cols = np.concatenate([lj, li, np.arange(n)])
-    order = np.lexsort((cols, rows))
-    rows, cols = rows[order], cols[order]
-    dup = (rows[1:] == rows[:-1]) & (cols[1:] == cols[:-1])
-    if dup.any():
-        at = int(np.argmax(dup))
-        raise CaseError(case.file, "contacts", f"nodes {rows[at]} and {cols[at]}",
-                        "two links join the same pair of nodes (overlapping contact regions); merge them")
-    z0, z8 = np.zeros(n), np.zeros(n, np.int8)
-    s_self = np.concatenate([si, sj, z0])[order]
-    s_other = np.concatenate([sj, si, z0])[order]
-    dir_self = np.concatenate([di, dj, z8])[order]
-    dir_other = np.concatenate([dj, di, z8])[order]
-    r_link = np.concatenate([r, r, z0])[order]
-    indptr = np.zeros(n + 1, np.int64)
-    np.add.at(indptr, rows + 1, 1)
-    indptr = np.cumsum(indptr)
-    diag_pos = np.nonzero(rows == cols)[0].astype(np.int64)
+    try:
+        csr = links_to_csr(n, li, lj, si, sj, di, dj, r)
+    except ValueError as exc:
+        raise CaseError(case.file, "contacts", str(exc), "two links join the same pair of nodes "
+                        "(overlapping contact regions); merge them") from None
 
     npts = max(len(t) for t, _ in b.tab_rows)
     tab_t = np.zeros((len(b.tab_rows), npts))
@@ -342,8 +354,7 @@ def build_network(case: Case) -> Network:
         n_nodes=n, rho_v_kg=np.concatenate(b.rho_v), cp_tab=np.concatenate(b.cp_tab),
         k_tab=np.concatenate(b.k_tab), q_w=np.concatenate(b.q), fixed=np.concatenate(b.fixed),
         t_fixed_k=np.concatenate(b.t_fixed), tab_t=tab_t, tab_v=tab_v, tab_n=tab_n,
-        indptr=indptr, indices=cols.astype(np.int64), diag_pos=diag_pos,
-        s_self=s_self, s_other=s_other, dir_self=dir_self, dir_other=dir_other, r_link=r_link,
+        **csr,
         surf_node=sn.astype(np.int64), surf_area_m2=sa, surf_eps=se, surf_alpha=sal, surf_face=sf.astype(np.int64),
         face_names=b.face_names, face_q_solar_w_m2=np.asarray(b.face_qs, float),
         face_q_ir_w_m2=np.asarray(b.face_qir, float), t_sink_k=case.t_sink_k,

@@ -1,0 +1,173 @@
+"""Kernels against their numpy twins on random networks, plus the invariants they must keep."""
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from thermal import kernels, reference
+from thermal.network import Network, links_to_csr
+from thermal.system import Assembler
+
+EPS = np.finfo(float).eps
+
+
+@st.composite
+def networks(draw, max_nodes=24, constant_k=False):
+    n = draw(st.integers(2, max_nodes))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    n_links = draw(st.integers(1, min(len(pairs), 3 * n)))
+    chosen = rng.choice(len(pairs), size=n_links, replace=False)
+    li = np.array([pairs[c][0] for c in chosen])
+    lj = np.array([pairs[c][1] for c in chosen])
+    si = rng.uniform(0, 50, n_links) * (rng.random(n_links) > 0.2)
+    sj = rng.uniform(0, 50, n_links) * (rng.random(n_links) > 0.2)
+    r = rng.uniform(0, 0.5, n_links) * (rng.random(n_links) > 0.5)
+    r = np.where(si + sj + r == 0, 0.1, r)
+    di = rng.integers(0, 2, n_links).astype(np.int8)
+    dj = rng.integers(0, 2, n_links).astype(np.int8)
+    # property tables: row 0 constant; others 1..4 points in [150, 700] K
+    n_tab = 4
+    tab_t = np.zeros((n_tab, 4))
+    tab_v = np.zeros((n_tab, 4))
+    tab_n = np.zeros(n_tab, np.int64)
+    for row in range(n_tab):
+        m = 1 if (row == 0 or constant_k) else int(rng.integers(1, 5))
+        tab_t[row, :m] = np.sort(rng.uniform(150, 700, m)) + np.arange(m)  # distinct
+        tab_v[row, :m] = rng.uniform(0.5, 400, m)
+        tab_n[row] = m
+    k_tab = rng.integers(0, n_tab, (n, 2))
+    cp_tab = rng.integers(0, n_tab, n)
+    fixed = (rng.random(n) < 0.2).astype(np.uint8)
+    t_k = rng.uniform(100, 800, n)
+    n_surf = int(rng.integers(0, 2 * n))
+    n_face = 3
+    net = Network(
+        n_nodes=n, rho_v_kg=rng.uniform(0.01, 5, n), cp_tab=cp_tab, k_tab=k_tab, q_w=rng.uniform(-5, 50, n),
+        fixed=fixed, t_fixed_k=t_k.copy(), tab_t=tab_t, tab_v=tab_v, tab_n=tab_n,
+        **links_to_csr(n, li, lj, si, sj, di, dj, r),
+        surf_node=rng.integers(0, n, n_surf), surf_area_m2=rng.uniform(1e-4, 1, n_surf),
+        surf_eps=rng.uniform(0, 1, n_surf), surf_alpha=rng.uniform(0, 1, n_surf),
+        surf_face=rng.integers(0, n_face, n_surf), face_names=["a", "b", "c"],
+        face_q_solar_w_m2=rng.uniform(0, 1400, n_face), face_q_ir_w_m2=rng.uniform(0, 250, n_face),
+        t_sink_k=float(rng.uniform(0, 50)))
+    t_old = t_k + rng.normal(0, 5, n)
+    return net, t_k, t_old
+
+
+def _tol(values, count):
+    return 8 * count * EPS * max(1.0, float(np.max(np.abs(values))))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks())
+def test_assembly_matches_numpy_twin(sample):
+    net, t, t_old = sample
+    asm = Assembler(net)
+    inv_dt = 0.1
+    residual, a = asm.evaluate(t, t_old, inv_dt)
+    k_ref, dk_ref = reference.conductivity(t, net.k_tab, net.tab_t, net.tab_v, net.tab_n)
+    np.testing.assert_allclose(asm.k_node, k_ref, rtol=1e-14)
+    np.testing.assert_allclose(asm.dk_node, dk_ref, rtol=1e-12, atol=1e-14)
+    r_c, a_c = reference.conduction(t, net.indptr, net.indices, net.diag_pos, net.s_self, net.s_other,
+                                    net.dir_self, net.dir_other, net.r_link, k_ref, dk_ref, net.fixed)
+    r_s, d_s = reference.surfaces(t, net.surf_node, net.surf_area_m2, net.surf_eps, net.surf_alpha, net.surf_face,
+                                  net.face_q_solar_w_m2, net.face_q_ir_w_m2, net.t_sink_k, net.fixed, net.n_nodes)
+    r_q, d_q = reference.sources_and_storage(t, t_old, net.q_w, net.rho_v_kg, net.cp_tab, net.tab_t, net.tab_v,
+                                             net.tab_n, inv_dt, net.fixed)
+    expected_r = r_c + r_s + r_q
+    a_ref = a_c.copy()
+    a_ref[net.diag_pos] += d_s + d_q
+    free = net.fixed == 0
+    # round-off scale of each row: the magnitudes of the terms that are summed, before cancellation
+    emitted = np.bincount(net.surf_node, net.surf_eps * 5.67e-8 * net.surf_area_m2 * (t[net.surf_node] ** 4 + 1e4)
+                          + net.surf_area_m2 * (net.face_q_solar_w_m2[net.surf_face] + net.face_q_ir_w_m2[net.surf_face]),
+                          minlength=net.n_nodes)
+    stored = net.rho_v_kg * np.max(net.tab_v) * (np.abs(t - t_old) + 1) * inv_dt
+    scale = np.abs(r_c) + emitted + stored + np.abs(net.q_w) + 1.0
+    assert np.all(np.abs(residual - expected_r) <= 64 * EPS * scale * (1 + np.diff(net.indptr)))
+    np.testing.assert_allclose(a.data, a_ref, rtol=1e-12, atol=1e-12 * np.max(np.abs(a_ref)))
+    assert np.all(residual[~free] == 0.0)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks())
+def test_conduction_only_moves_heat(sample):
+    """With no boundary nodes, conduction sums to zero over the network (to round-off)."""
+    net, t, _ = sample
+    net.fixed[:] = 0
+    k = np.empty((net.n_nodes, 2))
+    dk = np.empty((net.n_nodes, 2))
+    kernels.eval_conductivity(t, net.k_tab, net.tab_t, net.tab_v, net.tab_n, k, dk)
+    res = np.empty(net.n_nodes)
+    a = np.empty(net.indices.size)
+    kernels.conduction_rows(t, net.indptr, net.indices, net.diag_pos, net.s_self, net.s_other, net.dir_self,
+                            net.dir_other, net.r_link, k, dk, net.fixed, res, a)
+    bound = 4 * net.indices.size * EPS * float(np.sum(np.abs(res)) + np.max(np.abs(t)) * np.sum(np.abs(a)))
+    assert abs(res.sum()) <= bound
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks(constant_k=True))
+def test_matrix_is_symmetric_for_constant_conductivity(sample):
+    net, t, t_old = sample
+    asm = Assembler(net)
+    _, a = asm.evaluate(t, t_old, 0.5)
+    diff = (a - a.T).tocoo()
+    assert diff.nnz == 0 or np.max(np.abs(diff.data)) == 0.0  # bit for bit: G_ij == G_ji
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks())
+def test_matrix_is_minus_the_derivative_of_the_residual(sample):
+    """A = -dF/dT, checked column by column with central differences."""
+    net, t, t_old = sample
+    # piecewise-linear tables have kinks at their points: keep the difference stencil off them
+    pts = np.concatenate([net.tab_t[r, :net.tab_n[r]] for r in range(len(net.tab_n))])
+    assume(np.min(np.abs(t[:, None] - pts[None, :])) > 1e-2)
+    asm = Assembler(net)
+    _, a = asm.evaluate(t, t_old, 0.2)
+    a = a.toarray()
+    h = 1e-4
+    for j in range(net.n_nodes):
+        if net.fixed[j]:
+            continue
+        tp, tm = t.copy(), t.copy()
+        tp[j] += h
+        tm[j] -= h
+        fp = asm.evaluate(tp, t_old, 0.2)[0].copy()
+        fm = asm.evaluate(tm, t_old, 0.2)[0].copy()
+        fd = -(fp - fm) / (2 * h)
+        free = net.fixed == 0
+        # central-difference error: h^2 |F'''| / 6 (the T^4 term: 4 eps sigma A h^2) plus round-off / h
+        tol = 1e-6 * np.max(np.abs(a)) + 1e-9 * np.abs(a[:, j]) + 1e-7
+        assert np.all(np.abs(fd[free] - a[free, j]) <= tol[free]), j
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks())
+def test_energy_terms_match_twin_and_equal_the_residual_sum(sample):
+    net, t, t_old = sample
+    asm = Assembler(net)
+    inv_dt = 0.05
+    residual, _ = asm.evaluate(t, t_old, inv_dt)
+    balance = asm.energy(t, t_old, inv_dt)
+    ref = reference.energy(net, t, t_old, inv_dt, asm.k_node)
+    np.testing.assert_allclose(balance.as_array(), ref, rtol=1e-11, atol=1e-9)
+    # the balance error is, algebraically, the sum of the free nodes' residuals
+    free = net.fixed == 0
+    scale = float(np.sum(np.abs(balance.as_array())) + np.sum(np.abs(residual)))
+    assert abs(balance.error_w - residual[free].sum()) <= 1e-12 * scale + 1e-12
+
+
+def test_table_integral_is_exact_for_piecewise_linear_cp():
+    from thermal.kernels.properties import table_integral
+
+    tab_t = np.array([[200.0, 300.0, 400.0, 600.0]])
+    tab_v = np.array([[556.0, 712.0, 790.0, 867.0]])
+    tab_n = np.array([4])
+    # by hand: constant below 200 K, trapezoids inside, constant above 600 K
+    expected = 556.0 * 50 + 0.5 * (556 + 712) * 100 + 0.5 * (712 + 790) * 100 + 0.5 * (790 + 867) * 200 + 867 * 100
+    assert table_integral(150.0, 700.0, tab_t, tab_v, tab_n, 0) == pytest.approx(expected, rel=1e-14)
+    assert table_integral(700.0, 150.0, tab_t, tab_v, tab_n, 0) == pytest.approx(-expected, rel=1e-14)
+    assert table_integral(300.0, 300.0, tab_t, tab_v, tab_n, 0) == 0.0
