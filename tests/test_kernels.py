@@ -154,6 +154,7 @@ def test_energy_terms_match_twin_and_equal_the_residual_sum(sample):
     balance = asm.energy(t, t_old, inv_dt)
     ref = reference.energy(net, t, t_old, inv_dt, asm.k_node)
     np.testing.assert_allclose(balance.as_array(), ref, rtol=1e-11, atol=1e-9)
+    assert balance.conducted_gross_w >= abs(balance.conducted_out_w)
     # the balance error is, algebraically, the sum of the free nodes' residuals
     free = net.fixed == 0
     scale = float(np.sum(np.abs(balance.as_array())) + np.sum(np.abs(residual)))

@@ -13,7 +13,9 @@ import tomllib
 from .errors import CaseError
 
 
-def set_key(raw: dict, path: str, value, file: str = "<case>") -> None:
+def set_key(raw: dict, path: str, value, file: str = "<case>", create: bool = False) -> None:
+    """Set an existing key (or, with ``create``, a new key in an existing table; the case parser
+    still rejects it if it is not a key of that table)."""
     parts = path.split(".")
     node = raw
     for depth, part in enumerate(parts[:-1]):
@@ -29,7 +31,7 @@ def set_key(raw: dict, path: str, value, file: str = "<case>") -> None:
     last = parts[-1]
     if isinstance(node, list):
         raise CaseError(file, path, value, "names a table in a list; add the key to set")
-    if not isinstance(node, dict) or last not in node:
+    if not isinstance(node, dict) or (last not in node and not create):
         raise CaseError(file, path, "<missing>", "no such key in the case (only existing keys can be varied)")
     node[last] = value
 
@@ -91,8 +93,8 @@ def dumps(raw: dict, prefix: str = "") -> str:
     return out
 
 
-def case_text_with(text: str, overrides: dict, file: str = "<case>") -> str:
+def case_text_with(text: str, overrides: dict, file: str = "<case>", create: bool = False) -> str:
     raw = tomllib.loads(text)
     for path, value in overrides.items():
-        set_key(raw, path, value, file)
+        set_key(raw, path, value, file, create)
     return dumps(raw)

@@ -25,6 +25,7 @@ class EnergyBalance:
     radiated_w: float
     stored_w: float
     conducted_out_w: float
+    conducted_gross_w: float = 0.0  # sum of |heat into each boundary node|: the scale of conducted_out_w
 
     @property
     def error_w(self) -> float:
@@ -33,7 +34,7 @@ class EnergyBalance:
     @property
     def scale_w(self) -> float:
         return max(abs(self.generated_w) + abs(self.absorbed_w), abs(self.radiated_w), abs(self.stored_w),
-                   abs(self.conducted_out_w), 1e-300)
+                   abs(self.conducted_out_w), self.conducted_gross_w, 1e-300)
 
     @property
     def relative_error(self) -> float:
@@ -52,7 +53,7 @@ class Assembler:
         self.residual_w = np.empty(n)
         self.a_data = np.empty(net.indices.size)
         self.matrix = net.matrix(self.a_data)
-        self._energy = np.empty(5)
+        self._energy = np.empty(6)
         self.evaluations = 0
 
     def initial_state(self, t_initial_k: float) -> np.ndarray:

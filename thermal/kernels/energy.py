@@ -4,7 +4,8 @@ out[0] generated  = sum q_i
 out[1] absorbed   = sum A (alpha q_solar + eps q_ir)
 out[2] radiated   = sum eps sigma A (T^4 - T_sink^4)
 out[3] stored     = sum m_i integral_{T_old}^{T} cp dT / dt   (0 in steady state)
-out[4] conducted_out = heat conducted into boundary (fixed-temperature) nodes
+out[4] conducted_out = heat conducted into boundary (fixed-temperature) nodes (net)
+out[5] sum over boundary nodes of |heat conducted into each| (the scale of out[4])
 All in W.  generated + absorbed - radiated - stored - conducted_out = sum of free residuals, which a
 converged solve drives to round-off.
 """
@@ -18,19 +19,22 @@ from .radiation import SIGMA_W_M2K4
 def energy_terms(t_k, t_old_k, q_w, rho_v_kg, cp_tab, tab_t, tab_v, tab_n, inv_dt_s, fixed, indptr,
                  indices, s_self, s_other, dir_self, dir_other, r_link, k_node, surf_node, surf_area_m2,
                  surf_eps, surf_alpha, surf_face, face_q_solar_w_m2, face_q_ir_w_m2, t_sink_k, out):
-    for m in range(5):
+    for m in range(6):
         out[m] = 0.0
     ts2 = t_sink_k * t_sink_k
     ts4 = ts2 * ts2
     for i in range(t_k.size):
         if fixed[i]:
+            into = 0.0
             for e in range(indptr[i], indptr[i + 1]):
                 j = indices[e]
                 if j == i or fixed[j]:
                     continue
                 a = s_self[e] / k_node[i, dir_self[e]] if s_self[e] > 0.0 else 0.0
                 b = s_other[e] / k_node[j, dir_other[e]] if s_other[e] > 0.0 else 0.0
-                out[4] += (t_k[j] - t_k[i]) / (r_link[e] + (a + b))
+                into += (t_k[j] - t_k[i]) / (r_link[e] + (a + b))
+            out[4] += into
+            out[5] += abs(into)
             continue
         out[0] += q_w[i]
         if inv_dt_s > 0.0:

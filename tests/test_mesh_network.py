@@ -1,0 +1,95 @@
+"""Geometry -> network: grid lines, layer presence, heat-load placement, link conductances."""
+import numpy as np
+import pytest
+
+from thermal.case import load_case, parse_case
+from thermal.mesh import axis_edges, graded_segment
+from thermal.network import build_network
+
+from .conftest import CASES, MINIMAL_CASE
+
+
+def test_axis_edges_contain_every_footprint_edge_and_honour_counts():
+    edges = axis_edges(1.2, 60, 1.1, [0.45, 0.75, 0.587, 0.613], [(0.45, 0.75), (0.587, 0.613)], 12)
+    assert edges[0] == 0.0 and edges[-1] == 1.2
+    assert np.all(np.diff(edges) > 0)
+    for b in (0.45, 0.75, 0.587, 0.613):
+        assert np.min(np.abs(edges - b)) < 1e-12
+    inside_die = np.sum((edges[:-1] >= 0.587 - 1e-12) & (edges[1:] <= 0.613 + 1e-12))
+    assert inside_die >= 12
+    assert edges.size - 1 >= 60
+
+
+def test_graded_segment_grows_geometrically_away_from_fine_ends():
+    e = graded_segment(0.0, 1.0, 6, 1.2, True, False)
+    w = np.diff(e)
+    np.testing.assert_allclose(w[1:] / w[:-1], 1.2, rtol=1e-12)
+    assert e[-1] == 1.0
+
+
+def test_reference_plate_rim_cells_get_fractional_power_summing_exactly():
+    case = load_case(CASES / "reference_plate.toml")
+    net = build_network(case)
+    assert net.q_w.sum() == pytest.approx(2000.0, rel=1e-14)
+    h = 1 / 64
+    full = 1e8 * h * h * 0.002  # W in a cell wholly inside the chip
+    assert net.q_w.max() == pytest.approx(full, rel=1e-12)
+    # chip edge 0.45 m = 28.8 h: the rim cell column holds 0.2 of a cell
+    idx = net.node_index["plate"][0]
+    assert net.q_w[idx[32, 28]] == pytest.approx(0.2 * full, rel=1e-9)
+    # cell order p = i + N j (FiPy's Grid2D order)
+    assert idx[3, 5] == 5 + 64 * 3
+
+
+def test_reference_plate_links_have_conductance_k_d():
+    case = load_case(CASES / "reference_plate.toml")
+    net = build_network(case)
+    off = net.indices != np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
+    g = 1.0 / (net.r_link[off] + net.s_self[off] / 167.0 + net.s_other[off] / 167.0)
+    np.testing.assert_allclose(g, 167.0 * 0.002, rtol=1e-13)
+    assert net.n_links == 2 * 64 * 63
+    assert net.surf_area_m2.sum() == pytest.approx(2.0, rel=1e-13)
+
+
+def test_footprint_layers_exist_only_on_their_footprints():
+    case = load_case(CASES / "gpu_radiator.toml")
+    net = build_network(case)
+    mesh = net.meshes["radiator"]
+    fp = {f.name: f for f in case.panels[0].footprints}
+    for k, li in enumerate(mesh.z_layer):
+        layer = case.panels[0].layers[li]
+        present_area = float(np.sum(mesh.present[k] * (mesh.dy[:, None] * mesh.dx[None, :])))
+        expected = 1.2 * 1.2 if layer.on is None else fp[layer.on[0]].area_m2
+        assert present_area == pytest.approx(expected, rel=1e-12), layer.name
+    assert net.q_w.sum() == pytest.approx(700.0, rel=1e-13)
+    # all of the power is in the die
+    die = [k for k, li in enumerate(mesh.z_layer) if case.panels[0].layers[li].name == "die"]
+    nodes = net.node_index["radiator"][die]
+    assert net.q_w[nodes[nodes >= 0]].sum() == pytest.approx(700.0, rel=1e-13)
+
+
+def test_top_face_radiates_only_where_the_full_layer_is_exposed():
+    case = load_case(CASES / "gpu_radiator.toml")
+    net = build_network(case)
+    top = net.face_names.index("radiator.top")
+    area = net.surf_area_m2[net.surf_face == top].sum()
+    assert area == pytest.approx(1.2 * 1.2 - 0.3 * 0.3, rel=1e-12)  # the spreader covers its footprint
+    bottom = net.face_names.index("radiator.bottom")
+    assert net.surf_area_m2[net.surf_face == bottom].sum() == pytest.approx(1.44, rel=1e-12)
+
+
+def test_contact_conductance_adds_in_series_through_the_thickness():
+    text = MINIMAL_CASE.replace("cells = [4, 2]", "cells = [4, 2]\nsnap_to_footprints = false")
+    text += ('\n[[panels.plate.layers]]\nname = "cap"\nmaterial = "copper"\nthickness = "1 mm"\n'
+             'contact_below = "1000 W/m2/K"\n')
+    case = parse_case(text)
+    net = build_network(case)
+    rows = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
+    through = (net.dir_self == 1) & (rows != net.indices)
+    cell_area = 0.25 * 0.25
+    expected_r = 1 / (1000 * cell_area)
+    np.testing.assert_allclose(net.r_link[through], expected_r, rtol=1e-12)
+    s_al = 0.001 / cell_area
+    s_cu = 0.0005 / cell_area
+    np.testing.assert_allclose(np.sort(np.unique(np.round(net.s_self[through] / s_al, 12))), [0.5, 1.0])
+    assert s_cu == pytest.approx(0.5 * s_al)
