@@ -35,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
                        description="Solve CASE.toml (steady Newton or backward-Euler transient, as its [case] mode "
                                    "says), print a summary (max/mean temperature per panel and layer, energy "
                                    "balance) and write the fields to HDF5 with an XDMF sidecar for ParaView.")
+    r.epilog = "example: thermal run cases/gpu_radiator.toml -o out/gpu.h5"
     r.add_argument("case", type=Path, help="case file (TOML)")
     r.add_argument("-o", "--output", type=Path, help="result file (default: <case name>.h5 here)")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -42,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("plot", help="temperature map PNG of a result file",
                         description="Plot the hottest temperature through the thickness of every panel column "
                                     "(or one layer's) at one output step, in degC, with footprint outlines.")
+    pl.epilog = "example: thermal plot out/gpu.h5 -o out/gpu.png --layer die"
     pl.add_argument("result", type=Path, help="result file written by 'thermal run'")
     pl.add_argument("-o", "--output", type=Path, help="PNG file (default: next to the result)")
     pl.add_argument("--step", type=int, default=-1, help="output step to plot (default: the last)")
@@ -62,7 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("-o", "--output", type=Path, default=Path("validation/report"), help="report folder")
 
     sub.add_parser("info", help="list library materials and coatings",
-                   description="Print the bundled material and coating library with values and sources.")
+                   formatter_class=argparse.RawDescriptionHelpFormatter,
+                   description="Print the bundled material and coating library with values and sources.",
+                   epilog="A case file may use any of these by name, override a value or add its own:\n"
+                          "  [materials.al6061]\n  k = \"160 W/m/K\"            # override one value\n"
+                          "  [materials.my_cfrp]\n  base = \"k1100_cfrp\"\n  k_inplane = \"400 W/m/K\"\n"
+                          "  [coatings.aged_white]\n  base = \"white_paint\"\n  alpha = 0.35")
     return p
 
 

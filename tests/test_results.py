@@ -1,0 +1,95 @@
+"""HDF5 contract (DESIGN.md), XDMF sidecar that ParaView's reader accepts, reader round trip."""
+import re
+import xml.etree.ElementTree as ET
+
+import h5py
+import numpy as np
+import pytest
+
+from thermal import __version__
+from thermal.case import load_case, parse_case
+from thermal.driver import solve
+from thermal.overrides import case_text_with
+from thermal.results import read_result
+
+from .conftest import CASES
+
+
+@pytest.fixture(scope="module")
+def gpu_result(tmp_path_factory):
+    text = case_text_with((CASES / "gpu_radiator.toml").read_text(),
+                          {"panels.radiator.cells": [16, 16], "panels.radiator.footprint_cells": 3})
+    case = parse_case(text, "gpu_small.toml")
+    out = tmp_path_factory.mktemp("res") / "gpu.h5"
+    result = solve(case, output=out)
+    return case, result, out
+
+
+def test_every_dataset_has_units_and_the_layout_of_the_contract(gpu_result):
+    case, result, out = gpu_result
+    with h5py.File(out) as f:
+        missing = []
+        f.visititems(lambda name, obj: missing.append(name)
+                     if isinstance(obj, h5py.Dataset) and "units" not in obj.attrs else None)
+        assert missing == []
+        assert f.attrs["thermal_version"] == __version__
+        assert f.attrs["case_name"] == "gpu_radiator"
+        assert f.attrs["mode"] == "steady"
+        assert f.attrs["case_text"] == case.source_text
+        assert "created" in f.attrs
+        nz = sum(l.z_cells for l in case.panels[0].layers)
+        t = f["fields/radiator/T"]
+        assert t.shape[0] == 1 and t.shape[1] == nz and t.attrs["units"] == "K"
+        assert t.chunks == (1, *t.shape[1:])
+        for axis in ("x_edges", "y_edges", "z_edges"):
+            assert f[f"mesh/radiator/{axis}"].attrs["units"] == "m"
+        assert f["mesh/radiator/z_edges"][-1] == pytest.approx(sum(l.thickness_m for l in case.panels[0].layers))
+        for term in ("generated", "absorbed", "radiated", "stored", "conducted_out", "balance_error"):
+            assert f[f"energy/{term}"].shape == (1,) and f[f"energy/{term}"].attrs["units"] == "W"
+        assert f["energy/generated"][0] == pytest.approx(700.0, rel=1e-12)
+        assert abs(f["energy/balance_error"][0]) < 1e-9 * 700
+        # void cells (the die layer away from the die) are NaN, the facesheet has none
+        field = t[0]
+        assert np.isnan(field[-1]).any() and np.isfinite(field[0]).all()
+        names = list(f["mesh/radiator/material"].attrs["names"])
+        mat = f["mesh/radiator/material"][:]
+        assert names[mat[0, 0, 0]] == "al6061" and (mat == -1).sum() == np.isnan(field).sum()
+
+
+def test_xdmf_points_at_datasets_that_exist_with_matching_shapes(gpu_result):
+    _, _, out = gpu_result
+    xdmf = out.with_suffix(".xdmf")
+    root = ET.parse(xdmf).getroot()
+    assert root.tag == "Xdmf" and root.get("Version") == "2.0"
+    items = [d for d in root.iter("DataItem") if d.get("Format") == "HDF"]
+    assert items
+    with h5py.File(out) as f:
+        for item in items:
+            file_part, path = item.text.strip().split(":", 1)
+            assert file_part == out.name
+            assert path in f, path
+            dims = tuple(int(v) for v in item.get("Dimensions").split())
+            assert f[path].shape == dims, (path, f[path].shape, dims)
+        for grid in root.iter("Grid"):
+            topo = grid.find("Topology")
+            if topo is None:
+                continue
+            nz1, ny1, nx1 = (int(v) for v in topo.get("Dimensions").split())
+            assert (nz1 - 1, ny1 - 1, nx1 - 1) == f["fields/radiator/T"].shape[1:]
+            slab = grid.find("Attribute/DataItem")
+            assert slab.get("ItemType") == "HyperSlab"
+            start = [int(v) for v in re.split(r"\s+", slab.find("DataItem").text.strip())]
+            assert len(start) == 12 and start[4:8] == [1, 1, 1, 1]
+
+
+def test_reader_round_trip_and_summary(gpu_result):
+    case, result, out = gpu_result
+    back = read_result(out)
+    np.testing.assert_array_equal(back.fields["radiator"], result.fields["radiator"])
+    assert back.mesh["radiator"]["layer_names"] == [l.name for l in case.panels[0].layers]
+    rows = back.summary_rows()
+    assert [r[1] for r in rows] == ["facesheet", "spreader", "tim", "die"]
+    for _, _, tmax, tmean in rows:
+        assert tmean <= tmax
+    # heat flows from the die down: hottest layer on top
+    assert rows[-1][2] == max(r[2] for r in rows)

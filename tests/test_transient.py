@@ -1,0 +1,105 @@
+"""Fixed-step backward Euler: the benchmark's transient values, energy, crash and failure safety."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import h5py
+import numpy as np
+import pytest
+
+from thermal.case import parse_case
+from thermal.driver import solve
+from thermal.errors import ConvergenceError
+from thermal.overrides import case_text_with
+from thermal.results import read_result
+
+from .conftest import CASES
+
+# shared/bench/PROBLEM.md section 5, N = 64
+T_MAX_60S = 990.077935
+T_MAX_600S = 1048.719800
+
+
+def plate_transient(end_time="600 s", every=1, extra=None):
+    text = (CASES / "reference_plate.toml").read_text()
+    over = {"case.mode": "transient",
+            "transient": {"time_step": "10 s", "end_time": end_time, "output_every": every}}
+    over.update(extra or {})
+    return parse_case(case_text_with(text, over, create=True), "plate_transient.toml")
+
+
+def test_reference_plate_transient_matches_published_values(tmp_path):
+    case = plate_transient("600 s", every=6)
+    result = solve(case, output=tmp_path / "tr.h5")
+    sol = result.solution
+    assert list(sol.times_s[:2]) == [0.0, 60.0]
+    assert sol.t_k[1].max() == pytest.approx(T_MAX_60S, abs=1e-6)
+    assert sol.t_k[-1].max() == pytest.approx(T_MAX_600S, abs=1e-6)
+    # every step's balance closes; stored + radiated energy equals what was generated
+    assert max(abs(b.relative_error) for b in sol.energy[1:]) < 1e-9
+    on_file = read_result(tmp_path / "tr.h5")
+    assert on_file.times_s[-1] == 600.0
+    np.testing.assert_array_equal(on_file.fields["plate"][-1][0].ravel(), sol.t_k[-1])
+
+
+def test_energy_is_conserved_over_the_whole_run():
+    case = plate_transient("120 s", every=1)
+    result = solve(case)
+    sol = result.solution
+    net = result.network
+    c = net.rho_v_kg * 896.0
+    stored_j = float(np.sum(c * (sol.t_k[-1] - sol.t_k[0])))
+    radiated_j = sum(10.0 * b.radiated_w for b in sol.energy[1:])
+    generated_j = 2000.0 * 120.0
+    assert (stored_j + radiated_j - generated_j) / generated_j == pytest.approx(0.0, abs=1e-9)
+
+
+def test_non_convergence_stops_with_diagnosis_and_keeps_written_steps(tmp_path):
+    case = plate_transient("600 s", every=1, extra={"solver.max_iterations": 2})
+    out = tmp_path / "fail.h5"
+    with pytest.raises(ConvergenceError) as info:
+        solve(case, output=out)
+    msg = str(info.value)
+    assert "time step" in msg and "Newton iteration" in msg and str(out) in msg
+    result = read_result(out)
+    assert len(result.times_s) >= 1
+    assert np.all(np.isfinite(result.fields["plate"]))
+    with h5py.File(out) as f:
+        assert "no convergence" in f.attrs["failed"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_killed_run_leaves_every_flushed_step_readable(tmp_path):
+    text = case_text_with((CASES / "reference_plate.toml").read_text(),
+                          {"case.mode": "transient", "panels.plate.cells": [96, 96],
+                           "transient": {"time_step": "10 s", "end_time": "36000 s"}}, create=True)
+    path = tmp_path / "long.toml"
+    path.write_text(text)
+    out = tmp_path / "long.h5"
+    env = dict(os.environ, HDF5_USE_FILE_LOCKING="FALSE")
+    proc = subprocess.Popen([sys.executable, "-m", "thermal.cli", "run", str(path), "-o", str(out), "-q"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    steps = 0
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.3)
+            try:
+                with h5py.File(out, "r", locking=False) as f:
+                    steps = f["time"].shape[0]
+            except (OSError, KeyError):
+                continue
+            if steps >= 4:
+                break
+        alive = proc.poll() is None
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        _, err = proc.communicate(timeout=30)
+    assert alive, err.decode()
+    assert steps >= 4, "the run wrote no steps in time"
+    result = read_result(out)
+    assert len(result.times_s) >= steps
+    np.testing.assert_array_equal(result.times_s, 10.0 * np.arange(len(result.times_s)))
+    assert np.all(np.isfinite(result.fields["plate"]))

@@ -1,0 +1,22 @@
+"""`thermal validate --quick` in CI: every case inside its tolerance, report and figures written."""
+from thermal.cli import main
+from thermal.validation import run_validation
+
+
+def test_quick_validation_passes_and_writes_the_report(tmp_path):
+    report = run_validation(tmp_path, quick=True)
+    failed = [c for c in report.checks if not c.passed]
+    assert not failed, report.summary()
+    assert len(report.checks) >= 15
+    orders = {c.case: c.value for c in report.checks if c.quantity.startswith("observed order")}
+    assert set(orders) == {"radiating_slab", "radiating_fin", "manufactured_plate"}
+    assert all(abs(o - 2.0) <= 0.1 for o in orders.values())
+    text = (tmp_path / "REPORT.md").read_text()
+    assert "manufactured_plate" in text and "convergence.png" in text
+    assert (tmp_path / "convergence.png").exists() and (tmp_path / "fin_profile.png").exists()
+    assert len(list(tmp_path.glob("*.h5"))) >= 6
+
+
+def test_validate_command_exit_status(tmp_path, capsys):
+    assert main(["validate", "--quick", "-o", str(tmp_path)]) == 0
+    assert "checks passed" in capsys.readouterr().out
