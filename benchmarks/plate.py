@@ -1,0 +1,294 @@
+"""Reference plate (shared/bench/PROBLEM.md) solved side by side: thermal, plain SciPy, FiPy.
+
+Each (implementation, N, mode) runs in its own process so peak memory (max RSS) is its own and
+the timings are not polluted by another solver's caches; all runs happen in this one invocation
+on the same machine, so the ratios mean something even where absolute seconds are noisy.
+
+    python benchmarks/plate.py                       # default sizes, writes benchmarks/results.md
+    python benchmarks/plate.py --sizes 64 128 --modes steady
+
+Timings: setup (assembly, AMG set-up, FiPy term building) and solve separately; thermal's Numba
+compile is excluded by a warm-up run of a small case in the same process (the cold-start cost is
+reported on its own line).  OPENBLAS_NUM_THREADS=1 for everyone (two BLAS threads fight on 2 cores).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SIGMA = 5.670374419e-8
+K, D, RHO, CP, EPS, TS, P = 167.0, 0.002, 2700.0, 896.0, 0.85, 4.0, 2000.0
+T0 = 293.15
+DT, STEPS = 10.0, 360
+# (impl, mode) -> largest N worth running here (PROBLEM.md's measured peer times; ~5 min budget)
+LIMITS = {("fipy", "steady"): 512, ("fipy", "transient"): 128, ("fipy-pcg", "steady"): 512,
+          ("fipy-pcg", "transient"): 128, ("scipy", "transient"): 256, ("thermal", "transient"): 256}
+
+
+def source_w(n):
+    """Exact overlap of each cell with the chip square, times P / 0.01 m2 (PROBLEM.md section 2)."""
+    e = np.linspace(0.0, 1.0, n + 1)
+    o = np.clip(np.minimum(e[1:], 0.55) - np.maximum(e[:-1], 0.45), 0, None)
+    return (P / 0.01) * (o[None, :] * o[:, None]).ravel()  # p = i + N j
+
+
+def converged(t, t_prev):
+    return np.max(np.abs(t - t_prev)) <= 1e-8 * np.max(np.abs(t))
+
+
+# ----------------------------------------------------------------------------- implementations
+def run_thermal(n, mode):
+    from thermal.case import parse_case
+    from thermal.network import build_network
+    from thermal.overrides import case_text_with
+    from thermal.solvers import solve_steady, solve_transient_fixed_step
+
+    text = (ROOT / "cases" / "reference_plate.toml").read_text()
+
+    def case_for(nn):
+        over = {"panels.plate.cells": [nn, nn]}  # the default policy picks the linear solver
+        if mode == "transient":
+            over.update({"case.mode": "transient", "transient": {"time_step": "10 s", "end_time": "3600 s"}})
+        return parse_case(case_text_with(text, over, create=True))
+
+    t0 = time.perf_counter()
+    warm = case_for(16)
+    solve_steady(build_network(warm), warm.solver)  # loads/compiles the kernels: excluded from the timings
+    compile_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    case = case_for(n)
+    net = build_network(case)
+    setup = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    if mode == "steady":
+        sol = solve_steady(net, case.solver)
+    else:
+        sol = solve_transient_fixed_step(net, case.solver, case.transient)
+    solve = time.perf_counter() - t1
+    stats = sol.linear_stats
+    return dict(setup_s=setup, solve_s=solve, newton=sol.newton_iterations, field=sol.t_k, times=sol.times_s,
+                compile_s=compile_s, detail=f"AMG set-up {stats.setup_s:.2f} s in {stats.setups}, "
+                f"{stats.iterations} CG its" if stats.setups else "SuperLU")
+
+
+def run_scipy(n, mode):
+    """Plain SciPy: matrix assembled once, Newton, pyamg-preconditioned CG with the hierarchy reused."""
+    import pyamg
+    import scipy.sparse as sp
+    import scipy.sparse.linalg as spla
+
+    t0 = time.perf_counter()
+    h = 1.0 / n
+    g = K * D
+    e = np.ones(n)
+    lap1 = sp.diags([-e[:-1], e * 2, -e[:-1]], [-1, 0, 1]).tolil()
+    lap1[0, 0] = lap1[-1, -1] = 1.0
+    lap1 = lap1.tocsr()
+    eye = sp.identity(n, format="csr")
+    lap = (g * (sp.kron(eye, lap1) + sp.kron(lap1, eye))).tocsr()  # -conduction, p = i + N j
+    a = 2 * EPS * SIGMA * h * h
+    c = RHO * CP * h * h * D
+    q = source_w(n)
+    diag_idx = lap.diagonal().copy()
+    jac = lap.copy()
+    jac.setdiag(diag_idx)
+    setup = time.perf_counter() - t0
+    ml = None
+    iters = 0
+
+    def newton(t, t_old, inv_dt):
+        nonlocal ml, iters
+        for _ in range(100):
+            f = -(lap @ t) + q - a * (t**4 - TS**4) - c * inv_dt * (t - t_old)
+            jac.setdiag(diag_idx + 4 * a * t**3 + c * inv_dt)
+            if ml is None:
+                ml = pyamg.smoothed_aggregation_solver(jac.copy(), symmetry="symmetric", max_coarse=500)
+            dt_, info = spla.cg(jac, f, rtol=1e-10, atol=0.0, M=ml.aspreconditioner(), maxiter=500)
+            t_new = t + dt_
+            iters += 1
+            if converged(t_new, t):
+                return t_new
+            t = t_new
+        raise RuntimeError("no convergence")
+
+    t1 = time.perf_counter()
+    t = np.full(n * n, T0)
+    if mode == "steady":
+        fields = [newton(t, t, 0.0)]
+        times = [0.0]
+    else:
+        fields, times = [t], [0.0]
+        for step in range(1, STEPS + 1):
+            t = newton(t, t, 1.0 / DT)
+            if step in (6, 60, 360):
+                fields.append(t)
+                times.append(step * DT)
+    return dict(setup_s=setup, solve_s=time.perf_counter() - t1, newton=iters, field=np.array(fields),
+                times=np.array(times), detail="SA-AMG built once, CG rtol 1e-10")
+
+
+def run_fipy(n, mode, iterative=False):
+    """FiPy: the same discrete equations in volumetric form; the T^4 term linearised about the last
+    sweep (ImplicitSourceTerm), which is Newton.  Direct LU, or (``fipy-pcg``) FiPy's scipy PCG
+    with a 1e-10 tolerance on the initial residual; whichever is faster is FiPy's time."""
+    import fipy as fp
+
+    t0 = time.perf_counter()
+    h = 1.0 / n
+    mesh = fp.Grid2D(nx=n, ny=n, dx=h, dy=h)
+    T = fp.CellVariable(mesh=mesh, value=T0, hasOld=True)
+    b = 2 * EPS * SIGMA / D
+    qv = fp.CellVariable(mesh=mesh, value=source_w(n) / (h * h * D))
+    coeff = fp.CellVariable(mesh=mesh, value=0.0)
+    explicit = fp.CellVariable(mesh=mesh, value=0.0)
+    # FiPy's default tolerance lets a solver return without solving when the residual already looks
+    # small (shared/bench/PROBLEM.md: "silently skips sweeps"): a zero tolerance forces every solve
+    if iterative:
+        solver = fp.solvers.scipy.LinearPCGSolver(tolerance=1e-10, criterion="initial", iterations=5000)
+    else:
+        solver = fp.LinearLUSolver(tolerance=0.0, iterations=1)
+    steady_eq = fp.DiffusionTerm(coeff=K) + qv + explicit - fp.ImplicitSourceTerm(coeff=coeff)
+    transient_eq = fp.TransientTerm(coeff=RHO * CP) == steady_eq
+    setup = time.perf_counter() - t0
+    iters = 0
+
+    def newton(eq, dt=None):
+        nonlocal iters
+        prev = np.array(T.value)
+        for _ in range(100):
+            tv = np.array(T.value)
+            coeff.setValue(4 * b * tv**3)
+            explicit.setValue(3 * b * tv**4 + b * TS**4)
+            if dt is None:
+                eq.solve(var=T, solver=solver)
+            else:
+                eq.solve(var=T, dt=dt, solver=solver)
+            iters += 1
+            new = np.array(T.value)
+            if converged(new, prev):
+                return new
+            prev = new
+        raise RuntimeError("no convergence")
+
+    t1 = time.perf_counter()
+    if mode == "steady":
+        fields, times = [newton(steady_eq == 0)], [0.0]
+    else:
+        fields, times = [np.array(T.value)], [0.0]
+        for step in range(1, STEPS + 1):
+            T.updateOld()
+            out = newton(transient_eq, DT)
+            if step in (6, 60, 360):
+                fields.append(out)
+                times.append(step * DT)
+    return dict(setup_s=setup, solve_s=time.perf_counter() - t1, newton=iters, field=np.array(fields),
+                times=np.array(times), detail="LinearPCGSolver" if iterative else "LinearLUSolver")
+
+
+IMPLS = {"thermal": run_thermal, "scipy": run_scipy, "fipy": run_fipy,
+         "fipy-pcg": lambda n, mode: run_fipy(n, mode, iterative=True)}
+
+
+def child(impl, n, mode, out):
+    res = IMPLS[impl](n, mode)
+    field = np.asarray(res.pop("field"))
+    times = np.asarray(res.pop("times"))
+    if mode == "transient" and impl == "thermal":  # keep the checkpoints only
+        keep = [list(np.round(times, 6)).index(s * DT) for s in (0, 6, 60, 360)]
+        field, times = field[keep], times[keep]
+    np.save(out + ".npy", field)
+    res["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    res["t_max"] = float(field[-1].max())
+    res["t_mean"] = float(field[-1].mean())
+    res["checkpoints"] = [(float(t), float(f.max()), float(f.mean())) for t, f in zip(times, field)]
+    Path(out + ".json").write_text(json.dumps(res))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[64, 128, 256, 512, 1024])
+    ap.add_argument("--modes", nargs="+", default=["steady", "transient"])
+    ap.add_argument("--impls", nargs="+", default=["thermal", "scipy", "fipy", "fipy-pcg"])
+    ap.add_argument("--out", type=Path, default=HERE / "results.md")
+    ap.add_argument("--child", nargs=4, metavar=("IMPL", "N", "MODE", "OUT"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        impl, n, mode, out = args.child
+        child(impl, int(n), mode, out)
+        return
+    work = HERE / "out"
+    work.mkdir(exist_ok=True)
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    env.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".cache" / "numba"))
+    rows = []
+    for mode in args.modes:
+        for n in args.sizes:
+            res = {}
+            for impl in args.impls:
+                if n > LIMITS.get((impl, mode), 1024):
+                    continue
+                out = str(work / f"{impl}_{mode}_{n}")
+                start = time.perf_counter()
+                proc = subprocess.run([sys.executable, __file__, "--child", impl, str(n), mode, out], env=env,
+                                      capture_output=True, text=True)
+                if proc.returncode != 0:
+                    print(f"{impl} {mode} N={n} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
+                    continue
+                r = json.loads(Path(out + ".json").read_text())
+                r["field"] = np.load(out + ".npy")
+                r["wall_s"] = time.perf_counter() - start
+                res[impl] = r
+                print(f"{mode:9s} N={n:5d} {impl:8s} setup {r['setup_s']:7.2f} s  solve {r['solve_s']:8.2f} s  "
+                      f"Newton {r['newton']:4d}  RSS {r['rss_mb']:7.0f} MB  T_max {r['t_max']:.6f}", flush=True)
+            ref = res.get("thermal")
+            for impl, r in res.items():
+                dev = float(np.max(np.abs(r["field"] - ref["field"]))) if ref is not None and impl != "thermal" else 0.0
+                rows.append((mode, n, impl, r, dev, res))
+    write_table(rows, args.out)
+
+
+def write_table(rows, path):
+    lines = ["| mode | N | solver | setup [s] | solve [s] | total [s] | Newton its | peak RSS [MB] | T_max [K] | "
+             "max abs dT vs thermal [K] | best FiPy / thermal | SciPy / thermal |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for mode, n, impl, r, dev, res in rows:
+        total = r["setup_s"] + r["solve_s"]
+        ratio = {}
+        if "thermal" in res:
+            mine = res["thermal"]["setup_s"] + res["thermal"]["solve_s"]
+            fipy_times = [res[f]["setup_s"] + res[f]["solve_s"] for f in ("fipy", "fipy-pcg") if f in res]
+            if fipy_times:
+                ratio["fipy"] = min(fipy_times) / mine  # against FiPy's faster solver
+            if "scipy" in res:
+                ratio["scipy"] = (res["scipy"]["setup_s"] + res["scipy"]["solve_s"]) / mine
+        show = impl == "thermal"
+        fipy_ratio = f"{ratio['fipy']:.1f}x" if show and "fipy" in ratio else ""
+        scipy_ratio = f"{ratio['scipy']:.2f}x" if show and "scipy" in ratio else ""
+        lines.append(f"| {mode} | {n} | {impl} | {r['setup_s']:.2f} | {r['solve_s']:.2f} | {total:.2f} | {r['newton']} | "
+                     f"{r['rss_mb']:.0f} | {r['t_max']:.6f} | {dev:.1e} | {fipy_ratio} | {scipy_ratio} |")
+    comp = [r["compile_s"] for _, _, impl, r, _, _ in rows if impl == "thermal" and "compile_s" in r]
+    text = "\n".join(lines) + "\n"
+    if comp:
+        text += (f"\nthermal warm-up (kernel load from the numba cache + a 16x16 solve, excluded above): "
+                 f"{min(comp):.2f}-{max(comp):.2f} s per process.\n")
+    checkpoints = [(mode, n, impl, r["checkpoints"]) for mode, n, impl, r, _, _ in rows if mode == "transient"]
+    if checkpoints:
+        text += "\nTransient checkpoints (t [s], T_max, T_mean):\n\n"
+        for mode, n, impl, cps in checkpoints:
+            text += f"- N={n} {impl}: " + "; ".join(f"{t:g} s: {tm:.6f} / {tmean:.6f}" for t, tm, tmean in cps) + "\n"
+    path.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""Linear solves: the compiled AMG V-cycle is pyamg's, PCG reaches its tolerance, paths agree."""
+import numpy as np
+import pytest
+
+from thermal.case import parse_case
+from thermal.linalg import LinearSolver
+from thermal.network import build_network
+from thermal.overrides import case_text_with
+from thermal.solvers import solve_steady
+from thermal.system import Assembler
+
+from .conftest import CASES
+
+
+def plate_system(n=48, t=500.0, inv_dt=0.0):
+    case = parse_case(case_text_with((CASES / "reference_plate.toml").read_text(), {"panels.plate.cells": [n, n]}))
+    net = build_network(case)
+    asm = Assembler(net)
+    t_k = np.full(net.n_nodes, t) + np.linspace(0, 300, net.n_nodes)
+    residual, a = asm.evaluate(t_k, t_k - 1.0, inv_dt)
+    return net, residual.copy(), a
+
+
+def test_compiled_vcycle_is_pyamgs_vcycle():
+    net, _, a = plate_system()
+    solver = LinearSolver("amg", net.n_nodes, symmetric=True)
+    solver._setup(a)
+    b = np.random.default_rng(1).normal(size=net.n_nodes)
+    ours = solver._hierarchy.apply(a, b)
+    theirs = solver._preconditioner.matvec(b)
+    assert np.max(np.abs(ours - theirs)) <= 1e-12 * np.max(np.abs(theirs))
+
+
+@pytest.mark.parametrize("rtol", [1e-2, 1e-6, 1e-10])
+def test_pcg_reaches_its_tolerance_and_agrees_with_lu(rtol):
+    net, b, a = plate_system(inv_dt=0.1)
+    solver = LinearSolver("amg", net.n_nodes, symmetric=True)
+    x = solver.solve(a, b, rtol=rtol)
+    assert np.linalg.norm(b - a @ x) <= rtol * np.linalg.norm(b)
+    exact = LinearSolver("direct", net.n_nodes, symmetric=True).solve(a, b)
+    # error <= cond-bounded multiple of the residual; for these M-matrices a few times rtol suffices
+    assert np.linalg.norm(x - exact) <= max(rtol, 1e-12) * 1e3 * np.linalg.norm(exact)
+
+
+def test_amg_and_direct_paths_give_the_same_steady_state_with_temperature_dependent_k():
+    text = case_text_with((CASES / "gpu_radiator.toml").read_text(),
+                          {"panels.radiator.cells": [24, 24], "panels.radiator.footprint_cells": 4})
+    answers = {}
+    for method in ("direct", "amg"):
+        case = parse_case(case_text_with(text, {"solver.linear_solver": method}, create=True))
+        net = build_network(case)
+        assert not net.constant_conductivity  # silicon and copper k(T): GMRES on the AMG path
+        answers[method] = solve_steady(net, case.solver).t_k[0]
+    # both stop on max|dT| <= 1e-8 max T after quadratic convergence
+    assert np.max(np.abs(answers["amg"] - answers["direct"])) <= 1e-8 * answers["direct"].max()
