@@ -70,3 +70,16 @@ def test_library_values_are_the_documented_ones():
     c = library_coatings()
     assert all(0 <= x.alpha <= 1 and 0 <= x.eps <= 1 for x in c.values())
     assert np.isclose(c["white_paint"].eps, 0.91)
+
+
+def test_readme_python_blocks_run(monkeypatch, tmp_path):
+    """The README's Python examples are executed as written (from the repository root)."""
+    import re
+
+    from .conftest import ROOT
+
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+    assert blocks
+    monkeypatch.chdir(ROOT)
+    for code in blocks:
+        exec(compile(code, "README.md", "exec"), {})

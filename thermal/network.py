@@ -20,12 +20,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from .case import Case, Panel
+from .case import Case, Panel, PropertyTable
 from .errors import CaseError
 from .mesh import PanelMesh, build_panel_mesh
 
 IN_PLANE, THROUGH = 0, 1
-
 
 @dataclass
 class Network:
@@ -90,7 +89,6 @@ class Network:
         return float(np.sum(self.surf_area_m2 * (self.surf_alpha * self.face_q_solar_w_m2[self.surf_face]
                                                   + self.surf_eps * self.face_q_ir_w_m2[self.surf_face])))
 
-
 class _Builder:
     def __init__(self, case: Case):
         self.case = case
@@ -101,6 +99,7 @@ class _Builder:
         self.surfaces = []  # (node, area, eps, alpha, face)
         self.face_names, self.face_qs, self.face_qir = [], [], []
         self.n = 0
+        self.surface_count = 0
 
     def table(self, prop) -> int:
         key = (prop.t_k, prop.value)
@@ -132,7 +131,6 @@ class _Builder:
         self.face_qs.append(face.solar_flux_w_m2)
         self.face_qir.append(face.ir_flux_w_m2)
         return len(self.face_names) - 1
-
 
 def _panel(b: _Builder, panel: Panel, mesh: PanelMesh, material_names: list):
     case = b.case
@@ -214,12 +212,11 @@ def _panel(b: _Builder, panel: Panel, mesh: PanelMesh, material_names: list):
             # radiates, not the centre's (second-order through-thickness radiation).
             surf = b.add_nodes(cells.size, 0.0, 0, (0, 0))
             b.add_links(surf, cells, 0.0, 0.5 * dz[kk] / area, THROUGH, THROUGH, 0.0)
-            b.surface_count = getattr(b, "surface_count", 0) + cells.size
+            b.surface_count += cells.size
             cells = surf
         b.surfaces.append((cells, area, np.full(cells.size, coat.eps), np.full(cells.size, coat.alpha),
                            np.full(cells.size, fid, np.int64)))
     return node, mat_id
-
 
 def _outer_cells(present: np.ndarray, side: str) -> np.ndarray:
     """(ny, nx) index k of the topmost (or bottommost) present cell of each column, -1 if none."""
@@ -230,7 +227,6 @@ def _outer_cells(present: np.ndarray, side: str) -> np.ndarray:
     else:
         k = np.argmax(present, axis=0)
     return np.where(any_, k, -1)
-
 
 def _region_cells(case: Case, mesh: PanelMesh, node: np.ndarray, ep):
     """Cells of a panel region with their face areas and half-widths normal to the region."""
@@ -253,7 +249,6 @@ def _region_cells(case: Case, mesh: PanelMesh, node: np.ndarray, ep):
     j = 0 if ep.region == "ymin" else ny - 1
     kk, ii = np.nonzero(present[:, j, :])
     return node[kk, j, ii], dz[kk] * dx[ii], 0.5 * dy[j] * np.ones(kk.size), IN_PLANE
-
 
 def links_to_csr(n, li, lj, si, sj, di, dj, r) -> dict:
     """CSR arrays (diagonal included, rows and columns sorted) from a list of undirected links.
@@ -281,14 +276,12 @@ def links_to_csr(n, li, lj, si, sj, di, dj, r) -> dict:
         dir_other=np.concatenate([dj, di, z8])[order].astype(np.int8),
         r_link=np.concatenate([r, r, z0])[order])
 
-
 def build_network(case: Case) -> Network:
     """Mesh every panel and assemble nodes, links (CSR) and radiating surfaces."""
     b = _Builder(case)
     material_names = sorted(case.materials)
     meshes, nodes_of, mats_of = {}, {}, {}
     # table 0: a constant 1 (dummy k for zero-volume nodes; never divided by: their s is 0)
-    from .case import PropertyTable
 
     b.table(PropertyTable((300.0,), (1.0,)))
     for panel in case.panels:
@@ -299,8 +292,9 @@ def build_network(case: Case) -> Network:
     lumped = {}
     for ln in case.nodes:
         fixed = ln.fixed_t_k is not None
-        ids = b.add_nodes(1, 1.0, b.table(PropertyTable((300.0,), (max(ln.capacitance_j_k, 0.0),))) if
-                          ln.capacitance_j_k > 0 else b.table(PropertyTable((300.0,), (0.0,))), (0, 0),
+        # a lumped node is "1 kg" of a material whose cp is its capacitance, so the storage kernel
+        # treats cells and lumped nodes alike
+        ids = b.add_nodes(1, 1.0, b.table(PropertyTable((300.0,), (ln.capacitance_j_k,))), (0, 0),
                           q=ln.power_w, fixed=int(fixed), t_fixed=ln.fixed_t_k or 0.0)
         lumped[ln.name] = int(ids[0])
 
@@ -360,5 +354,5 @@ def build_network(case: Case) -> Network:
         face_q_ir_w_m2=np.asarray(b.face_qir, float), t_sink_k=case.t_sink_k,
         meshes=meshes, node_index=nodes_of, material_id=mats_of, material_names=material_names,
         lumped_names=list(lumped), lumped_nodes=np.asarray(list(lumped.values()), np.int64),
-        surface_node_count=getattr(b, "surface_count", 0),
+        surface_node_count=b.surface_count,
     )

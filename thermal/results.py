@@ -42,6 +42,8 @@ class Result:
     node_t_k: np.ndarray  # (nt, n_lumped)
     energy: dict  # term -> (nt,) W
     attrs: dict = field(default_factory=dict)
+    solution: object = field(default=None, repr=False)  # the solver's Solution, when solved in this process
+    network: object = field(default=None, repr=False)  # the Network it was solved on
 
     def write(self, path) -> Path:
         writer = ResultWriter(path, self.case_name, self.mode, self.case_text, self.mesh, self.node_names,

@@ -45,7 +45,7 @@ def solve_transient_fixed_step(net, settings, transient, assembler=None, linear=
         guess = t if t_prev is None else np.maximum(2.0 * t - t_prev, 0.5 * t)
         result = newton_solve(assembler, linear, guess, settings, t_old_k=t, inv_dt_s=1.0 / dt,
                               context=f" (time step {step}, t = {time_s:g} s)", q_norm_w=q_norm,
-                              first_forcing=1e-4)
+                              first_forcing=1e-3)
         balance = assembler.energy(result.t_k, t, 1.0 / dt)
         check_balance(balance, f"time step {step}")
         t_prev, t = t, result.t_k
