@@ -203,7 +203,8 @@ def _panel(b: _Builder, panel: Panel, mesh: PanelMesh, material_names: list):
         has = k_outer >= 0
         jj, ii = np.nonzero(has)
         kk = k_outer[has]
-        full = np.array([panel.layers[mesh.z_layer[k]].on is None for k in kk], dtype=bool)
+        layer_is_full = np.array([layer.on is None for layer in panel.layers], dtype=bool)
+        full = layer_is_full[mesh.z_layer[kk]]
         jj, ii, kk = jj[full], ii[full], kk[full]
         cells = node[kk, jj, ii]
         area = area_xy[jj, ii]
@@ -259,22 +260,24 @@ def links_to_csr(n, li, lj, si, sj, di, dj, r) -> dict:
     li, lj = np.asarray(li, np.int64), np.asarray(lj, np.int64)
     rows = np.concatenate([li, lj, np.arange(n)])
     cols = np.concatenate([lj, li, np.arange(n)])
-    order = np.lexsort((cols, rows))
-    rows, cols = rows[order], cols[order]
-    dup = (rows[1:] == rows[:-1]) & (cols[1:] == cols[:-1])
-    if dup.any():
-        at = int(np.argmax(dup))
-        raise ValueError(f"nodes {rows[at]} and {cols[at]}")
+    # scipy's COO -> CSR conversion sorts in compiled code; the values carried through are entry
+    # numbers + 1, so they give the permutation (duplicates would be summed: caught by the count)
+    entry = sp.coo_matrix((np.arange(1, rows.size + 1, dtype=np.float64), (rows, cols)), shape=(n, n)).tocsr()
+    entry.sort_indices()
+    if entry.nnz != rows.size:
+        keys, counts = np.unique(rows * n + cols, return_counts=True)
+        at = int(keys[np.argmax(counts > 1)])
+        raise ValueError(f"nodes {at // n} and {at % n}")
+    order = entry.data.astype(np.int64) - 1
     z0, z8 = np.zeros(n), np.zeros(n, np.int8)
-    indptr = np.zeros(n + 1, np.int64)
-    np.add.at(indptr, rows + 1, 1)
     return dict(
-        indptr=np.cumsum(indptr), indices=cols.astype(np.int64),
-        diag_pos=np.nonzero(rows == cols)[0].astype(np.int64),
+        indptr=entry.indptr.astype(np.int64), indices=entry.indices.astype(np.int64),
+        diag_pos=np.nonzero(rows[order] == cols[order])[0].astype(np.int64),
         s_self=np.concatenate([si, sj, z0])[order], s_other=np.concatenate([sj, si, z0])[order],
         dir_self=np.concatenate([di, dj, z8])[order].astype(np.int8),
         dir_other=np.concatenate([dj, di, z8])[order].astype(np.int8),
         r_link=np.concatenate([r, r, z0])[order])
+
 
 def build_network(case: Case) -> Network:
     """Mesh every panel and assemble nodes, links (CSR) and radiating surfaces."""
