@@ -7,7 +7,7 @@ export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 export MPLCONFIGDIR ?= $(CURDIR)/.cache/matplotlib
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: run test validate bench install clean
+.PHONY: run test test-nojit validate bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# The kernels run as plain Python too (Numba's pure-Python semantics), so coverage tools and
+# debuggers see them; the kernel and linear-algebra tests must pass that way as well.
+test-nojit: $(STAMP)
+	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -p no:cacheprovider tests/test_kernels.py tests/test_linalg.py
 
 validate: $(STAMP)
 	$(VENV)/bin/thermal validate -o out/validation
