@@ -15,6 +15,17 @@ the other kernels add to it afterwards.
 from numba import njit, prange
 
 
+@njit(cache=True, inline="always")
+def half_link(s, k_node, dk_node, node, direction):
+    """(a, da) of one end of a link: a = s / k(T) [K/W], da = a k'/k = -da/dT; (0, 0) for a node
+    without volume (s = 0: a lumped node, whose side adds no resistance)."""
+    if s > 0.0:
+        k = k_node[node, direction]
+        a = s / k
+        return a, a * dk_node[node, direction] / k
+    return 0.0, 0.0
+
+
 @njit(cache=True, parallel=True)
 def conduction_rows(t_k, indptr, indices, diag_pos, s_self, s_other, dir_self, dir_other, r_link,
                     k_node, dk_node, fixed, residual_w, a_data):
@@ -33,18 +44,8 @@ def conduction_rows(t_k, indptr, indices, diag_pos, s_self, s_other, dir_self, d
             j = indices[e]
             if j == i:
                 continue
-            a = 0.0
-            da = 0.0
-            if s_self[e] > 0.0:
-                ki = k_node[i, dir_self[e]]
-                a = s_self[e] / ki
-                da = a * dk_node[i, dir_self[e]] / ki  # = -d a / dT_i
-            b = 0.0
-            db = 0.0
-            if s_other[e] > 0.0:
-                kj = k_node[j, dir_other[e]]
-                b = s_other[e] / kj
-                db = b * dk_node[j, dir_other[e]] / kj
+            a, da = half_link(s_self[e], k_node, dk_node, i, dir_self[e])
+            b, db = half_link(s_other[e], k_node, dk_node, j, dir_other[e])
             g = 1.0 / (r_link[e] + (a + b))
             dt = t_k[j] - ti
             res += g * dt

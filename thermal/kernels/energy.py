@@ -11,8 +11,9 @@ converged solve drives to round-off.
 """
 from numba import njit
 
+from .conduction import half_link
 from .properties import table_integral
-from .radiation import SIGMA_W_M2K4
+from .radiation import surface_exchange
 
 
 @njit(cache=True)
@@ -30,8 +31,8 @@ def energy_terms(t_k, t_old_k, q_w, rho_v_kg, cp_tab, tab_t, tab_v, tab_n, inv_d
                 j = indices[e]
                 if j == i or fixed[j]:
                     continue
-                a = s_self[e] / k_node[i, dir_self[e]] if s_self[e] > 0.0 else 0.0
-                b = s_other[e] / k_node[j, dir_other[e]] if s_other[e] > 0.0 else 0.0
+                a, _ = half_link(s_self[e], k_node, k_node, i, dir_self[e])
+                b, _ = half_link(s_other[e], k_node, k_node, j, dir_other[e])
                 into += (t_k[j] - t_k[i]) / (r_link[e] + (a + b))
             out[4] += into
             out[5] += abs(into)
@@ -44,7 +45,7 @@ def energy_terms(t_k, t_old_k, q_w, rho_v_kg, cp_tab, tab_t, tab_v, tab_n, inv_d
         if fixed[i]:
             continue
         f = surf_face[s]
-        area = surf_area_m2[s]
-        out[1] += area * (surf_alpha[s] * face_q_solar_w_m2[f] + surf_eps[s] * face_q_ir_w_m2[f])
-        t2 = t_k[i] * t_k[i]
-        out[2] += surf_eps[s] * SIGMA_W_M2K4 * area * (t2 * t2 - ts4)
+        absorbed, emitted, _ = surface_exchange(t_k[i], surf_area_m2[s], surf_eps[s], surf_alpha[s],
+                                                face_q_solar_w_m2[f], face_q_ir_w_m2[f], ts4)
+        out[1] += absorbed
+        out[2] += emitted

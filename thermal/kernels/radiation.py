@@ -14,6 +14,14 @@ from numba import njit
 SIGMA_W_M2K4 = 5.670374419e-8  # Stefan-Boltzmann constant, CODATA 2018 (exact in the 2019 SI)
 
 
+@njit(cache=True, inline="always")
+def surface_exchange(t, area_m2, eps, alpha, q_solar_w_m2, q_ir_w_m2, t_sink4):
+    """(absorbed W, emitted W, d emitted / dT W/K) of one surface at temperature t."""
+    k = eps * SIGMA_W_M2K4 * area_m2
+    t2 = t * t
+    return area_m2 * (alpha * q_solar_w_m2 + eps * q_ir_w_m2), k * (t2 * t2 - t_sink4), 4.0 * k * t2 * t
+
+
 @njit(cache=True)
 def add_surfaces(t_k, surf_node, surf_area_m2, surf_eps, surf_alpha, surf_face, face_q_solar_w_m2,
                  face_q_ir_w_m2, t_sink_k, fixed, diag_pos, residual_w, a_data):
@@ -24,10 +32,7 @@ def add_surfaces(t_k, surf_node, surf_area_m2, surf_eps, surf_alpha, surf_face, 
         if fixed[i]:
             continue
         f = surf_face[s]
-        area = surf_area_m2[s]
-        k = surf_eps[s] * SIGMA_W_M2K4 * area
-        t = t_k[i]
-        t2 = t * t
-        residual_w[i] += area * (surf_alpha[s] * face_q_solar_w_m2[f] + surf_eps[s] * face_q_ir_w_m2[f]) \
-            - k * (t2 * t2 - ts4)
-        a_data[diag_pos[i]] += 4.0 * k * t2 * t
+        absorbed, emitted, d_emitted = surface_exchange(t_k[i], surf_area_m2[s], surf_eps[s], surf_alpha[s],
+                                                        face_q_solar_w_m2[f], face_q_ir_w_m2[f], ts4)
+        residual_w[i] += absorbed - emitted
+        a_data[diag_pos[i]] += d_emitted
