@@ -9,6 +9,9 @@ from thermal.cli import main
 from .conftest import MINIMAL_CASE
 
 
+ORBIT = '\n[orbit]\naltitude = "550 km"\nbeta = "30 deg"\nattitude = "nadir"\n'
+
+
 def edit(old, new):
     assert old in MINIMAL_CASE, old
     return MINIMAL_CASE.replace(old, new, 1)
@@ -67,6 +70,21 @@ BAD = [
     ("grading_too_steep", edit('cells = [4, 2]', 'cells = [4, 2]\ngrading = [5, 1]'), ["panels.plate.grading", "between 1 and 2"]),
     ("no_layers", MINIMAL_CASE.split("[[panels.plate.layers]]")[0], ["panels.plate.layers", "at least one"]),
     ("no_panels_or_nodes", '[case]\nname = "empty"\n', ["panels", "at least one"]),
+    # orbits
+    ("orbit_inside_the_earth", MINIMAL_CASE + ORBIT.replace('"550 km"', '"-100 km"'), ["orbit.altitude", "atmosphere"]),
+    ("orbit_in_the_atmosphere", MINIMAL_CASE + ORBIT.replace('"550 km"', '"90 km"'), ["orbit.altitude", "160 km"]),
+    ("beta_out_of_range", MINIMAL_CASE + ORBIT.replace('"30 deg"', '"95 deg"'), ["orbit.beta", "-90 deg and 90 deg"]),
+    ("attitude_missing", MINIMAL_CASE + ORBIT.replace('attitude = "nadir"\n', ""), ["orbit.attitude", "required"]),
+    ("attitude_unknown", MINIMAL_CASE + ORBIT.replace('"nadir"', '"tumbling"'), ["orbit.attitude", "'edge_on'"]),
+    ("plane_without_date", MINIMAL_CASE + ORBIT.replace('beta = "30 deg"', 'inclination = "53 deg"\nraan = "0 deg"'),
+     ["orbit.date", "needs a date"]),
+    ("beta_and_inclination", MINIMAL_CASE + ORBIT + 'inclination = "53 deg"\n', ["orbit.inclination", "either beta"]),
+    ("face_without_normal", MINIMAL_CASE.replace('coating = "white_paint"\n', 'coating = "white_paint"\n', 1)
+     + ORBIT.replace("\n[orbit]", "\n[orbit]"), ["faces.top.normal", "outward normal"]),
+    ("flux_with_orbit", MINIMAL_CASE.replace('coating = "white_paint"', 'coating = "white_paint"\nnormal = "-z"\n'
+                                             'solar_flux = "1361 W/m2"') + ORBIT, ["faces.top.solar_flux", "from the orbit"]),
+    ("normal_without_orbit", MINIMAL_CASE.replace('coating = "white_paint"', 'coating = "white_paint"\nnormal = "+q"'),
+     ["faces.top.normal", "body axis"]),
 ]
 
 

@@ -226,8 +226,9 @@ class Footprint:
 @dataclass(frozen=True, slots=True)
 class Face:
     coating: str
-    solar_flux_w_m2: float  # incident; absorbed with alpha
-    ir_flux_w_m2: float  # incident infrared; absorbed with eps
+    solar_flux_w_m2: float  # incident; absorbed with alpha (constant environment only)
+    ir_flux_w_m2: float  # incident infrared; absorbed with eps (constant environment only)
+    normal: tuple[float, float, float] | None = None  # outward normal in body axes (orbit cases)
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +291,22 @@ class TransientSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class Orbit:
+    """A circular orbit and the spacecraft's attitude (see thermal/orbit.py for the frames)."""
+
+    altitude_m: float
+    beta_rad: float  # given, or computed from inclination, node and date
+    attitude: str
+    shadow: str = "conical"
+    solar_constant_w_m2: float = 1361.0
+    earth_ir_w_m2: float = 237.0
+    albedo: float = 0.30
+    inclination_rad: float | None = None
+    raan_rad: float | None = None
+    date: object = None  # datetime (UTC) or None
+
+
+@dataclass(frozen=True, slots=True)
 class Case:
     name: str
     description: str
@@ -305,6 +322,7 @@ class Case:
     solver: SolverSettings
     transient: TransientSettings | None
     defaults_used: tuple[str, ...] = field(default=())
+    orbit: Orbit | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -353,6 +371,9 @@ def parse_case(text: str, file: str = "<string>") -> Case:
     panels = tuple(_parse_panel(pname, pt, materials, coatings)
                    for pname, pt in root.subtables("panels").items())
     nodes = tuple(_parse_node(nname, nt) for nname, nt in root.subtables("nodes").items())
+    orbit_table = root.sub("orbit", None)
+    orbit = _parse_orbit(orbit_table, file, defaults) if orbit_table is not None else None
+    _check_faces(panels, orbit, file, defaults)
     names = [p.name for p in panels] + [n.name for n in nodes]
     dup = {n for n in names if names.count(n) > 1}
     if dup:
@@ -396,7 +417,7 @@ def parse_case(text: str, file: str = "<string>") -> Case:
     root.finish()
     return Case(name=name, description=description, mode=mode, file=file, source_text=text,
                 t_sink_k=t_sink_k, materials=materials, coatings=coatings, panels=panels, nodes=nodes,
-                contacts=contacts, solver=solver, transient=transient, defaults_used=tuple(defaults))
+                contacts=contacts, solver=solver, transient=transient, defaults_used=tuple(defaults), orbit=orbit)
 
 
 def _parse_panel(name: str, t: Table, materials: dict, coatings: dict) -> Panel:
@@ -478,13 +499,125 @@ def _parse_panel(name: str, t: Table, materials: dict, coatings: dict) -> Panel:
         if coat not in coatings:
             raise st.error("coating", coat, "unknown coating; known: " + ", ".join(sorted(coatings)))
         faces[side] = Face(coat, st.quantity("solar_flux", "W/m^2", 0.0, minimum=0.0),
-                           st.quantity("ir_flux", "W/m^2", 0.0, minimum=0.0))
+                           st.quantity("ir_flux", "W/m^2", 0.0, minimum=0.0), _normal(st))
         st.finish()
     ftab.finish()
     panel = Panel(name, lx, ly, cells[0], cells[1], float(grading[0]), float(grading[1]), snap, surface_nodes,
                   footprint_cells, tuple(layers), tuple(footprints), faces)
     t.finish()
     return panel
+
+
+AXIS_NAMES = {"+x": (1.0, 0.0, 0.0), "-x": (-1.0, 0.0, 0.0), "+y": (0.0, 1.0, 0.0), "-y": (0.0, -1.0, 0.0),
+              "+z": (0.0, 0.0, 1.0), "-z": (0.0, 0.0, -1.0)}
+
+
+def _normal(t: Table):
+    value = t._get("normal", None)
+    if value is None:
+        return None
+    if isinstance(value, str) and value in AXIS_NAMES:
+        return AXIS_NAMES[value]
+    if (isinstance(value, list) and len(value) == 3 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                            for v in value) and any(v != 0 for v in value)):
+        norm = math.sqrt(sum(v * v for v in value))
+        return tuple(float(v) / norm for v in value)
+    raise t.error("normal", value, "must be a body axis (" + ", ".join(AXIS_NAMES) + ") or a non-zero vector [x, y, z]")
+
+
+def _parse_orbit(t: Table, file: str, defaults: list) -> Orbit:
+    import datetime as dt
+
+    from . import orbit as orb
+
+    alt = t.quantity("altitude", "m", what="circular orbit altitude")
+    if alt < orb.MIN_ALTITUDE_M:
+        raise t.error("altitude", t.raw["altitude"], f"must be at least {orb.MIN_ALTITUDE_M / 1e3:g} km: lower "
+                      "orbits are inside the atmosphere (or the Earth) and decay within days")
+    date = t._get("date", None)
+    if date is not None:
+        if isinstance(date, str):
+            try:
+                date = dt.datetime.fromisoformat(date.replace("Z", "+00:00"))
+            except ValueError:
+                raise t.error("date", date, "must be an ISO date-time such as 2026-06-21T12:00:00Z") from None
+        if isinstance(date, dt.date) and not isinstance(date, dt.datetime):
+            date = dt.datetime(date.year, date.month, date.day)
+        if not isinstance(date, dt.datetime):
+            raise t.error("date", date, "must be an ISO date-time such as 2026-06-21T12:00:00Z")
+        if date.tzinfo is None:
+            date = date.replace(tzinfo=dt.timezone.utc)
+    inclination = raan = None
+    if t.has("beta"):
+        for other in ("inclination", "sun_synchronous", "raan", "ltan"):
+            if t.has(other):
+                raise t.error(other, t.raw[other], "give either beta, or the orbit's plane "
+                              "(inclination or sun_synchronous, raan or ltan, date), not both")
+        beta = t.quantity("beta", "rad", minimum=-math.pi / 2 - 1e-12, maximum=math.pi / 2 + 1e-12,
+                          what="beta angle, between -90 deg and 90 deg")
+    else:
+        if date is None:
+            raise t.error("date", "<missing>", "an orbit given by its plane needs a date (where the Sun is); "
+                          "or give beta instead")
+        if t.boolean("sun_synchronous", False):
+            if t.has("inclination"):
+                raise t.error("inclination", t.raw["inclination"], "sun_synchronous = true computes the inclination")
+            inclination = orb.sun_synchronous_inclination_rad(alt)
+        else:
+            inclination = t.quantity("inclination", "rad", minimum=0.0, maximum=math.pi + 1e-12,
+                                     what="between 0 and 180 deg")
+        if t.has("ltan") == t.has("raan"):
+            raise t.error("raan", t.raw.get("raan", "<missing>"), "give exactly one of raan (angle) and ltan "
+                          "(local time of the ascending node, hours, e.g. 18.0)")
+        if t.has("ltan"):
+            ltan = t.number("ltan", minimum=0.0, maximum=24.0)
+            raan = orb.raan_from_ltan_rad(ltan, date)
+        else:
+            raan = t.quantity("raan", "rad")
+        beta = orb.beta_angle_rad(inclination, raan, date)
+    shadow = t.choice("shadow", ("conical", "cylindrical"), "conical")
+    if t.has("solar_constant"):
+        solar = t.quantity("solar_constant", "W/m^2", minimum=0.0, strict_minimum=True)
+    else:
+        solar = orb.solar_constant_w_m2(date)
+        defaults.append(f"orbit.solar_constant = {solar:.1f} W/m2 ({'1/r^2 on the date' if date else 'mean TSI'})")
+    if t.has("earth_ir"):
+        ir = t.quantity("earth_ir", "W/m^2", minimum=0.0)
+    else:
+        ir = orb.EARTH_IR_W_M2
+        defaults.append(f"orbit.earth_ir = {ir:g} W/m2 (mean outgoing long-wave radiation)")
+    if t.has("albedo"):
+        albedo = t.fraction("albedo")
+    else:
+        albedo = orb.ALBEDO
+        defaults.append(f"orbit.albedo = {albedo:g} (mean Bond albedo)")
+    attitude = t.choice("attitude", orb.ATTITUDES)
+    t.finish()
+    return Orbit(alt, beta, attitude, shadow, solar, ir, albedo, inclination, raan, date)
+
+
+def _check_faces(panels, orbit, file, defaults):
+    """With an orbit, every radiating face needs a body-frame normal and takes its fluxes from the
+    orbit; without one, normals mean nothing and fluxes are constants."""
+    for p in panels:
+        for side, face in p.faces.items():
+            key = f"panels.{p.name}.faces.{side}"
+            if orbit is None and face.normal is not None:
+                raise CaseError(file, f"{key}.normal", list(face.normal), "a face normal needs an [orbit] table")
+            if orbit is not None and (face.solar_flux_w_m2 or face.ir_flux_w_m2):
+                raise CaseError(file, f"{key}.solar_flux", face.solar_flux_w_m2 or face.ir_flux_w_m2,
+                                "with an [orbit], fluxes come from the orbit: remove solar_flux/ir_flux")
+        if orbit is not None:
+            top, bottom = p.faces.get("top"), p.faces.get("bottom")
+            if top is not None and top.normal is None:
+                raise CaseError(file, f"panels.{p.name}.faces.top.normal", "<missing>",
+                                "with an [orbit], a face needs its outward normal in body axes (e.g. \"+y\")")
+            if bottom is not None and bottom.normal is None:
+                if top is None:
+                    raise CaseError(file, f"panels.{p.name}.faces.bottom.normal", "<missing>",
+                                    "with an [orbit], a face needs its outward normal in body axes")
+                p.faces["bottom"] = Face(bottom.coating, 0.0, 0.0, tuple(-v for v in top.normal))
+                defaults.append(f"panels.{p.name}.faces.bottom.normal = opposite of the top face")
 
 
 def _parse_node(name: str, t: Table) -> LumpedNode:

@@ -105,6 +105,8 @@ def format_summary(case, result, output=None) -> str:
     lines = [f"case       {case.name} ({case.mode})  from {case.file}",
              f"network    {a['n_nodes']} nodes, {a['n_links']} links; linear solver: {a['linear_solver']}",
              f"solve      {a['newton_iterations']} Newton iterations, {a['wall_s']:.2f} s"]
+    if "environment" in a:
+        lines.append(f"environment {a['environment']}")
     if case.mode == "transient":
         lines.append(f"time       {result.times_s[-1]:g} s in steps of {case.transient.time_step_s:g} s")
     for d in case.defaults_used:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from .environment import Environment
 from .errors import ThermalError
 from .network import build_network
 from .results import ResultWriter, mesh_dict, result_from_solution
@@ -18,9 +19,15 @@ def solve(case, output=None, progress=False, network=None):
     start = time.perf_counter()
     net = network or build_network(case)
     build_s = time.perf_counter() - start
+    env = Environment(case, net)
     if case.mode == "steady":
+        env.apply_orbit_average(net)  # no-op without an orbit
         solution = solve_steady(net, case.solver)
-        result = result_from_solution(case, net, solution, _attrs(case, net, solution, build_s))
+        result = result_from_solution(case, net, solution, _attrs(case, net, solution, build_s, env))
+        if case.orbit is not None:
+            sun = _mean_sun_fraction(env)
+            result.orbit = {"faces": list(net.face_names), "sun_fraction": [sun],
+                            "q_solar": [net.face_q_solar_w_m2.copy()], "q_ir": [net.face_q_ir_w_m2.copy()]}
         if output is not None:
             result.write(output)
         result.solution = solution
@@ -31,15 +38,19 @@ def solve(case, output=None, progress=False, network=None):
     if output is not None:
         writer = ResultWriter(output, case.name, case.mode, case.source_text,
                               {p.name: mesh_dict(net, p) for p in case.panels}, list(net.lumped_names),
-                              {"case_file": case.file})
+                              {"case_file": case.file}, faces=list(net.face_names) if case.orbit else None)
+    orbit_rows = []
 
     def on_output(time_s, t_k, balance):
+        sun = env.geometry.sun_fraction(time_s) if env.geometry is not None else None
+        if case.orbit is not None:
+            orbit_rows.append((sun, net.face_q_solar_w_m2.copy(), net.face_q_ir_w_m2.copy()))
         if writer is not None:
-            writer.append_state(net, time_s, t_k, balance)
+            writer.append_state(net, time_s, t_k, balance, sun)
 
     try:
         solution = solve_transient_fixed_step(net, case.solver, case.transient, on_output=on_output,
-                                              progress=progress)
+                                              progress=progress, environment=env)
     except ThermalError as exc:
         if writer is not None:
             writer.close({"failed": str(exc)})
@@ -49,16 +60,31 @@ def solve(case, output=None, progress=False, network=None):
         if writer is not None:
             writer.close({"failed": "interrupted"})
         raise
-    attrs = _attrs(case, net, solution, build_s)
+    attrs = _attrs(case, net, solution, build_s, env)
     if writer is not None:
         writer.close(attrs)
     result = result_from_solution(case, net, solution, attrs)
+    if orbit_rows:
+        result.orbit = {"faces": list(net.face_names), "sun_fraction": [r[0] for r in orbit_rows],
+                        "q_solar": [r[1] for r in orbit_rows], "q_ir": [r[2] for r in orbit_rows]}
     result.solution = solution
     result.network = net
     return result
 
 
-def _attrs(case, net, solution, build_s) -> dict:
-    return {"case_file": case.file, "t_sink_k": case.t_sink_k, "n_nodes": net.n_nodes, "n_links": net.n_links,
-            "newton_iterations": solution.newton_iterations, "linear_solver": solution.linear_method,
-            "wall_s": solution.wall_s + build_s, "defaults_used": "; ".join(case.defaults_used)}
+def _mean_sun_fraction(env, samples=720) -> float:
+    period = env.period_s
+    return float(sum(env.geometry.sun_fraction((k + 0.5) * period / samples) for k in range(samples)) / samples)
+
+
+def _attrs(case, net, solution, build_s, env=None) -> dict:
+    attrs = {"case_file": case.file, "t_sink_k": case.t_sink_k, "n_nodes": net.n_nodes, "n_links": net.n_links,
+             "newton_iterations": solution.newton_iterations, "linear_solver": solution.linear_method,
+             "wall_s": solution.wall_s + build_s, "defaults_used": "; ".join(case.defaults_used)}
+    if env is not None:
+        attrs["environment"] = env.describe() + (" (orbit-averaged fluxes)" if case.mode == "steady" and case.orbit
+                                                 else "")
+        if case.orbit is not None:
+            attrs["orbit_period_s"] = env.period_s
+            attrs["beta_deg"] = __import__("math").degrees(case.orbit.beta_rad)
+    return attrs

@@ -6,6 +6,7 @@ The written text is what the result file stores, so a modified run can be rebuil
 """
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import math
 import tomllib
@@ -59,6 +60,8 @@ def _scalar(v) -> str:
         return repr(v)
     if isinstance(v, str):
         return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, (_dt.datetime, _dt.date, _dt.time)):
+        return v.isoformat()  # TOML's offset date-time / local date / local time are RFC 3339
     if isinstance(v, list):
         return "[" + ", ".join(_scalar(x) for x in v) + "]"
     if isinstance(v, dict):

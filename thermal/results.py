@@ -42,16 +42,20 @@ class Result:
     node_t_k: np.ndarray  # (nt, n_lumped)
     energy: dict  # term -> (nt,) W
     attrs: dict = field(default_factory=dict)
+    orbit: dict | None = None  # {"faces", "sun_fraction" (nt,), "q_solar" (nt, nf), "q_ir" (nt, nf)}
     solution: object = field(default=None, repr=False)  # the solver's Solution, when solved in this process
     network: object = field(default=None, repr=False)  # the Network it was solved on
 
     def write(self, path) -> Path:
         writer = ResultWriter(path, self.case_name, self.mode, self.case_text, self.mesh, self.node_names,
-                              self.attrs)
+                              self.attrs, faces=self.orbit["faces"] if self.orbit else None)
         try:
             for n, time_s in enumerate(self.times_s):
+                orbit_row = None
+                if self.orbit:
+                    orbit_row = (self.orbit["sun_fraction"][n], self.orbit["q_solar"][n], self.orbit["q_ir"][n])
                 writer.append_fields(time_s, {p: f[n] for p, f in self.fields.items()}, self.node_t_k[n],
-                                     np.array([self.energy[t][n] for t in TERMS]))
+                                     np.array([self.energy[t][n] for t in TERMS]), orbit_row)
         finally:
             writer.close(self.attrs)
         return Path(path)
@@ -107,7 +111,7 @@ def mesh_dict(net, panel) -> dict:
 class ResultWriter:
     """Appends one output time at a time and flushes, so a crash leaves every written step readable."""
 
-    def __init__(self, path, case_name, mode, case_text, mesh: dict, node_names, attrs=None):
+    def __init__(self, path, case_name, mode, case_text, mesh: dict, node_names, attrs=None, faces=None):
         import h5py
 
         self.path = Path(path)
@@ -154,10 +158,24 @@ class ResultWriter:
             ds = f.create_dataset(f"energy/{term}", (0,), maxshape=(None,), dtype="f8", chunks=(1024,))
             ds.attrs["units"] = "W"
             self.energy[term] = ds
+        self.orbit = {}
+        if faces is not None:
+            nf = len(faces)
+            for name, shape, units in (("sun_fraction", (0,), "1"), ("q_solar", (0, nf), "W/m^2"),
+                                       ("q_ir", (0, nf), "W/m^2")):
+                ds = f.create_dataset(f"orbit/{name}", shape, maxshape=(None, *shape[1:]), dtype="f8",
+                                      chunks=(256, *shape[1:]) if nf or len(shape) == 1 else None)
+                ds.attrs["units"] = units
+                self.orbit[name] = ds
+            faces_ds = f.create_dataset("orbit/faces", data=np.array(faces, dtype=object),
+                                        dtype=__import__("h5py").string_dtype())
+            faces_ds.attrs["units"] = "1"
+            self.orbit["q_solar"].attrs["description"] = "incident sunlight + albedo on each face (absorbed with alpha)"
+            self.orbit["q_ir"].attrs["description"] = "incident Earth infrared on each face (absorbed with eps)"
         self.f.flush()
         self.n = 0
 
-    def append_fields(self, time_s, fields: dict, node_t_k, energy_terms):
+    def append_fields(self, time_s, fields: dict, node_t_k, energy_terms, orbit_row=None):
         n = self.n + 1
         self.t.resize((n,))
         self.t[n - 1] = time_s
@@ -172,12 +190,21 @@ class ResultWriter:
             self.energy[term][n - 1] = e[i]
         self.energy["balance_error"].resize((n,))
         self.energy["balance_error"][n - 1] = e[0] + e[1] - e[2] - e[3] - e[4]
+        if self.orbit and orbit_row is not None:
+            for name, value in zip(("sun_fraction", "q_solar", "q_ir"), orbit_row):
+                ds = self.orbit[name]
+                ds.resize((n, *ds.shape[1:]))
+                ds[n - 1] = value
         self.n = n
         self.f.flush()
 
-    def append_state(self, net, time_s, t_k, balance):
+    def append_state(self, net, time_s, t_k, balance, sun_fraction=None):
         fields = {p: field_of(idx, t_k) for p, idx in net.node_index.items()}
-        self.append_fields(time_s, fields, t_k[net.lumped_nodes], balance.as_array())
+        orbit_row = None
+        if self.orbit:
+            orbit_row = (1.0 if sun_fraction is None else sun_fraction, net.face_q_solar_w_m2.copy(),
+                         net.face_q_ir_w_m2.copy())
+        self.append_fields(time_s, fields, t_k[net.lumped_nodes], balance.as_array(), orbit_row)
 
     def close(self, attrs=None):
         if self.f.id.valid:
@@ -260,8 +287,12 @@ def read_result(path) -> Result:
                                           if "footprints" in g else [])}
         energy = {term: f[f"energy/{term}"][:nt] for term in ENERGY_NAMES if f"energy/{term}" in f}
         attrs = {k: (_s(v) if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+        orbit = None
+        if "orbit" in f:
+            orbit = {"faces": [_s(s) for s in f["orbit/faces"][:]], "sun_fraction": f["orbit/sun_fraction"][:nt],
+                     "q_solar": f["orbit/q_solar"][:nt], "q_ir": f["orbit/q_ir"][:nt]}
         return Result(attrs.get("case_name", ""), attrs.get("mode", ""), attrs.get("case_text", ""), f["time"][:nt],
-                      fields, mesh, [_s(s) for s in f["nodes/names"][:]], f["nodes/T"][:nt], energy, attrs)
+                      fields, mesh, [_s(s) for s in f["nodes/names"][:]], f["nodes/T"][:nt], energy, attrs, orbit)
 
 
 def _s(v):

@@ -1,0 +1,125 @@
+"""Cases with an [orbit]: orbit-averaged steady state, transient through eclipses, time order."""
+import math
+
+import h5py
+import numpy as np
+import pytest
+
+from thermal import orbit as orb
+from thermal.case import parse_case
+from thermal.driver import solve
+
+from .conftest import CASES
+
+SIGMA = 5.670374419e-8
+
+SUN_PLATE = """
+[case]
+name = "sun_plate"
+mode = "{mode}"
+
+[environment]
+t_sink = "0 K"
+
+[orbit]
+altitude = "550 km"
+beta = "{beta} deg"
+attitude = "sun_tracking"
+shadow = "cylindrical"
+solar_constant = "1361 W/m2"
+earth_ir = "0 W/m2"
+albedo = 0.0
+
+[panels.plate]
+size = ["0.2 m", "0.2 m"]
+cells = [2, 2]
+
+[[panels.plate.layers]]
+name = "sheet"
+material = "copper"
+thickness = "1 mm"
+
+[panels.plate.faces.top]
+coating = "black_paint"
+normal = "+z"
+
+[panels.plate.faces.bottom]
+coating = "black_paint"
+{extra}
+"""
+
+
+@pytest.mark.parametrize("beta", [0.0, 40.0, 75.0])
+def test_orbit_averaged_steady_state_of_a_sun_tracking_plate(beta):
+    """Sun-facing top, no Earth: the orbit-average absorbed flux is alpha S (1 - f_eclipse), so
+    2 eps sigma T^4 = alpha S (1 - f).  The average is a 720-point midpoint rule across two
+    eclipse edges: its error is at most S/720 on the flux, i.e. dT <= T/4 * (1/720)/(1 - f)."""
+    case = parse_case(SUN_PLATE.format(mode="steady", beta=beta, extra=""))
+    result = solve(case)
+    f = orb.eclipse_fraction(550e3, math.radians(beta))
+    c = case.coatings["black_paint"]
+    expected = (c.alpha * 1361.0 * (1 - f) / (2 * c.eps * SIGMA)) ** 0.25
+    t = result.solution.t_k[0]
+    tol = expected / 4 * (1 / 720) / (1 - f) + 1e-9 * expected
+    assert np.max(np.abs(t - expected)) <= tol
+    assert "orbit-averaged" in result.attrs["environment"]
+
+
+def test_transient_through_eclipses_writes_orbit_data_and_closes_every_step(tmp_path):
+    out = tmp_path / "leo.h5"
+    text = (CASES / "leo_53deg_eclipse.toml").read_text().replace('end_time = "3 h"', 'end_time = "100 min"')
+    case = parse_case(text.replace('cells = [24, 24]', 'cells = [8, 8]'), "leo.toml")
+    result = solve(case, output=out)
+    with h5py.File(out) as f:
+        sun = f["orbit/sun_fraction"][:]
+        q_solar = f["orbit/q_solar"][:]
+        q_ir = f["orbit/q_ir"][:]
+        assert list(f["orbit/faces"].asstr()[:]) == ["radiator.top", "radiator.bottom"]
+        assert f["orbit/q_solar"].attrs["units"] == "W/m^2" and f["orbit/sun_fraction"].attrs["units"] == "1"
+        balance = f["energy/balance_error"][:]
+        generated = f["energy/generated"][:]
+    # the orbit has an eclipse (beta ~ -30 deg at 550 km: ~35% of the orbit) ...
+    frac = orb.eclipse_fraction(550e3, case.orbit.beta_rad)
+    assert 0.3 < frac < 0.4
+    assert np.mean(sun == 0.0) == pytest.approx(frac, abs=0.05)
+    # ... where the zenith face gets nothing and the nadir face only Earth IR
+    dark = sun == 0.0
+    assert np.all(q_solar[dark, 0] == 0.0) and np.all(q_solar[dark, 1] == 0.0)
+    h = (orb.R_EARTH_M + 550e3) / orb.R_EARTH_M
+    np.testing.assert_allclose(q_ir[:, 1], 237.0 / h**2, rtol=1e-12)  # nadir face: F = 1/H^2
+    np.testing.assert_allclose(q_ir[:, 0], 0.0, atol=1e-12)  # zenith face sees no Earth
+    assert np.max(np.abs(balance)) <= 1e-9 * generated[0]
+
+
+def test_backward_euler_is_first_order_on_radiative_cooling():
+    """A thin copper plate cooling from 400 K towards a 0 K sink (sunlight switched off):
+    m cp(T) dT/dt = -2 eps sigma A T^4, integrated by scipy to 1e-12 with the same cp(T) table.
+    Backward Euler's error at a fixed time falls as dt^1."""
+    text = SUN_PLATE.format(mode="transient", beta=0.0, extra='[transient]\ntime_step = "{dt} s"\nend_time = "600 s"\n'
+                            '[solver]\ninitial_temperature = "400 K"\n')
+    text = text.replace('solar_constant = "1361 W/m2"', 'solar_constant = "1e-9 W/m2"')
+    errors, steps = [], (60.0, 30.0, 15.0, 7.5)
+    for dt in steps:
+        case = parse_case(text.replace("{dt}", str(dt)))
+        result = solve(case)
+        net = result.network
+        eps = case.coatings["black_paint"].eps
+        errors.append(abs(result.solution.t_k[-1].mean() - _exact_with_table(net, eps, 600.0)))
+    order = np.polyfit(np.log(steps), np.log(errors), 1)[0]
+    assert order == pytest.approx(1.0, abs=0.1)
+
+
+def _exact_with_table(net, eps, t_end_s):
+    """Integrate m cp(T) dT/dt = -2 eps sigma A T^4 (the plate's cp(T) table) with scipy to 1e-12."""
+    from scipy.integrate import solve_ivp
+
+    mass = float(np.sum(net.rho_v_kg))
+    row = int(net.cp_tab[0])
+    xs, ys = net.tab_t[row, :net.tab_n[row]], net.tab_v[row, :net.tab_n[row]]
+    area = 0.04
+
+    def rhs(_, y):
+        return [-2 * eps * SIGMA * area * y[0] ** 4 / (mass * np.interp(y[0], xs, ys))]
+
+    sol = solve_ivp(rhs, (0.0, t_end_s), [400.0], method="DOP853", rtol=1e-12, atol=1e-12)
+    return float(sol.y[0, -1])
