@@ -65,7 +65,9 @@ def test_assembly_matches_numpy_twin(sample):
     net, t, t_old = sample
     asm = Assembler(net)
     inv_dt = 0.1
-    residual, a = asm.evaluate(t, t_old, inv_dt)
+    bdf_a = 1.4  # a variable-step BDF2 coefficient (1 + 2w)/(1 + w) with w = 2/3
+    offset = np.linspace(-3.0, 5.0, net.n_nodes)
+    residual, a = asm.evaluate(t, t_old, inv_dt, bdf_a, offset)
     k_ref, dk_ref = reference.conductivity(t, net.k_tab, net.tab_t, net.tab_v, net.tab_n)
     np.testing.assert_allclose(asm.k_node, k_ref, rtol=1e-14)
     np.testing.assert_allclose(asm.dk_node, dk_ref, rtol=1e-12, atol=1e-14)
@@ -74,7 +76,7 @@ def test_assembly_matches_numpy_twin(sample):
     r_s, d_s = reference.surfaces(t, net.surf_node, net.surf_area_m2, net.surf_eps, net.surf_alpha, net.surf_face,
                                   net.face_q_solar_w_m2, net.face_q_ir_w_m2, net.t_sink_k, net.fixed, net.n_nodes)
     r_q, d_q = reference.sources_and_storage(t, t_old, net.q_w, net.rho_v_kg, net.cp_tab, net.tab_t, net.tab_v,
-                                             net.tab_n, inv_dt, net.fixed)
+                                             net.tab_n, inv_dt, net.fixed, bdf_a, offset)
     expected_r = r_c + r_s + r_q
     a_ref = a_c.copy()
     a_ref[net.diag_pos] += d_s + d_q
@@ -83,7 +85,7 @@ def test_assembly_matches_numpy_twin(sample):
     emitted = np.bincount(net.surf_node, net.surf_eps * 5.67e-8 * net.surf_area_m2 * (t[net.surf_node] ** 4 + 1e4)
                           + net.surf_area_m2 * (net.face_q_solar_w_m2[net.surf_face] + net.face_q_ir_w_m2[net.surf_face]),
                           minlength=net.n_nodes)
-    stored = net.rho_v_kg * np.max(net.tab_v) * (np.abs(t - t_old) + 1) * inv_dt
+    stored = bdf_a * net.rho_v_kg * np.max(net.tab_v) * (np.abs(t - t_old) + 1) * inv_dt + np.abs(offset)
     scale = np.abs(r_c) + emitted + stored + np.abs(net.q_w) + 1.0
     assert np.all(np.abs(residual - expected_r) <= 64 * EPS * scale * (1 + np.diff(net.indptr)))
     np.testing.assert_allclose(a.data, a_ref, rtol=1e-12, atol=1e-12 * np.max(np.abs(a_ref)))
@@ -150,9 +152,10 @@ def test_energy_terms_match_twin_and_equal_the_residual_sum(sample):
     net, t, t_old = sample
     asm = Assembler(net)
     inv_dt = 0.05
-    residual, _ = asm.evaluate(t, t_old, inv_dt)
-    balance = asm.energy(t, t_old, inv_dt)
-    ref = reference.energy(net, t, t_old, inv_dt, asm.k_node)
+    offset = np.linspace(-1.0, 2.0, net.n_nodes)
+    residual, _ = asm.evaluate(t, t_old, inv_dt, 1.25, offset)
+    balance = asm.energy(t, t_old, inv_dt, 1.25, offset)
+    ref = reference.energy(net, t, t_old, inv_dt, asm.k_node, 1.25, offset)
     np.testing.assert_allclose(balance.as_array(), ref, rtol=1e-11, atol=1e-9)
     assert balance.conducted_gross_w >= abs(balance.conducted_out_w)
     # the balance error is, algebraically, the sum of the free nodes' residuals

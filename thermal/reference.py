@@ -95,20 +95,22 @@ def surfaces(t_k, surf_node, surf_area_m2, surf_eps, surf_alpha, surf_face, face
     return residual, diag
 
 
-def sources_and_storage(t_k, t_old_k, q_w, rho_v_kg, cp_tab, tab_t, tab_v, tab_n, inv_dt_s, fixed):
-    """(residual, diagonal) contributions of fixed loads and backward-Euler storage."""
+def sources_and_storage(t_k, t_old_k, q_w, rho_v_kg, cp_tab, tab_t, tab_v, tab_n, inv_dt_s, fixed, bdf_a=1.0,
+                        stored_offset_w=None):
+    """(residual, diagonal) contributions of fixed loads and BDF storage (see kernels/storage.py)."""
+    offset = np.zeros_like(t_k) if stored_offset_w is None else stored_offset_w
     free = ~fixed.astype(bool)
     residual = np.where(free, q_w, 0.0)
     diag = np.zeros_like(t_k)
     if inv_dt_s > 0:
-        stored = rho_v_kg * table_integral(t_old_k, t_k, tab_t, tab_v, tab_n, cp_tab) * inv_dt_s
+        stored = bdf_a * rho_v_kg * table_integral(t_old_k, t_k, tab_t, tab_v, tab_n, cp_tab) * inv_dt_s - offset
         cp, _ = table(t_k, tab_t, tab_v, tab_n, cp_tab)
         residual -= np.where(free, stored, 0.0)
-        diag += np.where(free, rho_v_kg * cp * inv_dt_s, 0.0)
+        diag += np.where(free, bdf_a * rho_v_kg * cp * inv_dt_s, 0.0)
     return residual, diag
 
 
-def energy(net, t_k, t_old_k, inv_dt_s, k_node):
+def energy(net, t_k, t_old_k, inv_dt_s, k_node, bdf_a=1.0, stored_offset_w=None):
     """[generated, absorbed, radiated, stored, conducted_out] in W (see kernels.energy)."""
     free = ~net.fixed.astype(bool)
     live = free[net.surf_node]
@@ -119,8 +121,9 @@ def energy(net, t_k, t_old_k, inv_dt_s, k_node):
     radiated = np.sum(eps * SIGMA_W_M2K4 * area * (t**4 - net.t_sink_k**4))
     stored = 0.0
     if inv_dt_s > 0:
-        stored = np.sum((net.rho_v_kg * table_integral(t_old_k, t_k, net.tab_t, net.tab_v, net.tab_n, net.cp_tab)
-                         * inv_dt_s)[free])
+        offset = np.zeros_like(t_k) if stored_offset_w is None else stored_offset_w
+        stored = np.sum((bdf_a * net.rho_v_kg * table_integral(t_old_k, t_k, net.tab_t, net.tab_v, net.tab_n,
+                                                                net.cp_tab) * inv_dt_s - offset)[free])
     rows = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
     cols = net.indices
     sel = (rows != cols) & ~free[rows] & free[cols]

@@ -54,6 +54,7 @@ class Assembler:
         self.a_data = np.empty(net.indices.size)
         self.matrix = net.matrix(self.a_data)
         self._energy = np.empty(6)
+        self._zeros = np.zeros(n)
         self.evaluations = 0
 
     def initial_state(self, t_initial_k: float) -> np.ndarray:
@@ -62,10 +63,13 @@ class Assembler:
         t[fixed] = self.net.t_fixed_k[fixed]
         return t
 
-    def evaluate(self, t_k: np.ndarray, t_old_k: np.ndarray | None = None, inv_dt_s: float = 0.0):
-        """Fill ``residual_w`` (F, W) and ``matrix`` (A = -dF/dT, W/K) at ``t_k``; return both."""
+    def evaluate(self, t_k: np.ndarray, t_old_k: np.ndarray | None = None, inv_dt_s: float = 0.0,
+                 bdf_a: float = 1.0, stored_offset_w: np.ndarray | None = None):
+        """Fill ``residual_w`` (F, W) and ``matrix`` (A = -dF/dT, W/K) at ``t_k``; return both.
+        ``bdf_a``, ``stored_offset_w``: the BDF step's storage form (kernels/storage.py)."""
         net = self.net
         t_old = t_k if t_old_k is None else t_old_k
+        offset = self._zeros if stored_offset_w is None else stored_offset_w
         kernels.eval_conductivity(t_k, net.k_tab, net.tab_t, net.tab_v, net.tab_n, self.k_node, self.dk_node)
         kernels.conduction_rows(t_k, net.indptr, net.indices, net.diag_pos, net.s_self, net.s_other, net.dir_self,
                                 net.dir_other, net.r_link, self.k_node, self.dk_node, net.fixed, self.residual_w,
@@ -74,16 +78,19 @@ class Assembler:
                              net.face_q_solar_w_m2, net.face_q_ir_w_m2, net.t_sink_k, net.fixed, net.diag_pos,
                              self.residual_w, self.a_data)
         kernels.add_sources_and_storage(t_k, t_old, net.q_w, net.rho_v_kg, net.cp_tab, net.tab_t, net.tab_v,
-                                        net.tab_n, inv_dt_s, net.fixed, net.diag_pos, self.residual_w, self.a_data)
+                                        net.tab_n, inv_dt_s, bdf_a, offset, net.fixed, net.diag_pos, self.residual_w,
+                                        self.a_data)
         self.evaluations += 1
         return self.residual_w, self.matrix
 
-    def energy(self, t_k: np.ndarray, t_old_k: np.ndarray | None = None, inv_dt_s: float = 0.0) -> EnergyBalance:
+    def energy(self, t_k: np.ndarray, t_old_k: np.ndarray | None = None, inv_dt_s: float = 0.0,
+               bdf_a: float = 1.0, stored_offset_w: np.ndarray | None = None) -> EnergyBalance:
         net = self.net
         t_old = t_k if t_old_k is None else t_old_k
+        offset = self._zeros if stored_offset_w is None else stored_offset_w
         kernels.eval_conductivity(t_k, net.k_tab, net.tab_t, net.tab_v, net.tab_n, self.k_node, self.dk_node)
         kernels.energy_terms(t_k, t_old, net.q_w, net.rho_v_kg, net.cp_tab, net.tab_t, net.tab_v, net.tab_n, inv_dt_s,
-                             net.fixed, net.indptr, net.indices, net.s_self, net.s_other, net.dir_self, net.dir_other,
+                             bdf_a, offset, net.fixed, net.indptr, net.indices, net.s_self, net.s_other, net.dir_self, net.dir_other,
                              net.r_link, self.k_node, net.surf_node, net.surf_area_m2, net.surf_eps, net.surf_alpha,
                              net.surf_face, net.face_q_solar_w_m2, net.face_q_ir_w_m2, net.t_sink_k, self._energy)
         return EnergyBalance(*(float(v) for v in self._energy))

@@ -3,7 +3,7 @@
 out[0] generated  = sum q_i
 out[1] absorbed   = sum A (alpha q_solar + eps q_ir)
 out[2] radiated   = sum eps sigma A (T^4 - T_sink^4)
-out[3] stored     = sum m_i integral_{T_old}^{T} cp dT / dt   (0 in steady state)
+out[3] stored     = sum a m_i integral_{T_old}^{T} cp dT / dt - offset_i   (see storage.py; 0 in steady state)
 out[4] conducted_out = heat conducted into boundary (fixed-temperature) nodes (net)
 out[5] sum over boundary nodes of |heat conducted into each| (the scale of out[4])
 All in W.  generated + absorbed - radiated - stored - conducted_out = sum of free residuals, which a
@@ -17,7 +17,8 @@ from .radiation import surface_exchange
 
 
 @njit(cache=True)
-def energy_terms(t_k, t_old_k, q_w, rho_v_kg, cp_tab, tab_t, tab_v, tab_n, inv_dt_s, fixed, indptr,
+def energy_terms(t_k, t_old_k, q_w, rho_v_kg, cp_tab, tab_t, tab_v, tab_n, inv_dt_s, bdf_a, stored_offset_w, fixed,
+                 indptr,
                  indices, s_self, s_other, dir_self, dir_other, r_link, k_node, surf_node, surf_area_m2,
                  surf_eps, surf_alpha, surf_face, face_q_solar_w_m2, face_q_ir_w_m2, t_sink_k, out):
     for m in range(6):
@@ -39,7 +40,8 @@ def energy_terms(t_k, t_old_k, q_w, rho_v_kg, cp_tab, tab_t, tab_v, tab_n, inv_d
             continue
         out[0] += q_w[i]
         if inv_dt_s > 0.0:
-            out[3] += rho_v_kg[i] * table_integral(t_old_k[i], t_k[i], tab_t, tab_v, tab_n, cp_tab[i]) * inv_dt_s
+            out[3] += bdf_a * rho_v_kg[i] * table_integral(t_old_k[i], t_k[i], tab_t, tab_v, tab_n, cp_tab[i]) \
+                * inv_dt_s - stored_offset_w[i]
     for s in range(surf_node.size):
         i = surf_node[s]
         if fixed[i]:

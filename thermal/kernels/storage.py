@@ -1,8 +1,13 @@
-"""Fixed heat loads and, in a backward-Euler step, the heat stored in each node.
+"""Fixed heat loads and, in an implicit step, the rate of heat stored in each node.
 
-Storage uses enthalpy, not C*dT: ``F_i -= m_i * integral_{T_old}^{T} cp dT / dt`` with the exact
-integral of the piecewise-linear cp(T), so the energy stored over a step equals what the balance
-says it is even when cp changes with temperature.  ``inv_dt_s = 0`` means steady state.
+Storage uses enthalpy, not C*dT.  A BDF step of size h from T_n stores, per node,
+
+    stored_i = a m_i integral_{T_n}^{T} cp dT / h - offset_i
+
+with the exact integral of the piecewise-linear cp(T).  Backward Euler: a = 1, offset = 0.
+Variable-step BDF2 with w = h_n / h_{n-1}: a = (1 + 2w)/(1 + w) and
+offset_i = w^2/(1 + w) m_i integral_{T_{n-1}}^{T_n} cp dT / h (known before the step).
+``inv_dt_s = 0`` means steady state.
 """
 from numba import njit, prange
 
@@ -10,8 +15,8 @@ from .properties import table_integral, table_value
 
 
 @njit(cache=True, parallel=True)
-def add_sources_and_storage(t_k, t_old_k, q_w, rho_v_kg, cp_tab, tab_t, tab_v, tab_n, inv_dt_s, fixed,
-                            diag_pos, residual_w, a_data):
+def add_sources_and_storage(t_k, t_old_k, q_w, rho_v_kg, cp_tab, tab_t, tab_v, tab_n, inv_dt_s, bdf_a,
+                            stored_offset_w, fixed, diag_pos, residual_w, a_data):
     for i in prange(t_k.size):
         if fixed[i]:
             continue
@@ -19,7 +24,8 @@ def add_sources_and_storage(t_k, t_old_k, q_w, rho_v_kg, cp_tab, tab_t, tab_v, t
         if inv_dt_s > 0.0:
             m = rho_v_kg[i]
             row = cp_tab[i]
-            r -= m * table_integral(t_old_k[i], t_k[i], tab_t, tab_v, tab_n, row) * inv_dt_s
+            r -= bdf_a * m * table_integral(t_old_k[i], t_k[i], tab_t, tab_v, tab_n, row) * inv_dt_s \
+                - stored_offset_w[i]
             cp, _ = table_value(t_k[i], tab_t, tab_v, tab_n, row)
-            a_data[diag_pos[i]] += m * cp * inv_dt_s
+            a_data[diag_pos[i]] += bdf_a * m * cp * inv_dt_s
         residual_w[i] += r

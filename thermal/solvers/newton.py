@@ -50,12 +50,12 @@ def _node_name(net, node: int) -> str:
 
 
 def newton_solve(assembler, linear, t_guess_k, settings, t_old_k=None, inv_dt_s=0.0, context="",
-                 q_norm_w=None, first_forcing=1e-2) -> NewtonResult:
+                 q_norm_w=None, first_forcing=1e-2, bdf_a=1.0, stored_offset_w=None) -> NewtonResult:
     net = assembler.net
     t = t_guess_k.copy()
     free = net.fixed == 0
     q_norm = assembler.heat_input_norm() if q_norm_w is None else q_norm_w
-    residual, matrix = assembler.evaluate(t, t_old_k, inv_dt_s)
+    residual, matrix = assembler.evaluate(t, t_old_k, inv_dt_s, bdf_a, stored_offset_w)
     r_norm = float(np.linalg.norm(residual))
     forcing = first_forcing
     for iteration in range(1, settings.max_iterations + 1):
@@ -73,7 +73,7 @@ def newton_solve(assembler, linear, t_guess_k, settings, t_old_k=None, inv_dt_s=
         floor = 128 * np.finfo(float).eps * float(np.linalg.norm(matrix.data[net.diag_pos])) * float(np.max(np.abs(t)))
         for _ in range(9):
             t_new = t + lam * step
-            residual, matrix = assembler.evaluate(t_new, t_old_k, inv_dt_s)
+            residual, matrix = assembler.evaluate(t_new, t_old_k, inv_dt_s, bdf_a, stored_offset_w)
             new_norm = float(np.linalg.norm(residual))
             if new_norm <= (1.0 - 1e-4 * lam) * r_norm or new_norm <= floor + settings.residual_tolerance * q_norm:
                 break
