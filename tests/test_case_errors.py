@@ -83,6 +83,10 @@ BAD = [
      + ORBIT.replace("\n[orbit]", "\n[orbit]"), ["faces.top.normal", "outward normal"]),
     ("flux_with_orbit", MINIMAL_CASE.replace('coating = "white_paint"', 'coating = "white_paint"\nnormal = "-z"\n'
                                              'solar_flux = "1361 W/m2"') + ORBIT, ["faces.top.solar_flux", "from the orbit"]),
+    ("tolerance_with_fixed_scheme", edit('name = "minimal"', 'name = "minimal"\nmode = "transient"')
+     + '\n[transient]\ntime_step = "10 s"\nend_time = "1 h"\ntolerance = "0.1 K"\n', ["transient.tolerance", "adaptive"]),
+    ("unknown_scheme", edit('name = "minimal"', 'name = "minimal"\nmode = "transient"')
+     + '\n[transient]\ntime_step = "10 s"\nend_time = "1 h"\nscheme = "rk4"\n', ["transient.scheme", "'bdf2'"]),
     ("normal_without_orbit", MINIMAL_CASE.replace('coating = "white_paint"', 'coating = "white_paint"\nnormal = "+q"'),
      ["faces.top.normal", "body axis"]),
 ]

@@ -123,3 +123,54 @@ def _exact_with_table(net, eps, t_end_s):
 
     sol = solve_ivp(rhs, (0.0, t_end_s), [400.0], method="DOP853", rtol=1e-12, atol=1e-12)
     return float(sol.y[0, -1])
+
+
+def _cooling_case():
+    text = SUN_PLATE.format(mode="transient", beta=0.0, extra='[transient]\ntime_step = "10 s"\nend_time = "600 s"\n'
+                            '[solver]\ninitial_temperature = "400 K"\n')
+    return parse_case(text.replace('solar_constant = "1361 W/m2"', 'solar_constant = "1e-9 W/m2"'))
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_bdf_orders_are_measured(order):
+    """Constant steps (error control off): BDF1 error ~ h, BDF2 error ~ h^2 on radiative cooling."""
+    from thermal.network import build_network
+    from thermal.solvers.adaptive import AdaptiveSettings, solve_transient_adaptive
+
+    case = _cooling_case()
+    steps, errors = (60.0, 30.0, 15.0, 7.5), []
+    for h in steps:
+        net = build_network(case)
+        sol = solve_transient_adaptive(net, case.solver, 600.0,
+                                       AdaptiveSettings(order=order, dt_initial_s=h, fixed_step=True))
+        errors.append(abs(sol.t_k[-1].mean() - _exact_with_table(net, case.coatings["black_paint"].eps, 600.0)))
+    assert np.polyfit(np.log(steps), np.log(errors), 1)[0] == pytest.approx(order, abs=0.1)
+
+
+def test_adaptive_bdf2_error_falls_with_the_tolerance_and_steps_land_on_eclipse_edges(tmp_path):
+    from thermal.network import build_network
+    from thermal.solvers.adaptive import AdaptiveSettings, solve_transient_adaptive
+
+    case = _cooling_case()
+    errs = []
+    for tol in (1e-1, 1e-2, 1e-3):
+        net = build_network(case)
+        sol = solve_transient_adaptive(net, case.solver, 600.0, AdaptiveSettings(order=2, atol_k=tol))
+        errs.append(abs(sol.t_k[-1].mean() - _exact_with_table(net, case.coatings["black_paint"].eps, 600.0)))
+    assert errs[0] > errs[1] > errs[2]
+    # global error of a local-error-per-step controller of order 2 falls about as tol^(2/3)
+    assert np.polyfit(np.log([1e-1, 1e-2, 1e-3]), np.log(errs), 1)[0] > 0.5
+    # through eclipses: every shadow edge is a step end
+    text = (CASES / "leo_53deg_eclipse.toml").read_text()
+    text = text.replace('time_step = "30 s"', 'time_step = "10 s"\nscheme = "bdf2"\ntolerance = "0.05 K"\n'
+                        'max_step = "120 s"').replace("output_every = 2\n", "").replace('cells = [24, 24]', 'cells = [8, 8]')
+    case = parse_case(text, "leo_bdf2.toml")
+    result = solve(case, output=tmp_path / "bdf2.h5")
+    from thermal.driver import environment_events
+    from thermal.environment import Environment
+
+    edges = list(environment_events(Environment(case, result.network), case.transient.end_time_s))
+    assert len(edges) == 4
+    for edge in edges:
+        assert np.min(np.abs(result.times_s - edge)) <= 1e-9 * edge
+    assert max(abs(b.relative_error) for b in result.solution.energy) < 1e-9

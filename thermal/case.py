@@ -283,11 +283,18 @@ class SolverSettings:
     direct_limit: int = 2_000  # nodes; "auto" factorises below, AMG-CG above (faster from ~2k nodes on)
 
 
+SCHEMES = ("fixed", "bdf1", "bdf2")
+
+
 @dataclass(frozen=True, slots=True)
 class TransientSettings:
-    time_step_s: float
+    time_step_s: float  # the step ('fixed'), or the first step (adaptive)
     end_time_s: float
-    output_every: int = 1
+    output_every: int = 1  # 'fixed': every n-th step
+    scheme: str = "fixed"  # 'fixed' backward Euler, or adaptive 'bdf1' / 'bdf2'
+    tolerance_k: float = 0.01  # adaptive: local error per step (absolute)
+    max_step_s: float = float("inf")
+    output_interval_s: float | None = None  # adaptive: outputs land on multiples; None = every step
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,7 +417,20 @@ def parse_case(text: str, file: str = "<string>") -> Case:
         t_end = tt.quantity("end_time", "s", minimum=0.0, strict_minimum=True)
         if t_end < dt:
             raise tt.error("end_time", tt.raw["end_time"], "must be at least one time_step")
-        transient = TransientSettings(dt, t_end, tt.integer("output_every", 1, minimum=1))
+        scheme = tt.choice("scheme", SCHEMES, "fixed")
+        if scheme == "fixed":
+            for key in ("tolerance", "max_step", "output_interval"):
+                if tt.has(key):
+                    raise tt.error(key, tt.raw[key], "only for an adaptive scheme ('bdf1' or 'bdf2')")
+            transient = TransientSettings(dt, t_end, tt.integer("output_every", 1, minimum=1))
+        else:
+            if tt.has("output_every"):
+                raise tt.error("output_every", tt.raw["output_every"], "for the 'fixed' scheme; adaptive "
+                               "schemes take output_interval")
+            transient = TransientSettings(
+                dt, t_end, 1, scheme, tt.quantity("tolerance", "K", 0.01, minimum=0.0, strict_minimum=True),
+                tt.quantity("max_step", "s", float("inf"), minimum=0.0, strict_minimum=True),
+                tt.quantity("output_interval", "s", None, minimum=0.0, strict_minimum=True))
         tt.finish()
     elif tt is not None:
         raise CaseError(file, "transient", "{...}", "a [transient] table needs case.mode = 'transient'")

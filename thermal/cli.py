@@ -107,8 +107,12 @@ def format_summary(case, result, output=None) -> str:
              f"solve      {a['newton_iterations']} Newton iterations, {a['wall_s']:.2f} s"]
     if "environment" in a:
         lines.append(f"environment {a['environment']}")
-    if case.mode == "transient":
+    if case.mode == "transient" and case.transient.scheme == "fixed":
         lines.append(f"time       {result.times_s[-1]:g} s in steps of {case.transient.time_step_s:g} s")
+    elif case.mode == "transient":
+        sol = result.solution
+        lines.append(f"time       {result.times_s[-1]:g} s, {case.transient.scheme} with local error "
+                     f"{case.transient.tolerance_k:g} K: {sol.steps_accepted} steps ({sol.steps_rejected} rejected)")
     for d in case.defaults_used:
         lines.append(f"default    {d}")
     lines.append("")

@@ -13,6 +13,7 @@ from .errors import ThermalError
 from .network import build_network
 from .results import ResultWriter, mesh_dict, result_from_solution
 from .solvers import solve_steady, solve_transient_fixed_step
+from .solvers.adaptive import AdaptiveSettings, solve_transient_adaptive
 
 
 def solve(case, output=None, progress=False, network=None):
@@ -49,8 +50,21 @@ def solve(case, output=None, progress=False, network=None):
             writer.append_state(net, time_s, t_k, balance, sun)
 
     try:
-        solution = solve_transient_fixed_step(net, case.solver, case.transient, on_output=on_output,
-                                              progress=progress, environment=env)
+        tr = case.transient
+        if tr.scheme == "fixed":
+            solution = solve_transient_fixed_step(net, case.solver, tr, on_output=on_output, progress=progress,
+                                                  environment=env)
+        else:
+            events = list(environment_events(env, tr.end_time_s))  # eclipse entry and exit
+            if tr.output_interval_s is not None:
+                n_out = int(tr.end_time_s // tr.output_interval_s)
+                events += [k * tr.output_interval_s for k in range(1, n_out + 1)]
+            solution = solve_transient_adaptive(
+                net, case.solver, tr.end_time_s,
+                AdaptiveSettings(order=2 if tr.scheme == "bdf2" else 1, atol_k=tr.tolerance_k,
+                                 dt_initial_s=tr.time_step_s, dt_max_s=tr.max_step_s),
+                environment=env, events=events, on_output=on_output,
+                output_all_steps=tr.output_interval_s is None, progress=progress)
     except ThermalError as exc:
         if writer is not None:
             writer.close({"failed": str(exc)})
@@ -70,6 +84,22 @@ def solve(case, output=None, progress=False, network=None):
     result.solution = solution
     result.network = net
     return result
+
+
+def environment_events(env, end_time_s):
+    """Eclipse entry and exit times (cylindrical shadow, the middle of the penumbra) up to end_time."""
+    if env.geometry is None:
+        return
+    window = env.geometry.eclipse_times_s()
+    if window is None:
+        return
+    period = env.period_s
+    k = 0
+    while k * period < end_time_s:
+        for edge in window:
+            if 0.0 < k * period + edge < end_time_s:
+                yield k * period + edge
+        k += 1
 
 
 def _mean_sun_fraction(env, samples=720) -> float:

@@ -131,3 +131,12 @@ def energy(net, t_k, t_old_k, inv_dt_s, k_node, bdf_a=1.0, stored_offset_w=None)
                                net.dir_other[sel], net.r_link[sel], k_node)
     conducted = np.sum(g * (t_k[cols[sel]] - t_k[rows[sel]]))
     return np.array([np.sum(net.q_w[free]), absorbed, radiated, stored, conducted])
+
+
+def stored_heat(t_from_k, t_to_k, rho_v_kg, cp_tab, tab_t, tab_v, tab_n):
+    return rho_v_kg * table_integral(t_from_k, t_to_k, tab_t, tab_v, tab_n, cp_tab)
+
+
+def heat_capacity(t_k, rho_v_kg, cp_tab, tab_t, tab_v, tab_n):
+    cp, _ = table(t_k, tab_t, tab_v, tab_n, cp_tab)
+    return rho_v_kg * cp

@@ -9,6 +9,7 @@ from .conduction import conduction_rows
 from .energy import energy_terms
 from .properties import eval_conductivity
 from .radiation import add_surfaces
-from .storage import add_sources_and_storage
+from .storage import add_sources_and_storage, heat_capacity, stored_heat
 
-__all__ = ["eval_conductivity", "conduction_rows", "add_surfaces", "add_sources_and_storage", "energy_terms"]
+__all__ = ["eval_conductivity", "conduction_rows", "add_surfaces", "add_sources_and_storage", "energy_terms",
+           "stored_heat", "heat_capacity"]

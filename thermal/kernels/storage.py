@@ -29,3 +29,18 @@ def add_sources_and_storage(t_k, t_old_k, q_w, rho_v_kg, cp_tab, tab_t, tab_v, t
             cp, _ = table_value(t_k[i], tab_t, tab_v, tab_n, row)
             a_data[diag_pos[i]] += bdf_a * m * cp * inv_dt_s
         residual_w[i] += r
+
+
+@njit(cache=True, parallel=True)
+def stored_heat(t_from_k, t_to_k, rho_v_kg, cp_tab, tab_t, tab_v, tab_n, out_j):
+    """out_j[i] = m_i * integral_{T_from}^{T_to} cp dT [J] (exact for the piecewise-linear table)."""
+    for i in prange(t_to_k.size):
+        out_j[i] = rho_v_kg[i] * table_integral(t_from_k[i], t_to_k[i], tab_t, tab_v, tab_n, cp_tab[i])
+
+
+@njit(cache=True, parallel=True)
+def heat_capacity(t_k, rho_v_kg, cp_tab, tab_t, tab_v, tab_n, out_j_per_k):
+    """out[i] = m_i cp_i(T_i) [J/K]."""
+    for i in prange(t_k.size):
+        cp, _ = table_value(t_k[i], tab_t, tab_v, tab_n, cp_tab[i])
+        out_j_per_k[i] = rho_v_kg[i] * cp

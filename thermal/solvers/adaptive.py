@@ -1,0 +1,171 @@
+"""Implicit BDF1/BDF2 time stepping with local error control and steps that land on events.
+
+Each step solves, by Newton from a predictor,
+
+    (a m integral_{T_n}^{T} cp dT - w^2/(1+w) m integral_{T_{n-1}}^{T_n} cp dT) / h = F(T, t_{n+1})
+
+(BDF1: a = 1 and no second term; BDF2 with w = h_n/h_{n-1}: a = (1+2w)/(1+w)).  The local error is
+estimated by Milne's device from the distance between the corrector and an explicit predictor of
+the same order: BDF1 with an explicit-Euler predictor, LTE ~ (T - T_pred)/2; BDF2 with the quadratic
+through the last three states, LTE ~ 2/11 (T - T_pred) (constant-step constants).  A step is
+accepted when max_i |LTE_i| / (atol + rtol |T_i|) <= 1 over the nodes that store heat; the next
+step size is h (0.9 / err)^(1/(k+1)) within [0.2 h, 2 h].
+
+Steps land exactly on events (eclipse entry and exit, output times, schedule changes): a step that
+would cross one is shortened to end on it, and the integration restarts at first order after it,
+because the forcing is not smooth there.  ``fixed_step`` turns error control off (constant h, for
+order-of-accuracy checks).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import kernels
+from ..errors import ConvergenceError
+from ..linalg import LinearSolver
+from ..system import Assembler
+from .newton import newton_solve
+from .steady import Solution, check_balance
+
+LTE_CONSTANT = {1: 0.5, 2: 2.0 / 11.0}
+
+
+@dataclass
+class AdaptiveSettings:
+    order: int = 2
+    atol_k: float = 0.01
+    rtol: float = 0.0
+    dt_initial_s: float = 1.0
+    dt_max_s: float = float("inf")
+    fixed_step: bool = False
+
+
+def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettings, environment=None,
+                             events=(), on_output=None, output_all_steps=True, progress=False,
+                             assembler=None, linear=None) -> Solution:
+    start = time.perf_counter()
+    assembler = assembler or Assembler(net)
+    linear = linear or LinearSolver(settings.linear_solver, net.n_nodes, net.constant_conductivity,
+                                    settings.direct_limit)
+    tab = (net.tab_t, net.tab_v, net.tab_n)
+    cap = np.empty(net.n_nodes)
+    offset = np.zeros(net.n_nodes)
+    scratch = np.empty(net.n_nodes)
+    t = assembler.initial_state(settings.initial_t_k)
+    kernels.heat_capacity(t, net.rho_v_kg, net.cp_tab, *tab, cap)
+    stores = (cap > 0) & (net.fixed == 0)
+    events = sorted({float(e) for e in events if 0.0 < e < end_time_s} | {float(end_time_s)})
+    output_set = set(events) if not output_all_steps else None
+    if environment is not None:
+        environment.apply(net, 0.0)
+    first = assembler.energy(t)
+    first.stored_w = first.generated_w + first.absorbed_w - first.radiated_w - first.conducted_out_w
+    times, states, balances = [0.0], [t.copy()], [first]
+    if on_output:
+        on_output(0.0, t, first)
+    hist_t, hist_T = [0.0], [t.copy()]  # states since the last restart
+    now = 0.0
+    h = adaptive.dt_initial_s
+    newton_total = rejected = accepted = 0
+    ev = 0
+    retry = False  # the last attempt was rejected: only shorten steps now
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=end_time_s, unit="s", desc="transient", leave=False)
+    while now < end_time_s * (1 - 1e-14):
+        while events[ev] <= now * (1 + 1e-14):
+            ev += 1
+        target = events[ev]
+        h = min(h, adaptive.dt_max_s)
+        if now + h >= target or (not retry and now + 1.2 * h >= target):
+            h = target - now  # land on the event (stretching by at most 20% rather than leave a sliver)
+        order = min(adaptive.order, len(hist_t))
+        if order == 2 and len(hist_t) < 3 and not adaptive.fixed_step:
+            order = 1  # the BDF2 error estimate needs three past states
+        t_new_time = now + h
+        if environment is not None:
+            environment.apply(net, t_new_time)
+        q_norm = assembler.heat_input_norm()
+        # predictor
+        if order == 1:
+            residual, _ = assembler.evaluate(t, None, 0.0)
+            kernels.heat_capacity(t, net.rho_v_kg, net.cp_tab, *tab, cap)
+            rate = np.zeros_like(t)
+            rate[stores] = residual[stores] / cap[stores]
+            pred = t + h * rate
+            a, offset[:] = 1.0, 0.0
+        else:
+            t0, t1, t2 = hist_t[-3] if len(hist_t) >= 3 else None, hist_t[-2], hist_t[-1]
+            h_prev = t2 - t1
+            w = h / h_prev
+            a = (1 + 2 * w) / (1 + w)
+            kernels.stored_heat(hist_T[-2], hist_T[-1], net.rho_v_kg, net.cp_tab, *tab, scratch)
+            offset[:] = w * w / (1 + w) * scratch / h
+            if t0 is not None:
+                x = t_new_time
+                l0 = (x - t1) * (x - t2) / ((t0 - t1) * (t0 - t2))
+                l1 = (x - t0) * (x - t2) / ((t1 - t0) * (t1 - t2))
+                l2 = (x - t0) * (x - t1) / ((t2 - t0) * (t2 - t1))
+                pred = l0 * hist_T[-3] + l1 * hist_T[-2] + l2 * hist_T[-1]
+            else:
+                pred = hist_T[-1] + w * (hist_T[-1] - hist_T[-2])
+        guess = np.where(stores, np.maximum(pred, 0.5 * t), t)
+        try:
+            result = newton_solve(assembler, linear, guess, settings, t_old_k=t, inv_dt_s=1.0 / h,
+                                  context=f" (t = {t_new_time:g} s, step {h:.4g} s)", q_norm_w=q_norm,
+                                  first_forcing=1e-3, bdf_a=a, stored_offset_w=offset)
+        except ConvergenceError:
+            if adaptive.fixed_step or h < 1e-6 * max(end_time_s, 1.0):
+                raise
+            h *= 0.25
+            rejected += 1
+            retry = True
+            continue
+        newton_total += result.iterations
+        t_new = result.t_k
+        err = 0.0
+        if not adaptive.fixed_step and stores.any():
+            lte = LTE_CONSTANT[order] * np.abs(t_new - pred)[stores]
+            err = float(np.max(lte / (adaptive.atol_k + adaptive.rtol * np.abs(t_new[stores]))))
+            if err > 1.0:
+                rejected += 1
+                retry = True
+                h *= max(0.2, 0.9 * err ** (-1.0 / (order + 1)))
+                continue
+        retry = False
+        balance = assembler.energy(t_new, t, 1.0 / h, a, offset)
+        check_balance(balance, f"time step to t = {t_new_time:g} s")
+        accepted += 1
+        hit_event = abs(t_new_time - target) <= 1e-12 * max(1.0, target)
+        now = target if hit_event else t_new_time
+        t = t_new
+        if hit_event and not adaptive.fixed_step:
+            hist_t, hist_T = [now], [t.copy()]  # restart at first order after a discontinuity
+        else:
+            hist_t.append(now)
+            hist_T.append(t.copy())
+            if len(hist_t) > 3:
+                hist_t.pop(0)
+                hist_T.pop(0)
+        if output_set is None or now in output_set:
+            times.append(now)
+            states.append(t.copy())
+            balances.append(balance)
+            if on_output:
+                on_output(now, t, balance)
+        if bar:
+            bar.update(h)
+        if not adaptive.fixed_step:
+            grow = 2.0 if err == 0.0 else min(2.0, max(0.2, 0.9 * err ** (-1.0 / (order + 1))))
+            h *= grow
+    if bar:
+        bar.close()
+    sol = Solution(np.asarray(times), np.asarray(states), balances, newton_total, linear.method,
+                   time.perf_counter() - start, linear_stats=linear.stats)
+    sol.steps_accepted, sol.steps_rejected = accepted, rejected
+    return sol
