@@ -83,3 +83,14 @@ def test_readme_python_blocks_run(monkeypatch, tmp_path):
     monkeypatch.chdir(ROOT)
     for code in blocks:
         exec(compile(code, "README.md", "exec"), {})
+
+
+def test_plot_of_an_orbit_transient_writes_the_history(tmp_path, capsys):
+    text = (CASES / "leo_53deg_eclipse.toml").read_text().replace('end_time = "3 h"', 'end_time = "30 min"')
+    case_file = tmp_path / "leo.toml"
+    case_file.write_text(text.replace("cells = [24, 24]", "cells = [6, 6]"))
+    out = tmp_path / "leo.h5"
+    assert main(["run", str(case_file), "-o", str(out), "-q"]) == 0
+    assert main(["plot", str(out)]) == 0
+    assert "leo_history.png" in capsys.readouterr().out
+    assert (tmp_path / "leo_history.png").read_bytes()[:4] == b"\x89PNG"

@@ -42,7 +42,9 @@ def _parser() -> argparse.ArgumentParser:
 
     pl = sub.add_parser("plot", help="temperature map PNG of a result file",
                         description="Plot the hottest temperature through the thickness of every panel column "
-                                    "(or one layer's) at one output step, in degC, with footprint outlines.")
+                                    "(or one layer's) at one output step, in degC, with footprint outlines. For a "
+                                    "transient result also write NAME_history.png: temperatures against time "
+                                    "(in orbits for orbit cases, eclipses shaded) and the flux on each face.")
     pl.epilog = "example: thermal plot out/gpu.h5 -o out/gpu.png --layer die"
     pl.add_argument("result", type=Path, help="result file written by 'thermal run'")
     pl.add_argument("-o", "--output", type=Path, help="PNG file (default: next to the result)")
@@ -145,6 +147,11 @@ def _plot(args) -> int:
     out = args.output or args.result.with_suffix(".png")
     temperature_maps(result, out, args.step, args.layer)
     print(f"wrote {out}")
+    if len(result.times_s) > 1:
+        from .plotting import history
+
+        hist = history(result, Path(out).with_name(Path(out).stem + "_history.png"))
+        print(f"wrote {hist}")
     return 0
 
 

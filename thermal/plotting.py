@@ -55,3 +55,61 @@ def temperature_maps(result, path, step: int = -1, layer: str | None = None) -> 
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def history(result, path) -> Path:
+    """Temperature (max and mean per panel, lumped nodes) against time, with eclipses shaded, and
+    for orbit cases the incident fluxes on each face below it."""
+    plt = _pyplot()
+    has_orbit = bool(result.orbit) and len(result.orbit["faces"]) > 0
+    fig, axes = plt.subplots(2 if has_orbit else 1, 1, figsize=(9, 7 if has_orbit else 4.5), sharex=True,
+                             squeeze=False)
+    t = np.asarray(result.times_s, float)
+    period = float(result.attrs.get("orbit_period_s", 0.0) or 0.0)
+    x, xlabel = (t / period, "time [orbits]") if period > 0 else (t / 60.0, "time [min]")
+    ax = axes[0, 0]
+    for panel, temps in result.fields.items():
+        flat = temps.reshape(temps.shape[0], -1)
+        with np.errstate(all="ignore"):
+            ax.plot(x, np.nanmax(flat, axis=1) - 273.15, label=f"{panel} max")
+            ax.plot(x, np.nanmean(flat, axis=1) - 273.15, "--", label=f"{panel} mean (cells)")
+    for k, name in enumerate(result.node_names):
+        ax.plot(x, result.node_t_k[:, k] - 273.15, ":", label=name)
+    ax.set_ylabel("temperature [°C]")
+    ax.grid(alpha=0.3)
+    if has_orbit:
+        sun = np.asarray(result.orbit["sun_fraction"], float)
+        dark = sun < 0.5
+        for a in axes[:, 0]:
+            _shade(a, x, dark)
+        q_s = np.asarray(result.orbit["q_solar"], float)
+        q_ir = np.asarray(result.orbit["q_ir"], float)
+        for j, face in enumerate(result.orbit["faces"]):
+            axes[1, 0].plot(x, q_s[:, j], label=f"{face} sun+albedo")
+            axes[1, 0].plot(x, q_ir[:, j], "--", label=f"{face} Earth IR")
+        axes[1, 0].set_ylabel("incident flux [W/m²]")
+        axes[1, 0].legend(fontsize=7, ncol=2)
+        axes[1, 0].grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    axes[-1, 0].set_xlabel(xlabel)
+    title = result.case_name + (" (eclipse shaded)" if has_orbit else "")
+    fig.suptitle(title)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _shade(ax, x, dark):
+    """Grey spans where ``dark`` holds (eclipse)."""
+    start = None
+    for i, d in enumerate(dark):
+        if d and start is None:
+            start = x[i]
+        if not d and start is not None:
+            ax.axvspan(start, x[i], color="0.85", zorder=0)
+            start = None
+    if start is not None:
+        ax.axvspan(start, x[-1], color="0.85", zorder=0)
