@@ -88,3 +88,27 @@ def manufactured_plate_source(x, y, t0_k, dt_k, lx, ly, k_w_mk, thickness_m, eps
 def observed_order(h, errors) -> float:
     """Slope of log(error) against log(h), least squares over all refinements."""
     return float(np.polyfit(np.log(np.asarray(h, float)), np.log(np.asarray(errors, float)), 1)[0])
+
+
+def radiative_cooling_time_s(t_k, t0_k, capacity_j_k, eps_area_m2, t_sink_k):
+    """Time for a lumped body (capacity C, emitting eps A) to cool from T0 to T towards a sink:
+    C dT/dt = -eps sigma A (T^4 - Ts^4).  Ts = 0: t = C/(3 eps sigma A) (T^-3 - T0^-3); Ts > 0:
+    t = C/(eps sigma A) (G(T0) - G(T)), G(T) = [ln((T - Ts)/(T + Ts)) - 2 atan(T/Ts)] / (4 Ts^3)."""
+    k = eps_area_m2 * SIGMA_W_M2K4 / capacity_j_k
+    if t_sink_k == 0.0:
+        return (t_k**-3 - t0_k**-3) / (3 * k)
+    a = t_sink_k
+
+    def g(t):
+        return (np.log((t - a) / (t + a)) - 2 * np.arctan(t / a)) / (4 * a**3)
+
+    return (g(t0_k) - g(t_k)) / k
+
+
+def radiative_cooling_temperature_k(time_s, t0_k, capacity_j_k, eps_area_m2, t_sink_k):
+    """Inverse of radiative_cooling_time_s (bracketed root, to 1e-13 relative)."""
+    from scipy.optimize import brentq
+
+    lo = t_sink_k * (1 + 1e-12) if t_sink_k > 0 else 1e-3
+    return brentq(lambda t: radiative_cooling_time_s(t, t0_k, capacity_j_k, eps_area_m2, t_sink_k) - time_s,
+                  lo, t0_k, xtol=1e-13 * t0_k, rtol=4 * np.finfo(float).eps)

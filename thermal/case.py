@@ -51,8 +51,8 @@ class Table:
     def quantity(self, name, unit, default=_MISSING, *, minimum=None, maximum=None,
                  strict_minimum=False, what="") -> float:
         value = self._get(name, default)
-        if value is None:
-            return None
+        if value is None or name not in self.raw:
+            return value  # a default is already in SI
         return self.convert(name, value, unit, minimum=minimum, maximum=maximum,
                             strict_minimum=strict_minimum, what=what)
 

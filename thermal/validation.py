@@ -241,7 +241,50 @@ def check_manufactured(report, out_dir, quick):
     _balance(report, "manufactured_plate", sol)
 
 
-CHECKS = (check_isothermal, check_absorbed, check_slab, check_fin, check_manufactured)
+def check_eclipse(report, out_dir, quick):
+    """Eclipse fraction against beta (closed form) by sampling the cylindrical shadow along the orbit;
+    the sampling resolves the fraction to 1/samples."""
+    from .orbit import OrbitGeometry, critical_beta_rad, eclipse_fraction
+
+    samples = 20_000 if quick else 100_000
+    alt = 550e3
+    crit = critical_beta_rad(alt)
+    for beta in (0.0, 0.5, 1.0, crit - 0.01, crit + 0.01):
+        geo = OrbitGeometry(alt, beta, shadow="cylindrical")
+        ts = (np.arange(samples) + 0.5) * geo.period_s / samples
+        sampled = float(np.mean([geo.sun_fraction(t) == 0.0 for t in ts]))
+        exact = eclipse_fraction(alt, beta)
+        report.add("eclipse_fraction", f"beta {np.degrees(beta):.2f} deg (critical {np.degrees(crit):.2f})",
+                   sampled, exact, sampled - exact, 2.0 / samples, "")
+
+
+def check_lumped_cooling(report, out_dir, quick):
+    """Radiative cooling of a lumped plate to 0 K and 200 K sinks against the closed forms, BDF2 with
+    constant 2.5 s steps.  Bound: the BDF2 local error (2/9) h^3 |d3T/dt3| summed over the steps,
+    the integral of |d3T/dt3| being at most T''(0) (T'' > 0 falls monotonically while cooling)."""
+    from .network import build_network as _build
+    from .solvers.adaptive import AdaptiveSettings, solve_transient_adaptive
+
+    h = 2.5
+    for sink in (0.0, 200.0):
+        case = _case("lumped_cooling", {"environment.t_sink": f"{sink} K"})
+        net = _build(case)
+        sol = solve_transient_adaptive(net, case.solver, 1200.0,
+                                       AdaptiveSettings(order=2, dt_initial_s=h, fixed_step=True))
+        cap = float(np.sum(net.rho_v_kg)) * 900.0
+        eps_a = float(np.sum(net.surf_eps * net.surf_area_m2))
+        exact = analytic.radiative_cooling_temperature_k(1200.0, 400.0, cap, eps_a, sink)
+        err = float(sol.t_k[-1].mean()) - exact
+        k = eps_a * analytic.SIGMA_W_M2K4 / cap
+        t_dd0 = 4 * k * k * 400.0**3 * (400.0**4 - sink**4)
+        bound = 2 / 9 * h * h * t_dd0
+        report.add(f"lumped_cooling_{int(sink)}K", f"T(1200 s) vs closed form, BDF2 h = {h:g} s",
+                   float(sol.t_k[-1].mean()), exact, err, bound, "K", "C dT/dt = -eps sigma A (T^4 - Ts^4)")
+        _balance(report, f"lumped_cooling_{int(sink)}K", sol)
+
+
+CHECKS = (check_isothermal, check_absorbed, check_slab, check_fin, check_manufactured, check_eclipse,
+          check_lumped_cooling)
 
 
 def run_validation(out_dir, quick: bool = False, figures: bool = True) -> Report:
