@@ -110,5 +110,10 @@ def radiative_cooling_temperature_k(time_s, t0_k, capacity_j_k, eps_area_m2, t_s
     from scipy.optimize import brentq
 
     lo = t_sink_k * (1 + 1e-12) if t_sink_k > 0 else 1e-3
+    hi = t0_k
+    if time_s < 0:  # before the start: hotter than T0
+        lo, hi = t0_k, 2 * t0_k
+        while radiative_cooling_time_s(hi, t0_k, capacity_j_k, eps_area_m2, t_sink_k) > time_s:
+            hi *= 2
     return brentq(lambda t: radiative_cooling_time_s(t, t0_k, capacity_j_k, eps_area_m2, t_sink_k) - time_s,
-                  lo, t0_k, xtol=1e-13 * t0_k, rtol=4 * np.finfo(float).eps)
+                  lo, hi, xtol=1e-13 * t0_k, rtol=4 * np.finfo(float).eps)

@@ -45,7 +45,9 @@ class AdaptiveSettings:
 
 def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettings, environment=None,
                              events=(), on_output=None, output_all_steps=True, progress=False,
-                             assembler=None, linear=None) -> Solution:
+                             assembler=None, linear=None, previous_state=None) -> Solution:
+    """``previous_state`` = (t < 0, T(t)): a known earlier state, so that BDF2 starts at second order
+    (order-of-accuracy checks start from exact values); without it the first step is BDF1."""
     start = time.perf_counter()
     assembler = assembler or Assembler(net)
     linear = linear or LinearSolver(settings.linear_solver, net.n_nodes, net.constant_conductivity,
@@ -67,6 +69,9 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
     if on_output:
         on_output(0.0, t, first)
     hist_t, hist_T = [0.0], [t.copy()]  # states since the last restart
+    if previous_state is not None:
+        hist_t.insert(0, float(previous_state[0]))
+        hist_T.insert(0, np.asarray(previous_state[1], float))
     now = 0.0
     h = adaptive.dt_initial_s
     newton_total = rejected = accepted = 0
