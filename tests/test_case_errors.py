@@ -87,6 +87,9 @@ BAD = [
      + '\n[transient]\ntime_step = "10 s"\nend_time = "1 h"\ntolerance = "0.1 K"\n', ["transient.tolerance", "adaptive"]),
     ("unknown_scheme", edit('name = "minimal"', 'name = "minimal"\nmode = "transient"')
      + '\n[transient]\ntime_step = "10 s"\nend_time = "1 h"\nscheme = "rk4"\n', ["transient.scheme", "'bdf2'"]),
+    ("periodic_without_orbit", edit('name = "minimal"', 'name = "minimal"\nmode = "periodic"'),
+     ["case.mode", "needs an [orbit]"]),
+    ("periodic_table_in_steady_mode", MINIMAL_CASE + '\n[periodic]\ntolerance = "1 mK"\n', ["periodic", "mode = 'periodic'"]),
     ("normal_without_orbit", MINIMAL_CASE.replace('coating = "white_paint"', 'coating = "white_paint"\nnormal = "+q"'),
      ["faces.top.normal", "body axis"]),
 ]

@@ -15,7 +15,7 @@ from pathlib import Path
 from .errors import CaseError
 from .units import UnitParseError, to_si
 
-MODES = ("steady", "transient")
+MODES = ("steady", "transient", "periodic")
 LINEAR_SOLVERS = ("auto", "direct", "amg")
 FACES = ("top", "bottom")
 REGIONS = ("top", "bottom", "xmin", "xmax", "ymin", "ymax")
@@ -314,6 +314,15 @@ class Orbit:
 
 
 @dataclass(frozen=True, slots=True)
+class PeriodicSettings:
+    tolerance_k: float = 1e-3  # periodicity: max |T(P) - T(0)|
+    method: str = "anderson"  # or "march"
+    max_orbits: int = 100
+    step_tolerance_k: float = 0.01  # local error of the BDF2 steps inside an orbit
+    max_step_s: float = 120.0
+
+
+@dataclass(frozen=True, slots=True)
 class Case:
     name: str
     description: str
@@ -330,6 +339,7 @@ class Case:
     transient: TransientSettings | None
     defaults_used: tuple[str, ...] = field(default=())
     orbit: Orbit | None = None
+    periodic: PeriodicSettings | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -434,10 +444,27 @@ def parse_case(text: str, file: str = "<string>") -> Case:
         tt.finish()
     elif tt is not None:
         raise CaseError(file, "transient", "{...}", "a [transient] table needs case.mode = 'transient'")
+    periodic = None
+    pt = root.sub("periodic", None)
+    if mode == "periodic":
+        if orbit is None:
+            raise CaseError(file, "case.mode", "periodic", "an orbit-periodic solve needs an [orbit] table")
+        pt = pt if pt is not None else Table({}, file, "periodic")
+        base_p = PeriodicSettings()
+        periodic = PeriodicSettings(
+            pt.quantity("tolerance", "K", base_p.tolerance_k, minimum=0.0, strict_minimum=True),
+            pt.choice("method", ("anderson", "march"), base_p.method),
+            pt.integer("max_orbits", base_p.max_orbits, minimum=1, maximum=10_000),
+            pt.quantity("step_tolerance", "K", base_p.step_tolerance_k, minimum=0.0, strict_minimum=True),
+            pt.quantity("max_step", "s", base_p.max_step_s, minimum=0.0, strict_minimum=True))
+        pt.finish()
+    elif pt is not None:
+        raise CaseError(file, "periodic", "{...}", "a [periodic] table needs case.mode = 'periodic'")
     root.finish()
     return Case(name=name, description=description, mode=mode, file=file, source_text=text,
                 t_sink_k=t_sink_k, materials=materials, coatings=coatings, panels=panels, nodes=nodes,
-                contacts=contacts, solver=solver, transient=transient, defaults_used=tuple(defaults), orbit=orbit)
+                contacts=contacts, solver=solver, transient=transient, defaults_used=tuple(defaults), orbit=orbit,
+                periodic=periodic)
 
 
 def _parse_panel(name: str, t: Table, materials: dict, coatings: dict) -> Panel:

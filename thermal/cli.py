@@ -111,6 +111,10 @@ def format_summary(case, result, output=None) -> str:
         lines.append(f"environment {a['environment']}")
     if case.mode == "transient" and case.transient.scheme == "fixed":
         lines.append(f"time       {result.times_s[-1]:g} s in steps of {case.transient.time_step_s:g} s")
+    elif case.mode == "periodic":
+        lines.append(f"periodic   {a['periodic_orbits']} orbit integrations ({a['periodic_method']}); periodicity "
+                     f"max|T(P) - T(0)| = {a['periodicity_k']:.2e} K (tolerance {case.periodic.tolerance_k:g} K); "
+                     f"orbit energy closure {a['energy_closure']:.2e}")
     elif case.mode == "transient":
         sol = result.solution
         lines.append(f"time       {result.times_s[-1]:g} s, {case.transient.scheme} with local error "

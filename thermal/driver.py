@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from .environment import Environment
 from .errors import ThermalError
 from .network import build_network
 from .results import ResultWriter, mesh_dict, result_from_solution
 from .solvers import solve_steady, solve_transient_fixed_step
 from .solvers.adaptive import AdaptiveSettings, solve_transient_adaptive
+from .solvers.periodic import solve_periodic
 
 
 def solve(case, output=None, progress=False, network=None):
@@ -34,6 +37,9 @@ def solve(case, output=None, progress=False, network=None):
         result.solution = solution
         result.network = net
         return result
+
+    if case.mode == "periodic":
+        return _solve_periodic(case, net, env, output, build_s)
 
     writer = None
     if output is not None:
@@ -83,6 +89,33 @@ def solve(case, output=None, progress=False, network=None):
                         "q_solar": [r[1] for r in orbit_rows], "q_ir": [r[2] for r in orbit_rows]}
     result.solution = solution
     result.network = net
+    return result
+
+
+def _solve_periodic(case, net, env, output, build_s):
+    ps = case.periodic
+    events = list(environment_events(env, env.period_s))
+    per = solve_periodic(net, case.solver, env, AdaptiveSettings(order=2, atol_k=ps.step_tolerance_k,
+                                                                 dt_initial_s=min(10.0, ps.max_step_s),
+                                                                 dt_max_s=ps.max_step_s),
+                         events=events, tol_k=ps.tolerance_k, max_orbits=ps.max_orbits, method=ps.method)
+    solution = per.solution
+    rows = []
+    for time_s in solution.times_s:  # the fluxes along the returned orbit, for /orbit
+        solar, ir, nu = env.at(float(time_s))
+        rows.append((nu, np.array(solar, float), np.array(ir, float)))
+    attrs = _attrs(case, net, solution, build_s, env)
+    attrs.update({"periodic_orbits": per.orbits, "periodicity_k": per.periodicity_k,
+                  "energy_closure": per.energy_closure, "periodic_method": ps.method,
+                  "periodic_history_k": np.asarray(per.history_k), "wall_s": per.wall_s + build_s})
+    result = result_from_solution(case, net, solution, attrs)
+    result.orbit = {"faces": list(net.face_names), "sun_fraction": [r[0] for r in rows],
+                    "q_solar": [r[1] for r in rows], "q_ir": [r[2] for r in rows]}
+    if output is not None:
+        result.write(output)
+    result.solution = solution
+    result.network = net
+    result.periodic = per
     return result
 
 

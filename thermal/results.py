@@ -43,6 +43,7 @@ class Result:
     energy: dict  # term -> (nt,) W
     attrs: dict = field(default_factory=dict)
     orbit: dict | None = None  # {"faces", "sun_fraction" (nt,), "q_solar" (nt, nf), "q_ir" (nt, nf)}
+    periodic: object = field(default=None, repr=False)  # PeriodicResult of an orbit-periodic solve
     solution: object = field(default=None, repr=False)  # the solver's Solution, when solved in this process
     network: object = field(default=None, repr=False)  # the Network it was solved on
 

@@ -45,7 +45,7 @@ class AdaptiveSettings:
 
 def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettings, environment=None,
                              events=(), on_output=None, output_all_steps=True, progress=False,
-                             assembler=None, linear=None, previous_state=None) -> Solution:
+                             assembler=None, linear=None, previous_state=None, t_initial_k=None) -> Solution:
     """``previous_state`` = (t < 0, T(t)): a known earlier state, so that BDF2 starts at second order
     (order-of-accuracy checks start from exact values); without it the first step is BDF1."""
     start = time.perf_counter()
@@ -56,7 +56,7 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
     cap = np.empty(net.n_nodes)
     offset = np.zeros(net.n_nodes)
     scratch = np.empty(net.n_nodes)
-    t = assembler.initial_state(settings.initial_t_k)
+    t = assembler.initial_state(settings.initial_t_k) if t_initial_k is None else np.array(t_initial_k, float)
     kernels.heat_capacity(t, net.rho_v_kg, net.cp_tab, *tab, cap)
     stores = (cap > 0) & (net.fixed == 0)
     events = sorted({float(e) for e in events if 0.0 < e < end_time_s} | {float(end_time_s)})
