@@ -296,8 +296,65 @@ def check_lumped_cooling(report, out_dir, quick):
         _balance(report, f"lumped_cooling_{int(sink)}K", sol)
 
 
+def check_plate_in_orbit(report, out_dir, quick):
+    """Periodic state of a one-node plate in orbit against solve_ivp (rtol 1e-10) closed by shooting;
+    and its orbit-average emission against the orbit-average absorption."""
+    from scipy.integrate import solve_ivp
+    from scipy.optimize import brentq
+
+    from .driver import solve as _solve
+
+    case = _case("plate_in_orbit")
+    result = _solve(case, output=out_dir / "plate_in_orbit.h5")
+    net = result.network
+    from .environment import Environment
+
+    env = Environment(case, net)
+    geo = env.geometry
+    cap = float(np.sum(net.rho_v_kg)) * 900.0
+    area = 0.25
+    eps, alpha = case.coatings["plate"].eps, case.coatings["plate"].alpha
+    ts4 = case.t_sink_k**4
+
+    def rhs(t, y):
+        solar, ir, _ = env.at(t)
+        absorbed = area * float(np.sum(alpha * solar + eps * ir))
+        return [(absorbed - 2 * eps * analytic.SIGMA_W_M2K4 * area * (y[0] ** 4 - ts4)) / cap]
+
+    entry, exit_ = geo.eclipse_times_s()
+    edges = [0.0, entry, exit_, geo.period_s]
+
+    def one_orbit(t0, dense=False):
+        y, pieces = [t0], []
+        for a, b in zip(edges[:-1], edges[1:]):
+            sol = solve_ivp(rhs, (a, b), y, method="DOP853", rtol=1e-10, atol=1e-10, dense_output=dense)
+            y = [sol.y[0, -1]]
+            pieces.append(sol)
+        return y[0], pieces
+
+    t_start = brentq(lambda t0: one_orbit(t0)[0] - t0, 150.0, 450.0, xtol=1e-10)
+    _, pieces = one_orbit(t_start, dense=True)
+
+    def reference(t):
+        for (a, b), sol in zip(zip(edges[:-1], edges[1:]), pieces):
+            if a <= t <= b:
+                return float(sol.sol(t)[0])
+        raise ValueError(t)
+
+    times = result.solution.times_s
+    ours = result.solution.t_k[:, 0]
+    err = float(np.max(np.abs(ours - np.array([reference(t) for t in times]))))
+    report.add("plate_in_orbit", "max |T - T_ivp| over the periodic orbit", float(ours.max()), t_start, err, 0.01, "K",
+               "one-node ODE, solve_ivp DOP853 rtol 1e-10, shooting")
+    closure = result.periodic.energy_closure
+    report.add("plate_in_orbit", "orbit-average emitted vs absorbed (relative)", closure, 0.0, closure, 1e-3, "",
+               "trapezoid over the accepted steps")
+    report.add("plate_in_orbit", "periodicity max|T(P) - T(0)|", result.periodic.periodicity_k, 0.0,
+               result.periodic.periodicity_k, case.periodic.tolerance_k, "K")
+
+
 CHECKS = (check_isothermal, check_absorbed, check_slab, check_fin, check_manufactured, check_eclipse,
-          check_lumped_cooling)
+          check_lumped_cooling, check_plate_in_orbit)
 
 
 def run_validation(out_dir, quick: bool = False, figures: bool = True) -> Report:
