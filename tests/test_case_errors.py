@@ -90,6 +90,17 @@ BAD = [
     ("periodic_without_orbit", edit('name = "minimal"', 'name = "minimal"\nmode = "periodic"'),
      ["case.mode", "needs an [orbit]"]),
     ("periodic_table_in_steady_mode", MINIMAL_CASE + '\n[periodic]\ntolerance = "1 mK"\n', ["periodic", "mode = 'periodic'"]),
+    ("schedule_unknown", edit('power = "100 W"', 'power = "100 W"\nschedule = "night"'),
+     ["footprints.chip.schedule", "night"]),
+    ("eclipse_schedule_without_orbit", MINIMAL_CASE + '\n[schedules.b]\nkind = "eclipse"\nscale = 0.3\n',
+     ["schedules.b.kind", "needs an [orbit]"]),
+    ("schedule_not_from_zero", MINIMAL_CASE + '\n[schedules.t]\nkind = "table"\ntime = ["5 min", "10 min"]\n'
+     'scale = [1, 0.5]\n', ["schedules.t.time", "start at 0"]),
+    ("schedule_beyond_the_orbit", MINIMAL_CASE.replace('coating = "white_paint"', 'coating = "white_paint"\nnormal = "-z"')
+     + ORBIT + '\n[schedules.t]\nkind = "table"\ntime = ["0 min", "100 min"]\nscale = [1, 0.5]\n',
+     ["schedules.t.time", "within one orbit"]),
+    ("schedule_length_mismatch", MINIMAL_CASE + '\n[schedules.t]\nkind = "table"\ntime = ["0 min", "10 min"]\n'
+     'scale = [1]\n', ["schedules.t.scale", "2 factors"]),
     ("normal_without_orbit", MINIMAL_CASE.replace('coating = "white_paint"', 'coating = "white_paint"\nnormal = "+q"'),
      ["faces.top.normal", "body axis"]),
 ]

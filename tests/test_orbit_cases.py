@@ -195,3 +195,54 @@ def test_periodic_state_found_directly_in_a_fifth_of_marchings_orbits(tmp_path):
     with h5py.File(tmp_path / "anderson.h5") as f:
         assert f.attrs["periodic_orbits"] == direct.orbits and f.attrs["mode"] == "periodic"
         assert f["time"][-1] == pytest.approx(orb.orbital_period_s(550e3), rel=1e-12)
+
+
+SCHEDULED = """
+[schedules.batteries]
+kind = "eclipse"
+scale = 0.3
+
+[schedules.jobs]
+kind = "table"
+time = ["0 min", "20 min", "50 min"]
+scale = [1.0, 0.5, 0.8]
+"""
+
+
+def test_compute_loads_follow_their_schedules(tmp_path):
+    """The chip runs at 30% in eclipse (on batteries); a second chip follows a job table that
+    repeats every orbit.  The generated power at every step is exactly the scheduled one."""
+    text = (CASES / "leo_53deg_eclipse.toml").read_text()
+    text = text.replace('power = "300 W"', 'power = "300 W"\nschedule = "batteries"')
+    text = text.replace("[panels.radiator.faces.top]", '[panels.radiator.footprints.chip2]\ncenter = ["0.25 m", '
+                        '"0.25 m"]\nsize = ["60 mm", "60 mm"]\npower = "100 W"\nschedule = "jobs"\n\n'
+                        "[panels.radiator.faces.top]")
+    text = text.replace('end_time = "3 h"', 'end_time = "2 h"').replace("cells = [24, 24]", "cells = [8, 8]")
+    text = text.replace('time_step = "30 s"', 'time_step = "10 s"\nscheme = "bdf2"\ntolerance = "0.05 K"\n'
+                        'max_step = "120 s"').replace("output_every = 2\n", "")
+    case = parse_case(text + SCHEDULED, "scheduled.toml")
+    result = solve(case)
+    period = orb.orbital_period_s(550e3)
+    sun = np.asarray(result.orbit["sun_fraction"])
+    gen = result.energy["generated"]
+    for t, nu, g in zip(result.times_s[1:], sun[1:], gen[1:]):
+        phase = (t % period) / 60.0
+        jobs = 1.0 if phase < 20 else (0.5 if phase < 50 else 0.8)
+        expected = 300.0 * (1 - 0.7 * (1 - nu)) + 100.0 * jobs
+        assert g == pytest.approx(expected, rel=1e-12), (t, nu)
+    # the table's switch times and the eclipse edges are step ends
+    for switch in (20 * 60.0, 50 * 60.0, period + 20 * 60.0):
+        assert np.min(np.abs(result.times_s - switch)) < 1e-9 * switch
+    # a steady solve of the same case uses orbit-mean loads
+    import tomllib
+
+    from thermal.overrides import dumps
+
+    raw = tomllib.loads(text + SCHEDULED)
+    raw["case"]["mode"] = "steady"
+    del raw["transient"]
+    steady = parse_case(dumps(raw), "scheduled_steady.toml")
+    mean_gen = solve(steady).energy["generated"][0]
+    f = orb.eclipse_fraction(550e3, case.orbit.beta_rad)  # the conical shadow's mean differs by the penumbra
+    jobs_mean = (20 * 1.0 + 30 * 0.5 + (period / 60 - 50) * 0.8) / (period / 60)
+    assert mean_gen == pytest.approx(300 * (1 - 0.7 * f) + 100 * jobs_mean, rel=2e-3)

@@ -217,6 +217,7 @@ class Footprint:
     y1_m: float
     power_w: float
     layer: str | None  # layer receiving the power; None = topmost layer present on the footprint
+    schedule: str | None = None  # name of a [schedules.NAME] scaling the power over time
 
     @property
     def area_m2(self) -> float:
@@ -313,6 +314,22 @@ class Orbit:
     date: object = None  # datetime (UTC) or None
 
 
+SCHEDULE_KINDS = ("eclipse", "table")
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A factor on a footprint's power.  'eclipse': ``scale`` in the Earth's shadow, 1 in sunlight
+    (running on batteries).  'table': piecewise constant, ``values[i]`` from ``times_s[i]`` on, over
+    one orbit (repeating) in orbit cases, else from t = 0 (the last value holds)."""
+
+    name: str
+    kind: str
+    scale: float = 1.0
+    times_s: tuple = ()
+    values: tuple = ()
+
+
 @dataclass(frozen=True, slots=True)
 class PeriodicSettings:
     tolerance_k: float = 1e-3  # periodicity: max |T(P) - T(0)|
@@ -340,6 +357,7 @@ class Case:
     defaults_used: tuple[str, ...] = field(default=())
     orbit: Orbit | None = None
     periodic: PeriodicSettings | None = None
+    schedules: dict = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------
@@ -391,6 +409,12 @@ def parse_case(text: str, file: str = "<string>") -> Case:
     orbit_table = root.sub("orbit", None)
     orbit = _parse_orbit(orbit_table, file, defaults) if orbit_table is not None else None
     _check_faces(panels, orbit, file, defaults)
+    schedules = {name: _parse_schedule(name, st, orbit) for name, st in root.subtables("schedules").items()}
+    for p in panels:
+        for fp in p.footprints:
+            if fp.schedule is not None and fp.schedule not in schedules:
+                raise CaseError(file, f"panels.{p.name}.footprints.{fp.name}.schedule", fp.schedule,
+                                "unknown schedule; defined: " + (", ".join(sorted(schedules)) or "none"))
     names = [p.name for p in panels] + [n.name for n in nodes]
     dup = {n for n in names if names.count(n) > 1}
     if dup:
@@ -464,7 +488,7 @@ def parse_case(text: str, file: str = "<string>") -> Case:
     return Case(name=name, description=description, mode=mode, file=file, source_text=text,
                 t_sink_k=t_sink_k, materials=materials, coatings=coatings, panels=panels, nodes=nodes,
                 contacts=contacts, solver=solver, transient=transient, defaults_used=tuple(defaults), orbit=orbit,
-                periodic=periodic)
+                periodic=periodic, schedules=schedules)
 
 
 def _parse_panel(name: str, t: Table, materials: dict, coatings: dict) -> Panel:
@@ -486,7 +510,8 @@ def _parse_panel(name: str, t: Table, materials: dict, coatings: dict) -> Panel:
         cx, cy = ft.pair("center", "m")
         sx, sy = ft.pair("size", "m", minimum=0.0, strict_minimum=True)
         fp = Footprint(fname, cx - sx / 2, cx + sx / 2, cy - sy / 2, cy + sy / 2,
-                       ft.quantity("power", "W", 0.0, minimum=0.0), ft.string("layer", None))
+                       ft.quantity("power", "W", 0.0, minimum=0.0), ft.string("layer", None),
+                       ft.string("schedule", None))
         tol = 1e-12 * max(lx, ly)
         if fp.x0_m < -tol or fp.x1_m > lx + tol or fp.y0_m < -tol or fp.y1_m > ly + tol:
             raise ft.error("center", ft.raw.get("center"),
@@ -665,6 +690,42 @@ def _check_faces(panels, orbit, file, defaults):
                                     "with an [orbit], a face needs its outward normal in body axes")
                 p.faces["bottom"] = Face(bottom.coating, 0.0, 0.0, tuple(-v for v in top.normal))
                 defaults.append(f"panels.{p.name}.faces.bottom.normal = opposite of the top face")
+
+
+def _parse_schedule(name: str, t: Table, orbit) -> Schedule:
+    kind = t.choice("kind", SCHEDULE_KINDS)
+    if kind == "eclipse":
+        if orbit is None:
+            raise t.error("kind", kind, "an eclipse schedule needs an [orbit]")
+        sched = Schedule(name, kind, scale=t.number("scale", minimum=0.0))
+        t.finish()
+        return sched
+    times = t._get("time", None)
+    values = t._get("scale", None)
+    if not isinstance(times, list) or not times:
+        raise t.error("time", times if times is not None else "<missing>", "a table schedule needs a list of times")
+    if not isinstance(values, list) or len(values) != len(times):
+        raise t.error("scale", values if values is not None else "<missing>",
+                      f"a list of {len(times)} factors (one per time) is needed")
+    ts = [t.convert("time", v, "s", minimum=0.0) for v in times]
+    vs = []
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+            raise t.error("scale", v, "factors must be numbers >= 0")
+        vs.append(float(v))
+    if any(b <= a for a, b in zip(ts[:-1], ts[1:])):
+        raise t.error("time", times, "times must increase")
+    if ts[0] != 0.0:
+        raise t.error("time", times, "the schedule must start at 0 (it has to say what happens from the start)")
+    if orbit is not None:
+        from . import orbit as orb
+
+        period = orb.orbital_period_s(orbit.altitude_m)
+        if ts[-1] >= period:
+            raise t.error("time", times, f"times are within one orbit (period {period:.1f} s = "
+                          f"{period / 60:.2f} min); the schedule repeats every orbit")
+    t.finish()
+    return Schedule(name, kind, times_s=tuple(ts), values=tuple(vs))
 
 
 def _parse_node(name: str, t: Table) -> LumpedNode:

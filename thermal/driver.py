@@ -61,7 +61,7 @@ def solve(case, output=None, progress=False, network=None):
             solution = solve_transient_fixed_step(net, case.solver, tr, on_output=on_output, progress=progress,
                                                   environment=env)
         else:
-            events = list(environment_events(env, tr.end_time_s))  # eclipse entry and exit
+            events = list(environment_events(env, tr.end_time_s)) + env.events(tr.end_time_s)
             if tr.output_interval_s is not None:
                 n_out = int(tr.end_time_s // tr.output_interval_s)
                 events += [k * tr.output_interval_s for k in range(1, n_out + 1)]
@@ -94,7 +94,7 @@ def solve(case, output=None, progress=False, network=None):
 
 def _solve_periodic(case, net, env, output, build_s):
     ps = case.periodic
-    events = list(environment_events(env, env.period_s))
+    events = list(environment_events(env, env.period_s)) + env.events(env.period_s)
     per = solve_periodic(net, case.solver, env, AdaptiveSettings(order=2, atol_k=ps.step_tolerance_k,
                                                                  dt_initial_s=min(10.0, ps.max_step_s),
                                                                  dt_max_s=ps.max_step_s),

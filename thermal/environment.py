@@ -1,4 +1,5 @@
-"""The thermal environment over time: incident sunlight (+ albedo) and infrared on every face.
+"""The thermal environment over time: incident sunlight (+ albedo) and infrared on every face, and
+the compute loads that follow a schedule.
 
 Without an ``[orbit]`` the fluxes are the constants of the case's faces.  With one, they follow the
 orbit (thermal/orbit.py): ``apply(net, t)`` writes the fluxes at time t into the network's face
@@ -21,6 +22,9 @@ class Environment:
         self.constant_solar = net.face_q_solar_w_m2.copy()
         self.constant_ir = net.face_q_ir_w_m2.copy()
         self.geometry = None
+        self.schedules = case.schedules
+        self.loads = list(net.scheduled_loads)
+        self.base_q_w = net.q_w.copy()
         if self.orbit is not None:
             o = self.orbit
             self.geometry = OrbitGeometry(o.altitude_m, o.beta_rad, o.solar_constant_w_m2, o.earth_ir_w_m2,
@@ -47,7 +51,38 @@ class Environment:
         solar, ir, nu = self.at(t_s)
         net.face_q_solar_w_m2[:] = solar
         net.face_q_ir_w_m2[:] = ir
+        self._apply_loads(net, lambda sched: self.factor(sched, t_s, nu))
         return nu
+
+    def factor(self, sched, t_s: float, sun_fraction: float) -> float:
+        """The schedule's factor at time t (sun_fraction: visible part of the Sun then)."""
+        if sched.kind == "eclipse":
+            return 1.0 - (1.0 - sched.scale) * (1.0 - sun_fraction)
+        t = t_s % self.period_s if self.geometry is not None else t_s
+        i = int(np.searchsorted(np.asarray(sched.times_s), t, side="right")) - 1
+        return sched.values[max(i, 0)]
+
+    def _apply_loads(self, net, factor_of):
+        if not self.loads:
+            return
+        net.q_w[:] = self.base_q_w
+        for name, nodes, base in self.loads:
+            net.q_w[nodes] += (factor_of(self.schedules[name]) - 1.0) * base
+
+    def events(self, end_time_s: float):
+        """Schedule changes up to end_time (table schedules; eclipse ones change with the eclipse)."""
+        out = []
+        for sched in self.schedules.values():
+            if sched.kind != "table":
+                continue
+            if self.geometry is None:
+                out += [t for t in sched.times_s if 0 < t < end_time_s]
+            else:
+                k = 0
+                while k * self.period_s < end_time_s:
+                    out += [k * self.period_s + t for t in sched.times_s if 0 < k * self.period_s + t < end_time_s]
+                    k += 1
+        return out
 
     def orbit_average(self, samples: int = 720):
         """Mean incident fluxes over one orbit (midpoint rule; eclipse edges resolved to P/samples)."""
@@ -57,10 +92,15 @@ class Environment:
         rows = [self.at(t) for t in ts]
         return np.mean([r[0] for r in rows], axis=0), np.mean([r[1] for r in rows], axis=0)
 
-    def apply_orbit_average(self, net):
-        solar, ir = self.orbit_average()
+    def apply_orbit_average(self, net, samples: int = 720):
+        """Orbit-mean fluxes and orbit-mean scheduled loads (a steady solve of a time-varying case)."""
+        solar, ir = self.orbit_average(samples)
         net.face_q_solar_w_m2[:] = solar
         net.face_q_ir_w_m2[:] = ir
+        if self.loads and self.geometry is not None:
+            ts = (np.arange(samples) + 0.5) * self.period_s / samples
+            nus = [self.geometry.sun_fraction(t) for t in ts]
+            self._apply_loads(net, lambda sched: float(np.mean([self.factor(sched, t, nu) for t, nu in zip(ts, nus)])))
 
     def describe(self) -> str:
         if self.orbit is None:

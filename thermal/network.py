@@ -69,6 +69,7 @@ class Network:
     lumped_names: list = field(default_factory=list)
     lumped_nodes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     surface_node_count: int = 0
+    scheduled_loads: list = field(default_factory=list)  # (schedule name, node ids, base loads W)
 
     @property
     def n_links(self) -> int:
@@ -100,6 +101,7 @@ class _Builder:
         self.face_names, self.face_qs, self.face_qir = [], [], []
         self.n = 0
         self.surface_count = 0
+        self.scheduled = []  # (schedule name, node ids, base loads W) of footprints with a schedule
 
     def table(self, prop) -> int:
         key = (prop.t_k, prop.value)
@@ -162,7 +164,11 @@ def _panel(b: _Builder, panel: Panel, mesh: PanelMesh, material_names: list):
             raise CaseError(case.file, f"panels.{panel.name}.footprints.{fp.name}", fp.name,
                             f"no cell of layer '{lname}' lies under this footprint; refine the mesh or "
                             "set snap_to_footprints = true")
-        q[ks] += fp.power_w * weight / total
+        share = fp.power_w * weight / total
+        q[ks] += share
+        if fp.schedule is not None:
+            cells = share > 0
+            b.scheduled.append((fp.schedule, node[ks][cells], share[cells]))
     # nodes, layer by layer so each block shares its property tables
     for k in range(nz):
         layer = panel.layers[mesh.z_layer[k]]
@@ -357,5 +363,5 @@ def build_network(case: Case) -> Network:
         face_q_ir_w_m2=np.asarray(b.face_qir, float), t_sink_k=case.t_sink_k,
         meshes=meshes, node_index=nodes_of, material_id=mats_of, material_names=material_names,
         lumped_names=list(lumped), lumped_nodes=np.asarray(list(lumped.values()), np.int64),
-        surface_node_count=b.surface_count,
+        surface_node_count=b.surface_count, scheduled_loads=b.scheduled,
     )
