@@ -78,10 +78,13 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
     ev = 0
     retry = False  # the last attempt was rejected: only shorten steps now
     bar = None
+    period = environment.period_s if environment is not None else None
+    scale = period if period else 1.0  # the bar counts orbits in orbit cases (tqdm adds the ETA)
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=end_time_s, unit="s", desc="transient", leave=False)
+        bar = tqdm(total=end_time_s / scale, unit="orbit" if period else "s", desc="transient", leave=False,
+                   bar_format="{l_bar}{bar}| {n:.2f}/{total:.2f} {unit}s [{elapsed}<{remaining}]" if period else None)
     while now < end_time_s * (1 - 1e-14):
         while events[ev] <= now * (1 + 1e-14):
             ev += 1
@@ -164,7 +167,7 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
             if on_output:
                 on_output(now, t, balance)
         if bar:
-            bar.update(h)
+            bar.update(h / scale)
         if not adaptive.fixed_step:
             grow = 2.0 if err == 0.0 else min(2.0, max(0.2, 0.9 * err ** (-1.0 / (order + 1))))
             h *= grow
