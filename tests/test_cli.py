@@ -91,6 +91,8 @@ def test_plot_of_an_orbit_transient_writes_the_history(tmp_path, capsys):
     case_file.write_text(text.replace("cells = [24, 24]", "cells = [6, 6]"))
     out = tmp_path / "leo.h5"
     assert main(["run", str(case_file), "-o", str(out), "-q"]) == 0
-    assert main(["plot", str(out)]) == 0
+    assert main(["plot", str(out), "--probe", "radiator:500,500", "--probe", "radiator:100,900"]) == 0
     assert "leo_history.png" in capsys.readouterr().out
+    assert main(["plot", str(out), "--probe", "radiator:5000,10"]) == 2
+    assert "outside panel 'radiator'" in capsys.readouterr().err
     assert (tmp_path / "leo_history.png").read_bytes()[:4] == b"\x89PNG"

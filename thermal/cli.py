@@ -50,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     pl.add_argument("-o", "--output", type=Path, help="PNG file (default: next to the result)")
     pl.add_argument("--step", type=int, default=-1, help="output step to plot (default: the last)")
     pl.add_argument("--layer", help="plot this layer only (default: max over all layers)")
+    pl.add_argument("--probe", action="append", default=[], metavar="PANEL:X_MM,Y_MM",
+                    help="add the temperature history at this point of a panel (repeatable)")
 
     c = sub.add_parser("compare", help="compare two result files",
                        description="Compare the temperature fields of two result files at every common step. "
@@ -109,6 +111,11 @@ def format_summary(case, result, output=None) -> str:
              f"solve      {a['newton_iterations']} Newton iterations, {a['wall_s']:.2f} s"]
     if "environment" in a:
         lines.append(f"environment {a['environment']}")
+    if "beta_year_deg" in a:
+        b = a["beta_year_deg"]
+        lines.append(f"orbit      inclination {a['inclination_deg']:.2f} deg; over the next year beta spans "
+                     f"{b.min():.1f} to {b.max():.1f} deg, eclipses on ~{a['eclipse_days_per_year']:.0f} days; "
+                     f"eclipse fraction now {a['eclipse_fraction']:.3f}")
     if case.mode == "transient" and case.transient.scheme == "fixed":
         lines.append(f"time       {result.times_s[-1]:g} s in steps of {case.transient.time_step_s:g} s")
     elif case.mode == "periodic":
@@ -154,9 +161,27 @@ def _plot(args) -> int:
     if len(result.times_s) > 1:
         from .plotting import history
 
-        hist = history(result, Path(out).with_name(Path(out).stem + "_history.png"))
+        hist = history(result, Path(out).with_name(Path(out).stem + "_history.png"), _probes(args.probe, result))
         print(f"wrote {hist}")
     return 0
+
+
+def _probes(specs, result):
+    probes = []
+    for spec in specs:
+        panel, _, xy = spec.partition(":")
+        try:
+            x_mm, y_mm = (float(v) for v in xy.split(","))
+        except ValueError:
+            raise ThermalError(f"--probe {spec}: expected PANEL:X_MM,Y_MM, e.g. radiator:500,500") from None
+        if panel not in result.mesh:
+            raise ThermalError(f"--probe {spec}: no panel '{panel}'; panels: {', '.join(result.mesh)}")
+        m = result.mesh[panel]
+        if not (m["x_edges"][0] <= x_mm / 1e3 <= m["x_edges"][-1] and m["y_edges"][0] <= y_mm / 1e3 <= m["y_edges"][-1]):
+            raise ThermalError(f"--probe {spec}: the point lies outside panel '{panel}' "
+                               f"(0..{m['x_edges'][-1] * 1e3:g} x 0..{m['y_edges'][-1] * 1e3:g} mm)")
+        probes.append((panel, x_mm / 1e3, y_mm / 1e3))
+    return probes
 
 
 def _compare(args) -> int:

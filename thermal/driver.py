@@ -148,6 +148,19 @@ def _attrs(case, net, solution, build_s, env=None) -> dict:
         attrs["environment"] = env.describe() + (" (orbit-averaged fluxes)" if case.mode == "steady" and case.orbit
                                                  else "")
         if case.orbit is not None:
+            import math
+
+            from . import orbit as orb
+
+            o = case.orbit
             attrs["orbit_period_s"] = env.period_s
-            attrs["beta_deg"] = __import__("math").degrees(case.orbit.beta_rad)
+            attrs["beta_deg"] = math.degrees(o.beta_rad)
+            attrs["eclipse_fraction"] = orb.eclipse_fraction(o.altitude_m, o.beta_rad)
+            if o.inclination_rad is not None:
+                # the plane precesses (J2): the beta angle over the year that follows the case's date
+                _, beta = orb.beta_through_year(o.altitude_m, o.inclination_rad, o.raan_rad, o.date, 365, 5.0)
+                crit = orb.critical_beta_rad(o.altitude_m)
+                attrs["beta_year_deg"] = np.degrees(beta)
+                attrs["inclination_deg"] = math.degrees(o.inclination_rad)
+                attrs["eclipse_days_per_year"] = float(5.0 * np.sum(np.abs(beta) < crit))
     return attrs

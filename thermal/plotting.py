@@ -57,9 +57,10 @@ def temperature_maps(result, path, step: int = -1, layer: str | None = None) -> 
     return path
 
 
-def history(result, path) -> Path:
-    """Temperature (max and mean per panel, lumped nodes) against time, with eclipses shaded, and
-    for orbit cases the incident fluxes on each face below it."""
+def history(result, path, probes=()) -> Path:
+    """Temperature (max and mean per panel, lumped nodes, and probes) against time, with eclipses
+    shaded, and for orbit cases the incident fluxes on each face below it.  A probe is
+    (panel, x_m, y_m): the hottest cell through the thickness of the column containing that point."""
     plt = _pyplot()
     has_orbit = bool(result.orbit) and len(result.orbit["faces"]) > 0
     fig, axes = plt.subplots(2 if has_orbit else 1, 1, figsize=(9, 7 if has_orbit else 4.5), sharex=True,
@@ -75,6 +76,13 @@ def history(result, path) -> Path:
             ax.plot(x, np.nanmean(flat, axis=1) - 273.15, "--", label=f"{panel} mean (cells)")
     for k, name in enumerate(result.node_names):
         ax.plot(x, result.node_t_k[:, k] - 273.15, ":", label=name)
+    for panel, px, py in probes:
+        m = result.mesh[panel]
+        i = int(np.clip(np.searchsorted(m["x_edges"], px) - 1, 0, len(m["x_edges"]) - 2))
+        j = int(np.clip(np.searchsorted(m["y_edges"], py) - 1, 0, len(m["y_edges"]) - 2))
+        with np.errstate(all="ignore"):
+            column = np.nanmax(result.fields[panel][:, :, j, i], axis=1)
+        ax.plot(x, column - 273.15, "-.", label=f"{panel} at ({px * 1e3:g}, {py * 1e3:g}) mm")
     ax.set_ylabel("temperature [°C]")
     ax.grid(alpha=0.3)
     if has_orbit:
