@@ -101,6 +101,8 @@ BAD = [
      ["schedules.t.time", "within one orbit"]),
     ("schedule_length_mismatch", MINIMAL_CASE + '\n[schedules.t]\nkind = "table"\ntime = ["0 min", "10 min"]\n'
      'scale = [1]\n', ["schedules.t.scale", "2 factors"]),
+    ("junction_limit_wrong_unit", edit('power = "100 W"', 'power = "100 W"\njunction_limit = "85 kg"'),
+     ["footprints.chip.junction_limit", "K"]),
     ("normal_without_orbit", MINIMAL_CASE.replace('coating = "white_paint"', 'coating = "white_paint"\nnormal = "+q"'),
      ["faces.top.normal", "body axis"]),
 ]

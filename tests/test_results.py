@@ -93,3 +93,19 @@ def test_reader_round_trip_and_summary(gpu_result):
         assert tmean <= tmax
     # heat flows from the die down: hottest layer on top
     assert rows[-1][2] == max(r[2] for r in rows)
+
+
+def test_junction_temperatures_are_the_die_cells_under_the_chip(gpu_result):
+    case, result, out = gpu_result
+    with h5py.File(out) as f:
+        g = f["chips/radiator.gpu"]
+        assert g.attrs["junction_limit_k"] == pytest.approx(358.15)
+        assert g["t_max"].attrs["units"] == "K" and g["t_mean"].attrs["units"] == "K"
+        t_max, t_mean = g["t_max"][0], g["t_mean"][0]
+    mesh = result.mesh["radiator"]
+    die = mesh["layer_names"].index("die")
+    cells = result.fields["radiator"][0][np.asarray(mesh["z_layer"]) == die]
+    assert t_max == np.nanmax(cells)  # the die exists only under the chip
+    assert np.nanmin(cells) <= t_mean <= t_max
+    back = read_result(out)
+    assert back.chips["radiator.gpu"]["limit_k"] == pytest.approx(358.15)

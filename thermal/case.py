@@ -218,6 +218,7 @@ class Footprint:
     power_w: float
     layer: str | None  # layer receiving the power; None = topmost layer present on the footprint
     schedule: str | None = None  # name of a [schedules.NAME] scaling the power over time
+    junction_limit_k: float | None = None  # reported with the margin to the hottest junction cell
 
     @property
     def area_m2(self) -> float:
@@ -511,7 +512,8 @@ def _parse_panel(name: str, t: Table, materials: dict, coatings: dict) -> Panel:
         sx, sy = ft.pair("size", "m", minimum=0.0, strict_minimum=True)
         fp = Footprint(fname, cx - sx / 2, cx + sx / 2, cy - sy / 2, cy + sy / 2,
                        ft.quantity("power", "W", 0.0, minimum=0.0), ft.string("layer", None),
-                       ft.string("schedule", None))
+                       ft.string("schedule", None),
+                       ft.quantity("junction_limit", "K", None, minimum=0.0, strict_minimum=True))
         tol = 1e-12 * max(lx, ly)
         if fp.x0_m < -tol or fp.x1_m > lx + tol or fp.y0_m < -tol or fp.y1_m > ly + tol:
             raise ft.error("center", ft.raw.get("center"),

@@ -132,6 +132,16 @@ def format_summary(case, result, output=None) -> str:
     lines.append(f"{'panel/node':<16}{'layer':<16}{'T max [K]':>12}{'[°C]':>9}{'T mean [K]':>12}{'[°C]':>9}")
     for panel, layer, tmax, tmean in result.summary_rows():
         lines.append(f"{panel:<16}{layer:<16}{tmax:>12.3f}{tmax - 273.15:>9.2f}{tmean:>12.3f}{tmean - 273.15:>9.2f}")
+    if result.chips:
+        lines += ["", f"{'chip':<32}{'Tj max [°C]':>12}{'Tj mean [°C]':>13}{'limit [°C]':>11}{'margin [K]':>11}"]
+        for name, c in result.chips.items():
+            tmax, tmean = float(np.max(c["t_max"])), float(c["t_mean"][-1])
+            limit = c["limit_k"]
+            lim = f"{limit - 273.15:>11.2f}{limit - tmax:>11.2f}" if limit is not None else f"{'-':>11}{'-':>11}"
+            flag = "  EXCEEDED" if limit is not None and tmax > limit else ""
+            lines.append(f"{name:<32}{tmax - 273.15:>12.2f}{tmean - 273.15:>13.2f}{lim}{flag}")
+        if result.mode != "steady":
+            lines.append("(Tj max: the hottest junction cell over all output times)")
     e = {k: float(v[-1]) for k, v in result.energy.items()}
     scale = max(abs(e["generated"]) + abs(e["absorbed"]), abs(e["radiated"]), 1e-300)
     lines += ["", "energy balance (last output) [W]",

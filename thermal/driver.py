@@ -45,7 +45,8 @@ def solve(case, output=None, progress=False, network=None):
     if output is not None:
         writer = ResultWriter(output, case.name, case.mode, case.source_text,
                               {p.name: mesh_dict(net, p) for p in case.panels}, list(net.lumped_names),
-                              {"case_file": case.file}, faces=list(net.face_names) if case.orbit else None)
+                              {"case_file": case.file}, faces=list(net.face_names) if case.orbit else None,
+                              chips={f"{p}.{fp}": limit for p, fp, _, limit in net.chips})
     orbit_rows = []
 
     def on_output(time_s, t_k, balance):

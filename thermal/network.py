@@ -70,6 +70,7 @@ class Network:
     lumped_nodes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     surface_node_count: int = 0
     scheduled_loads: list = field(default_factory=list)  # (schedule name, node ids, base loads W)
+    chips: list = field(default_factory=list)  # (panel, footprint, heated node ids, junction limit K | None)
 
     @property
     def n_links(self) -> int:
@@ -102,6 +103,7 @@ class _Builder:
         self.n = 0
         self.surface_count = 0
         self.scheduled = []  # (schedule name, node ids, base loads W) of footprints with a schedule
+        self.chips = []  # (panel, footprint, node ids of its heated cells, junction limit K or None)
 
     def table(self, prop) -> int:
         key = (prop.t_k, prop.value)
@@ -166,6 +168,8 @@ def _panel(b: _Builder, panel: Panel, mesh: PanelMesh, material_names: list):
                             "set snap_to_footprints = true")
         share = fp.power_w * weight / total
         q[ks] += share
+        # the chip's junction cells: its power layer over the footprint (the die, for a chip stack)
+        b.chips.append((panel.name, fp.name, node[ks][weight > 0], fp.junction_limit_k))
         if fp.schedule is not None:
             cells = share > 0
             b.scheduled.append((fp.schedule, node[ks][cells], share[cells]))
@@ -363,5 +367,5 @@ def build_network(case: Case) -> Network:
         face_q_ir_w_m2=np.asarray(b.face_qir, float), t_sink_k=case.t_sink_k,
         meshes=meshes, node_index=nodes_of, material_id=mats_of, material_names=material_names,
         lumped_names=list(lumped), lumped_nodes=np.asarray(list(lumped.values()), np.int64),
-        surface_node_count=b.surface_count, scheduled_loads=b.scheduled,
+        surface_node_count=b.surface_count, scheduled_loads=b.scheduled, chips=b.chips,
     )

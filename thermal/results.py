@@ -44,19 +44,22 @@ class Result:
     attrs: dict = field(default_factory=dict)
     orbit: dict | None = None  # {"faces", "sun_fraction" (nt,), "q_solar" (nt, nf), "q_ir" (nt, nf)}
     periodic: object = field(default=None, repr=False)  # PeriodicResult of an orbit-periodic solve
+    chips: dict = field(default_factory=dict)  # "panel.footprint" -> {"t_max", "t_mean" (nt,) K, "limit_k"}
     solution: object = field(default=None, repr=False)  # the solver's Solution, when solved in this process
     network: object = field(default=None, repr=False)  # the Network it was solved on
 
     def write(self, path) -> Path:
         writer = ResultWriter(path, self.case_name, self.mode, self.case_text, self.mesh, self.node_names,
-                              self.attrs, faces=self.orbit["faces"] if self.orbit else None)
+                              self.attrs, faces=self.orbit["faces"] if self.orbit else None,
+                              chips={k: v["limit_k"] for k, v in self.chips.items()})
         try:
             for n, time_s in enumerate(self.times_s):
                 orbit_row = None
                 if self.orbit:
                     orbit_row = (self.orbit["sun_fraction"][n], self.orbit["q_solar"][n], self.orbit["q_ir"][n])
+                chip_row = {k: (v["t_max"][n], v["t_mean"][n]) for k, v in self.chips.items()}
                 writer.append_fields(time_s, {p: f[n] for p, f in self.fields.items()}, self.node_t_k[n],
-                                     np.array([self.energy[t][n] for t in TERMS]), orbit_row)
+                                     np.array([self.energy[t][n] for t in TERMS]), orbit_row, chip_row)
         finally:
             writer.close(self.attrs)
         return Path(path)
@@ -89,9 +92,28 @@ def result_from_solution(case, net, solution, attrs=None) -> Result:
         mesh[panel.name] = mesh_dict(net, panel)
     energy = {term: np.array([b.as_array()[i] for b in solution.energy]) for i, term in enumerate(TERMS)}
     energy["balance_error"] = np.array([b.error_w for b in solution.energy])
-    return Result(case.name, case.mode, case.source_text, np.asarray(solution.times_s, float), fields, mesh,
-                  list(net.lumped_names), solution.t_k[:, net.lumped_nodes] if len(net.lumped_names)
-                  else np.zeros((len(solution.times_s), 0)), energy, dict(attrs or {}))
+    chips = {}
+    for t_k in solution.t_k:
+        for name, (tmax, tmean, limit) in chip_temperatures(net, t_k).items():
+            c = chips.setdefault(name, {"t_max": [], "t_mean": [], "limit_k": limit})
+            c["t_max"].append(tmax)
+            c["t_mean"].append(tmean)
+    result = Result(case.name, case.mode, case.source_text, np.asarray(solution.times_s, float), fields, mesh,
+                    list(net.lumped_names), solution.t_k[:, net.lumped_nodes] if len(net.lumped_names)
+                    else np.zeros((len(solution.times_s), 0)), energy, dict(attrs or {}))
+    result.chips = {k: {"t_max": np.asarray(v["t_max"]), "t_mean": np.asarray(v["t_mean"]), "limit_k": v["limit_k"]}
+                    for k, v in chips.items()}
+    return result
+
+
+def chip_temperatures(net, t_k: np.ndarray) -> dict:
+    """Junction temperatures of every powered footprint: max and mass-weighted mean over the cells
+    of its power layer under the footprint (the die of a chip stack)."""
+    out = {}
+    for panel, fp, nodes, limit in net.chips:
+        w = net.rho_v_kg[nodes]
+        out[f"{panel}.{fp}"] = (float(np.max(t_k[nodes])), float(np.sum(w * t_k[nodes]) / np.sum(w)), limit)
+    return out
 
 
 def field_of(node_index: np.ndarray, t_k: np.ndarray) -> np.ndarray:
@@ -112,7 +134,8 @@ def mesh_dict(net, panel) -> dict:
 class ResultWriter:
     """Appends one output time at a time and flushes, so a crash leaves every written step readable."""
 
-    def __init__(self, path, case_name, mode, case_text, mesh: dict, node_names, attrs=None, faces=None):
+    def __init__(self, path, case_name, mode, case_text, mesh: dict, node_names, attrs=None, faces=None,
+                 chips=None):
         import h5py
 
         self.path = Path(path)
@@ -173,10 +196,18 @@ class ResultWriter:
             faces_ds.attrs["units"] = "1"
             self.orbit["q_solar"].attrs["description"] = "incident sunlight + albedo on each face (absorbed with alpha)"
             self.orbit["q_ir"].attrs["description"] = "incident Earth infrared on each face (absorbed with eps)"
+        self.chips = {}
+        for name, limit in (chips or {}).items():
+            g = f.create_group(f"chips/{name}")
+            g.attrs["junction_limit_k"] = np.nan if limit is None else float(limit)
+            for key in ("t_max", "t_mean"):
+                ds = g.create_dataset(key, (0,), maxshape=(None,), dtype="f8", chunks=(1024,))
+                ds.attrs["units"] = "K"
+                self.chips[(name, key)] = ds
         self.f.flush()
         self.n = 0
 
-    def append_fields(self, time_s, fields: dict, node_t_k, energy_terms, orbit_row=None):
+    def append_fields(self, time_s, fields: dict, node_t_k, energy_terms, orbit_row=None, chip_row=None):
         n = self.n + 1
         self.t.resize((n,))
         self.t[n - 1] = time_s
@@ -191,6 +222,10 @@ class ResultWriter:
             self.energy[term][n - 1] = e[i]
         self.energy["balance_error"].resize((n,))
         self.energy["balance_error"][n - 1] = e[0] + e[1] - e[2] - e[3] - e[4]
+        for (name, key), ds in self.chips.items():
+            if chip_row is not None and name in chip_row:
+                ds.resize((n,))
+                ds[n - 1] = chip_row[name][0 if key == "t_max" else 1]
         if self.orbit and orbit_row is not None:
             for name, value in zip(("sun_fraction", "q_solar", "q_ir"), orbit_row):
                 ds = self.orbit[name]
@@ -205,7 +240,8 @@ class ResultWriter:
         if self.orbit:
             orbit_row = (1.0 if sun_fraction is None else sun_fraction, net.face_q_solar_w_m2.copy(),
                          net.face_q_ir_w_m2.copy())
-        self.append_fields(time_s, fields, t_k[net.lumped_nodes], balance.as_array(), orbit_row)
+        self.append_fields(time_s, fields, t_k[net.lumped_nodes], balance.as_array(), orbit_row,
+                           chip_temperatures(net, t_k))
 
     def close(self, attrs=None):
         if self.f.id.valid:
@@ -292,8 +328,16 @@ def read_result(path) -> Result:
         if "orbit" in f:
             orbit = {"faces": [_s(s) for s in f["orbit/faces"][:]], "sun_fraction": f["orbit/sun_fraction"][:nt],
                      "q_solar": f["orbit/q_solar"][:nt], "q_ir": f["orbit/q_ir"][:nt]}
+        chips = {}
+        if "chips" in f:
+            for name in f["chips"]:
+                g = f[f"chips/{name}"]
+                limit = float(g.attrs["junction_limit_k"])
+                chips[name] = {"t_max": g["t_max"][:nt], "t_mean": g["t_mean"][:nt],
+                               "limit_k": None if np.isnan(limit) else limit}
         return Result(attrs.get("case_name", ""), attrs.get("mode", ""), attrs.get("case_text", ""), f["time"][:nt],
-                      fields, mesh, [_s(s) for s in f["nodes/names"][:]], f["nodes/T"][:nt], energy, attrs, orbit)
+                      fields, mesh, [_s(s) for s in f["nodes/names"][:]], f["nodes/T"][:nt], energy, attrs, orbit,
+                      chips=chips)
 
 
 def _s(v):
