@@ -117,3 +117,31 @@ def radiative_cooling_temperature_k(time_s, t0_k, capacity_j_k, eps_area_m2, t_s
             hi *= 2
     return brentq(lambda t: radiative_cooling_time_s(t, t0_k, capacity_j_k, eps_area_m2, t_sink_k) - time_s,
                   lo, hi, xtol=1e-13 * t0_k, rtol=4 * np.finfo(float).eps)
+
+
+def spreading_resistance_isothermal_base(a_m, b_m, c_m, d_m, t_m, k_w_mk, terms=1600):
+    """Mean-source-temperature resistance [K/W] of a uniform-flux a x b source centred on the top of
+    a c x d x t plate (conductivity k) with adiabatic sides and an isothermal bottom.
+
+    Separation of variables: T = sum A_mn cos(m pi x / c) cos(n pi y / d) sinh(beta_mn z), with the
+    top flux expanded in the same cosines; averaging over the source gives
+    R = sum_mn (e_m e_n / (c d)) X_m^2 Y_n^2 tanh(beta_mn t) / (k beta_mn)   (the (0,0) term: t/(k c d)),
+    X_m = (1/a) integral of cos(m pi x / c) over the source, e_0 = 1, e_m = 2.  This is the isothermal-
+    base limit of the Yovanovich-Muzychka-Culham series for rectangular flux channels.  The sum over
+    m, n < ``terms`` converges as 1/terms (1e-5 relative at 1600)."""
+    m = np.arange(0, terms + 1)
+    dm = m * np.pi / c_m
+    ln = m * np.pi / d_m
+
+    def source_mean(delta, length, width):
+        out = np.ones_like(delta)
+        nz = delta > 0
+        out[nz] = 2 * np.cos(delta[nz] * length / 2) * np.sin(delta[nz] * width / 2) / (delta[nz] * width)
+        return out
+
+    x, y = source_mean(dm, c_m, a_m), source_mean(ln, d_m, b_m)
+    e = np.where(m == 0, 1.0, 2.0)
+    beta = np.sqrt(dm[:, None] ** 2 + ln[None, :] ** 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = np.where(beta > 0, np.tanh(beta * t_m) / (k_w_mk * beta), t_m / k_w_mk)
+    return float(np.sum(e[:, None] * e[None, :] * (x * x)[:, None] * (y * y)[None, :] * g) / (c_m * d_m))

@@ -353,8 +353,30 @@ def check_plate_in_orbit(report, out_dir, quick):
                result.periodic.periodicity_k, case.periodic.tolerance_k, "K")
 
 
+def check_spreading(report, out_dir, quick):
+    """Spreading resistance of a centred square source against the series solution: within 2% on the
+    finest grid, and the error falling with every refinement."""
+    expected = analytic.spreading_resistance_isothermal_base(0.02, 0.02, 0.1, 0.1, 0.005, 100.0)
+    errs, hs = [], []
+    for n, f, nz in ((20, 4, 4), (40, 8, 8), (80, 16, 16)):
+        case = _case("spreading_square", {"panels.p.cells": [n, n], "panels.p.footprint_cells": f,
+                                          "panels.p.layers.plate.cells": nz})
+        net, sol = _solve(case, out_dir=out_dir if n == 80 else None)
+        idx = net.node_index["p"][-1]
+        r = (float(np.mean(sol.t_k[0][idx[idx >= 0]])) - 300.0) / 10.0
+        errs.append((r - expected) / expected)
+        hs.append(0.1 / n)
+    report.add("spreading_square", "R (mean source temperature), 80x80x16", r, expected, errs[-1], 0.02, "K/W",
+               "series solution, isothermal base")
+    falls = float(min(abs(errs[0]) / abs(errs[1]), abs(errs[1]) / abs(errs[2])))
+    report.add("spreading_square", "error reduction per refinement (> 2)", falls, 2.0,
+               0.0 if falls > 2.0 else falls - 2.0, 0.0, "")
+    report.orders["spreading_square"] = (hs, [abs(e) for e in errs])
+    _balance(report, "spreading_square", sol)
+
+
 CHECKS = (check_isothermal, check_absorbed, check_slab, check_fin, check_manufactured, check_eclipse,
-          check_lumped_cooling, check_plate_in_orbit)
+          check_lumped_cooling, check_plate_in_orbit, check_spreading)
 
 
 def run_validation(out_dir, quick: bool = False, figures: bool = True) -> Report:
