@@ -103,6 +103,13 @@ BAD = [
      'scale = [1]\n', ["schedules.t.scale", "2 factors"]),
     ("junction_limit_wrong_unit", edit('power = "100 W"', 'power = "100 W"\njunction_limit = "85 kg"'),
      ["footprints.chip.junction_limit", "K"]),
+    ("hot_spot_outside_the_chip", edit('power = "100 W"', 'power = "100 W"\nhot_spots = [{center = ["0.6 m", '
+                                        '"0.25 m"], size = ["20 mm", "20 mm"], fraction = 0.2}]'),
+     ["hot_spots[0].center", "inside its footprint"]),
+    ("hot_spot_fractions_over_one", edit('power = "100 W"', 'power = "100 W"\nhot_spots = [{center = ["0.5 m", '
+                                          '"0.25 m"], size = ["20 mm", "20 mm"], fraction = 0.7}, {center = '
+                                          '["0.47 m", "0.22 m"], size = ["5 mm", "5 mm"], fraction = 0.6}]'),
+     ["hot_spots", "more than 1"]),
     ("normal_without_orbit", MINIMAL_CASE.replace('coating = "white_paint"', 'coating = "white_paint"\nnormal = "+q"'),
      ["faces.top.normal", "body axis"]),
 ]

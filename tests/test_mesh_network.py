@@ -93,3 +93,22 @@ def test_contact_conductance_adds_in_series_through_the_thickness():
     s_cu = 0.0005 / cell_area
     np.testing.assert_allclose(np.sort(np.unique(np.round(net.s_self[through] / s_al, 12))), [0.5, 1.0])
     assert s_cu == pytest.approx(0.5 * s_al)
+
+
+def test_hot_spots_take_their_share_of_the_chip_power():
+    text = MINIMAL_CASE.replace('power = "100 W"', 'power = "100 W"\nhot_spots = [{center = ["0.47 m", "0.24 m"], '
+                                'size = ["20 mm", "20 mm"], fraction = 0.25}]')
+    case = parse_case(text)
+    net = build_network(case)
+    assert net.q_w.sum() == pytest.approx(100.0, rel=1e-13)
+    mesh = net.meshes["plate"]
+    idx = net.node_index["plate"][0]
+    area = mesh.dy[:, None] * mesh.dx[None, :]
+    flux = net.q_w[idx] / area  # W/m2 per cell column
+    xc = 0.5 * (mesh.x_edges_m[1:] + mesh.x_edges_m[:-1])
+    yc = 0.5 * (mesh.y_edges_m[1:] + mesh.y_edges_m[:-1])
+    in_spot = (np.abs(xc[None, :] - 0.47) < 0.01) & (np.abs(yc[:, None] - 0.24) < 0.01)
+    background = 75.0 / 0.01  # the remaining 75 W over the 0.1 m x 0.1 m chip
+    np.testing.assert_allclose(flux[in_spot], background + 25.0 / 4e-4, rtol=1e-12)
+    in_chip = (np.abs(xc[None, :] - 0.5) < 0.05) & (np.abs(yc[:, None] - 0.25) < 0.05) & ~in_spot
+    np.testing.assert_allclose(flux[in_chip], background, rtol=1e-12)

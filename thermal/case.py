@@ -219,6 +219,7 @@ class Footprint:
     layer: str | None  # layer receiving the power; None = topmost layer present on the footprint
     schedule: str | None = None  # name of a [schedules.NAME] scaling the power over time
     junction_limit_k: float | None = None  # reported with the margin to the hottest junction cell
+    hot_spots: tuple = ()  # (x0, x1, y0, y1, fraction of the power) rectangles inside the footprint
 
     @property
     def area_m2(self) -> float:
@@ -513,7 +514,8 @@ def _parse_panel(name: str, t: Table, materials: dict, coatings: dict) -> Panel:
         fp = Footprint(fname, cx - sx / 2, cx + sx / 2, cy - sy / 2, cy + sy / 2,
                        ft.quantity("power", "W", 0.0, minimum=0.0), ft.string("layer", None),
                        ft.string("schedule", None),
-                       ft.quantity("junction_limit", "K", None, minimum=0.0, strict_minimum=True))
+                       ft.quantity("junction_limit", "K", None, minimum=0.0, strict_minimum=True),
+                       _hot_spots(ft, cx, cy, sx, sy))
         tol = 1e-12 * max(lx, ly)
         if fp.x0_m < -tol or fp.x1_m > lx + tol or fp.y0_m < -tol or fp.y1_m > ly + tol:
             raise ft.error("center", ft.raw.get("center"),
@@ -580,6 +582,25 @@ def _parse_panel(name: str, t: Table, materials: dict, coatings: dict) -> Panel:
                   footprint_cells, tuple(layers), tuple(footprints), faces)
     t.finish()
     return panel
+
+
+def _hot_spots(ft: Table, cx, cy, sx, sy) -> tuple:
+    """A power map: rectangles inside the footprint, each taking a fraction of its power; the rest
+    is uniform over the whole footprint."""
+    spots = []
+    for hs in ft.table_list("hot_spots"):
+        hx, hy = hs.pair("center", "m")
+        wx, wy = hs.pair("size", "m", minimum=0.0, strict_minimum=True)
+        frac = hs.fraction("fraction")
+        x0, x1, y0, y1 = hx - wx / 2, hx + wx / 2, hy - wy / 2, hy + wy / 2
+        tol = 1e-12 * max(sx, sy)
+        if x0 < cx - sx / 2 - tol or x1 > cx + sx / 2 + tol or y0 < cy - sy / 2 - tol or y1 > cy + sy / 2 + tol:
+            raise hs.error("center", hs.raw.get("center"), "a hot spot must lie inside its footprint")
+        hs.finish()
+        spots.append((x0, x1, y0, y1, frac))
+    if sum(s[4] for s in spots) > 1.0 + 1e-12:
+        raise ft.error("hot_spots", [s[4] for s in spots], "the hot spots' fractions add up to more than 1")
+    return tuple(spots)
 
 
 AXIS_NAMES = {"+x": (1.0, 0.0, 0.0), "-x": (-1.0, 0.0, 0.0), "+y": (0.0, 1.0, 0.0), "-y": (0.0, -1.0, 0.0),

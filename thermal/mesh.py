@@ -110,6 +110,8 @@ def build_panel_mesh(panel: Panel) -> PanelMesh:
     if panel.snap_to_footprints:
         bx = [v for fp in panel.footprints for v in (fp.x0_m, fp.x1_m)]
         by = [v for fp in panel.footprints for v in (fp.y0_m, fp.y1_m)]
+        bx += [v for fp in panel.footprints for h in fp.hot_spots for v in (h[0], h[1])]
+        by += [v for fp in panel.footprints for h in fp.hot_spots for v in (h[2], h[3])]
     else:
         bx = by = []
     x_edges = axis_edges(panel.length_x_m, panel.x_cells, panel.x_grading, bx,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from .case import Case, Panel, PropertyTable
+from .case import Case, Footprint, Panel, PropertyTable
 from .errors import CaseError
 from .mesh import PanelMesh, build_panel_mesh
 
@@ -166,7 +166,11 @@ def _panel(b: _Builder, panel: Panel, mesh: PanelMesh, material_names: list):
             raise CaseError(case.file, f"panels.{panel.name}.footprints.{fp.name}", fp.name,
                             f"no cell of layer '{lname}' lies under this footprint; refine the mesh or "
                             "set snap_to_footprints = true")
-        share = fp.power_w * weight / total
+        share = fp.power_w * (1.0 - sum(h[4] for h in fp.hot_spots)) * weight / total
+        for x0, x1, y0, y1, frac in fp.hot_spots:
+            w = mesh.footprint_overlap_m2(Footprint("", x0, x1, y0, y1, 0.0, None))[None, :, :] \
+                * dz[ks][:, None, None] * present[ks]
+            share = share + fp.power_w * frac * w / w.sum()
         q[ks] += share
         # the chip's junction cells: its power layer over the footprint (the die, for a chip stack)
         b.chips.append((panel.name, fp.name, node[ks][weight > 0], fp.junction_limit_k))
