@@ -166,10 +166,9 @@ def test_adaptive_bdf2_error_falls_with_the_tolerance_and_steps_land_on_eclipse_
                         'max_step = "120 s"').replace("output_every = 2\n", "").replace('cells = [24, 24]', 'cells = [8, 8]')
     case = parse_case(text, "leo_bdf2.toml")
     result = solve(case, output=tmp_path / "bdf2.h5")
-    from thermal.driver import environment_events
     from thermal.environment import Environment
 
-    edges = list(environment_events(Environment(case, result.network), case.transient.end_time_s))
+    edges = Environment(case, result.network).events(case.transient.end_time_s)
     assert len(edges) == 4
     for edge in edges:
         assert np.min(np.abs(result.times_s - edge)) <= 1e-9 * edge

@@ -62,7 +62,7 @@ def solve(case, output=None, progress=False, network=None):
             solution = solve_transient_fixed_step(net, case.solver, tr, on_output=on_output, progress=progress,
                                                   environment=env)
         else:
-            events = list(environment_events(env, tr.end_time_s)) + env.events(tr.end_time_s)
+            events = env.events(tr.end_time_s)
             if tr.output_interval_s is not None:
                 n_out = int(tr.end_time_s // tr.output_interval_s)
                 events += [k * tr.output_interval_s for k in range(1, n_out + 1)]
@@ -95,7 +95,7 @@ def solve(case, output=None, progress=False, network=None):
 
 def _solve_periodic(case, net, env, output, build_s):
     ps = case.periodic
-    events = list(environment_events(env, env.period_s)) + env.events(env.period_s)
+    events = env.events(env.period_s)
     per = solve_periodic(net, case.solver, env, AdaptiveSettings(order=2, atol_k=ps.step_tolerance_k,
                                                                  dt_initial_s=min(10.0, ps.max_step_s),
                                                                  dt_max_s=ps.max_step_s),
@@ -118,22 +118,6 @@ def _solve_periodic(case, net, env, output, build_s):
     result.network = net
     result.periodic = per
     return result
-
-
-def environment_events(env, end_time_s):
-    """Eclipse entry and exit times (cylindrical shadow, the middle of the penumbra) up to end_time."""
-    if env.geometry is None:
-        return
-    window = env.geometry.eclipse_times_s()
-    if window is None:
-        return
-    period = env.period_s
-    k = 0
-    while k * period < end_time_s:
-        for edge in window:
-            if 0.0 < k * period + edge < end_time_s:
-                yield k * period + edge
-        k += 1
 
 
 def _mean_sun_fraction(env, samples=720) -> float:

@@ -69,9 +69,17 @@ class Environment:
         for name, nodes, base in self.loads:
             net.q_w[nodes] += (factor_of(self.schedules[name]) - 1.0) * base
 
-    def events(self, end_time_s: float):
-        """Schedule changes up to end_time (table schedules; eclipse ones change with the eclipse)."""
+    def events(self, end_time_s: float) -> list:
+        """Times in (0, end_time) where the forcing jumps, for a time stepper to land on: eclipse entry
+        and exit (the cylindrical shadow's edges, the middle of the conical penumbra) and the
+        switches of table schedules (eclipse-scaled loads switch with the eclipse)."""
         out = []
+        window = self.geometry.eclipse_times_s() if self.geometry is not None else None
+        if window is not None:
+            k = 0
+            while k * self.period_s < end_time_s:
+                out += [k * self.period_s + edge for edge in window if 0.0 < k * self.period_s + edge < end_time_s]
+                k += 1
         for sched in self.schedules.values():
             if sched.kind != "table":
                 continue

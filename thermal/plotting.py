@@ -15,6 +15,15 @@ def _pyplot():
     return plt
 
 
+def _save(plt, fig, path, dpi) -> Path:
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
+
+
 def temperature_maps(result, path, step: int = -1, layer: str | None = None) -> Path:
     """One panel per subplot: the hottest temperature through the thickness of each column (or one
     layer's), in degC, with footprint outlines (chips) and a colour bar."""
@@ -49,12 +58,7 @@ def temperature_maps(result, path, step: int = -1, layer: str | None = None) -> 
         ax.set_title(f"{panel}: {label}\nmax {tmax - 273.15:.1f} °C ({tmax:.1f} K)", fontsize=10)
     mode = result.mode
     fig.suptitle(f"{result.case_name} ({mode}{'' if mode == 'steady' else f', t = {time_s:g} s'})")
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path, dpi=120)
 
 
 def history(result, path, probes=()) -> Path:
@@ -102,12 +106,7 @@ def history(result, path, probes=()) -> Path:
     axes[-1, 0].set_xlabel(xlabel)
     title = result.case_name + (" (eclipse shaded)" if has_orbit else "")
     fig.suptitle(title)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path, dpi=110)
 
 
 def _shade(ax, x, dark):

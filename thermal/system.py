@@ -95,6 +95,13 @@ class Assembler:
                              net.surf_face, net.face_q_solar_w_m2, net.face_q_ir_w_m2, net.t_sink_k, self._energy)
         return EnergyBalance(*(float(v) for v in self._energy))
 
+    def initial_balance(self, t_k: np.ndarray) -> EnergyBalance:
+        """Energy terms of an initial state.  No step has been taken, so the rate of storage is what
+        the equations give it, C dT/dt = F(T0): the net heat flowing in; the row closes by definition."""
+        first = self.energy(t_k)
+        first.stored_w = first.generated_w + first.absorbed_w - first.radiated_w - first.conducted_out_w
+        return first
+
     def heat_input_norm(self) -> float:
         """||per-node heat input||_2 [W]: the scale of the residual test."""
         net = self.net

@@ -63,8 +63,7 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
     output_set = set(events) if not output_all_steps else None
     if environment is not None:
         environment.apply(net, 0.0)
-    first = assembler.energy(t)
-    first.stored_w = first.generated_w + first.absorbed_w - first.radiated_w - first.conducted_out_w
+    first = assembler.initial_balance(t)
     times, states, balances = [0.0], [t.copy()], [first]
     if on_output:
         on_output(0.0, t, first)

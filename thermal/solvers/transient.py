@@ -33,10 +33,7 @@ def solve_transient_fixed_step(net, settings, transient, assembler=None, linear=
     if environment is not None:
         environment.apply(net, 0.0)
     q_norm = assembler.heat_input_norm()
-    # at t = 0 the rate of storage is what the equations give it, C dT/dt = F(T0): the net heat
-    # flowing in; the balance of this row closes by definition
-    first = assembler.energy(t)
-    first.stored_w = first.generated_w + first.absorbed_w - first.radiated_w - first.conducted_out_w
+    first = assembler.initial_balance(t)
     times, states, balances = [0.0], [t.copy()], [first]
     if on_output:
         on_output(0.0, t, balances[0])
