@@ -85,8 +85,14 @@ def test_assembly_matches_numpy_twin(sample):
     emitted = np.bincount(net.surf_node, net.surf_eps * 5.67e-8 * net.surf_area_m2 * (t[net.surf_node] ** 4 + 1e4)
                           + net.surf_area_m2 * (net.face_q_solar_w_m2[net.surf_face] + net.face_q_ir_w_m2[net.surf_face]),
                           minlength=net.n_nodes)
-    stored = bdf_a * net.rho_v_kg * np.max(net.tab_v) * (np.abs(t - t_old) + 1) * inv_dt + np.abs(offset)
-    scale = np.abs(r_c) + emitted + stored + np.abs(net.q_w) + 1.0
+    # storage is a difference of enthalpies H(T) - H(T_old): its round-off scales with H itself, not with the change
+    stored = bdf_a * net.rho_v_kg * np.max(net.tab_v) * (t + t_old) * inv_dt + np.abs(offset)
+    rows = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
+    off = rows != net.indices
+    g, _, _ = reference.link_conductance(t, rows[off], net.indices[off], net.s_self[off], net.s_other[off],
+                                         net.dir_self[off], net.dir_other[off], net.r_link[off], k_ref)
+    gross_conducted = np.bincount(rows[off], np.abs(g * (t[net.indices[off]] - t[rows[off]])), minlength=net.n_nodes)
+    scale = gross_conducted + emitted + stored + np.abs(net.q_w) + 1.0
     assert np.all(np.abs(residual - expected_r) <= 64 * EPS * scale * (1 + np.diff(net.indptr)))
     np.testing.assert_allclose(a.data, a_ref, rtol=1e-12, atol=1e-12 * np.max(np.abs(a_ref)))
     assert np.all(residual[~free] == 0.0)
