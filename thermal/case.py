@@ -274,6 +274,7 @@ class Contact:
     conductance_w_k: float | None  # total, shared over the region's area
     conductance_w_m2k: float | None  # per area of the region
     key: str = ""
+    failed: bool = False  # a failure case: the contact carries nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,6 +361,7 @@ class Case:
     orbit: Orbit | None = None
     periodic: PeriodicSettings | None = None
     schedules: dict = field(default_factory=dict)
+    heat_pipes: tuple = ()  # heatpipes.HeatPipe
 
 
 # --------------------------------------------------------------------------------------------
@@ -422,6 +424,9 @@ def parse_case(text: str, file: str = "<string>") -> Case:
     if dup:
         raise CaseError(file, "nodes", sorted(dup)[0], "a lumped node may not share a panel's name")
     contacts = tuple(_parse_contact(ct, panels, nodes) for ct in root.table_list("contacts"))
+    from .heatpipes import parse_heat_pipes
+
+    heat_pipes = parse_heat_pipes(root, panels, materials)
     if not panels and not nodes:
         raise CaseError(file, "panels", "<missing>", "a case needs at least one [panels.NAME] or [nodes.NAME]")
 
@@ -490,7 +495,7 @@ def parse_case(text: str, file: str = "<string>") -> Case:
     return Case(name=name, description=description, mode=mode, file=file, source_text=text,
                 t_sink_k=t_sink_k, materials=materials, coatings=coatings, panels=panels, nodes=nodes,
                 contacts=contacts, solver=solver, transient=transient, defaults_used=tuple(defaults), orbit=orbit,
-                periodic=periodic, schedules=schedules)
+                periodic=periodic, schedules=schedules, heat_pipes=heat_pipes)
 
 
 def _parse_panel(name: str, t: Table, materials: dict, coatings: dict) -> Panel:
@@ -797,5 +802,6 @@ def _parse_contact(t: Table, panels, nodes) -> Contact:
                       "conductance_per_area, not both")
     if g is None and h is None and a.panel is None and b.panel is None:
         raise t.error("conductance", "<missing>", "a contact between two lumped nodes needs a conductance")
+    failed = t.boolean("failed", False)
     t.finish()
-    return Contact(a, b, g, h, t.path)
+    return Contact(a, b, g, h, t.path, failed)

@@ -142,6 +142,30 @@ def format_summary(case, result, output=None) -> str:
             lines.append(f"{name:<32}{tmax - 273.15:>12.2f}{tmean - 273.15:>13.2f}{lim}{flag}")
         if result.mode != "steady":
             lines.append("(Tj max: the hottest junction cell over all output times)")
+    if result.heat_pipes:
+        lines += ["", f"{'heat pipe':<12}{'fluid':<10}{'T vap [°C]':>11}{'Q [W]':>9}{'Q max [W]':>10}{'limit':>13}"
+                  f"{'use':>7}  state"]
+        for name, p in result.heat_pipes.items():
+            if p["failed"]:
+                lines.append(f"{name:<12}{p['fluid']:<10}{'-':>11}{0.0:>9.1f}{'-':>10}{'-':>13}{'-':>7}  FAILED (case)")
+                continue
+            use = float(np.nanmax(p["utilisation"])) if np.isfinite(p["utilisation"]).any() else float("nan")
+            q_max = p["limits"].get(p["governing"], float("nan"))
+            state = "ok"
+            if p["dried"]:
+                state = "DRIED OUT: carried more than its limit; evaporator conductance collapsed"
+            elif use > 1.0:
+                state = "OVER LIMIT"
+            if p.get("out_of_range"):
+                state = "FLUID OUT OF RANGE: " + p["out_of_range"]
+            lines.append(f"{name:<12}{p['fluid']:<10}{p['t_vapour'][-1] - 273.15:>11.2f}{p['q'][-1]:>9.1f}"
+                         f"{q_max:>10.1f}{p['governing']:>13}{use:>7.2f}  {state}")
+        dried = [n for n, p in result.heat_pipes.items() if p["dried"]]
+        if dried:
+            lines.append(f"WARNING: {len(dried)} heat pipe(s) dried out ({', '.join(dried)}): their evaporators no "
+                         "longer carry heat; the temperatures above include that")
+        if result.mode != "steady":
+            lines.append("(use: the largest Q/Q_max over all output times; Q, T vap at the last output)")
     e = {k: float(v[-1]) for k, v in result.energy.items()}
     scale = max(abs(e["generated"]) + abs(e["absorbed"]), abs(e["radiated"]), 1e-300)
     lines += ["", "energy balance (last output) [W]",

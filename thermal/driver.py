@@ -13,7 +13,8 @@ import numpy as np
 from .environment import Environment
 from .errors import ThermalError
 from .network import build_network
-from .results import ResultWriter, mesh_dict, result_from_solution
+from .pipe_report import pipe_series, solve_steady_with_pipes
+from .results import ResultWriter, mesh_dict, result_from_solution, write_heat_pipes
 from .solvers import solve_steady, solve_transient_fixed_step
 from .solvers.adaptive import AdaptiveSettings, solve_transient_adaptive
 from .solvers.periodic import solve_periodic
@@ -26,8 +27,17 @@ def solve(case, output=None, progress=False, network=None):
     env = Environment(case, net)
     if case.mode == "steady":
         env.apply_orbit_average(net)  # no-op without an orbit
-        solution = solve_steady(net, case.solver)
-        result = result_from_solution(case, net, solution, _attrs(case, net, solution, build_s, env))
+        outer = None
+        if net.heat_pipes:
+            solution, _, outer = solve_steady_with_pipes(case, net, solve_steady)
+        else:
+            solution = solve_steady(net, case.solver)
+        attrs = _attrs(case, net, solution, build_s, env)
+        if outer is not None:
+            attrs["heat_pipe_outer_iterations"] = outer
+        result = result_from_solution(case, net, solution, attrs)
+        if net.heat_pipes:
+            result.heat_pipes = pipe_series(case, net, solution.t_k, strict=True)
         if case.orbit is not None:
             sun = _mean_sun_fraction(env)
             result.orbit = {"faces": list(net.face_names), "sun_fraction": [sun],
@@ -85,6 +95,10 @@ def solve(case, output=None, progress=False, network=None):
     if writer is not None:
         writer.close(attrs)
     result = result_from_solution(case, net, solution, attrs)
+    if net.heat_pipes:
+        result.heat_pipes = pipe_series(case, net, solution.t_k, strict=False)
+        if writer is not None:
+            write_heat_pipes(output, result.heat_pipes)
     if orbit_rows:
         result.orbit = {"faces": list(net.face_names), "sun_fraction": [r[0] for r in orbit_rows],
                         "q_solar": [r[1] for r in orbit_rows], "q_ir": [r[2] for r in orbit_rows]}
@@ -110,6 +124,8 @@ def _solve_periodic(case, net, env, output, build_s):
                   "energy_closure": per.energy_closure, "periodic_method": ps.method,
                   "periodic_history_k": np.asarray(per.history_k), "wall_s": per.wall_s + build_s})
     result = result_from_solution(case, net, solution, attrs)
+    if net.heat_pipes:
+        result.heat_pipes = pipe_series(case, net, solution.t_k, strict=False)
     result.orbit = {"faces": list(net.face_names), "sun_fraction": [r[0] for r in rows],
                     "q_solar": [r[1] for r in rows], "q_ir": [r[2] for r in rows]}
     if output is not None:

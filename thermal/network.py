@@ -71,6 +71,7 @@ class Network:
     surface_node_count: int = 0
     scheduled_loads: list = field(default_factory=list)  # (schedule name, node ids, base loads W)
     chips: list = field(default_factory=list)  # (panel, footprint, heated node ids, junction limit K | None)
+    heat_pipes: list = field(default_factory=list)  # pipe_network.PipeNodes
 
     @property
     def n_links(self) -> int:
@@ -316,6 +317,8 @@ def build_network(case: Case) -> Network:
         lumped[ln.name] = int(ids[0])
 
     for c in case.contacts:
+        if c.failed:
+            continue
         ends = [c.a, c.b]
         node_end = next(e for e in ends if e.node is not None)
         other = ends[1] if ends[0] is node_end else ends[0]
@@ -336,6 +339,9 @@ def build_network(case: Case) -> Network:
             r = 0.0
         b.add_links(np.full(cells.size, ni), cells, 0.0, half / area, direction, direction, r)
 
+    from .pipe_network import add_heat_pipes, locate_film_entries
+
+    pipes = add_heat_pipes(b, case, meshes, nodes_of, THROUGH, IN_PLANE)
     n = b.n
     if not b.links:
         li = lj = np.zeros(0, np.int64)
@@ -361,7 +367,7 @@ def build_network(case: Case) -> Network:
     else:
         sn = sf = np.zeros(0, np.int64)
         sa = se = sal = np.zeros(0)
-    return Network(
+    net = Network(
         n_nodes=n, rho_v_kg=np.concatenate(b.rho_v), cp_tab=np.concatenate(b.cp_tab),
         k_tab=np.concatenate(b.k_tab), q_w=np.concatenate(b.q), fixed=np.concatenate(b.fixed),
         t_fixed_k=np.concatenate(b.t_fixed), tab_t=tab_t, tab_v=tab_v, tab_n=tab_n,
@@ -370,6 +376,10 @@ def build_network(case: Case) -> Network:
         face_names=b.face_names, face_q_solar_w_m2=np.asarray(b.face_qs, float),
         face_q_ir_w_m2=np.asarray(b.face_qir, float), t_sink_k=case.t_sink_k,
         meshes=meshes, node_index=nodes_of, material_id=mats_of, material_names=material_names,
-        lumped_names=list(lumped), lumped_nodes=np.asarray(list(lumped.values()), np.int64),
-        surface_node_count=b.surface_count, scheduled_loads=b.scheduled, chips=b.chips,
+        # vapour nodes are reported with the lumped nodes (/nodes/T)
+        lumped_names=list(lumped) + [f"{p.pipe.name}.vapour" for p in pipes if p.vapour >= 0],
+        lumped_nodes=np.asarray(list(lumped.values()) + [p.vapour for p in pipes if p.vapour >= 0], np.int64),
+        surface_node_count=b.surface_count, scheduled_loads=b.scheduled, chips=b.chips, heat_pipes=pipes,
     )
+    locate_film_entries(net, pipes)
+    return net

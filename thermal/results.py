@@ -45,6 +45,7 @@ class Result:
     orbit: dict | None = None  # {"faces", "sun_fraction" (nt,), "q_solar" (nt, nf), "q_ir" (nt, nf)}
     periodic: object = field(default=None, repr=False)  # PeriodicResult of an orbit-periodic solve
     chips: dict = field(default_factory=dict)  # "panel.footprint" -> {"t_max", "t_mean" (nt,) K, "limit_k"}
+    heat_pipes: dict = field(default_factory=dict)  # name -> pipe_report.pipe_series entry
     solution: object = field(default=None, repr=False)  # the solver's Solution, when solved in this process
     network: object = field(default=None, repr=False)  # the Network it was solved on
 
@@ -62,6 +63,8 @@ class Result:
                                      np.array([self.energy[t][n] for t in TERMS]), orbit_row, chip_row)
         finally:
             writer.close(self.attrs)
+        if self.heat_pipes:
+            write_heat_pipes(path, self.heat_pipes)
         return Path(path)
 
     def summary_rows(self, step: int = -1) -> list[tuple]:
@@ -253,6 +256,48 @@ class ResultWriter:
             write_xdmf(self.path, self.mesh, self.n)
 
 
+LIMIT_NAMES = ("capillary", "viscous", "sonic", "entrainment", "boiling")
+
+
+def write_heat_pipes(path, pipes: dict) -> None:
+    """/heat_pipes/<name>/{T_vapour, Q, utilisation} per output step, limits of the last step as
+    attributes, the path polylines as /heat_pipes/<name>/path_<i> (x, y) with the panel named."""
+    import h5py
+
+    with h5py.File(path, "a") as f:
+        if "heat_pipes" in f:
+            del f["heat_pipes"]
+        for name, p in pipes.items():
+            g = f.create_group(f"heat_pipes/{name}")
+            for key, ds_name, units in (("t_vapour", "T_vapour", "K"), ("q", "Q", "W"), ("utilisation", "utilisation", "1")):
+                d = g.create_dataset(ds_name, data=np.asarray(p[key], float))
+                d.attrs["units"] = units
+            g.attrs.update({"fluid": p["fluid"], "failed": bool(p["failed"]), "dried": bool(p["dried"]),
+                            "governing_limit": p["governing"], "out_of_range": p.get("out_of_range", ""),
+                            "length_m": p["length_m"], "effective_length_m": p["effective_length_m"]})
+            for lim in LIMIT_NAMES:
+                g.attrs[f"limit_{lim}_w"] = float(p["limits"].get(lim, np.nan))
+            for i, (panel, pts) in enumerate(p["polylines"]):
+                d = g.create_dataset(f"path_{i}", data=np.asarray(pts, float))
+                d.attrs["units"] = "m"
+                d.attrs["panel"] = panel
+
+
+def read_heat_pipes(f, nt) -> dict:
+    out = {}
+    for name in f.get("heat_pipes", {}):
+        g = f[f"heat_pipes/{name}"]
+        paths = sorted((k for k in g if k.startswith("path_")), key=lambda k: int(k[5:]))
+        out[name] = {"fluid": _s(g.attrs["fluid"]), "failed": bool(g.attrs["failed"]), "dried": bool(g.attrs["dried"]),
+                     "governing": _s(g.attrs["governing_limit"]), "out_of_range": _s(g.attrs["out_of_range"]),
+                     "t_vapour": g["T_vapour"][:nt], "q": g["Q"][:nt], "utilisation": g["utilisation"][:nt],
+                     "limits": {lim: float(g.attrs[f"limit_{lim}_w"]) for lim in LIMIT_NAMES
+                                if np.isfinite(g.attrs[f"limit_{lim}_w"])},
+                     "length_m": float(g.attrs["length_m"]), "effective_length_m": float(g.attrs["effective_length_m"]),
+                     "polylines": [(_s(g[k].attrs["panel"]), [tuple(r) for r in g[k][:]]) for k in paths]}
+    return out
+
+
 def write_xdmf(h5_path, mesh: dict, nt: int) -> Path:
     """An XDMF 2 sidecar so ParaView opens /fields/<panel>/T on the rectilinear grid, one time per step."""
     h5_path = Path(h5_path)
@@ -337,7 +382,7 @@ def read_result(path) -> Result:
                                "limit_k": None if np.isnan(limit) else limit}
         return Result(attrs.get("case_name", ""), attrs.get("mode", ""), attrs.get("case_text", ""), f["time"][:nt],
                       fields, mesh, [_s(s) for s in f["nodes/names"][:]], f["nodes/T"][:nt], energy, attrs, orbit,
-                      chips=chips)
+                      chips=chips, heat_pipes=read_heat_pipes(f, nt))
 
 
 def _s(v):

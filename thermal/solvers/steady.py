@@ -36,12 +36,12 @@ def check_balance(balance: EnergyBalance, context: str):
                                  f" = {balance.error_w:.3g} W (relative {balance.relative_error:.2e})")
 
 
-def solve_steady(net, settings, assembler=None, linear=None) -> Solution:
+def solve_steady(net, settings, assembler=None, linear=None, t_initial=None) -> Solution:
     start = time.perf_counter()
     assembler = assembler or Assembler(net)
     linear = linear or LinearSolver(settings.linear_solver, net.n_nodes, net.constant_conductivity,
                                     settings.direct_limit)
-    t0 = assembler.initial_state(settings.initial_t_k)
+    t0 = assembler.initial_state(settings.initial_t_k) if t_initial is None else t_initial.copy()
     result = newton_solve(assembler, linear, t0, settings, context=" (steady state)")
     balance = assembler.energy(result.t_k)
     check_balance(balance, "steady state")

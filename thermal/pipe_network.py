@@ -1,0 +1,180 @@
+"""Heat pipes -> network nodes and links.
+
+Each pipe becomes
+* a chain of **wall nodes**, one per piece of its path inside one cell column of the host layer
+  (the path is cut where it crosses grid lines), joined axially through the wall's metal
+  cross-section (axial wall conduction, with the wall material's k(T)); each holds the wall's mass;
+* bonds from every wall node to the host layer's cells under its **saddle strip** (the strip of
+  width ``saddle_width`` centred on the path), through the host's half-cell and an optional bond
+  conductance per area;
+* one **vapour node** (no capacity: the vapour's is negligible) joined to every wall node of an
+  evaporator or condenser section by the film conductance per unit length x piece length.
+A failed pipe keeps its wall (it still conducts) but has no vapour node.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import CaseError
+from .fluids import FluidRangeError
+from .heatpipes import DRY_FRACTION, HeatPipe, film_conductance_w_mk, pipe_saturation, wick_properties
+
+ROLE_CODE = {"evaporator": 1, "adiabatic": 0, "condenser": -1}
+
+
+@dataclass
+class PipeNodes:
+    pipe: HeatPipe
+    vapour: int  # node id, -1 for a failed pipe
+    wall: np.ndarray  # node ids along the pipe
+    length_m: np.ndarray  # of each wall piece
+    role: np.ndarray  # +1 evaporator, 0 adiabatic, -1 condenser
+    polylines: list  # (panel, [(x, y), ...]) for plots
+    film: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # wall pieces with a film link
+    pos_vapour_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # CSR entries (v, w)
+    pos_wall_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # CSR entries (w, v)
+    dried: bool = False
+    g_evaporator_w_mk: float = 0.0  # wet film conductances now in the network
+    g_condenser_w_mk: float = 0.0
+
+
+def _pieces(path, x_edges, y_edges):
+    """Cut a polyline at grid lines: (x_mid, y_mid, length, along_x, along_y, x0, y0) per piece."""
+    out = []
+    for (ax, ay), (bx, by) in zip(path[:-1], path[1:]):
+        dx, dy = bx - ax, by - ay
+        seg = float(np.hypot(dx, dy))
+        params = {0.0, 1.0}
+        if dx != 0.0:
+            params.update(((x_edges - ax) / dx)[((x_edges - ax) / dx > 0) & ((x_edges - ax) / dx < 1)].tolist())
+        if dy != 0.0:
+            params.update(((y_edges - ay) / dy)[((y_edges - ay) / dy > 0) & ((y_edges - ay) / dy < 1)].tolist())
+        ts = np.array(sorted(params))
+        along_x = abs(dy) <= 1e-12 * seg
+        along_y = abs(dx) <= 1e-12 * seg
+        for t0, t1 in zip(ts[:-1], ts[1:]):
+            length = (t1 - t0) * seg
+            if length <= 1e-12 * seg:
+                continue
+            tm = 0.5 * (t0 + t1)
+            out.append((ax + tm * dx, ay + tm * dy, length, along_x, along_y, ax, ay))
+    return out
+
+
+def _strip(centre, width, edges, limit):
+    lo, hi = max(centre - width / 2, 0.0), min(centre + width / 2, limit)
+    overlap = np.clip(np.minimum(edges[1:], hi) - np.maximum(edges[:-1], lo), 0.0, None)
+    cells = np.nonzero(overlap > 0)[0]
+    return cells, overlap[cells] / overlap[cells].sum()
+
+
+def film_conductances(case, pipe: HeatPipe, t_vapour_k: float) -> tuple[float, float]:
+    """(evaporator, condenser) film conductance per unit length [W/(m K)] at the vapour temperature."""
+    if pipe.film_evaporator_w_mk is not None and pipe.film_condenser_w_mk is not None:
+        return pipe.film_evaporator_w_mk, pipe.film_condenser_w_mk
+    sat = pipe_saturation(pipe, t_vapour_k)
+    wall = case.materials[pipe.wall_material]
+    k_wall = wall.k_inplane(t_vapour_k)
+    g = film_conductance_w_mk(pipe, wick_properties(pipe, sat.k_l, k_wall), k_wall)
+    return (pipe.film_evaporator_w_mk or g, pipe.film_condenser_w_mk or g)
+
+
+def add_heat_pipes(b, case, meshes, nodes_of, through_dir, in_plane_dir) -> list[PipeNodes]:
+    """Add every pipe's nodes and links to the network builder ``b``; return their bookkeeping."""
+    out = []
+    for pipe in case.heat_pipes:
+        wall_mat = case.materials[pipe.wall_material]
+        a_wall = pipe.wall_area_m2
+        wall_ids, lengths, roles, polylines = [], [], [], []
+        prev_last = None
+        for sec in pipe.sections:
+            mesh = meshes[sec.panel]
+            node = nodes_of[sec.panel]
+            panel = mesh.panel
+            li = [l.name for l in panel.layers].index(sec.layer)
+            ks = np.nonzero(mesh.z_layer == li)[0]
+            k_host = int(ks[ks.size // 2])  # the pipe sits in the host layer's middle cell
+            pieces = _pieces(sec.path_m, mesh.x_edges_m, mesh.y_edges_m)
+            n = len(pieces)
+            ds = np.array([p[2] for p in pieces])
+            ids = b.add_nodes(n, wall_mat.rho_kg_m3 * a_wall * ds, b.table(wall_mat.cp),
+                              (b.table(wall_mat.k_inplane), b.table(wall_mat.k_inplane)))
+            # axial wall conduction along the section and into the previous section
+            b.add_links(ids[:-1], ids[1:], 0.5 * ds[:-1] / a_wall, 0.5 * ds[1:] / a_wall, in_plane_dir,
+                        in_plane_dir, 0.0)
+            if prev_last is not None:
+                b.add_links([prev_last[0]], [ids[0]], 0.5 * prev_last[1] / a_wall, 0.5 * ds[0] / a_wall,
+                            in_plane_dir, in_plane_dir, 0.0)
+            prev_last = (int(ids[-1]), float(ds[-1]))
+            dz = mesh.dz[k_host]
+            xc_i = np.clip(np.searchsorted(mesh.x_edges_m, [p[0] for p in pieces], "right") - 1, 0, mesh.shape[2] - 1)
+            yc_j = np.clip(np.searchsorted(mesh.y_edges_m, [p[1] for p in pieces], "right") - 1, 0, mesh.shape[1] - 1)
+            for w, p, i, j in zip(ids, pieces, xc_i, yc_j):
+                if p[3]:  # along x: the saddle strip spreads across y
+                    jj, frac = _strip(p[6], pipe.saddle_width_m, mesh.y_edges_m, panel.length_y_m)
+                    ii = np.full(jj.size, i)
+                elif p[4]:
+                    ii, frac = _strip(p[5], pipe.saddle_width_m, mesh.x_edges_m, panel.length_x_m)
+                    jj = np.full(ii.size, j)
+                else:  # a diagonal run bonds to the column under its centreline
+                    ii, jj, frac = np.array([i]), np.array([j]), np.array([1.0])
+                host = node[k_host, jj, ii]
+                if np.any(host < 0):
+                    raise CaseError(case.file, f"{sec.key}.path", f"({p[0] * 1e3:.4g}, {p[1] * 1e3:.4g}) mm",
+                                    f"layer '{sec.layer}' of panel '{sec.panel}' does not exist there (it covers "
+                                    "only its footprints); lay the pipe in a layer that does")
+                area = pipe.saddle_width_m * p[2] * frac
+                r = 0.0 if pipe.saddle_w_m2k is None else 1.0 / (pipe.saddle_w_m2k * area)
+                b.add_links(np.full(host.size, w), host, 0.0, 0.5 * dz / area, through_dir, through_dir, r)
+            wall_ids.append(ids)
+            lengths.append(ds)
+            roles.append(np.full(n, ROLE_CODE[sec.role], np.int8))
+            polylines.append((sec.panel, list(sec.path_m)))
+        wall = np.concatenate(wall_ids)
+        length = np.concatenate(lengths)
+        role = np.concatenate(roles)
+        pn = PipeNodes(pipe, -1, wall, length, role, polylines)
+        if not pipe.failed:
+            try:
+                g_e, g_c = film_conductances(case, pipe, case.solver.initial_t_k)
+            except FluidRangeError as exc:
+                raise CaseError(case.file, f"{pipe.key}.fluid", pipe.fluid,
+                                f"{exc} (at the first guess solver.initial_temperature)") from None
+            pn.vapour = int(b.add_nodes(1, 0.0, 0, (0, 0))[0])
+            pn.film = np.nonzero(role != 0)[0]
+            pn.g_evaporator_w_mk, pn.g_condenser_w_mk = g_e, g_c
+            g = np.where(role[pn.film] > 0, g_e, g_c) * length[pn.film]
+            b.add_links(np.full(pn.film.size, pn.vapour), wall[pn.film], 0.0, 0.0, 0, 0, 1.0 / g)
+        out.append(pn)
+    return out
+
+
+def locate_film_entries(net, pipes: list[PipeNodes]) -> None:
+    """CSR positions of each film link, both directions, so conductances can change in place."""
+    for pn in pipes:
+        if pn.vapour < 0:
+            continue
+        walls = pn.wall[pn.film]
+        lo, hi = net.indptr[pn.vapour], net.indptr[pn.vapour + 1]
+        pn.pos_vapour_row = lo + np.searchsorted(net.indices[lo:hi], walls)
+        pn.pos_wall_row = np.array([net.indptr[w] + np.searchsorted(net.indices[net.indptr[w]:net.indptr[w + 1]],
+                                                                      pn.vapour) for w in walls], np.int64)
+        assert np.all(net.indices[pn.pos_vapour_row] == walls) and np.all(net.indices[pn.pos_wall_row] == pn.vapour)
+
+
+def set_film(net, pn: PipeNodes, g_evaporator_w_mk: float, g_condenser_w_mk: float, dried: bool) -> None:
+    """Write a pipe's film conductances into the network (a dried evaporator keeps DRY_FRACTION)."""
+    pn.g_evaporator_w_mk, pn.g_condenser_w_mk, pn.dried = g_evaporator_w_mk, g_condenser_w_mk, dried
+    role = pn.role[pn.film]
+    g_e = g_evaporator_w_mk * (DRY_FRACTION if dried else 1.0)
+    r = 1.0 / (np.where(role > 0, g_e, g_condenser_w_mk) * pn.length_m[pn.film])
+    net.r_link[pn.pos_vapour_row] = r
+    net.r_link[pn.pos_wall_row] = r
+
+
+def film_heat_w(net, pn: PipeNodes, t_k: np.ndarray) -> np.ndarray:
+    """Heat from each film-linked wall piece into the vapour [W] (negative: condensing)."""
+    r = net.r_link[pn.pos_vapour_row]
+    return (t_k[pn.wall[pn.film]] - t_k[pn.vapour]) / r
