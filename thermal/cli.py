@@ -14,7 +14,8 @@ from .errors import ThermalError
 DESCRIPTION = """\
 thermal: finite-volume radiator solver for orbital compute.
 
-  thermal run CASE.toml -o OUT.h5     solve a case (steady or transient, as the case says)
+  thermal run CASE.toml -o OUT.h5     solve a case (steady, transient or orbit-periodic, as the case says)
+  thermal run CASE.toml --n-minus-1   ... then once per heat pipe failed, worst junction of each
   thermal plot OUT.h5 -o MAP.png       temperature map of every panel, with chip outlines
   thermal compare A.h5 B.h5            compare two result files field by field
   thermal validate [--quick]           run the validation suite against closed forms
@@ -39,10 +40,14 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("case", type=Path, help="case file (TOML)")
     r.add_argument("-o", "--output", type=Path, help="result file (default: <case name>.h5 here)")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--n-minus-1", action="store_true",
+                   help="after the nominal case, solve it once per heat pipe with that pipe failed (its wall "
+                        "still conducts) and tabulate the worst junction temperature of each")
 
     pl = sub.add_parser("plot", help="temperature map PNG of a result file",
                         description="Plot the hottest temperature through the thickness of every panel column "
-                                    "(or one layer's) at one output step, in degC, with footprint outlines. For a "
+                                    "(or one layer's) at one output step, in degC, with footprint outlines and heat-pipe paths "
+                                    "(with NAME_pipes.png: utilisation bars per pipe). For a "
                                     "transient result also write NAME_history.png: temperatures against time "
                                     "(in orbits for orbit cases, eclipses shaded) and the flux on each face.")
     pl.epilog = "example: thermal plot out/gpu.h5 -o out/gpu.png --layer die"
@@ -99,8 +104,18 @@ def _run(args) -> int:
 
     case = load_case(args.case)
     output = args.output or Path(f"{case.name}.h5")
-    result = solve(case, output=output, progress=not args.quiet and sys.stderr.isatty())
+    show = not args.quiet and sys.stderr.isatty()
+    result = solve(case, output=output, progress=show)
     print(format_summary(case, result, output))
+    if args.n_minus_1:
+        from tqdm import tqdm
+
+        from .failures import format_failure_table, n_minus_1
+
+        with tqdm(total=len([p for p in case.heat_pipes if not p.failed]), desc="N-1 cases", disable=not show) as bar:
+            rows = n_minus_1(case, result, solve, progress=bar)
+        print("\nN-1: every single heat-pipe failure (nominal first)")
+        print(format_failure_table(rows))
     return 0
 
 
@@ -153,7 +168,8 @@ def format_summary(case, result, output=None) -> str:
             q_max = p["limits"].get(p["governing"], float("nan"))
             state = "ok"
             if p["dried"]:
-                state = "DRIED OUT: carried more than its limit; evaporator conductance collapsed"
+                state = (f"DRIED OUT: asked for more than its limit; {100 * p.get('wetted', 0.0):.0f}% of the "
+                         "evaporator still wet, carrying the limit")
             elif use > 1.0:
                 state = "OVER LIMIT"
             if p.get("out_of_range"):
@@ -192,6 +208,11 @@ def _plot(args) -> int:
     out = args.output or args.result.with_suffix(".png")
     temperature_maps(result, out, args.step, args.layer)
     print(f"wrote {out}")
+    if result.heat_pipes:
+        from .plotting import pipe_utilisation
+
+        bars = pipe_utilisation(result, Path(out).with_name(Path(out).stem + "_pipes.png"))
+        print(f"wrote {bars}")
     if len(result.times_s) > 1:
         from .plotting import history
 

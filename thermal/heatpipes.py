@@ -25,7 +25,7 @@ from .fluids import FLUIDS, Saturation, saturation
 G0_M_S2 = 9.80665
 NUCLEATION_RADIUS_M = 2.54e-7  # Chi (1976): the usual conservative nucleation site radius
 SCREEN_CRIMP = 1.05  # Chi's crimping factor for woven screen
-DRY_FRACTION = 1e-3  # a dried-out evaporator keeps this fraction of its wet film conductance
+DRY_FRACTION = 1e-6  # the smallest wetted fraction of a dried-out evaporator (its film conductance floor)
 ROLES = ("evaporator", "adiabatic", "condenser")
 WICKS = ("grooves", "screen", "sintered", "custom")
 

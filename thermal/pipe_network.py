@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import CaseError
-from .fluids import FluidRangeError
+from .fluids import FluidRangeError, valid_range_k
 from .heatpipes import DRY_FRACTION, HeatPipe, film_conductance_w_mk, pipe_saturation, wick_properties
 
 ROLE_CODE = {"evaporator": 1, "adiabatic": 0, "condenser": -1}
@@ -35,7 +35,8 @@ class PipeNodes:
     film: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # wall pieces with a film link
     pos_vapour_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # CSR entries (v, w)
     pos_wall_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # CSR entries (w, v)
-    dried: bool = False
+    wetted: float = 1.0  # wetted fraction of the evaporating wall (< 1: partly dried out)
+    evaporating: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # film pieces that dry out
     g_evaporator_w_mk: float = 0.0  # wet film conductances now in the network
     g_condenser_w_mk: float = 0.0
 
@@ -137,11 +138,17 @@ def add_heat_pipes(b, case, meshes, nodes_of, through_dir, in_plane_dir) -> list
         role = np.concatenate(roles)
         pn = PipeNodes(pipe, -1, wall, length, role, polylines)
         if not pipe.failed:
-            try:
-                g_e, g_c = film_conductances(case, pipe, case.solver.initial_t_k)
-            except FluidRangeError as exc:
-                raise CaseError(case.file, f"{pipe.key}.fluid", pipe.fluid,
-                                f"{exc} (at the first guess solver.initial_temperature)") from None
+            t0 = case.solver.initial_t_k
+            lo, hi = valid_range_k(pipe.fluid)
+            if case.mode != "steady" and not lo < t0 < hi - 1.0:
+                # a transient starts from this state: the pipe would start frozen or supercritical
+                try:
+                    pipe_saturation(pipe, t0)
+                except FluidRangeError as exc:
+                    raise CaseError(case.file, f"{pipe.key}.fluid", pipe.fluid,
+                                    f"{exc} (the initial state, solver.initial_temperature)") from None
+            # a steady first guess is only a guess: films start from the nearest working temperature
+            g_e, g_c = film_conductances(case, pipe, min(max(t0, lo + 1.0), hi - 2.0))
             pn.vapour = int(b.add_nodes(1, 0.0, 0, (0, 0))[0])
             pn.film = np.nonzero(role != 0)[0]
             pn.g_evaporator_w_mk, pn.g_condenser_w_mk = g_e, g_c
@@ -164,12 +171,18 @@ def locate_film_entries(net, pipes: list[PipeNodes]) -> None:
         assert np.all(net.indices[pn.pos_vapour_row] == walls) and np.all(net.indices[pn.pos_wall_row] == pn.vapour)
 
 
-def set_film(net, pn: PipeNodes, g_evaporator_w_mk: float, g_condenser_w_mk: float, dried: bool) -> None:
-    """Write a pipe's film conductances into the network (a dried evaporator keeps DRY_FRACTION)."""
-    pn.g_evaporator_w_mk, pn.g_condenser_w_mk, pn.dried = g_evaporator_w_mk, g_condenser_w_mk, dried
+def set_film(net, pn: PipeNodes, g_evaporator_w_mk: float, g_condenser_w_mk: float) -> None:
+    """Write a pipe's film conductances into the network.  Pieces that evaporate (``evaporating``:
+    the evaporator, plus any other piece that has been feeding the vapour while the pipe is dried
+    out) are scaled by the wetted fraction: a dried-out pipe has shrunk its wet evaporating length
+    to what the wick can still feed."""
+    pn.g_evaporator_w_mk, pn.g_condenser_w_mk = g_evaporator_w_mk, g_condenser_w_mk
     role = pn.role[pn.film]
-    g_e = g_evaporator_w_mk * (DRY_FRACTION if dried else 1.0)
-    r = 1.0 / (np.where(role > 0, g_e, g_condenser_w_mk) * pn.length_m[pn.film])
+    if pn.evaporating.size != role.size:
+        pn.evaporating = role > 0
+    g = np.where(role > 0, g_evaporator_w_mk, g_condenser_w_mk)
+    g = np.where(pn.evaporating, g * max(pn.wetted, DRY_FRACTION), g)
+    r = 1.0 / (g * pn.length_m[pn.film])
     net.r_link[pn.pos_vapour_row] = r
     net.r_link[pn.pos_wall_row] = r
 
@@ -178,3 +191,7 @@ def film_heat_w(net, pn: PipeNodes, t_k: np.ndarray) -> np.ndarray:
     """Heat from each film-linked wall piece into the vapour [W] (negative: condensing)."""
     r = net.r_link[pn.pos_vapour_row]
     return (t_k[pn.wall[pn.film]] - t_k[pn.vapour]) / r
+
+
+def is_dried(pn: PipeNodes) -> bool:
+    return pn.wetted < 1.0

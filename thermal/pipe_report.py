@@ -1,9 +1,14 @@
 """Heat-pipe state after a solve: heat carried, transport limits, utilisation, dry-out.
 
-Also the steady outer loop: the film conductances depend on the fluid at the vapour temperature
-and a pipe carrying more than its limit dries out, so the steady solve is repeated (warm-started)
-until the vapour temperatures settle to 0.01 K and no further pipe dries out.  A pipe that has
-dried out stays dried out (a real wick needs the load removed to re-prime).
+Also the steady outer loop: the film conductances depend on the fluid at the vapour temperature,
+and a pipe asked to carry more than its limit dries out.  Dry-out is modelled the way it happens:
+the wick can feed only Q_max, so the evaporator dries back from its far end until the wetted part
+evaporates exactly Q_max; its film conductance falls with the wetted fraction (down to
+heatpipes.DRY_FRACTION), and the heat it no longer takes spreads through the wall and the host to
+the neighbouring pipes (which may then dry out in turn: a cascade is reported, not hidden).  The
+steady solve is repeated, warm-started, until the vapour temperatures settle to 0.01 K and every
+dried pipe carries its limit to 1 %.  A pipe that dried out stays dried (re-priming a wick needs
+the load removed).
 """
 from __future__ import annotations
 
@@ -13,9 +18,11 @@ import numpy as np
 
 from .errors import ConvergenceError
 from .heatpipes import pipe_saturation, transport_limits
-from .pipe_network import film_conductances, film_heat_w, set_film
+from .heatpipes import DRY_FRACTION
+from .pipe_network import film_conductances, film_heat_w, is_dried, set_film
 
 VAPOUR_TOL_K = 0.01
+DRY_TOL = 0.01  # a dried pipe carries its limit to 1 %
 MAX_OUTER = 30
 
 
@@ -25,7 +32,8 @@ def pipe_status(case, net, t_k: np.ndarray) -> list[dict]:
     rows = []
     for pn in net.heat_pipes:
         pipe = pn.pipe
-        row = {"name": pipe.name, "fluid": pipe.fluid, "failed": pipe.failed, "dried": pn.dried,
+        row = {"name": pipe.name, "fluid": pipe.fluid, "failed": pipe.failed, "dried": is_dried(pn),
+               "wetted": pn.wetted,
                "length_m": pipe.total_length_m, "effective_length_m": pipe.effective_length_m,
                "wall_t_max_k": float(np.max(t_k[pn.wall])), "wall_t_min_k": float(np.min(t_k[pn.wall]))}
         if pn.vapour < 0:
@@ -48,37 +56,61 @@ def pipe_status(case, net, t_k: np.ndarray) -> list[dict]:
     return rows
 
 
+def _working(fluid, t_k):
+    from .fluids import valid_range_k
+
+    lo, hi = valid_range_k(fluid)
+    return min(max(t_k, lo + 1.0), hi - 2.0)
+
+
 def solve_steady_with_pipes(case, net, solve_steady):
     """Steady state with film conductances at the vapour temperature and dry-out; returns
     (solution, pipe rows, outer iterations)."""
     live = [pn for pn in net.heat_pipes if pn.vapour >= 0]
     t_guess = None
-    t_vap = {pn.pipe.name: case.solver.initial_t_k for pn in live}
+    t_vap = {pn.pipe.name: _working(pn.pipe.fluid, case.solver.initial_t_k) for pn in live}
+    fixed_films = all(pn.pipe.film_evaporator_w_mk is not None and pn.pipe.film_condenser_w_mk is not None
+                      for pn in live)
     newton = 0
+    moved = 0.0
     for outer in range(1, MAX_OUTER + 1):
         for pn in live:
-            g_e, g_c = film_conductances(case, pn.pipe, t_vap[pn.pipe.name])
-            set_film(net, pn, g_e, g_c, pn.dried)
+            set_film(net, pn, *film_conductances(case, pn.pipe, t_vap[pn.pipe.name]))
         solution = solve_steady(net, case.solver, t_initial=t_guess)
         newton += solution.newton_iterations
         t = solution.t_k[0]
-        rows = pipe_status(case, net, t)
+        rows = {r["name"]: r for r in pipe_status(case, net, t)}
         moved = max((abs(t[pn.vapour] - t_vap[pn.pipe.name]) for pn in live), default=0.0)
         t_vap = {pn.pipe.name: float(t[pn.vapour]) for pn in live}
-        newly_dry = [pn for pn, row in zip(net.heat_pipes, rows) if pn.vapour >= 0 and not pn.dried
-                     and row["utilisation"] > 1.0]
-        for pn in newly_dry:
-            pn.dried = True
         t_guess = t
-        fixed_films = all(pn.pipe.film_evaporator_w_mk is not None and pn.pipe.film_condenser_w_mk is not None
-                          for pn in live)
-        if not newly_dry and (fixed_films or moved <= VAPOUR_TOL_K):
+        settled = fixed_films or moved <= VAPOUR_TOL_K
+        for pn in live:
+            use = rows[pn.pipe.name]["utilisation"]
+            # Q grows less than linearly with the wetted fraction, so wetted / use converges from one side
+            if not math.isfinite(use):
+                target = DRY_FRACTION
+            elif use > 1.0 + DRY_TOL and pn.wetted > DRY_FRACTION:
+                target = max(DRY_FRACTION, pn.wetted / use)
+            elif is_dried(pn) and use < 1.0 - DRY_TOL:
+                target = 1.0 - 1e-9 if use <= 0.0 else min(1.0 - 1e-9, pn.wetted / use)
+            else:
+                continue
+            if target != pn.wetted:
+                pn.wetted = target
+                settled = False
+            if is_dried(pn):
+                # wherever the wall feeds the vapour, the wick must supply liquid: those pieces dry too
+                feeding = film_heat_w(net, pn, t) > 0
+                if np.any(feeding & ~pn.evaporating):
+                    pn.evaporating = pn.evaporating | feeding
+                    settled = False
+        if settled:
             solution.newton_iterations = newton
-            for row, pn in zip(rows, net.heat_pipes):
-                row["dried"] = pn.dried
-            return solution, rows, outer
-    raise ConvergenceError(f"heat pipes: the vapour temperatures still moved {moved:.3g} K after {MAX_OUTER} "
-                           "outer iterations (film conductances vs vapour temperature); check the pipe design")
+            return solution, list(pipe_status(case, net, t)), outer
+    raise ConvergenceError(f"heat pipes: no consistent state after {MAX_OUTER} outer iterations (vapour "
+                           f"temperatures moved {moved:.3g} K in the last; dry-out fractions "
+                           + ", ".join(f"{pn.pipe.name} {pn.wetted:.3f}" for pn in live if is_dried(pn))
+                           + "); check the pipe design")
 
 
 def pipe_series(case, net, t_k_steps: np.ndarray, strict: bool) -> dict:
@@ -89,7 +121,8 @@ def pipe_series(case, net, t_k_steps: np.ndarray, strict: bool) -> dict:
 
     out = {}
     for pn in net.heat_pipes:
-        out[pn.pipe.name] = {"fluid": pn.pipe.fluid, "failed": pn.pipe.failed, "dried": pn.dried,
+        out[pn.pipe.name] = {"fluid": pn.pipe.fluid, "failed": pn.pipe.failed, "dried": is_dried(pn),
+                             "wetted": pn.wetted,
                              "t_vapour": [], "q": [], "utilisation": [], "limits": {}, "governing": "",
                              "out_of_range": "", "polylines": pn.polylines,
                              "length_m": pn.pipe.total_length_m, "effective_length_m": pn.pipe.effective_length_m}

@@ -51,6 +51,16 @@ def temperature_maps(result, path, step: int = -1, layer: str | None = None) -> 
             ax.add_patch(__import__("matplotlib.patches", fromlist=["Rectangle"]).Rectangle(
                 (x0 * 1e3, y0 * 1e3), (x1 - x0) * 1e3, (y1 - y0) * 1e3, fill=False, ec="cyan", lw=1.2))
             ax.text(x0 * 1e3, y1 * 1e3, f" {name}", color="cyan", fontsize=8, va="bottom")
+        for pname, pipe in getattr(result, "heat_pipes", {}).items():
+            for on_panel, pts in pipe["polylines"]:
+                if on_panel != panel:
+                    continue
+                xy = np.asarray(pts) * 1e3
+                style = dict(color="white", lw=1.0, ls=":" if pipe["failed"] else "-")
+                if pipe["dried"]:
+                    style.update(color="red", lw=1.6)
+                ax.plot(xy[:, 0], xy[:, 1], **style)
+                ax.text(xy[-1, 0], xy[-1, 1], f" {pname}", color=style["color"], fontsize=7)
         ax.set_aspect("equal")
         ax.set_xlabel("x [mm]")
         ax.set_ylabel("y [mm]")
@@ -120,3 +130,30 @@ def _shade(ax, x, dark):
             start = None
     if start is not None:
         ax.axvspan(start, x[-1], color="0.85", zorder=0)
+
+
+def pipe_utilisation(result, path) -> Path:
+    """One bar per heat pipe: Q / Q_max (the largest over the output times), coloured by the
+    governing limit, a line at 1, failed and dried-out pipes marked."""
+    plt = _pyplot()
+    names = list(result.heat_pipes)
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.7 * len(names) + 2.0), 4.0))
+    colours = {"capillary": "tab:blue", "viscous": "tab:purple", "sonic": "tab:orange", "entrainment": "tab:green",
+               "boiling": "tab:red"}
+    for i, name in enumerate(names):
+        p = result.heat_pipes[name]
+        if p["failed"]:
+            ax.text(i, 0.02, "failed", rotation=90, ha="center", va="bottom", fontsize=8)
+            continue
+        use = float(np.nanmax(p["utilisation"])) if np.isfinite(p["utilisation"]).any() else np.nan
+        ax.bar(i, use, color=colours.get(p["governing"], "grey"), edgecolor="red" if p["dried"] else "black",
+               lw=2.0 if p["dried"] else 0.5)
+        q_max = p["limits"].get(p["governing"], np.nan)
+        ax.text(i, use, f"{float(p['q'][-1]):.0f}/{q_max:.0f} W", ha="center", va="bottom", fontsize=7)
+    ax.axhline(1.0, color="red", lw=1.0, ls="--")
+    ax.set_xticks(range(len(names)), names, rotation=45 if len(names) > 8 else 0)
+    ax.set_ylabel("utilisation Q / Q_max")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colours.values()]
+    ax.legend(handles, [f"{k} limit" for k in colours], fontsize=7, loc="upper left")
+    ax.set_title(f"{result.case_name}: heat-pipe utilisation (red edge: dried out)", fontsize=10)
+    return _save(plt, fig, path, 120)

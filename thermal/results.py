@@ -273,6 +273,7 @@ def write_heat_pipes(path, pipes: dict) -> None:
                 d = g.create_dataset(ds_name, data=np.asarray(p[key], float))
                 d.attrs["units"] = units
             g.attrs.update({"fluid": p["fluid"], "failed": bool(p["failed"]), "dried": bool(p["dried"]),
+                            "wetted_fraction": float(p.get("wetted", 1.0)),
                             "governing_limit": p["governing"], "out_of_range": p.get("out_of_range", ""),
                             "length_m": p["length_m"], "effective_length_m": p["effective_length_m"]})
             for lim in LIMIT_NAMES:
@@ -289,6 +290,7 @@ def read_heat_pipes(f, nt) -> dict:
         g = f[f"heat_pipes/{name}"]
         paths = sorted((k for k in g if k.startswith("path_")), key=lambda k: int(k[5:]))
         out[name] = {"fluid": _s(g.attrs["fluid"]), "failed": bool(g.attrs["failed"]), "dried": bool(g.attrs["dried"]),
+                     "wetted": float(g.attrs["wetted_fraction"]),
                      "governing": _s(g.attrs["governing_limit"]), "out_of_range": _s(g.attrs["out_of_range"]),
                      "t_vapour": g["T_vapour"][:nt], "q": g["Q"][:nt], "utilisation": g["utilisation"][:nt],
                      "limits": {lim: float(g.attrs[f"limit_{lim}_w"]) for lim in LIMIT_NAMES

@@ -375,8 +375,105 @@ def check_spreading(report, out_dir, quick):
     _balance(report, "spreading_square", sol)
 
 
+def check_capillary_example(report, out_dir, quick):
+    """The capillary limit against the worked example of COMSOL's heat-pipe application note
+    (doc.comsol.com, Heat Transfer Module, 'Heat pipe' model introduction): liquid losses only,
+    K = 1e-9 m2, A_w = 1e-4 m2, h_fg = 2.5e6 J/kg, rho = 1e3 kg/m3, sigma = 7e-2 N/m,
+    mu = 1e-3 Pa s, L = 0.15 m, r = 3.1e-5 m -> "7.5 kW", i.e. 7.45 to 7.55 kW by its rounding."""
+    from .heatpipes import capillary_limit_w
+
+    q = capillary_limit_w(7e-2, 1e3, 1e-3, 2.5e6, 3.1e-5, 1e-9, 1e-4, 0.15)
+    report.add("capillary_example", "capillary limit (COMSOL worked example)", q / 1e3, 7.5, q / 1e3 - 7.5, 0.05,
+               "kW", "2 sigma / r_eff = mu L Q / (rho K A_w h_fg); published to 2 figures")
+
+
+def check_fluid_properties(report, out_dir, quick):
+    """CoolProp's saturation states against published tables, within the tables' last digit:
+    NIST Chemistry WebBook (Lemmon et al.) for ammonia at 300 K; IAPWS-95 / IAPWS surface tension
+    (2014) for water at 100 degC.  Surface tension: CoolProp's correlation is not IAPWS's, so the
+    tolerance is the worst-case uncertainty of the recommended values (0.1 mN/m)."""
+    from .fluids import saturation
+
+    nh3 = saturation("ammonia", 300.0)
+    report.add("fluid_properties", "ammonia p_sat at 300 K", nh3.p_pa / 1e6, 1.0612, nh3.p_pa / 1e6 - 1.0612,
+               0.0001, "MPa", "NIST WebBook 1.0612 MPa")
+    h2o = saturation("water", 373.15)
+    report.add("fluid_properties", "water p_sat at 100 degC", h2o.p_pa / 1e3, 101.42, h2o.p_pa / 1e3 - 101.42,
+               0.01, "kPa", "IAPWS-95 101.42 kPa")
+    report.add("fluid_properties", "water h_fg at 100 degC", h2o.h_fg_j_kg / 1e3, 2256.4,
+               h2o.h_fg_j_kg / 1e3 - 2256.4, 0.1, "kJ/kg", "IAPWS-95 2256.4 kJ/kg")
+    report.add("fluid_properties", "water sigma at 100 degC", h2o.sigma_n_m * 1e3, 58.91,
+               h2o.sigma_n_m * 1e3 - 58.91, 0.1, "mN/m", "IAPWS R1-76(2014) 58.91 mN/m; CoolProp uses another "
+               "correlation (Mulero 2012); 0.1 mN/m = worst-case error of recommended values (Patek et al. 2016)")
+
+
+def check_parallel_pipes(report, out_dir, quick):
+    """A pipe on the centre line of a sheet with adiabatic edges (parallel pipes at pitch p): the
+    temperature across the pitch against the radiating fin with its base at the vapour temperature
+    less the film and half-thickness drops; the heat each vapour node gains and loses balances."""
+    from .pipe_network import film_heat_w
+    from .pipe_report import solve_steady_with_pipes
+
+    case = _case("parallel_pipes")
+    net = build_network(case)
+    sol, rows, _ = solve_steady_with_pipes(case, net, solve_steady)
+    if out_dir is not None:
+        result_from_solution(case, net, sol, {"case_file": case.file}).write(out_dir / "parallel_pipes.h5")
+    t = sol.t_k[0]
+    pn = net.heat_pipes[0]
+    pipe = pn.pipe
+    q = film_heat_w(net, pn, t)
+    # the vapour node's row of F(T) is this sum: Newton stops with ||F||_2 <= tol x ||heat input||_2
+    from .system import Assembler
+
+    bound = case.solver.residual_tolerance * Assembler(net).heat_input_norm() / float(np.sum(np.abs(q)))
+    report.add("parallel_pipes", "vapour node: sum of film heat / gross", float(np.sum(q) / np.sum(np.abs(q))), 0.0,
+               float(np.sum(q) / np.sum(np.abs(q))), bound, "", "evaporated = condensed, to Newton's residual test")
+    mesh = net.meshes["sheet"]
+    k = case.materials["fin_al"].k_inplane(300.0)
+    thick, width_y = mesh.dz[0], mesh.panel.length_y_m
+    eps = case.coatings["fin"].eps
+    nx = mesh.shape[2]
+    mid = nx // 2
+    radiated_sheet = _radiated_by(net, t, "sheet")
+    q_cond = -float(np.sum(q[q < 0]))
+    l_c = pipe.length_by_role()["condenser"]
+    t_base = (t[pn.vapour] - q_cond / (pipe.film_condenser_w_mk * l_c)
+              - radiated_sheet / width_y * 0.5 * thick / (k * pipe.saddle_width_m))
+    xc = 0.5 * (mesh.x_edges_m[1:] + mesh.x_edges_m[:-1])
+    half = mesh.panel.length_x_m / 2
+    t_of_x, q_per_width, _ = analytic.radiating_fin(half, thick, k, eps, float(t_base), case.t_sink_k)
+    row = net.node_index["sheet"][0, mesh.shape[1] // 2, :]
+    side = np.arange(nx) != mid
+    t_fv = t[row][side]
+    err = float(np.max(np.abs(t_fv - t_of_x(np.abs(xc[side] - half)))))
+    h = mesh.dx[0]
+    curvature = 2 * eps * analytic.SIGMA_W_M2K4 * (t_base**4 - case.t_sink_k**4) / (k * thick)
+    bound = 1.1 * h**2 * curvature / 8
+    report.add("parallel_pipes", "max |T - T_fin| across the pitch", float(t_fv.min()), float(t_of_x(half)), err, bound,
+               "K", f"41 columns, h = {h * 1e3:.2f} mm; bound 1.1 h^2 T''(0)/8 as for the fin")
+    expected_q = 2 * q_per_width * width_y
+    q_tol = 2 * 4 * eps * analytic.SIGMA_W_M2K4 * t_base**3 * (2 * half * width_y) * bound
+    report.add("parallel_pipes", "heat radiated by the sheet", radiated_sheet, expected_q, radiated_sheet - expected_q,
+               q_tol, "W", "2 fins x base heat flow per width x length")
+    report.parallel_pipes = dict(x=xc, t=t[row], t_exact=t_of_x, half=half, t_base=t_base, t_vapour=t[pn.vapour])
+    _balance(report, "parallel_pipes", sol)
+
+
+def _radiated_by(net, t_k, panel) -> float:
+    """Net heat a panel's faces radiate minus what they absorb [W]."""
+    nodes = net.node_index[panel]
+    mine = np.isin(net.surf_node, nodes[nodes >= 0])
+    tn = t_k[net.surf_node[mine]]
+    emitted = net.surf_eps[mine] * analytic.SIGMA_W_M2K4 * net.surf_area_m2[mine] * (tn**4 - net.t_sink_k**4)
+    absorbed = net.surf_area_m2[mine] * (net.surf_alpha[mine] * net.face_q_solar_w_m2[net.surf_face[mine]]
+                                         + net.surf_eps[mine] * net.face_q_ir_w_m2[net.surf_face[mine]])
+    return float(np.sum(emitted - absorbed))
+
+
 CHECKS = (check_isothermal, check_absorbed, check_slab, check_fin, check_manufactured, check_eclipse,
-          check_lumped_cooling, check_plate_in_orbit, check_spreading)
+          check_lumped_cooling, check_plate_in_orbit, check_spreading, check_capillary_example,
+          check_fluid_properties, check_parallel_pipes)
 
 
 def run_validation(out_dir, quick: bool = False, figures: bool = True) -> Report:
@@ -427,6 +524,22 @@ def _figures(report, out_dir):
         fig.savefig(out_dir / "fin_profile.png", dpi=110)
         plt.close(fig)
         report.figures.append("fin_profile.png")
+
+    pp = getattr(report, "parallel_pipes", None)
+    if pp is not None:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        x = np.linspace(0, 2 * pp["half"], 400)
+        ax.plot(x * 1e3, pp["t_exact"](np.abs(x - pp["half"])), "k-", label="radiating fin, base at T_v - drops")
+        ax.plot(pp["x"] * 1e3, pp["t"], ".", ms=5, label="thermal (cell centres)")
+        ax.axhline(pp["t_vapour"], color="tab:red", ls=":", label=f"vapour {pp['t_vapour']:.2f} K")
+        ax.set_xlabel("x across the pitch [mm] (pipe at the centre)")
+        ax.set_ylabel("T [K]")
+        ax.set_title("Parallel heat pipes: temperature between pipes")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(out_dir / "parallel_pipes.png", dpi=110)
+        plt.close(fig)
+        report.figures.append("parallel_pipes.png")
 
 
 def _write_markdown(report, out_dir, quick):
