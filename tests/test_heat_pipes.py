@@ -198,3 +198,21 @@ def test_a_pipe_driven_supercritical_stops_with_a_diagnosis(write_case, capsys):
     code = main(["run", str(path), "-o", str(path.with_suffix(".h5")), "-q"])
     err = capsys.readouterr().err
     assert code == 2 and "heat pipe 'hp'" in err and "critical point" in err
+
+
+def test_transient_with_a_pipe_streams_its_series(tmp_path):
+    text = pipe_case('mode = "steady"', 'mode = "transient"') + (
+        '\n[transient]\ntime_step = "10 s"\nend_time = "1800 s"\nscheme = "bdf2"\ntolerance = "0.05 K"\n'
+        'output_interval = "300 s"\n')
+    result = solve(parse_case(text), output=tmp_path / "t.h5")
+    hp = result.heat_pipes["hp"]
+    steady = solve(parse_case(pipe_case())).heat_pipes["hp"]["t_vapour"][-1]
+    # from 300 K the sheet cools towards its steady state, monotonically, and gets close in 30 min
+    assert len(hp["t_vapour"]) == len(result.times_s) and np.all(np.diff(hp["t_vapour"]) < 0)
+    assert 0.0 < hp["t_vapour"][-1] - steady < 0.5
+    scale = np.abs(result.energy["generated"]) + np.abs(result.energy["stored"])
+    assert np.all(np.abs(result.energy["balance_error"]) <= 1e-9 * scale)
+    with h5py.File(tmp_path / "t.h5") as f:
+        assert f["heat_pipes/hp/T_vapour"].shape == (len(result.times_s),)
+        names = [n.decode() if isinstance(n, bytes) else n for n in f["nodes/names"][:]]
+        assert "hp.vapour" in names

@@ -12,6 +12,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .errors import CaseError
 from .units import UnitParseError, to_si
 
@@ -520,7 +522,7 @@ def _parse_panel(name: str, t: Table, materials: dict, coatings: dict) -> Panel:
                        ft.quantity("power", "W", 0.0, minimum=0.0), ft.string("layer", None),
                        ft.string("schedule", None),
                        ft.quantity("junction_limit", "K", None, minimum=0.0, strict_minimum=True),
-                       _hot_spots(ft, cx, cy, sx, sy))
+                       _hot_spots(ft, cx, cy, sx, sy) + _power_map(ft, cx, cy, sx, sy))
         tol = 1e-12 * max(lx, ly)
         if fp.x0_m < -tol or fp.x1_m > lx + tol or fp.y0_m < -tol or fp.y1_m > ly + tol:
             raise ft.error("center", ft.raw.get("center"),
@@ -606,6 +608,42 @@ def _hot_spots(ft: Table, cx, cy, sx, sy) -> tuple:
     if sum(s[4] for s in spots) > 1.0 + 1e-12:
         raise ft.error("hot_spots", [s[4] for s in spots], "the hot spots' fractions add up to more than 1")
     return tuple(spots)
+
+
+def _power_map(ft: Table, cx, cy, sx, sy) -> tuple:
+    """A CSV power map over the footprint: a grid of relative power densities (>= 0), first row at
+    the footprint's low-y edge, first column at its low-x edge; each pixel becomes a hot spot
+    taking its share of the power (the grid then snaps to the pixel edges)."""
+    name = ft.string("power_map", None)
+    if name is None:
+        return ()
+    if ft.raw.get("hot_spots"):
+        raise ft.error("power_map", name, "give hot_spots or a power_map, not both")
+    base = Path(ft.file).parent if ft.file and not ft.file.startswith("<") else Path.cwd()
+    path = (base / name) if not Path(name).is_absolute() else Path(name)
+    try:
+        rows = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    except OSError as exc:
+        raise ft.error("power_map", name, f"cannot read the CSV file {path} ({exc.strerror or exc})") from None
+    rows = [r for r in rows if r and not r.startswith("#")]
+    try:
+        grid = [[float(v) for v in r.replace(";", ",").split(",")] for r in rows]
+    except ValueError:
+        raise ft.error("power_map", name, "the CSV must hold numbers only (relative power density per pixel; "
+                       "lines starting with # are comments)") from None
+    if not grid or len({len(r) for r in grid}) != 1:
+        raise ft.error("power_map", name, "the CSV must be a rectangular grid (every row the same length)")
+    values = np.asarray(grid)
+    if not np.all(np.isfinite(values)) or np.any(values < 0) or values.sum() <= 0:
+        raise ft.error("power_map", name, "pixel values must be finite, >= 0 and not all zero")
+    if values.size > 4096:
+        raise ft.error("power_map", name, f"{values.shape[0]} x {values.shape[1]} pixels: at most 4096 (each "
+                       "pixel edge becomes a grid line); resample the map")
+    ny, nx = values.shape
+    x0, y0 = cx - sx / 2, cy - sy / 2
+    frac = values / values.sum()
+    return tuple((x0 + i * sx / nx, x0 + (i + 1) * sx / nx, y0 + j * sy / ny, y0 + (j + 1) * sy / ny, float(frac[j, i]))
+                 for j in range(ny) for i in range(nx) if frac[j, i] > 0)
 
 
 AXIS_NAMES = {"+x": (1.0, 0.0, 0.0), "-x": (-1.0, 0.0, 0.0), "+y": (0.0, 1.0, 0.0), "-y": (0.0, -1.0, 0.0),
