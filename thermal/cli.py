@@ -17,6 +17,7 @@ thermal: finite-volume radiator solver for orbital compute.
   thermal run CASE.toml -o OUT.h5     solve a case (steady, transient or orbit-periodic, as the case says)
   thermal run CASE.toml --n-minus-1   ... then once per heat pipe failed, worst junction of each
   thermal plot OUT.h5 -o MAP.png       temperature map of every panel, with chip outlines
+  thermal sweep SWEEP.toml -o DIR      parameter study on Dask (local, a scheduler, SLURM or PBS)
   thermal compare A.h5 B.h5            compare two result files field by field
   thermal validate [--quick]           run the validation suite against closed forms
   thermal info                         list library materials and coatings
@@ -58,6 +59,40 @@ def _parser() -> argparse.ArgumentParser:
     pl.add_argument("--probe", action="append", default=[], metavar="PANEL:X_MM,Y_MM",
                     help="add the temperature history at this point of a panel (repeatable)")
 
+    sw = sub.add_parser("sweep", help="parameter study on Dask (resumable)",
+                        formatter_class=argparse.RawDescriptionHelpFormatter,
+                        description="Run every case of a sweep file (a base case with keys varied over lists, ranges "
+                                    "or Latin-hypercube/Sobol samples) as Dask tasks: an embedded LocalCluster by "
+                                    "default (one process and one thread per worker), a running scheduler with "
+                                    "--scheduler, or a SLURM/PBS cluster through dask-jobqueue. Writes "
+                                    "DIR/cases/<id>.h5 per case (renamed when complete), DIR/results.csv and "
+                                    "results.h5 (inputs, outputs, status, wall time, error), scatter.png and "
+                                    "sensitivity.png. A re-run skips finished cases (identified by the hash of "
+                                    "their effective case text); Ctrl-C leaves a consistent table.")
+    sw.epilog = """example sweep file:
+  [sweep]
+  name = "sheet"
+  base = "../cases/four_gpu_ammonia.toml"
+  outputs = ["tj_max_k", "pipe_utilisation_max"]
+  sampling = "grid"          # or "latin" / "sobol" with samples = N and seed = S
+  [parameters]
+  "panels.radiator.layers.sheet.thickness" = ["1 mm", "1.5 mm", "2 mm"]
+  "panels.coldplate.footprints.gpu_a.power" = { from = "300 W", to = "600 W", steps = 4 }
+  [cluster]
+  kind = "local"             # or "scheduler" (address = "tcp://..."), "slurm", "pbs"
+  workers = 2"""
+    sw.add_argument("sweep", type=Path, help="sweep file (TOML)")
+    sw.add_argument("-o", "--output", type=Path, help="output folder (default: sweep-<name>)")
+    sw.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    grp = sw.add_mutually_exclusive_group()
+    grp.add_argument("--slurm", action="store_true", help="start workers as SLURM jobs (dask-jobqueue)")
+    grp.add_argument("--pbs", action="store_true", help="start workers as PBS jobs (dask-jobqueue)")
+    sw.add_argument("--workers", type=int, help="LocalCluster workers (default: the sweep file's, else 2)")
+    sw.add_argument("--job-script", action="store_true", help="print the SLURM/PBS job script and exit")
+    sw.add_argument("--retry-failed", action="store_true", help="also re-run cases recorded as failed")
+    sw.add_argument("--list", action="store_true", help="list the cases (id and inputs) and exit")
+    sw.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
     c = sub.add_parser("compare", help="compare two result files",
                        description="Compare the temperature fields of two result files at every common step. "
                                    "Exit 0 if |A-B| <= atol + rtol*|B| everywhere, else 1.")
@@ -89,7 +124,8 @@ def main(argv=None) -> int:
         parser.print_help()
         return 2
     try:
-        return {"run": _run, "plot": _plot, "compare": _compare, "validate": _validate, "info": _info}[args.command](args)
+        return {"run": _run, "plot": _plot, "compare": _compare, "validate": _validate, "info": _info,
+                "sweep": _sweep}[args.command](args)
     except ThermalError as exc:
         print(f"thermal: error: {exc}", file=sys.stderr)
         return exc.exit_status
@@ -237,6 +273,53 @@ def _probes(specs, result):
                                f"(0..{m['x_edges'][-1] * 1e3:g} x 0..{m['y_edges'][-1] * 1e3:g} mm)")
         probes.append((panel, x_mm / 1e3, y_mm / 1e3))
     return probes
+
+
+def _sweep(args) -> int:
+    from .sweep import expand, load_sweep
+
+    spec = load_sweep(args.sweep)
+    out_dir = args.output or Path(f"sweep-{spec.name}")
+    kind = "slurm" if args.slurm else "pbs" if args.pbs else None
+    if args.job_script:
+        from .sweep_exec import job_script
+
+        k = kind or spec.cluster.kind
+        if k not in ("slurm", "pbs"):
+            raise ThermalError("--job-script needs --slurm or --pbs (or cluster.kind = 'slurm'/'pbs')")
+        print(job_script(spec, Path(out_dir).resolve(), k))
+        return 0
+    if args.list:
+        for c in expand(spec):
+            print(c.case_id, " ".join(f"{k}={v}" for k, v in c.inputs.items()))
+        return 0
+    from .plotting import sweep_figures
+    from .sweep_exec import run_sweep
+    from .sweep_outputs import sensitivity
+
+    show = not args.quiet and sys.stderr.isatty()
+    report = run_sweep(spec, out_dir, scheduler=args.scheduler, kind=kind, workers=args.workers, progress=show,
+                       retry_failed=args.retry_failed)
+    inputs = [p.column for p in spec.parameters]
+    ranking = sensitivity(report.rows, inputs, spec.outputs)
+    print(f"sweep      {spec.name}: {report.total} cases; {report.skipped} already finished, {report.ran} run now "
+          f"({report.failed} failed) in {report.wall_s:.1f} s")
+    print(f"table      {report.table_csv} (+ results.h5)")
+    for o in spec.outputs:
+        print(f"sensitivity of {o}: " + ", ".join(f"{i} {rho:+.2f}" for i, rho in ranking.get(o, [])))
+    failed = [r for r in report.rows if r.get("status") == "failed"]
+    for r in failed[:5]:
+        print(f"failed     {r['case_id']}: {r.get('error', '')}")
+    if len(failed) > 5:
+        print(f"failed     ... and {len(failed) - 5} more (see the table's error column)")
+    if any(r.get("status") == "ok" for r in report.rows):
+        for path in sweep_figures(report.rows, inputs, list(spec.outputs), ranking, out_dir):
+            print(f"wrote      {path}")
+    if report.interrupted:
+        print(f"interrupted: {len(report.rows)} of {report.total} cases are in the table; run the same command "
+              "again to finish", file=sys.stderr)
+        return 130
+    return 0
 
 
 def _compare(args) -> int:

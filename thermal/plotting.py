@@ -157,3 +157,54 @@ def pipe_utilisation(result, path) -> Path:
     ax.legend(handles, [f"{k} limit" for k in colours], fontsize=7, loc="upper left")
     ax.set_title(f"{result.case_name}: heat-pipe utilisation (red edge: dried out)", fontsize=10)
     return _save(plt, fig, path, 120)
+
+
+def sweep_figures(rows, inputs, outputs, ranking, out_dir) -> list:
+    """scatter.png: each output against each input (failed cases left out); sensitivity.png:
+    |Spearman rho| of each input per output."""
+    plt = _pyplot()
+    out_dir = Path(out_dir)
+    ok = [r for r in rows if r.get("status") == "ok"]
+
+    def num(v):
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            return np.nan
+
+    paths = []
+    fig, axes = plt.subplots(len(outputs), len(inputs), figsize=(3.2 * len(inputs), 2.6 * len(outputs)),
+                             squeeze=False)
+    for a, o in enumerate(outputs):
+        for b, i in enumerate(inputs):
+            ax = axes[a][b]
+            xs = [r.get(i) for r in ok]
+            ys = np.array([num(r.get(o)) for r in ok])
+            xn = np.array([num(x) for x in xs])
+            if np.isfinite(xn).all():
+                ax.plot(xn, ys, ".", ms=5)
+            else:  # categorical input (a coating name): one column per value
+                cats = sorted({str(x) for x in xs})
+                ax.plot([cats.index(str(x)) for x in xs], ys, ".", ms=5)
+                ax.set_xticks(range(len(cats)), cats, rotation=30, fontsize=7)
+            if a == len(outputs) - 1:
+                ax.set_xlabel(i, fontsize=8)
+            if b == 0:
+                ax.set_ylabel(o, fontsize=8)
+            ax.tick_params(labelsize=7)
+    fig.suptitle(f"{len(ok)} finished cases")
+    paths.append(_save(plt, fig, out_dir / "scatter.png", 110))
+
+    fig, axes = plt.subplots(1, len(outputs), figsize=(4.0 * len(outputs), 0.5 * len(inputs) + 1.8), squeeze=False)
+    for ax, o in zip(axes[0], outputs):
+        rank = ranking.get(o, [])
+        names = [n for n, _ in rank][::-1]
+        vals = [abs(v) for _, v in rank][::-1]
+        colours = ["tab:red" if v > 0 else "tab:blue" for _, v in rank][::-1]
+        ax.barh(range(len(names)), vals, color=colours)
+        ax.set_yticks(range(len(names)), names, fontsize=7)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("|Spearman rho| (red: output rises with the input)", fontsize=7)
+        ax.set_title(o, fontsize=9)
+    paths.append(_save(plt, fig, out_dir / "sensitivity.png", 110))
+    return paths

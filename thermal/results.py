@@ -49,7 +49,7 @@ class Result:
     solution: object = field(default=None, repr=False)  # the solver's Solution, when solved in this process
     network: object = field(default=None, repr=False)  # the Network it was solved on
 
-    def write(self, path) -> Path:
+    def write(self, path, xdmf: bool = True) -> Path:
         writer = ResultWriter(path, self.case_name, self.mode, self.case_text, self.mesh, self.node_names,
                               self.attrs, faces=self.orbit["faces"] if self.orbit else None,
                               chips={k: v["limit_k"] for k, v in self.chips.items()})
@@ -62,7 +62,7 @@ class Result:
                 writer.append_fields(time_s, {p: f[n] for p, f in self.fields.items()}, self.node_t_k[n],
                                      np.array([self.energy[t][n] for t in TERMS]), orbit_row, chip_row)
         finally:
-            writer.close(self.attrs)
+            writer.close(self.attrs, xdmf=xdmf)
         if self.heat_pipes:
             write_heat_pipes(path, self.heat_pipes)
         return Path(path)
@@ -246,14 +246,15 @@ class ResultWriter:
         self.append_fields(time_s, fields, t_k[net.lumped_nodes], balance.as_array(), orbit_row,
                            chip_temperatures(net, t_k))
 
-    def close(self, attrs=None):
+    def close(self, attrs=None, xdmf: bool = True):
         if self.f.id.valid:
             for key, value in (attrs or {}).items():
                 self.f.attrs[key] = value
             self.f.attrs["steps_written"] = self.n
             self.f.flush()
             self.f.close()
-            write_xdmf(self.path, self.mesh, self.n)
+            if xdmf:
+                write_xdmf(self.path, self.mesh, self.n)
 
 
 LIMIT_NAMES = ("capillary", "viscous", "sonic", "entrainment", "boiling")

@@ -66,3 +66,17 @@ def to_si(value: object, unit: str) -> float:
     if not math.isfinite(result):
         raise UnitParseError(f"expected a finite quantity in {unit}")
     return result
+
+
+def split_quantity(value: object) -> tuple[float, str]:
+    """("2.5 mm") -> (2.5, "mm"); a bare number -> (number, "").  Keeps the user's unit, so sweeps
+    can sample in it and write values back in it."""
+    if isinstance(value, bool):
+        raise UnitParseError("expected a quantity, got a boolean")
+    if isinstance(value, (int, float)):
+        return float(value), ""
+    if isinstance(value, str):
+        match = _NUMBER_UNIT.match(value)
+        if match:
+            return float(match.group(1)), match.group(2)
+    raise UnitParseError(f"expected a number with an optional unit such as \"2 mm\", got {value!r}")
