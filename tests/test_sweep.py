@@ -237,3 +237,21 @@ def test_bad_sweep_files_give_one_clear_line(tmp_path, capsys, name, edit, words
     assert main(["sweep", str(path), "-o", str(tmp_path / "o"), "-q"]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and words in err and str(path) in err, err
+
+
+def test_outputs_match_the_result_they_come_from():
+    from thermal.case import load_case
+    from thermal.driver import solve
+    from thermal.sweep_outputs import collect
+
+    result = solve(load_case(CASES / "gpu_radiator.toml"))
+    out = collect(result, ["tj_max_k", "tj_margin_k", "t_mean_k.radiator", "t_max_k.radiator", "radiated_w",
+                           "tj_k.radiator.gpu", "pipe_utilisation_max"])
+    chip = result.chips["radiator.gpu"]
+    assert out["tj_max_k"] == out["tj_k.radiator.gpu"] == chip["t_max"][-1]
+    assert out["tj_margin_k"] == chip["limit_k"] - chip["t_max"][-1]
+    # the volume mean of a uniform field is that value; here, between the min and max
+    t = result.fields["radiator"][-1]
+    assert np.nanmin(t) < out["t_mean_k.radiator"] < np.nanmax(t) == out["t_max_k.radiator"]
+    assert out["radiated_w"] == pytest.approx(700.0 + result.energy["absorbed"][-1], rel=1e-12)
+    assert np.isnan(out["pipe_utilisation_max"])  # no heat pipes in this case

@@ -59,9 +59,15 @@ def collect(result, names) -> dict:
         elif name.startswith("t_max_k.") or name.startswith("t_mean_k."):
             panel = name.split(".", 1)[1]
             if panel in result.fields:
-                rows = [r for r in result.summary_rows() if r[0] == panel]
-                v = max(r[2] for r in rows) if name.startswith("t_max_k.") else float(
-                    np.nanmean(result.fields[panel][-1]))
+                t = result.fields[panel]
+                if name.startswith("t_max_k."):
+                    v = float(np.nanmax(t))
+                else:  # volume-weighted over the present cells, last output
+                    m = result.mesh[panel]
+                    vol = (np.diff(m["z_edges"])[:, None, None] * np.diff(m["y_edges"])[None, :, None]
+                           * np.diff(m["x_edges"])[None, None, :])
+                    ok = np.isfinite(t[-1])
+                    v = float(np.sum(t[-1][ok] * vol[ok]) / np.sum(vol[ok]))
         elif name.startswith("tj_k."):
             chip = name[len("tj_k."):]
             if chip in chips:
