@@ -7,7 +7,7 @@ export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 export MPLCONFIGDIR ?= $(CURDIR)/.cache/matplotlib
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: run test test-nojit validate bench install clean
+.PHONY: run run-case test test-nojit validate bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The main job: size the radiator of the flagship 100 kW module (summary printed; report, HDF5 and
+# figures in out/flagship/).
 run: $(STAMP)
+	$(VENV)/bin/thermal size cases/sizing/flagship_100kw.toml -o out/flagship
+
+# One case file solved and plotted (the GPU radiator without heat pipes).
+run-case: $(STAMP)
 	mkdir -p out
 	$(VENV)/bin/thermal run cases/gpu_radiator.toml -o out/gpu_radiator.h5
 	$(VENV)/bin/thermal plot out/gpu_radiator.h5 -o out/gpu_radiator.png

@@ -17,6 +17,7 @@ thermal: finite-volume radiator solver for orbital compute.
   thermal run CASE.toml -o OUT.h5     solve a case (steady, transient or orbit-periodic, as the case says)
   thermal run CASE.toml --n-minus-1   ... then once per heat pipe failed, worst junction of each
   thermal plot OUT.h5 -o MAP.png       temperature map of every panel, with chip outlines
+  thermal size SIZING.toml -o DIR      radiator area, mass and margins for a compute power
   thermal sweep SWEEP.toml -o DIR      parameter study on Dask (local, a scheduler, SLURM or PBS)
   thermal compare A.h5 B.h5            compare two result files field by field
   thermal validate [--quick]           run the validation suite against closed forms
@@ -58,6 +59,22 @@ def _parser() -> argparse.ArgumentParser:
     pl.add_argument("--layer", help="plot this layer only (default: max over all layers)")
     pl.add_argument("--probe", action="append", default=[], metavar="PANEL:X_MM,Y_MM",
                     help="add the temperature history at this point of a panel (repeatable)")
+
+    sz = sub.add_parser("size", help="size a radiator for a compute power",
+                        description="Turn a compute power into radiator area, mass and margins: a closed-form first "
+                                    "estimate, then the field solver on a repeating unit (one chip, its cold plate, "
+                                    "heat pipes and share of the radiator) iterated on the radiator length until "
+                                    "the hottest junction meets the target in the hot case (worst beta over the "
+                                    "year, end-of-life optics; orbit-periodic where there are eclipses), then the "
+                                    "cold case (idle, beginning-of-life): the heater power that keeps everything "
+                                    "above its minimum. Prints the summary; writes DIR/NAME.md (report with "
+                                    "figures and trade studies), NAME.h5 (hot field and /sizing), NAME_cold.h5 and "
+                                    "the repeating-unit case files.")
+    sz.epilog = "example: thermal size cases/sizing/flagship_100kw.toml -o out/flagship"
+    sz.add_argument("sizing", type=Path, help="sizing file (TOML)")
+    sz.add_argument("-o", "--output", type=Path, help="output folder (default: size-<name>)")
+    sz.add_argument("--no-trades", action="store_true", help="skip the trade-study figures")
+    sz.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
 
     sw = sub.add_parser("sweep", help="parameter study on Dask (resumable)",
                         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -125,7 +142,7 @@ def main(argv=None) -> int:
         return 2
     try:
         return {"run": _run, "plot": _plot, "compare": _compare, "validate": _validate, "info": _info,
-                "sweep": _sweep}[args.command](args)
+                "sweep": _sweep, "size": _size}[args.command](args)
     except ThermalError as exc:
         print(f"thermal: error: {exc}", file=sys.stderr)
         return exc.exit_status
@@ -273,6 +290,25 @@ def _probes(specs, result):
                                f"(0..{m['x_edges'][-1] * 1e3:g} x 0..{m['y_edges'][-1] * 1e3:g} mm)")
         probes.append((panel, x_mm / 1e3, y_mm / 1e3))
     return probes
+
+
+def _size(args) -> int:
+    from .sizing import size
+    from .sizing_input import load_sizing
+    from .sizing_report import summary_text, write_outputs
+
+    spec = load_sizing(args.sizing)
+    out_dir = args.output or Path(f"size-{spec.name}")
+    show = not args.quiet
+
+    def progress(msg):
+        if show:
+            print(f"  {msg}", file=sys.stderr, flush=True)
+
+    result = size(spec, progress=progress)
+    write_outputs(result, out_dir, trades=not args.no_trades)
+    print(summary_text(result, out_dir))
+    return 0
 
 
 def _sweep(args) -> int:

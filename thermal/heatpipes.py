@@ -81,11 +81,13 @@ class HeatPipe:
     tilt_rad: float  # evaporator above the condenser by L sin(tilt) (adverse)
     failed: bool
     key: str
+    adiabatic_length_m: float = 0.0  # a run between panels outside any panel (counted in L_eff and mass)
 
     def length_by_role(self) -> dict:
         out = {r: 0.0 for r in ROLES}
         for s in self.sections:
             out[s.role] += s.length_m
+        out["adiabatic"] += self.adiabatic_length_m
         return out
 
     @property
@@ -150,7 +152,8 @@ def parse_heat_pipes(root: Table, panels, materials) -> tuple[HeatPipe, ...]:
             t.quantity("film_condenser", "W/m/K", None, minimum=0.0, strict_minimum=True),
             t.quantity("gravity", "m/s^2", 0.0, minimum=0.0),
             t.quantity("tilt", "rad", 0.0, minimum=-math.pi / 2, maximum=math.pi / 2),
-            t.boolean("failed", False), t.path)
+            t.boolean("failed", False), t.path,
+            t.quantity("adiabatic_length", "m", 0.0, minimum=0.0))
         lengths = pipe.length_by_role()
         if lengths["evaporator"] <= 0.0 or lengths["condenser"] <= 0.0:
             raise t.error("sections", [s.role for s in sections], "a heat pipe needs an evaporator and a "

@@ -105,9 +105,10 @@ def add_heat_pipes(b, case, meshes, nodes_of, through_dir, in_plane_dir) -> list
             # axial wall conduction along the section and into the previous section
             b.add_links(ids[:-1], ids[1:], 0.5 * ds[:-1] / a_wall, 0.5 * ds[1:] / a_wall, in_plane_dir,
                         in_plane_dir, 0.0)
-            if prev_last is not None:
-                b.add_links([prev_last[0]], [ids[0]], 0.5 * prev_last[1] / a_wall, 0.5 * ds[0] / a_wall,
-                            in_plane_dir, in_plane_dir, 0.0)
+            if prev_last is not None:  # the run between panels (adiabatic_length) conducts too
+                gap = 0.5 * pipe.adiabatic_length_m / max(len(pipe.sections) - 1, 1)
+                b.add_links([prev_last[0]], [ids[0]], (0.5 * prev_last[1] + gap) / a_wall,
+                            (0.5 * ds[0] + gap) / a_wall, in_plane_dir, in_plane_dir, 0.0)
             prev_last = (int(ids[-1]), float(ds[-1]))
             dz = mesh.dz[k_host]
             xc_i = np.clip(np.searchsorted(mesh.x_edges_m, [p[0] for p in pieces], "right") - 1, 0, mesh.shape[2] - 1)

@@ -7,8 +7,8 @@ evaporates exactly Q_max; its film conductance falls with the wetted fraction (d
 heatpipes.DRY_FRACTION), and the heat it no longer takes spreads through the wall and the host to
 the neighbouring pipes (which may then dry out in turn: a cascade is reported, not hidden).  The
 steady solve is repeated, warm-started, until the vapour temperatures settle to 0.01 K and every
-dried pipe carries its limit to 1 %.  A pipe that dried out stays dried (re-priming a wick needs
-the load removed).
+dried pipe carries its limit to 1 %.  The search on the wetted fraction is a bracketed regula falsi
+on its logarithm; a pipe whose search ends fully wetted (it only overshot on the way) is not dried.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from .pipe_network import film_conductances, film_heat_w, is_dried, set_film
 
 VAPOUR_TOL_K = 0.01
 DRY_TOL = 0.01  # a dried pipe carries its limit to 1 %
-MAX_OUTER = 30
+MAX_OUTER = 60
 
 
 def pipe_status(case, net, t_k: np.ndarray) -> list[dict]:
@@ -56,6 +56,31 @@ def pipe_status(case, net, t_k: np.ndarray) -> list[dict]:
     return rows
 
 
+def _next_wetted(state: dict, x: float, g: float) -> float:
+    """One step of the dry-out search on x = log(wetted), g = utilisation - 1 (g falls as x falls)."""
+    top, floor = 0.0, math.log(DRY_FRACTION)  # fully wetted again: not dried (an overshoot of the search)
+    if g > 0:
+        state["hi"] = (x, g)
+        side = 1
+    else:
+        state["lo"] = (x, g)
+        side = -1
+    hi, lo = state.get("hi"), state.get("lo")
+    if hi is not None and lo is not None:
+        if state.get("side") == side:  # the same end moved twice: halve the other's weight (Illinois)
+            if side == 1:
+                state["lo"] = lo = (lo[0], lo[1] / 2)
+            else:
+                state["hi"] = hi = (hi[0], hi[1] / 2)
+        state["side"] = side
+        x_new = hi[0] - hi[1] * (hi[0] - lo[0]) / (hi[1] - lo[1])
+    elif g > 0:
+        x_new = x - 4.6  # wetted x 0.01 until the pipe carries less than its limit
+    else:
+        x_new = x + 4.6
+    return math.exp(min(max(x_new, floor), top))
+
+
 def _working(fluid, t_k):
     from .fluids import valid_range_k
 
@@ -73,6 +98,7 @@ def solve_steady_with_pipes(case, net, solve_steady):
                       for pn in live)
     newton = 0
     moved = 0.0
+    dry_history: dict = {}
     for outer in range(1, MAX_OUTER + 1):
         for pn in live:
             set_film(net, pn, *film_conductances(case, pn.pipe, t_vap[pn.pipe.name]))
@@ -86,23 +112,24 @@ def solve_steady_with_pipes(case, net, solve_steady):
         settled = fixed_films or moved <= VAPOUR_TOL_K
         for pn in live:
             use = rows[pn.pipe.name]["utilisation"]
-            # Q grows less than linearly with the wetted fraction, so wetted / use converges from one side
+            # Q can depend very weakly on the wetted fraction (when the pipe is the heat's only way
+            # out the evaporator must dry almost completely before Q drops), and Q_max moves with the
+            # vapour temperature: a bracketed regula falsi (Illinois) on log(wetted) against use - 1
+            target = pn.wetted
             if not math.isfinite(use):
                 target = DRY_FRACTION
-            elif use > 1.0 + DRY_TOL and pn.wetted > DRY_FRACTION:
-                target = max(DRY_FRACTION, pn.wetted / use)
-            elif is_dried(pn) and use < 1.0 - DRY_TOL:
-                target = 1.0 - 1e-9 if use <= 0.0 else min(1.0 - 1e-9, pn.wetted / use)
-            else:
-                continue
+            elif (use > 1.0 + DRY_TOL and pn.wetted > DRY_FRACTION) or (is_dried(pn) and use < 1.0 - DRY_TOL):
+                target = _next_wetted(dry_history.setdefault(pn.pipe.name, {}), math.log(pn.wetted), use - 1.0)
             if target != pn.wetted:
                 pn.wetted = target
                 settled = False
             if is_dried(pn):
                 # wherever the wall feeds the vapour, the wick must supply liquid: those pieces dry too
+                # (the film law changed, so the secant starts again)
                 feeding = film_heat_w(net, pn, t) > 0
                 if np.any(feeding & ~pn.evaporating):
                     pn.evaporating = pn.evaporating | feeding
+                    dry_history.pop(pn.pipe.name, None)  # a new function: bracket it again
                     settled = False
         if settled:
             solution.newton_iterations = newton

@@ -1,0 +1,159 @@
+"""`thermal size`: the field-verified answer meets its target, the cold-case heater does its job,
+the closed-form cross-check the README works by hand, and impossible requests say why."""
+import math
+
+import numpy as np
+import pytest
+
+from thermal.case import Orbit, parse_case
+from thermal.cli import main
+from thermal.driver import solve
+from thermal.errors import CaseError
+from thermal.sizing import ImpossibleDesign, size
+from thermal.sizing_estimate import DesignEnvironment, hand_check_net_flux, isothermal_panel_net_w_m2, \
+    orbit_average_fluxes
+from thermal.sizing_input import Env, load_sizing
+
+# small and fast: two 200 W chips, a fixed beta above the critical angle (no eclipse, steady only)
+SIZING = """
+[sizing]
+name = "small"
+compute_power = "400 W"
+chip_power = "200 W"
+junction_limit = "85 degC"
+junction_margin = "5 K"
+idle_fraction = 0.2
+min_temperature = "-10 degC"
+
+[orbit]
+altitude = "650 km"
+beta = "80 deg"
+attitude = "edge_on"
+
+[radiator]
+coating = "white_paint"
+alpha_eol = 0.30
+eps_eol = 0.88
+sides = 2
+normal = "+y"
+facesheet = "al6061"
+facesheet_thickness = "0.5 mm"
+core = "al_honeycomb"
+core_thickness = "10 mm"
+pipe_pitch = "100 mm"
+
+[chip]
+die_size = ["20 mm", "20 mm"]
+cold_plate = "copper"
+cold_plate_thickness = "8 mm"
+cold_plate_size = ["60 mm", "60 mm"]
+
+[heat_pipes]
+per_chip = 3
+fluid = "ammonia"
+outer_diameter = "12.7 mm"
+vapour_diameter = "8.5 mm"
+wick = { type = "grooves", count = 20, width = "0.6 mm", depth = "1.0 mm" }
+adiabatic_length = "0.2 m"
+"""
+
+
+def write(tmp_path, text=SIZING):
+    p = tmp_path / "s.toml"
+    p.write_text(text)
+    return p
+
+
+@pytest.fixture(scope="module")
+def sized(tmp_path_factory):
+    path = write(tmp_path_factory.mktemp("sizing"))
+    return size(load_sizing(path))
+
+
+def test_hot_case_meets_the_target_and_the_unit_case_reproduces_it(sized, tmp_path):
+    s = sized.spec
+    assert abs(sized.hot.tj_k - s.target_k) <= 0.02
+    assert sized.area_m2 == pytest.approx(s.chips * s.pipes_per_chip * s.pipe_pitch_m * sized.length_m, rel=1e-14)
+    m = sized.mass_kg
+    assert m["total"] == pytest.approx(m["panel"] + m["heat_pipes"] + m["cold_plates"], rel=1e-14)
+    # the panel's mass is its area times two facesheets and the core
+    assert m["panel"] == pytest.approx(sized.area_m2 * (2 * 0.5e-3 * 2700 + 10e-3 * 49.7), rel=0.01)
+    # the written repeating unit is an ordinary case: solving it again gives the same junction
+    again = solve(parse_case(sized.hot.text, "<unit>"))
+    assert again.chips["coldplate.chip"]["t_max"][-1] == pytest.approx(sized.hot.tj_k, abs=1e-9)
+    # every hot-case solve brackets the answer: a longer radiator is never hotter
+    ev = sorted(sized.evaluations)
+    assert all(b[1] <= a[1] + 1e-9 for a, b in zip(ev, ev[1:]))
+    # energy: what the chip makes leaves the radiator (steady), to round-off
+    e = again.energy
+    assert abs(e["balance_error"][-1]) <= 1e-10 * e["radiated"][-1]
+
+
+def test_cold_case_heater_holds_the_minimum(sized):
+    s = sized.spec
+    assert sized.heater_w_per_chip > 0
+    assert abs(sized.cold_min_k - s.min_temperature_k) <= 0.05
+    cold = sized.cold.result
+    assert np.nanmin(cold.fields["coldplate"]) >= s.min_temperature_k - 0.05
+    # generated power in the cold case = idle compute + heater
+    assert cold.energy["generated"][-1] == pytest.approx(s.chip_power_w * s.idle_fraction + sized.heater_w_per_chip,
+                                                         rel=1e-12)
+
+
+def test_estimate_and_field_are_reported_side_by_side(sized, tmp_path, capsys):
+    from thermal.sizing_report import summary_text, write_outputs
+
+    text = summary_text(sized)
+    assert "first estimate" in text and "field-verified" in text and "why they differ" in text
+    files = write_outputs(sized, tmp_path, trades=False)
+    names = {p.name for p in files}
+    assert {"small.h5", "small.md", "small_cold.h5", "hot_unit.png"} <= names
+    import h5py
+
+    with h5py.File(tmp_path / "small.h5") as f:
+        assert f["sizing"].attrs["area_m2"] == pytest.approx(sized.area_m2)
+        assert "fields/radiator/T" in f and "heat_pipes/hp1/Q" in f
+
+
+def test_hand_calculation_of_the_readme():
+    """Two-sided isothermal panel at 20 degC, eps 0.92, alpha 0.09, edge-on at 550 km on a terminator
+    orbit (beta 90 deg): emitted 2 eps sigma T^4, Earth IR eps 237 F on each face, no albedo."""
+    f, net_hand = hand_check_net_flux(293.15, 0.92, 0.09, 550e3, 237.0)
+    assert f == pytest.approx(0.2579, abs=5e-5)  # the README's rounded view factor
+    assert net_hand == pytest.approx(658.07, abs=0.005)  # the README's hand result
+    orbit = Orbit(altitude_m=550e3, beta_rad=math.radians(90.0), attitude="edge_on")
+    normals = np.array([[0.0, 1.0, 0.0], [0.0, -1.0, 0.0]])
+    qs, qi, ecl = orbit_average_fluxes(orbit, Env(1361.0, 0.30, 237.0), math.radians(90.0), normals)
+    env = DesignEnvironment("hot", math.radians(90.0), qs, qi, ecl, 0.09, 0.92)
+    assert ecl == 0.0 and np.all(qs < 1e-9)
+    assert isothermal_panel_net_w_m2(293.15, env) == pytest.approx(net_hand, rel=1e-12)
+
+
+BAD = [
+    ("limit_below_sink", ('junction_limit = "85 degC"', 'junction_limit = "2 K"'), ["sizing.junction_limit"]),
+    ("zero_power", ('compute_power = "400 W"', 'compute_power = "0 W"'), ["sizing.compute_power", "> 0"]),
+    ("negative_chip_power", ('chip_power = "200 W"', 'chip_power = "-200 W"'), ["sizing.chip_power", "> 0"]),
+    ("chip_bigger_than_total", ('chip_power = "200 W"', 'chip_power = "2 kW"'), ["sizing.chip_power", "larger"]),
+    ("unknown_coating", ('coating = "white_paint"', 'coating = "gold_foil"'), ["radiator.coating", "known"]),
+    ("die_bigger_than_plate", ('die_size = ["20 mm", "20 mm"]', 'die_size = ["80 mm", "20 mm"]'),
+     ["chip.die_size", "fit"]),
+    ("eol_better_than_bol", ('alpha_eol = 0.30', 'alpha_eol = 0.05'), ["radiator.alpha_eol", "degrades"]),
+    # the junction cannot be met at any area: the stack alone needs more than the room to the sink
+    ("stack_exceeds_limit", ('junction_limit = "85 degC"', 'junction_limit = "-75 degC"'),
+     ["cannot be met at any radiator area", "chip stack and heat pipes alone"]),
+    # one thin pipe per chip cannot carry 200 W
+    ("pipes_cannot_carry", ('wick = { type = "grooves", count = 20, width = "0.6 mm", depth = "1.0 mm" }',
+      'wick = { type = "grooves", count = 8, width = "0.2 mm", depth = "0.3 mm" }'),
+     ["heat pipes cannot carry", "pipes per chip"]),
+]
+
+
+@pytest.mark.parametrize("name,edit,words", BAD, ids=[b[0] for b in BAD])
+def test_bad_sizing_requests_say_why(tmp_path, capsys, name, edit, words):
+    assert edit[0] in SIZING, edit[0]
+    path = write(tmp_path, SIZING.replace(edit[0], edit[1]))
+    assert main(["size", str(path), "-o", str(tmp_path / "o"), "-q", "--no-trades"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err
+    for w in words:
+        assert w in err, (w, err)
