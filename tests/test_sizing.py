@@ -157,3 +157,18 @@ def test_bad_sizing_requests_say_why(tmp_path, capsys, name, edit, words):
     assert "\n" not in err and "Traceback" not in err
     for w in words:
         assert w in err, (w, err)
+
+
+def test_every_bundled_sizing_and_sweep_file_loads():
+    from pathlib import Path
+
+    from thermal.sweep import expand, load_sweep
+
+    root = Path(__file__).resolve().parents[1] / "cases"
+    sizings = sorted((root / "sizing").glob("*.toml"))
+    assert len(sizings) >= 4
+    for p in sizings:
+        spec = load_sizing(p)
+        assert spec.chips >= 1 and spec.target_k > 3.0
+    for p in sorted((root / "sweeps").glob("*.toml")):
+        assert len(expand(load_sweep(p))) >= 2

@@ -255,3 +255,31 @@ def test_outputs_match_the_result_they_come_from():
     assert np.nanmin(t) < out["t_mean_k.radiator"] < np.nanmax(t) == out["t_max_k.radiator"]
     assert out["radiated_w"] == pytest.approx(700.0 + result.energy["absorbed"][-1], rel=1e-12)
     assert np.isnan(out["pipe_utilisation_max"])  # no heat pipes in this case
+
+
+def test_sweep_over_a_sizing_file(tmp_path):
+    """Sweeps run whatever `thermal size` runs: the sizing's own quantities are outputs, and an
+    output added later is read back from the finished cases' /sizing attributes without re-running."""
+    from thermal.sizing import size
+    from thermal.sizing_input import parse_sizing
+
+    from .test_sizing import SIZING
+
+    base = tmp_path / "small_sizing.toml"
+    base.write_text(SIZING)
+    text = (f'[sweep]\nname = "pitch"\nbase = "{base}"\noutputs = ["area_m2", "mass_kg", "heater_w", "tj_max_k"]\n'
+            '[parameters]\n"radiator.pipe_pitch" = ["80 mm", "100 mm"]\n[cluster]\nworkers = 1\n')
+    spec = load_sweep(write(tmp_path, text))
+    report = run_sweep(spec, tmp_path / "o", progress=False)
+    rows = {float(r["radiator.pipe_pitch [mm]"]): r for r in read_table(tmp_path / "o" / "results.csv")}
+    assert report.ran == 2 and all(r["status"] == "ok" for r in rows.values()), rows
+    direct = size(parse_sizing(SIZING.replace('pipe_pitch = "100 mm"', 'pipe_pitch = "80 mm"'), str(base)))
+    assert float(rows[80.0]["area_m2"]) == direct.area_m2
+    assert float(rows[80.0]["heater_w"]) == direct.heater_w_per_chip * direct.spec.chips
+    # a closer pitch needs a longer unit, but each chip's share is narrower: the areas differ
+    assert float(rows[80.0]["area_m2"]) != float(rows[100.0]["area_m2"])
+    again = load_sweep(write(tmp_path, text.replace('"tj_max_k"]', '"tj_max_k", "w_per_kg"]'), "s2.toml"))
+    report2 = run_sweep(again, tmp_path / "o", progress=False)
+    assert report2.ran == 0 and report2.skipped == 2
+    for r in read_table(tmp_path / "o" / "results.csv"):
+        assert float(r["w_per_kg"]) == pytest.approx(400.0 / float(r["mass_kg"]), rel=1e-12)

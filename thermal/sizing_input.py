@@ -103,6 +103,18 @@ def load_sizing(path) -> SizingSpec:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CaseError(file, "", None, "file not found") from None
+    return parse_sizing(text, file)
+
+
+def is_sizing_text(text: str) -> bool:
+    """A sizing file (a [sizing] table) rather than a case file."""
+    try:
+        return "sizing" in tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return False
+
+
+def parse_sizing(text: str, file: str = "<string>") -> SizingSpec:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

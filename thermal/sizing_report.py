@@ -123,9 +123,32 @@ def difference_reason(res) -> str:
             "to absorb it.")
 
 
-def write_outputs(res, out_dir, figures: bool = True, trades: bool = True) -> list:
+def write_sizing_h5(res, path, xdmf: bool = True) -> Path:
+    """The final hot-case field (orbit-periodic where there are eclipses) with a /sizing group of
+    attributes: area, mass breakdown, margins, heater power, specific rejection, design betas."""
     import h5py
 
+    s = res.spec
+    hot_result = res.periodic_hot["result"] if res.periodic_hot else res.hot.result
+    hot_result.write(path, xdmf=xdmf)
+    h = hot_numbers(res)
+    attrs = {"compute_power_w": s.compute_power_w, "chips": s.chips, "chip_power_w": s.chip_power_w,
+             "area_m2": res.area_m2, "length_per_unit_m": res.length_m, "tj_max_k": res.tj_k,
+             "junction_limit_k": s.junction_limit_k, "margin_k": res.margin_k,
+             "heater_w_per_chip": res.heater_w_per_chip, "heater_w_total": res.heater_w_per_chip * s.chips,
+             "t_radiator_mean_k": h["t_rad_mean_k"], "t_radiator_max_k": h["t_rad_max_k"],
+             "estimate_area_m2": res.estimate.area_m2, "estimate_length_m": res.estimate.length_m,
+             "hot_beta_deg": math.degrees(res.hot_env.beta_rad), "cold_beta_deg": math.degrees(res.cold_env.beta_rad),
+             "w_per_m2": s.compute_power_w / res.area_m2, "w_per_kg": s.compute_power_w / res.mass_kg["total"]}
+    attrs.update({f"mass_{k}_kg": float(v) for k, v in res.mass_kg.items()})
+    with h5py.File(path, "a") as f:
+        g = f.create_group("sizing")
+        g.attrs.update(attrs)
+        g.attrs["units"] = "SI (see attribute names)"
+    return Path(path)
+
+
+def write_outputs(res, out_dir, figures: bool = True, trades: bool = True) -> list:
     from .plotting import pipe_utilisation, temperature_maps
 
     s = res.spec
@@ -133,22 +156,7 @@ def write_outputs(res, out_dir, figures: bool = True, trades: bool = True) -> li
     out.mkdir(parents=True, exist_ok=True)
     written = []
     hot_result = res.periodic_hot["result"] if res.periodic_hot else res.hot.result
-    h5 = out / f"{s.name}.h5"
-    hot_result.write(h5)
-    with h5py.File(h5, "a") as f:
-        g = f.create_group("sizing")
-        h = hot_numbers(res)
-        attrs = {"compute_power_w": s.compute_power_w, "chips": s.chips, "chip_power_w": s.chip_power_w,
-                 "area_m2": res.area_m2, "length_per_unit_m": res.length_m, "tj_max_k": res.tj_k,
-                 "junction_limit_k": s.junction_limit_k, "margin_k": res.margin_k,
-                 "heater_w_per_chip": res.heater_w_per_chip, "heater_w_total": res.heater_w_per_chip * s.chips,
-                 "t_radiator_mean_k": h["t_rad_mean_k"], "t_radiator_max_k": h["t_rad_max_k"],
-                 "estimate_area_m2": res.estimate.area_m2, "estimate_length_m": res.estimate.length_m,
-                 "hot_beta_deg": math.degrees(res.hot_env.beta_rad), "cold_beta_deg": math.degrees(res.cold_env.beta_rad),
-                 "w_per_m2": s.compute_power_w / res.area_m2, "w_per_kg": s.compute_power_w / res.mass_kg["total"]}
-        attrs.update({f"mass_{k}_kg": float(v) for k, v in res.mass_kg.items()})
-        g.attrs.update(attrs)
-        g.attrs["units"] = "SI (see attribute names)"
+    h5 = write_sizing_h5(res, out / f"{s.name}.h5")
     written.append(h5)
     cold = (res.periodic_cold["result"] if res.periodic_cold else res.cold.result) if res.cold else None
     if cold is not None:

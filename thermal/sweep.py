@@ -200,7 +200,12 @@ def load_sweep(path) -> SweepSpec:
     except CaseError as exc:
         raise CaseError(file, f"parameters.\"{exc.key}\"", None, "no such key in the base case "
                         f"{base_path.name}") from None
-    parse_case(text, str(base_path))
+    from .sizing_input import is_sizing_text, parse_sizing
+
+    if is_sizing_text(text):
+        parse_sizing(text, str(base_path))
+    else:
+        parse_case(text, str(base_path))
     del base_raw
     return spec
 

@@ -38,20 +38,32 @@ def run_case(text: str, case_file: str, case_id: str, out_dir: str, outputs: tup
         pass
     row = {"case_id": case_id, "status": "ok", "error": "", "worker": f"{socket.gethostname()}:{os.getpid()}"}
     try:
-        from .case import parse_case
-        from .driver import solve
-        from .sweep_outputs import collect
+        from .sizing_input import is_sizing_text
 
-        case = parse_case(text, case_file)
-        result = solve(case)
         folder = Path(out_dir) / "cases"
         folder.mkdir(parents=True, exist_ok=True)
         part = folder / f".{case_id}.h5.part"
-        result.write(part, xdmf=False)
+        if is_sizing_text(text):  # a sizing sweep: the hot-case field with its /sizing attributes
+            from .sizing import size
+            from .sizing_input import parse_sizing
+            from .sizing_report import write_sizing_h5
+            from .sweep_outputs import collect_sizing
+
+            res = size(parse_sizing(text, case_file))
+            write_sizing_h5(res, part, xdmf=False)
+            values = collect_sizing(res, outputs)
+        else:
+            from .case import parse_case
+            from .driver import solve
+            from .sweep_outputs import collect
+
+            result = solve(parse_case(text, case_file))
+            result.write(part, xdmf=False)
+            values = collect(result, outputs)
         with open(part, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(part, folder / f"{case_id}.h5")
-        row.update(collect(result, outputs))
+        row.update(values)
     except ThermalError as exc:
         row.update(status="failed", error=str(exc).replace("\n", " "))
     except Exception as exc:  # noqa: BLE001 - an unexpected error is recorded, the sweep goes on
@@ -265,14 +277,27 @@ def _write_rows(path: Path, cols, rows, mode="a"):
 
 
 def _refresh_outputs(done: dict, spec, out_dir: Path):
-    """Finished cases missing an output that was added to the sweep file: read it from their HDF5."""
+    """Finished cases missing an output that was added to the sweep file: read it from their HDF5
+    (case outputs from the field; a sizing's own quantities from its /sizing attributes)."""
+    import h5py
+
     from .results import read_result
     from .sweep_outputs import collect
 
+    sizing_keys = {"area_m2": "area_m2", "mass_kg": "mass_total_kg", "heater_w": "heater_w_total",
+                   "w_per_m2": "w_per_m2", "w_per_kg": "w_per_kg", "estimate_area_m2": "estimate_area_m2"}
     for cid, r in done.items():
         missing = [o for o in spec.outputs if r.get(o, "") in ("", None)]
-        if r["status"] == "ok" and missing:
-            r.update(collect(read_result(out_dir / "cases" / f"{cid}.h5"), missing))
+        if r["status"] != "ok" or not missing:
+            continue
+        path = out_dir / "cases" / f"{cid}.h5"
+        with h5py.File(path, "r") as f:
+            attrs = dict(f["sizing"].attrs) if "sizing" in f else {}
+        own = [o for o in missing if o in sizing_keys and attrs]
+        r.update({o: float(attrs[sizing_keys[o]]) for o in own})
+        rest = [o for o in missing if o not in own]
+        if rest:
+            r.update(collect(read_result(path), rest))
 
 
 def write_table_h5(path: Path, cols, rows, spec):

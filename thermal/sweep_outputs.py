@@ -18,12 +18,31 @@ OUTPUTS = {
     "periodicity_k": "orbit-periodic residual max|T(P) - T(0)| [K]",
     "newton_iterations": "Newton iterations in total",
     "solve_wall_s": "solver wall time inside the worker [s]",
+    # sizing files (thermal size)
+    "area_m2": "sizing: radiator panel area [m2]",
+    "mass_kg": "sizing: total mass (panel + heat pipes + cold plates) [kg]",
+    "heater_w": "sizing: cold-case heater power, all chips [W]",
+    "w_per_m2": "sizing: compute power per m2 of panel",
+    "w_per_kg": "sizing: compute power per kg",
+    "estimate_area_m2": "sizing: the first estimate's area [m2]",
 }
+SIZING_ONLY = ("area_m2", "mass_kg", "heater_w", "w_per_m2", "w_per_kg", "estimate_area_m2")
 PATTERNS = ("t_max_k.", "t_mean_k.", "tj_k.")
 
 
 def check_output_name(name: str) -> bool:
     return name in OUTPUTS or any(name.startswith(p) and len(name) > len(p) for p in PATTERNS)
+
+
+def collect_sizing(res, names) -> dict:
+    """Outputs of a sizing: its own quantities, and the case outputs of its final hot-case field."""
+    s = res.spec
+    own = {"area_m2": res.area_m2, "mass_kg": res.mass_kg["total"], "heater_w": res.heater_w_per_chip * s.chips,
+           "w_per_m2": s.compute_power_w / res.area_m2, "w_per_kg": s.compute_power_w / res.mass_kg["total"],
+           "estimate_area_m2": res.estimate.area_m2, "tj_max_k": res.tj_k, "tj_margin_k": res.margin_k}
+    hot = res.periodic_hot["result"] if res.periodic_hot else res.hot.result
+    rest = collect(hot, [n for n in names if n not in own])
+    return {n: float(own[n]) if n in own else rest[n] for n in names}
 
 
 def collect(result, names) -> dict:
@@ -68,6 +87,8 @@ def collect(result, names) -> dict:
                            * np.diff(m["x_edges"])[None, None, :])
                     ok = np.isfinite(t[-1])
                     v = float(np.sum(t[-1][ok] * vol[ok]) / np.sum(vol[ok]))
+        elif name in SIZING_ONLY:
+            v = math.nan  # a case file has no sizing quantities
         elif name.startswith("tj_k."):
             chip = name[len("tj_k."):]
             if chip in chips:
