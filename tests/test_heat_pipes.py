@@ -216,3 +216,19 @@ def test_transient_with_a_pipe_streams_its_series(tmp_path):
         assert f["heat_pipes/hp/T_vapour"].shape == (len(result.times_s),)
         names = [n.decode() if isinstance(n, bytes) else n for n in f["nodes/names"][:]]
         assert "hp.vapour" in names
+
+
+def test_custom_wick_takes_vendor_values():
+    """Vendor wick data pass straight through; the capillary head is 2 sigma / r_eff with them, and
+    vapour losses only lower the liquid-only limit."""
+    text = pipe_case('wick = { type = "grooves", count = 12, width = "0.5 mm", depth = "0.8 mm" }',
+                     'wick = { type = "custom", pore_radius = "31 um", permeability = "1e-9 m2", area = "4 mm2", '
+                     'thickness = "0.5 mm", effective_conductivity = "5 W/m/K" }')
+    pipe = parse_case(text).heat_pipes[0]
+    w = heatpipes.wick_properties(pipe, 0.5, 167.0)
+    assert (w.r_eff_m, w.permeability_m2, w.area_m2, w.k_eff_w_mk, w.surface_pore_m) == (31e-6, 1e-9, 4e-6, 5.0, 31e-6)
+    sat = saturation("ammonia", 300.0)
+    full = heatpipes.transport_limits(pipe, sat, 167.0)["capillary"]
+    liquid_only = heatpipes.capillary_limit_w(sat.sigma_n_m, sat.rho_l, sat.mu_l, sat.h_fg_j_kg, 31e-6, 1e-9, 4e-6,
+                                              pipe.effective_length_m)
+    assert 0.0 < full < liquid_only

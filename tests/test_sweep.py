@@ -283,3 +283,11 @@ def test_sweep_over_a_sizing_file(tmp_path):
     assert report2.ran == 0 and report2.skipped == 2
     for r in read_table(tmp_path / "o" / "results.csv"):
         assert float(r["w_per_kg"]) == pytest.approx(400.0 / float(r["mass_kg"]), rel=1e-12)
+
+
+def test_nonsense_sweep_options_are_refused(tmp_path, capsys):
+    path = write(tmp_path)
+    assert main(["sweep", str(path), "-o", str(tmp_path / "o"), "--workers", "0", "-q"]) == 2
+    assert "--workers 0" in capsys.readouterr().err
+    assert main(["sweep", str(path), "--job-script"]) == 2  # a job script needs SLURM or PBS
+    assert "--job-script needs --slurm or --pbs" in capsys.readouterr().err

@@ -333,6 +333,8 @@ def _sweep(args) -> int:
     from .sweep_exec import run_sweep
     from .sweep_outputs import sensitivity
 
+    if args.workers is not None and args.workers < 1:
+        raise ThermalError(f"--workers {args.workers}: a LocalCluster needs at least 1 worker")
     show = not args.quiet and sys.stderr.isatty()
     report = run_sweep(spec, out_dir, scheduler=args.scheduler, kind=kind, workers=args.workers, progress=show,
                        retry_failed=args.retry_failed)

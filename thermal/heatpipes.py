@@ -237,14 +237,12 @@ def _parse_wick(t: Table, do: float, dv: float) -> Wick:
                           f"({dp * 1e3:g} mm) thick")
         wick = Wick(kind, particle_diameter_m=dp, porosity=por, thickness_m=thick)
     else:
-        wick = Wick(kind,
-                    pore_radius_m=t.quantity("pore_radius", "m", minimum=0.0, strict_minimum=True),
+        pore = t.quantity("pore_radius", "m", minimum=0.0, strict_minimum=True)
+        wick = Wick(kind, pore_radius_m=pore, surface_pore_radius_m=pore,
                     permeability_m2=t.quantity("permeability", "m^2", minimum=0.0, strict_minimum=True),
                     area_m2=t.quantity("area", "m^2", minimum=0.0, strict_minimum=True),
                     thickness_m=t.quantity("thickness", "m", minimum=0.0, strict_minimum=True),
                     k_eff_w_mk=t.quantity("effective_conductivity", "W/m/K", minimum=0.0, strict_minimum=True))
-        wick = Wick(**{**{f: getattr(wick, f) for f in Wick.__slots__},
-                       "surface_pore_radius_m": wick.pore_radius_m})
     t.finish()
     return wick
 

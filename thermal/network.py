@@ -23,6 +23,7 @@ import scipy.sparse as sp
 from .case import Case, Footprint, Panel, PropertyTable
 from .errors import CaseError
 from .mesh import PanelMesh, build_panel_mesh
+from .pipe_network import add_heat_pipes, locate_film_entries
 
 IN_PLANE, THROUGH = 0, 1
 
@@ -338,8 +339,6 @@ def build_network(case: Case) -> Network:
         else:
             r = 0.0
         b.add_links(np.full(cells.size, ni), cells, 0.0, half / area, direction, direction, r)
-
-    from .pipe_network import add_heat_pipes, locate_film_entries
 
     pipes = add_heat_pipes(b, case, meshes, nodes_of, THROUGH, IN_PLANE)
     n = b.n

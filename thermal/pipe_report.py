@@ -26,11 +26,12 @@ DRY_TOL = 0.01  # a dried pipe carries its limit to 1 %
 MAX_OUTER = 60
 
 
-def pipe_status(case, net, t_k: np.ndarray) -> list[dict]:
-    """One row per pipe: vapour temperature, heat carried, the five limits, governing limit,
-    utilisation Q/Q_max, dried/failed flags.  Raises FluidRangeError for a frozen or supercritical pipe."""
+def pipe_status(case, net, t_k: np.ndarray, pipes=None) -> list[dict]:
+    """One row per pipe (of ``pipes``, default all): vapour temperature, heat carried, the five
+    limits, governing limit, utilisation Q/Q_max, dried/failed flags.  Raises FluidRangeError for a
+    frozen or supercritical pipe."""
     rows = []
-    for pn in net.heat_pipes:
+    for pn in net.heat_pipes if pipes is None else pipes:
         pipe = pn.pipe
         row = {"name": pipe.name, "fluid": pipe.fluid, "failed": pipe.failed, "dried": is_dried(pn),
                "wetted": pn.wetted,
@@ -154,20 +155,16 @@ def pipe_series(case, net, t_k_steps: np.ndarray, strict: bool) -> dict:
                              "out_of_range": "", "polylines": pn.polylines,
                              "length_m": pn.pipe.total_length_m, "effective_length_m": pn.pipe.effective_length_m}
     for t_k in np.atleast_2d(t_k_steps):
-        try:
-            rows = pipe_status(case, net, t_k)
-        except FluidRangeError as exc:
-            if strict:
-                raise
-            rows = []
-            for pn in net.heat_pipes:
-                try:
-                    rows.extend(pipe_status_single(case, net, pn, t_k))
-                except FluidRangeError as one:
-                    out[pn.pipe.name]["out_of_range"] = str(one)
-                    rows.append({"name": pn.pipe.name, "t_vapour_k": float(t_k[pn.vapour]), "q_w": math.nan,
-                                 "utilisation": math.nan, "limits": {}, "governing": "out of range"})
-            del exc
+        rows = []
+        for pn in net.heat_pipes:
+            try:
+                rows += pipe_status(case, net, t_k, [pn])
+            except FluidRangeError as exc:
+                if strict:
+                    raise
+                out[pn.pipe.name]["out_of_range"] = str(exc)
+                rows.append({"name": pn.pipe.name, "t_vapour_k": float(t_k[pn.vapour]), "q_w": math.nan,
+                             "utilisation": math.nan, "limits": {}, "governing": "out of range"})
         for row in rows:
             s = out[row["name"]]
             s["t_vapour"].append(row["t_vapour_k"])
@@ -179,11 +176,3 @@ def pipe_series(case, net, t_k_steps: np.ndarray, strict: bool) -> dict:
             s[key] = np.asarray(s[key], float)
     return out
 
-
-def pipe_status_single(case, net, pn, t_k):
-    saved = net.heat_pipes
-    try:
-        net.heat_pipes = [pn]
-        return pipe_status(case, net, t_k)
-    finally:
-        net.heat_pipes = saved

@@ -81,26 +81,12 @@ def _solve_unit(spec, env, length, power, mode="steady", heater=0.0):
     return UnitSolve(length, float(result.chips["coldplate.chip"]["t_max"].max()), result, text)
 
 
-def _materials(spec):
-    text = unit_case_text(spec, _dummy_env(spec), 1.0, spec.chip_power_w)
-    return parse_case(text, "<materials>").materials
-
-
-def _dummy_env(spec):
-    import numpy as np
-
-    from .sizing_estimate import DesignEnvironment
-
-    n = 2 if spec.sides == 2 else 1
-    return DesignEnvironment("hot", 0.0, np.zeros(n), np.zeros(n), 0.0, spec.alpha_eol, spec.eps_eol)
-
-
 def _chain_message(spec, est_env, materials, power):
     """Why no area works: the junction-to-pipe chain at full power against the room to the sink."""
-    from .sizing_estimate import estimate as _estimate
+    from .sizing_estimate import film_w_mk, stack_drops_k
 
-    probe = _estimate(spec, materials, est_env, spec.target_k + 1000.0, power)
-    drops = probe.drops_k if probe is not None else {}
+    drops = stack_drops_k(spec, materials, spec.target_k, power)
+    drops["evaporator"] = power / spec.pipes_per_chip / (film_w_mk(spec, materials, spec.target_k) * spec.plate_x_m)
     chain = sum(drops.values())
     room = spec.target_k - est_env.effective_sink_k
     parts = ", ".join(f"{k} {v:.1f} K" for k, v in drops.items())
@@ -113,7 +99,7 @@ def _chain_message(spec, est_env, materials, power):
 
 def size(spec, progress=None) -> SizingResult:
     start = time.perf_counter()
-    materials = _materials(spec)
+    materials = spec.materials
     hot_env = design_environment(spec, "hot")
     cold_env = design_environment(spec, "cold")
     p_hot = spec.chip_power_w * spec.hot_power_factor
@@ -206,7 +192,7 @@ def size(spec, progress=None) -> SizingResult:
         raise ImpossibleDesign(
             f"{spec.file}: no radiator length up to {longest:.2f} m per repeating unit (radiator.max_length = "
             f"{spec.max_length_m:g} m) brings the junction down to the target {spec.target_k - 273.15:.1f} degC "
-            f"(last {last - 273.15:.1f} degC): " + _limited_by(unit, evaluations, spec))
+            f"(last {last - 273.15:.1f} degC): " + _limited_by(evaluations))
     periodic_hot = None
     if hot_env.eclipse_fraction > 0:
         # the orbit-periodic peak sits above the orbit-average state: lower the steady target by the
@@ -232,7 +218,7 @@ def size(spec, progress=None) -> SizingResult:
     return res
 
 
-def _limited_by(unit, evaluations, spec) -> str:
+def _limited_by(evaluations) -> str:
     best = min(evaluations, key=lambda e: e[1])
     return (f"the coolest junction found was {best[1] - 273.15:.1f} degC at {best[0]:.2f} m per unit; beyond that "
             "a longer radiator means longer heat pipes, which pass their transport limit and dry out (the "

@@ -140,29 +140,43 @@ def masses(spec, materials, length_m: float, pipe) -> dict:
     return {"panel": panel, "heat_pipes": pipes, "cold_plates": plates, "total": panel + pipes + plates}
 
 
+def stack_drops_k(spec, materials, t_k: float, power_w: float) -> dict:
+    """Die and TIM (1-D conduction) and cold-plate spreading (series solution, isothermal base at
+    the pipes) temperature drops [K] of one chip, with conductivities at ``t_k``."""
+    area = spec.die_x_m * spec.die_y_m
+    k_plate = materials[spec.plate].k_inplane(t_k)
+    return {"die": power_w * spec.die_m / (materials["silicon"].k_through(t_k) * area),
+            "tim": power_w * spec.tim_m / (materials[spec.tim].k_through(t_k) * area),
+            "spreading": power_w * analytic.spreading_resistance_isothermal_base(
+                spec.die_x_m, spec.die_y_m, spec.plate_x_m, spec.plate_y_m, spec.plate_m, k_plate, terms=400)}
+
+
+def film_w_mk(spec, materials, t_k: float) -> float:
+    """Wall-to-vapour film conductance per length of the sizing's pipe, fluid at ``t_k`` (kept in
+    200-400 K for the properties: a first estimate only needs their trend)."""
+    from .fluids import saturation
+    from .heatpipes import film_conductance_w_mk, wick_properties
+
+    pipe = pipe_for(spec, 1.0)
+    sat = saturation(spec.fluid, min(max(t_k, 200.0), 400.0))
+    k_wall = materials[spec.wall_material].k_inplane(sat.t_k)
+    return film_conductance_w_mk(pipe, wick_properties(pipe, sat.k_l, k_wall), k_wall)
+
+
 def estimate(spec, materials, env: DesignEnvironment, target_k: float, power_w: float) -> Estimate:
     """Radiator length per repeating unit so the junction sits at ``target_k`` with ``power_w`` per chip."""
     from .fluids import saturation
-    from .heatpipes import film_conductance_w_mk, transport_limits, wick_properties
+    from .heatpipes import transport_limits
 
     n_p = spec.pipes_per_chip
-    k_die = materials["silicon"].k_inplane(target_k) if "silicon" in materials else 148.0
-    drops = {"die": power_w * spec.die_m / (k_die * spec.die_x_m * spec.die_y_m),
-             "tim": power_w * spec.tim_m / (materials[spec.tim].k_through(target_k) * spec.die_x_m * spec.die_y_m)}
-    k_plate = materials[spec.plate].k_inplane(target_k)
-    drops["spreading"] = power_w * analytic.spreading_resistance_isothermal_base(
-        spec.die_x_m, spec.die_y_m, spec.plate_x_m, spec.plate_y_m, spec.plate_m, k_plate, terms=400)
+    drops = stack_drops_k(spec, materials, target_k, power_w)
     k_face = materials[spec.facesheet].k_inplane(target_k)
     kt = k_face * 2 * spec.facesheet_m  # both facesheets conduct along the fin
     half = 0.5 * spec.pipe_pitch_m
     length = 1.0
     t_eff = env.effective_sink_k
     for _ in range(30):
-        pipe = pipe_for(spec, length)
-        t_v_guess = target_k - sum(drops.values())
-        sat = saturation(spec.fluid, min(max(t_v_guess, 200.0), 400.0))
-        wall = materials[spec.wall_material]
-        g = film_conductance_w_mk(pipe, wick_properties(pipe, sat.k_l, wall.k_inplane(sat.t_k)), wall.k_inplane(sat.t_k))
+        g = film_w_mk(spec, materials, target_k - sum(drops.values()))
         q_pipe = power_w / n_p
         drops["evaporator"] = q_pipe / (g * spec.plate_x_m)
         drops["condenser"] = q_pipe / (g * length)

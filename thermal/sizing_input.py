@@ -8,7 +8,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .case import Table, _parse_orbit
+from .case import DEFAULT_T_SINK_K, Table, _parse_orbit
 from .errors import CaseError
 from .fluids import FLUIDS
 from .heatpipes import _parse_wick
@@ -39,7 +39,7 @@ class SizingSpec:
     hot_power_factor: float
     idle_fraction: float
     min_temperature_k: float
-    orbit_text: str  # the [orbit] table as TOML (re-used in the generated cases)
+    materials: dict  # library + the file's [materials], resolved (case.Material by name)
     orbit: object  # case.Orbit
     hot: Env
     cold: Env
@@ -149,9 +149,6 @@ def parse_sizing(text: str, file: str = "<string>") -> SizingSpec:
     orbit = _parse_orbit(ot, file, orbit_defaults)
     defaults += [d for d in orbit_defaults if not d.startswith(("orbit.solar_constant", "orbit.earth_ir",
                                                                  "orbit.albedo"))]
-    from .overrides import dumps as _dumps
-
-    orbit_text = _dumps({"orbit": raw["orbit"]})
 
     et = root.sub("environment", {})
     envs = []
@@ -229,17 +226,13 @@ def parse_sizing(text: str, file: str = "<string>") -> SizingSpec:
                         f"{py * 1e3:g} mm cold plate")
     root.finish()
 
-    if limit - margin <= orbit_sink_bound(orbit):
+    if limit - margin <= DEFAULT_T_SINK_K:  # the environment only adds heat to deep space's sink
         raise CaseError(file, "sizing.junction_limit", f"{limit:.2f} K", f"with a {margin:g} K margin the target "
-                        f"{limit - margin:.2f} K is not above the radiative sink ({orbit_sink_bound(orbit):.1f} K "
+                        f"{limit - margin:.2f} K is not above the radiative sink ({DEFAULT_T_SINK_K:.1f} K "
                         "deep space): no radiator can reject heat there")
     return SizingSpec(
-        file, name, description, power, chip, limit, margin, hot_factor, idle, t_min, orbit_text, orbit,
+        file, name, description, power, chip, limit, margin, hot_factor, idle, t_min, materials, orbit,
         envs[0], envs[1], coat, c.alpha, c.eps, alpha_eol, eps_eol, sides, tuple(AXIS_NAMES[normal]), face, fs_m,
         core, core_m, pitch, max_len, dx, dy, die_m, tim, tim_m, plate, plate_m, px, py, n_p, fluid, do, dv, wall,
         _inline(wick_raw), wick, adiabatic, materials_text, tuple(defaults))
 
-
-def orbit_sink_bound(orbit) -> float:
-    """The deep-space sink: no radiator can reject heat below it (the environment only adds heat)."""
-    return 3.0

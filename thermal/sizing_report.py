@@ -15,7 +15,7 @@ def _c(t_k):
     return t_k - 273.15
 
 
-def hot_numbers(res) -> dict:  # noqa: C901
+def hot_numbers(res) -> dict:
     """Field quantities of the final hot case (orbit-periodic where the orbit has eclipses)."""
     result = res.periodic_hot["result"] if res.periodic_hot else res.hot.result
     rad = result.fields["radiator"]
@@ -211,12 +211,11 @@ def trade_studies(res, out) -> dict:
     mass against junction margin (Pareto) -- on the first-estimate model, scaled to the field answer
     where it says so."""
     from .plotting import _pyplot, _save
-    from .sizing import _materials
 
     plt = _pyplot()
     s = res.spec
     env = res.hot_env
-    materials = _materials(s)
+    materials = s.materials
     figs, text = [], []
     p_hot = s.chip_power_w * s.hot_power_factor
     kg_per_m2 = res.mass_kg["total"] / res.area_m2

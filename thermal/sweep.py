@@ -163,7 +163,6 @@ def load_sweep(path) -> SweepSpec:
 
     params = []
     pt = root.sub("parameters")
-    base_raw = tomllib.loads(base_text)
     for key, spec in pt.raw.items():
         pt.known.add(key)
         params.append(_parameter(pt, key, spec, sampling))
@@ -206,7 +205,6 @@ def load_sweep(path) -> SweepSpec:
         parse_sizing(text, str(base_path))
     else:
         parse_case(text, str(base_path))
-    del base_raw
     return spec
 
 

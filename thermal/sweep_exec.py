@@ -194,7 +194,7 @@ def run_sweep(spec: SweepSpec, out_dir, scheduler: str | None = None, kind: str 
     _refresh_outputs(done, spec, out_dir)
     todo = [c for c in cases if c.case_id not in done]
     # the table is rewritten with the current columns (kept rows first), then appended to
-    _write_rows(table, cols, list(done.values()), mode="w")
+    _write_rows(table, cols, list(done.values()))
     report = SweepReport(total=len(cases), skipped=len(done), table_csv=table)
     report.rows = list(done.values())
     start = time.perf_counter()
@@ -264,7 +264,8 @@ def _with_workers(spec, workers):
     return replace(spec, cluster=replace(spec.cluster, workers=workers))
 
 
-def _write_rows(path: Path, cols, rows, mode="a"):
+def _write_rows(path: Path, cols, rows):
+    """Write the whole table (header and rows) under a temporary name and rename it."""
     tmp = path.with_suffix(".csv.part")
     with open(tmp, "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=cols, extrasaction="ignore")

@@ -491,7 +491,7 @@ def run_validation(out_dir, quick: bool = False, figures: bool = True) -> Report
 
 
 def _figures(report, out_dir):
-    from .plotting import _pyplot
+    from .plotting import _pyplot, _save
 
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 4.5))
@@ -505,10 +505,7 @@ def _figures(report, out_dir):
     ax.set_title("Spatial convergence")
     ax.legend(fontsize=8)
     ax.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(out_dir / "convergence.png", dpi=110)
-    plt.close(fig)
-    report.figures.append("convergence.png")
+    report.figures.append(_save(plt, fig, out_dir / "convergence.png", 110).name)
 
     fin = getattr(report, "fin_profile", None)
     if fin is not None:
@@ -520,10 +517,7 @@ def _figures(report, out_dir):
         ax.set_ylabel("T [K]")
         ax.set_title(f"Radiating fin: efficiency {fin['eff']:.5f} (exact {fin['eff_exact']:.5f})")
         ax.legend()
-        fig.tight_layout()
-        fig.savefig(out_dir / "fin_profile.png", dpi=110)
-        plt.close(fig)
-        report.figures.append("fin_profile.png")
+        report.figures.append(_save(plt, fig, out_dir / "fin_profile.png", 110).name)
 
     pp = getattr(report, "parallel_pipes", None)
     if pp is not None:
@@ -536,10 +530,7 @@ def _figures(report, out_dir):
         ax.set_ylabel("T [K]")
         ax.set_title("Parallel heat pipes: temperature between pipes")
         ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(out_dir / "parallel_pipes.png", dpi=110)
-        plt.close(fig)
-        report.figures.append("parallel_pipes.png")
+        report.figures.append(_save(plt, fig, out_dir / "parallel_pipes.png", 110).name)
 
 
 def _write_markdown(report, out_dir, quick):
