@@ -103,3 +103,51 @@ def test_killed_run_leaves_every_flushed_step_readable(tmp_path):
     assert len(result.times_s) >= steps
     np.testing.assert_array_equal(result.times_s, 10.0 * np.arange(len(result.times_s)))
     assert np.all(np.isfinite(result.fields["plate"]))
+
+
+def test_a_step_cut_off_before_its_time_row_is_not_read(tmp_path):
+    """The writer commits a step by writing its /time row last: a kill between the field rows and the
+    time row (simulated here) leaves the earlier steps readable and the half step unseen."""
+    out = tmp_path / "cut.h5"
+    solve(plate_transient("30 s", every=1, extra={"panels.plate.cells": [8, 8]}), output=out)
+    with h5py.File(out, "a") as f:
+        n = f["time"].shape[0]
+        ds = f["fields/plate/T"]
+        ds.resize((n + 1, *ds.shape[1:]))
+        ds[n] = 1e9  # a field row whose step never committed
+        f["time"].resize((n + 1,))  # resized, value never written: the NaN fill
+    back = read_result(out)
+    assert len(back.times_s) == n == 4
+    np.testing.assert_array_equal(back.times_s, [0.0, 10.0, 20.0, 30.0])
+    assert back.fields["plate"].shape[0] == n and np.nanmax(back.fields["plate"]) < 1e3
+
+
+def test_fixed_steps_land_on_eclipse_edges_and_resume_whole(tmp_path):
+    """The fixed-step mode is the BDF driver with error control off: a step that would cross an
+    eclipse edge is shortened to end on it, and the next one is a whole step again."""
+    from thermal.environment import Environment
+    from thermal.network import build_network
+    from thermal.solvers import solve_transient_fixed_step
+    from thermal.solvers.adaptive import AdaptiveSettings, solve_transient_adaptive
+
+    case = parse_case(case_text_with((CASES / "leo_53deg_eclipse.toml").read_text(),
+                                     {"panels.radiator.cells": [6, 6], "transient.time_step": "70 s",
+                                      "transient.end_time": "6000 s", "transient.output_every": 1}), "leo.toml")
+    net = build_network(case)
+    env = Environment(case, net)
+    edges = [e for e in env.events(6000.0)]
+    assert edges, "the case has eclipses"
+    outputs = solve_transient_fixed_step(net, case.solver, case.transient, environment=env)
+    np.testing.assert_allclose(outputs.times_s, np.r_[np.arange(0.0, 6000.0, 70.0), 6000.0], rtol=1e-12)
+    # the same mode with every step written out, to see where the steps end
+    sol = solve_transient_adaptive(net, case.solver, 6000.0, AdaptiveSettings(order=1, dt_initial_s=70.0,
+                                                                            fixed_step=True),
+                                   environment=env, events=edges)
+    times = sol.times_s
+    for edge in edges:
+        assert np.min(np.abs(times - edge)) < 1e-9 * edge  # a step ends on every edge
+    steps = np.diff(times)
+    whole = np.isclose(steps, 70.0, rtol=1e-12)
+    # every step is whole except the one ending on each edge and the last
+    assert np.count_nonzero(~whole) <= len(edges) + 1 and np.all(steps <= 70.0 * (1 + 1e-12))
+    assert max(abs(b.relative_error) for b in sol.energy[1:]) < 1e-9

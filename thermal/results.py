@@ -150,7 +150,9 @@ class ResultWriter:
         for key, value in (attrs or {}).items():
             f.attrs[key] = value
         self.mesh = mesh
-        self.t = f.create_dataset("time", (0,), maxshape=(None,), dtype="f8", chunks=(1024,))
+        # /time is written last in each step and read as the count of steps (NaN fill: a row whose
+        # value never reached the disk is not a step)
+        self.t = f.create_dataset("time", (0,), maxshape=(None,), dtype="f8", chunks=(1024,), fillvalue=np.nan)
         self.t.attrs["units"] = "s"
         self.fields = {}
         for panel, m in mesh.items():
@@ -212,8 +214,6 @@ class ResultWriter:
 
     def append_fields(self, time_s, fields: dict, node_t_k, energy_terms, orbit_row=None, chip_row=None):
         n = self.n + 1
-        self.t.resize((n,))
-        self.t[n - 1] = time_s
         for panel, ds in self.fields.items():
             ds.resize((n, *ds.shape[1:]))
             ds[n - 1] = fields[panel]
@@ -234,6 +234,10 @@ class ResultWriter:
                 ds = self.orbit[name]
                 ds.resize((n, *ds.shape[1:]))
                 ds[n - 1] = value
+        # the time row commits the step: a kill before this line leaves the step unseen, not half-read
+        self.f.flush()
+        self.t.resize((n,))
+        self.t[n - 1] = time_s
         self.n = n
         self.f.flush()
 
@@ -357,7 +361,7 @@ def read_result(path) -> Result:
     with f:
         if "time" not in f or "fields" not in f:
             raise ThermalError(f"{path}: not a thermal result file (no /time or /fields)")
-        nt = f["time"].shape[0]
+        nt = steps_committed(f)
         fields, mesh = {}, {}
         for panel in f["fields"]:
             fields[panel] = f[f"fields/{panel}/T"][:nt]
@@ -386,6 +390,13 @@ def read_result(path) -> Result:
         return Result(attrs.get("case_name", ""), attrs.get("mode", ""), attrs.get("case_text", ""), f["time"][:nt],
                       fields, mesh, [_s(s) for s in f["nodes/names"][:]], f["nodes/T"][:nt], energy, attrs, orbit,
                       chips=chips, heat_pipes=read_heat_pipes(f, nt))
+
+
+def steps_committed(f) -> int:
+    """Steps whose time row was written (the writer's commit marker); rows after a NaN are not steps."""
+    t = f["time"][:]
+    bad = np.flatnonzero(~np.isfinite(t))
+    return int(bad[0]) if bad.size else int(t.size)
 
 
 def _s(v):

@@ -13,8 +13,9 @@ step size is h (0.9 / err)^(1/(k+1)) within [0.2 h, 2 h].
 
 Steps land exactly on events (eclipse entry and exit, output times, schedule changes): a step that
 would cross one is shortened to end on it, and the integration restarts at first order after it,
-because the forcing is not smooth there.  ``fixed_step`` turns error control off (constant h, for
-order-of-accuracy checks).
+because the forcing is not smooth there.  ``fixed_step`` turns error control off: every step is
+``dt_initial_s`` except where one is shortened to land on an event (the user's fixed-step backward
+Euler, the reference benchmark's scheme, and the order-of-accuracy checks all run through here).
 """
 from __future__ import annotations
 
@@ -45,9 +46,13 @@ class AdaptiveSettings:
 
 def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettings, environment=None,
                              events=(), on_output=None, output_all_steps=True, progress=False,
-                             assembler=None, linear=None, previous_state=None, t_initial_k=None) -> Solution:
+                             assembler=None, linear=None, previous_state=None, t_initial_k=None,
+                             output_times=None) -> Solution:
     """``previous_state`` = (t < 0, T(t)): a known earlier state, so that BDF2 starts at second order
-    (order-of-accuracy checks start from exact values); without it the first step is BDF1."""
+    (order-of-accuracy checks start from exact values); without it the first step is BDF1.
+
+    Outputs: every accepted step (``output_all_steps``), else at the events; ``output_times`` (steps
+    land on them too) replaces the events as the output times, the end time always being one."""
     start = time.perf_counter()
     assembler = assembler or Assembler(net)
     linear = linear or LinearSolver(settings.linear_solver, net.n_nodes, net.constant_conductivity,
@@ -59,8 +64,12 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
     t = assembler.initial_state(settings.initial_t_k) if t_initial_k is None else np.array(t_initial_k, float)
     kernels.heat_capacity(t, net.rho_v_kg, net.cp_tab, *tab, cap)
     stores = (cap > 0) & (net.fixed == 0)
-    events = sorted({float(e) for e in events if 0.0 < e < end_time_s} | {float(end_time_s)})
-    output_set = set(events) if not output_all_steps else None
+    outs = None if output_times is None else {float(e) for e in output_times if 0.0 < e < end_time_s}
+    events = sorted({float(e) for e in events if 0.0 < e < end_time_s} | (outs or set()) | {float(end_time_s)})
+    if outs is not None:
+        output_set = outs | {float(end_time_s)}
+    else:
+        output_set = set(events) if not output_all_steps else None
     if environment is not None:
         environment.apply(net, 0.0)
     first = assembler.initial_balance(t)
@@ -88,9 +97,14 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
         while events[ev] <= now * (1 + 1e-14):
             ev += 1
         target = events[ev]
-        h = min(h, adaptive.dt_max_s)
-        if now + h >= target or (not retry and now + 1.2 * h >= target):
-            h = target - now  # land on the event (stretching by at most 20% rather than leave a sliver)
+        if adaptive.fixed_step:
+            h = adaptive.dt_initial_s
+            if now + h >= target * (1 - 1e-12):
+                h = target - now  # land on the event; the step after it is whole again
+        else:
+            h = min(h, adaptive.dt_max_s)
+            if now + h >= target or (not retry and now + 1.2 * h >= target):
+                h = target - now  # land on the event (stretching by at most 20% rather than leave a sliver)
         order = min(adaptive.order, len(hist_t))
         if order == 2 and len(hist_t) < 3 and not adaptive.fixed_step:
             order = 1  # the BDF2 error estimate needs three past states
@@ -99,7 +113,12 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
             environment.apply(net, t_new_time)
         q_norm = assembler.heat_input_norm()
         # predictor
-        if order == 1:
+        if adaptive.fixed_step and order == 1:
+            # no error estimate to feed: the cheapest good first guess for Newton is the linear
+            # extrapolation of the last two states (one Newton iteration fewer per step on smooth runs)
+            pred = t if len(hist_t) < 2 else t + (h / (hist_t[-1] - hist_t[-2])) * (t - hist_T[-2])
+            a, offset[:] = 1.0, 0.0
+        elif order == 1:
             residual, _ = assembler.evaluate(t, None, 0.0)
             kernels.heat_capacity(t, net.rho_v_kg, net.cp_tab, *tab, cap)
             rate = np.zeros_like(t)
@@ -124,7 +143,7 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
         guess = np.where(stores, np.maximum(pred, 0.5 * t), t)
         try:
             result = newton_solve(assembler, linear, guess, settings, t_old_k=t, inv_dt_s=1.0 / h,
-                                  context=f" (t = {t_new_time:g} s, step {h:.4g} s)", q_norm_w=q_norm,
+                                  context=f" (time step {accepted + 1} of {h:.4g} s to t = {t_new_time:g} s)", q_norm_w=q_norm,
                                   first_forcing=1e-3, bdf_a=a, stored_offset_w=offset)
         except ConvergenceError:
             if adaptive.fixed_step or h < 1e-6 * max(end_time_s, 1.0):
