@@ -78,6 +78,15 @@ BAD = [
     ("attitude_unknown", MINIMAL_CASE + ORBIT.replace('"nadir"', '"tumbling"'), ["orbit.attitude", "'edge_on'"]),
     ("plane_without_date", MINIMAL_CASE + ORBIT.replace('beta = "30 deg"', 'inclination = "53 deg"\nraan = "0 deg"'),
      ["orbit.date", "needs a date"]),
+    ("inertial_without_pointing", MINIMAL_CASE + ORBIT.replace('"nadir"', '"inertial"'),
+     ["orbit.pointing", "needs the direction body +z"]),
+    ("pointing_for_nadir", MINIMAL_CASE + ORBIT + 'pointing = "sun"\n', ["orbit.pointing", "only for attitude"]),
+    ("pointing_zero_vector", MINIMAL_CASE + ORBIT.replace('"nadir"', '"inertial"') + 'pointing = [0, 0, 0]\n',
+     ["orbit.pointing", "not all zero"]),
+    ("pointing_unknown_name", MINIMAL_CASE + ORBIT.replace('"nadir"', '"inertial"') + 'pointing = "moon"\n',
+     ["orbit.pointing", "'anti_sun'"]),
+    ("align_parallel_to_pointing", MINIMAL_CASE + ORBIT.replace('"nadir"', '"inertial"')
+     + 'pointing = "orbit_normal"\nalign = [0, 0, -2]\n', ["orbit.align", "must not be parallel"]),
     ("beta_and_inclination", MINIMAL_CASE + ORBIT + 'inclination = "53 deg"\n', ["orbit.inclination", "either beta"]),
     ("face_without_normal", MINIMAL_CASE.replace('coating = "white_paint"\n', 'coating = "white_paint"\n', 1)
      + ORBIT.replace("\n[orbit]", "\n[orbit]"), ["faces.top.normal", "outward normal"]),

@@ -5,29 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from thermal import orbit
+from thermal import analytic, orbit
 from thermal.orbit import R_EARTH_M, OrbitGeometry, view_factor_to_sphere
-
-
-def brute_force_view_factor(cos_lambda, h_ratio, n=1200):
-    """F = (1/pi) integral over the visible Earth of cos(t1) cos(t2) / d^2 dA, midpoint rule in
-    (polar angle from the sub-satellite point, azimuth); the face normal is tilted by lambda from
-    nadir towards +x."""
-    g_max = math.acos(1.0 / h_ratio)  # horizon
-    g = (np.arange(n) + 0.5) * g_max / n
-    p = (np.arange(2 * n) + 0.5) * 2 * math.pi / (2 * n)
-    gg, pp = np.meshgrid(g, p, indexing="ij")
-    # sphere radius 1, satellite at (0, 0, H); surface point and its outward normal
-    pts = np.stack([np.sin(gg) * np.cos(pp), np.sin(gg) * np.sin(pp), np.cos(gg)], axis=-1)
-    sat = np.array([0.0, 0.0, h_ratio])
-    d = pts - sat
-    dist = np.linalg.norm(d, axis=-1)
-    lam = math.acos(cos_lambda)
-    normal = np.array([math.sin(lam), 0.0, -math.cos(lam)])  # nadir is -z
-    cos1 = (d @ normal) / dist
-    cos2 = -np.sum(d * pts, axis=-1) / dist
-    integrand = np.where((cos1 > 0) & (cos2 > 0), cos1 * cos2 / dist**2, 0.0) * np.sin(gg)
-    return float(integrand.sum() * (g_max / n) * (2 * math.pi / (2 * n)) / math.pi)
 
 
 ALTITUDES_KM = (400.0, 550.0, 1200.0, 36000.0)
@@ -40,8 +19,8 @@ def test_view_factor_matches_numerical_integration(alt_km, angle_deg):
     h = (R_EARTH_M + alt_km * 1e3) / R_EARTH_M
     c = math.cos(math.radians(angle_deg))
     exact = view_factor_to_sphere(c, h)
-    coarse = brute_force_view_factor(c, h, 300)
-    fine = brute_force_view_factor(c, h, 600)
+    coarse = analytic.view_factor_to_sphere_numerical(c, h, 300)
+    fine = analytic.view_factor_to_sphere_numerical(c, h, 600)
     # the midpoint rule converges (first order at the face's own horizon, where the integrand has a
     # kink): the fine-coarse difference bounds the fine error with a factor 2 to spare
     tol = 2 * abs(fine - coarse) + 1e-7
@@ -129,6 +108,32 @@ def test_edge_on_radiator_sees_no_sun_and_equal_earth_on_both_faces():
         albedo = geo.solar_constant_w_m2 * geo.albedo * f_perp * max(0.0, math.cos(2 * math.pi * t / geo.period_s)
                                                                      * math.cos(geo.beta_rad))
         np.testing.assert_allclose(solar, direct + albedo, rtol=1e-9, atol=1e-9)
+
+
+def test_inertial_attitude_holds_its_pointing_fixed_in_space():
+    geo = OrbitGeometry(550e3, math.radians(30.0))
+    h = geo.radius_m / R_EARTH_M
+    up = np.array([[0, 0, 1.0], [0, 0, -1.0]])
+    sun_vec = tuple(geo.sun)
+    for t in np.linspace(0, geo.period_s, 25):
+        # body +z held on the Sun: the +z face sees the full (visible) Sun all orbit, -z none
+        solar, _, nu = geo.face_fluxes(t, up, "inertial", "sun")
+        r_hat = geo.state(t)[0]
+        f_earth = np.array([view_factor_to_sphere(float(-r_hat @ geo.sun), h),
+                            view_factor_to_sphere(float(r_hat @ geo.sun), h)])
+        albedo = geo.solar_constant_w_m2 * geo.albedo * f_earth * max(0.0, float(r_hat @ geo.sun))
+        np.testing.assert_allclose(solar, [geo.solar_constant_w_m2 * nu, 0.0] + albedo, rtol=1e-12, atol=1e-9)
+        # the same direction given by its components, and the sun-tracking attitude, agree
+        np.testing.assert_allclose(geo.face_fluxes(t, up, "inertial", sun_vec)[0], solar, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(geo.face_fluxes(t, up, "sun_tracking")[0], solar, rtol=1e-12, atol=1e-12)
+        # held along the orbit normal: both faces stay perpendicular to the Earth direction
+        _, ir, _ = geo.face_fluxes(t, up, "inertial", "orbit_normal")
+        np.testing.assert_allclose(ir, geo.earth_ir_w_m2 * view_factor_to_sphere(0.0, h), rtol=1e-12)
+    # the roll reference: +x leans to align, at right angles to +z
+    axes = orbit.inertial_axes("sun", "orbit_normal", geo.sun)
+    np.testing.assert_allclose(axes @ axes.T, np.eye(3), atol=1e-14)
+    np.testing.assert_allclose(axes[2], geo.sun, atol=1e-15)
+    assert axes[0] @ np.array([0, 0, 1.0]) > 0 and abs(axes[0] @ geo.sun) < 1e-14
 
 
 def test_bad_orbits_are_refused():

@@ -172,3 +172,25 @@ def test_every_bundled_sizing_and_sweep_file_loads():
         assert spec.chips >= 1 and spec.target_k > 3.0
     for p in sorted((root / "sweeps").glob("*.toml")):
         assert len(expand(load_sweep(p))) >= 2
+
+
+def test_inertial_attitude_vectors_reach_the_unit_case(tmp_path):
+    """A radiator held inertially (body +z on the orbit normal, so a +z-facing radiator never sees
+    the Sun at beta 0) keeps its pointing in the generated repeating-unit case."""
+    from thermal.sizing_estimate import design_environment
+    from thermal.sizing_model import unit_case_text
+
+    text = SIZING.replace('beta = "80 deg"', 'beta = "0 deg"').replace(
+        'attitude = "edge_on"', 'attitude = "inertial"\npointing = "orbit_normal"\nalign = [1, 0, 0]').replace(
+        'normal = "+y"', 'normal = "+z"')
+    spec = load_sizing(write(tmp_path, text))
+    assert spec.orbit.pointing == "orbit_normal" and spec.orbit.align == (1.0, 0.0, 0.0)
+    env = design_environment(spec, "hot")
+    # both faces stay perpendicular to the Earth direction all orbit: IR = q_ir F_perp exactly
+    from thermal.orbit import R_EARTH_M, view_factor_to_sphere
+
+    f_perp = view_factor_to_sphere(0.0, (R_EARTH_M + 650e3) / R_EARTH_M)
+    np.testing.assert_allclose(env.q_ir_w_m2, spec.hot.earth_ir_w_m2 * f_perp, rtol=1e-12)
+    case = parse_case(unit_case_text(spec, env, 1.0, spec.chip_power_w), "unit.toml")
+    assert case.orbit.attitude == "inertial" and case.orbit.pointing == "orbit_normal"
+    assert case.orbit.align == (1.0, 0.0, 0.0)

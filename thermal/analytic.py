@@ -168,3 +168,26 @@ def radiating_fin_shooting(length_m, thickness_m, k_w_mk, eps, t_base_k, t_sink_
     q = k_w_mk * thickness_m * slope
     ideal = 2 * eps * SIGMA_W_M2K4 * length_m * (t_base_k**4 - t_sink_k**4)
     return q, q / ideal, t_tip
+
+
+def view_factor_to_sphere_numerical(cos_lambda: float, h_ratio: float, n: int = 600) -> float:
+    """View factor from a flat face to a sphere by brute force, for checking the closed form:
+    F = (1/pi) integral over the visible cap of cos(t1) cos(t2) / d^2 dA, midpoint rule in (polar
+    angle from the sub-satellite point, azimuth) on an n x 2n grid; sphere radius 1, face at height
+    ``h_ratio`` (radii from the centre), its normal tilted by lambda from nadir.  First order at the
+    face's own horizon, where the integrand has a kink: compare two n to bound the error."""
+    import math
+
+    g_max = math.acos(1.0 / h_ratio)  # the horizon seen from the face's height
+    g = (np.arange(n) + 0.5) * g_max / n
+    p = (np.arange(2 * n) + 0.5) * 2 * math.pi / (2 * n)
+    gg, pp = np.meshgrid(g, p, indexing="ij")
+    pts = np.stack([np.sin(gg) * np.cos(pp), np.sin(gg) * np.sin(pp), np.cos(gg)], axis=-1)
+    d = pts - np.array([0.0, 0.0, h_ratio])
+    dist = np.linalg.norm(d, axis=-1)
+    lam = math.acos(max(-1.0, min(1.0, cos_lambda)))
+    normal = np.array([math.sin(lam), 0.0, -math.cos(lam)])  # nadir is -z
+    cos1 = (d @ normal) / dist
+    cos2 = -np.sum(d * pts, axis=-1) / dist
+    integrand = np.where((cos1 > 0) & (cos2 > 0), cos1 * cos2 / dist**2, 0.0) * np.sin(gg)
+    return float(integrand.sum() * (g_max / n) * (2 * math.pi / (2 * n)) / math.pi)

@@ -317,6 +317,8 @@ class Orbit:
     inclination_rad: float | None = None
     raan_rad: float | None = None
     date: object = None  # datetime (UTC) or None
+    pointing: object = None  # inertial attitude: body +z, a name in orbit.INERTIAL_DIRECTIONS or (e1, e2, n)
+    align: object = None  # inertial attitude: body +x leans this way (same forms); None = orbit noon
 
 
 SCHEDULE_KINDS = ("eclipse", "table")
@@ -730,8 +732,45 @@ def _parse_orbit(t: Table, file: str, defaults: list) -> Orbit:
         albedo = orb.ALBEDO
         defaults.append(f"orbit.albedo = {albedo:g} (mean Bond albedo)")
     attitude = t.choice("attitude", orb.ATTITUDES)
+    pointing = align = None
+    if attitude == "inertial":
+        if not t.has("pointing"):
+            raise t.error("pointing", "<missing>", "attitude 'inertial' needs the direction body +z is held "
+                          f"along: one of {', '.join(orb.INERTIAL_DIRECTIONS)}, or [e1, e2, n] components in the "
+                          "orbit frame (e1 to orbit noon, n the orbit normal); optional align for body +x")
+        pointing = _direction(t, "pointing")
+        align = _direction(t, "align") if t.has("align") else None
+        if align is not None:
+            s_hat = np.array([math.cos(beta), 0.0, math.sin(beta)])
+            z, x = orb.inertial_direction(pointing, s_hat), orb.inertial_direction(align, s_hat)
+            if abs(float(z @ x)) > 1.0 - 1e-9:
+                raise t.error("align", t.raw["align"], f"must not be parallel to pointing ({t.raw['pointing']}): "
+                              "it sets the roll about body +z")
+    else:
+        for key in ("pointing", "align"):
+            if t.has(key):
+                raise t.error(key, t.raw[key], f"only for attitude = 'inertial'; '{attitude}' sets every body "
+                              "axis itself")
     t.finish()
-    return Orbit(alt, beta, attitude, shadow, solar, ir, albedo, inclination, raan, date)
+    return Orbit(alt, beta, attitude, shadow, solar, ir, albedo, inclination, raan, date, pointing, align)
+
+
+def _direction(t: Table, key: str):
+    """A named inertial direction or three orbit-frame components, not all zero."""
+    from . import orbit as orb
+
+    value = t.raw[key]
+    if isinstance(value, str):
+        if value not in orb.INERTIAL_DIRECTIONS:
+            raise t.error(key, value, "must be one of " + ", ".join(f"'{d}'" for d in orb.INERTIAL_DIRECTIONS)
+                          + " or [e1, e2, n] components")
+        return value
+    if (not isinstance(value, list) or len(value) != 3
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value)
+            or not any(value)):
+        raise t.error(key, value, "must be a named direction or three numbers [e1, e2, n], not all zero "
+                      "(e1 to orbit noon, n the orbit normal)")
+    return tuple(float(v) for v in value)
 
 
 def _check_faces(panels, orbit, file, defaults):

@@ -45,7 +45,8 @@ class Environment:
             return self.constant_solar, self.constant_ir, 1.0
         if self.normals.size == 0:
             return np.zeros(0), np.zeros(0), self.geometry.sun_fraction(t_s)
-        return self.geometry.face_fluxes(t_s, self.normals, self.orbit.attitude)
+        o = self.orbit
+        return self.geometry.face_fluxes(t_s, self.normals, o.attitude, o.pointing, o.align)
 
     def apply(self, net, t_s: float) -> float:
         solar, ir, nu = self.at(t_s)

@@ -189,13 +189,45 @@ def sun_visible_fraction(r_hat, s_hat, radius_m, sun_distance_m=AU_M, model="con
 
 # ------------------------------------------------------------------------------ attitude
 ATTITUDES = ("nadir", "inertial", "sun_tracking", "edge_on")
+# directions fixed in space over an orbit, by name (orbit frame: e1 to orbit noon, n the orbit normal)
+INERTIAL_DIRECTIONS = ("sun", "anti_sun", "orbit_normal", "anti_orbit_normal", "noon", "midnight")
 
 
-def body_axes(attitude: str, r_hat, v_hat, n_hat, s_hat) -> np.ndarray:
+def inertial_direction(direction, s_hat) -> np.ndarray:
+    """Unit vector (orbit frame) of a named inertial direction or of [e1, e2, n] components."""
+    if isinstance(direction, str):
+        s_hat = np.asarray(s_hat, float)
+        named = {"sun": s_hat, "anti_sun": -s_hat, "orbit_normal": np.array([0.0, 0.0, 1.0]),
+                 "anti_orbit_normal": np.array([0.0, 0.0, -1.0]), "noon": np.array([1.0, 0.0, 0.0]),
+                 "midnight": np.array([-1.0, 0.0, 0.0])}
+        return named[direction]
+    v = np.asarray(direction, float)
+    return v / np.linalg.norm(v)
+
+
+def inertial_axes(pointing, align, s_hat) -> np.ndarray:
+    """Body axes of an inertially held spacecraft: body +z along ``pointing``, body +x as close to
+    ``align`` as a right angle to +z allows (Gram-Schmidt); without ``align``, +x leans to orbit noon
+    (or along e2 when +z is along e1)."""
+    z = inertial_direction(pointing, s_hat)
+    candidates = ([inertial_direction(align, s_hat)] if align is not None else []) + \
+        [np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0])]
+    for ref in candidates:
+        x = ref - (ref @ z) * z
+        norm = np.linalg.norm(x)
+        if norm > 1e-9:
+            x = x / norm
+            return np.vstack([x, np.cross(z, x), z])
+    raise AssertionError("unreachable: e1 and e2 cannot both be parallel to z")
+
+
+def body_axes(attitude: str, r_hat, v_hat, n_hat, s_hat, pointing=None, align=None) -> np.ndarray:
     """3x3 matrix whose rows are the body x, y, z axes in the orbit frame.
 
     nadir        x = velocity (ram), z = nadir, y = z x x (= -orbit normal)
-    inertial     x = e1 (orbit noon), y = e2, z = orbit normal: fixed in space
+    inertial     fixed in space: z = ``pointing``, x towards ``align`` (see ``inertial_axes``);
+                 both named (INERTIAL_DIRECTIONS) or [e1, e2, n] components; default pointing the
+                 orbit normal with x to orbit noon (body axes = orbit frame)
     sun_tracking z = Sun, x = orbit normal x Sun (e1 if they are parallel), y = z x x
     edge_on      nadir-pointing, yawed so that body y is perpendicular to the Sun:
                  z = nadir, y = (z x s)/|z x s| (the orbit normal at orbit noon/midnight), x = y x z;
@@ -206,7 +238,8 @@ def body_axes(attitude: str, r_hat, v_hat, n_hat, s_hat) -> np.ndarray:
         x, z = v_hat, -r_hat
         y = np.cross(z, x)
     elif attitude == "inertial":
-        x, y, z = np.array([1.0, 0, 0]), np.array([0, 1.0, 0]), np.array([0, 0, 1.0])
+        return inertial_axes("orbit_normal" if pointing is None else pointing,
+                             "noon" if pointing is None and align is None else align, s_hat)
     elif attitude == "sun_tracking":
         z = s_hat
         x = np.cross(n_hat, s_hat)
@@ -275,10 +308,10 @@ class OrbitGeometry:
         half = 0.5 * frac * self.period_s
         return 0.5 * self.period_s - half, 0.5 * self.period_s + half
 
-    def face_fluxes(self, t_s: float, normals_body: np.ndarray, attitude: str):
+    def face_fluxes(self, t_s: float, normals_body: np.ndarray, attitude: str, pointing=None, align=None):
         """Incident (solar + albedo, Earth IR) fluxes [W/m2] on faces with the given body normals."""
         r_hat, v_hat, n_hat, s_hat = self.state(t_s)
-        axes = body_axes(attitude, r_hat, v_hat, n_hat, s_hat)
+        axes = body_axes(attitude, r_hat, v_hat, n_hat, s_hat, pointing, align)
         m = np.atleast_2d(normals_body) @ axes  # body -> orbit frame
         m = m / np.linalg.norm(m, axis=1)[:, None]
         nu = sun_visible_fraction(r_hat, s_hat, self.radius_m, AU_M, self.shadow)

@@ -41,7 +41,7 @@ def orbit_average_fluxes(orbit, env, beta, normals, samples=180):
     g = OrbitGeometry(orbit.altitude_m, float(beta), env.solar_constant_w_m2, env.earth_ir_w_m2, env.albedo,
                       orbit.shadow)
     ts = (np.arange(samples) + 0.5) * g.period_s / samples
-    rows = [g.face_fluxes(t, normals, orbit.attitude) for t in ts]
+    rows = [g.face_fluxes(t, normals, orbit.attitude, orbit.pointing, orbit.align) for t in ts]
     return (np.mean([r[0] for r in rows], axis=0), np.mean([r[1] for r in rows], axis=0),
             eclipse_fraction(orbit.altitude_m, float(beta)))
 

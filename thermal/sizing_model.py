@@ -31,7 +31,12 @@ def unit_case_text(spec, env: DesignEnvironment, length_m: float, power_w: float
     lines += ["[orbit]", f"altitude = {_q(spec.orbit.altitude_m)}", f'beta = "{math.degrees(env.beta_rad)!r} deg"',
               f'attitude = "{spec.orbit.attitude}"', f'shadow = "{spec.orbit.shadow}"',
               f"solar_constant = {_q(env_src.solar_constant_w_m2, 'W/m2')}", f"albedo = {float(env_src.albedo)!r}",
-              f"earth_ir = {_q(env_src.earth_ir_w_m2, 'W/m2')}", ""]
+              f"earth_ir = {_q(env_src.earth_ir_w_m2, 'W/m2')}"]
+    for key in ("pointing", "align"):  # an inertial attitude's vectors
+        value = getattr(spec.orbit, key)
+        if value is not None:
+            lines.append(f'{key} = "{value}"' if isinstance(value, str) else f"{key} = {[float(v) for v in value]!r}")
+    lines.append("")
     if mode == "periodic":
         lines += ["[periodic]", 'tolerance = "0.01 K"', 'step_tolerance = "0.05 K"', 'max_step = "120 s"', ""]
     if spec.materials_text:
