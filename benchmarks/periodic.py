@@ -32,7 +32,7 @@ def run(name: str, method: str):
     raw = tomllib.loads((ROOT / "cases" / f"{name}.toml").read_text())
     raw.pop("transient", None)  # a transient case's [transient] table means nothing in periodic mode
     set_key(raw, "case.mode", "periodic")
-    set_key(raw, "periodic.method", method, create=True)
+    raw.setdefault("periodic", {})["method"] = method
     case = parse_case(dumps(raw), f"{name}.toml")
     start = time.perf_counter()
     result = solve(case)

@@ -282,6 +282,12 @@ def check_view_factors(report, out_dir, quick):
             coarse = analytic.view_factor_to_sphere_numerical(c, h, n // 2)
             report.add("view_factor", f"{alt_km:g} km, normal {angle:g} deg from nadir", exact, fine, exact - fine,
                        2 * abs(fine - coarse) + 1e-7, "", f"numerical {n}x{2 * n}")
+        # the textbook closed forms: a face looking straight down (1/H^2) and one perpendicular to nadir
+        nadir = 1.0 / h**2
+        perp = (math.atan(1.0 / math.sqrt(h * h - 1)) - math.sqrt(h * h - 1) / h**2) / math.pi
+        for label, cos_l, closed in (("nadir-facing, 1/H^2", 1.0, nadir), ("perpendicular, closed form", 0.0, perp)):
+            value = view_factor_to_sphere(cos_l, h)
+            report.add("view_factor", f"{alt_km:g} km, {label}", value, closed, value - closed, 1e-12 * closed, "")
 
 
 def check_lumped_cooling(report, out_dir, quick):
