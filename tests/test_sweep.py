@@ -131,8 +131,11 @@ def test_interrupted_sweep_resumes_with_only_the_missing_cases(tmp_path):
     path = write(tmp_path, SWEEP.replace("workers = 2", "workers = 1"))
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # a shell without job control starts background jobs with SIGINT ignored, and Python keeps that
+    # disposition: give the child the default one so that it turns SIGINT into KeyboardInterrupt
     proc = subprocess.Popen([sys.executable, "-m", "thermal.cli", "sweep", str(path), "-o", str(out), "-q"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     table = out / "results.csv"
     try:
         _wait(lambda: len(read_table(table)) >= 2, 120, "two finished cases")
