@@ -212,7 +212,8 @@ def test_compute_loads_follow_their_schedules(tmp_path):
     """The chip runs at 30% in eclipse (on batteries); a second chip follows a job table that
     repeats every orbit.  The generated power at every step is exactly the scheduled one."""
     text = (CASES / "leo_53deg_eclipse.toml").read_text()
-    text = text.replace('power = "300 W"', 'power = "300 W"\nschedule = "batteries"')
+    assert 'power = "200 W"' in text
+    text = text.replace('power = "200 W"', 'power = "300 W"\nschedule = "batteries"')
     text = text.replace("[panels.radiator.faces.top]", '[panels.radiator.footprints.chip2]\ncenter = ["0.25 m", '
                         '"0.25 m"]\nsize = ["60 mm", "60 mm"]\npower = "100 W"\nschedule = "jobs"\n\n'
                         "[panels.radiator.faces.top]")
