@@ -115,5 +115,8 @@ class Environment:
         if self.orbit is None:
             return "constant incident fluxes from the case's faces"
         o = self.orbit
+        attitude = o.attitude
+        if o.pointing is not None:  # an inertial attitude says where it is held
+            attitude += f" (+z along {o.pointing}" + (f", +x towards {o.align})" if o.align is not None else ")")
         return (f"circular orbit {o.altitude_m / 1e3:g} km, beta {math.degrees(o.beta_rad):.2f} deg, attitude "
-                f"{o.attitude}, period {self.period_s / 60:.2f} min, {o.shadow} shadow")
+                f"{attitude}, period {self.period_s / 60:.2f} min, {o.shadow} shadow")
