@@ -232,3 +232,31 @@ def test_custom_wick_takes_vendor_values():
     liquid_only = heatpipes.capillary_limit_w(sat.sigma_n_m, sat.rho_l, sat.mu_l, sat.h_fg_j_kg, 31e-6, 1e-9, 4e-6,
                                               pipe.effective_length_m)
     assert 0.0 < full < liquid_only
+
+
+def test_transient_overload_dries_the_pipe_and_it_rewets_when_the_load_falls(tmp_path):
+    """60 W (the pipe at ~45 % of its limit), then 150 W for an hour (more than it can carry), then
+    60 W again.  In the overload the pipe dries back until it carries its limit (to 1 %); when the
+    load falls it re-wets and the plate returns to the state it had before."""
+    text = pipe_case('power = "60 W"', 'power = "150 W"\nschedule = "ramp"').replace(
+        'mode = "steady"', 'mode = "transient"') + (
+        '\n[schedules.ramp]\nkind = "table"\ntime = ["0 s", "1 h", "2 h"]\nscale = [0.4, 1.0, 0.4]\n'
+        '\n[transient]\ntime_step = "10 s"\nend_time = "4 h"\nscheme = "bdf2"\ntolerance = "0.05 K"\n'
+        'output_interval = "600 s"\n')
+    out = tmp_path / "ramp.h5"
+    result = solve(parse_case(text), output=out)
+    hp = result.heat_pipes["hp"]
+    t = result.times_s
+    first = (t > 0) & (t < 3600)
+    overload = (t >= 4800) & (t <= 7200)  # settled into the overload
+    assert np.all(hp["wetted_series"][first] == 1.0) and np.all(hp["utilisation"][first] < 0.5)
+    assert np.all(hp["wetted_series"][overload] < 1e-3)
+    np.testing.assert_allclose(hp["utilisation"][overload], 1.0, atol=0.011)
+    assert hp["wetted_series"][-1] == 1.0 and not hp["dried"]
+    before = hp["utilisation"][t == 3000.0][0]
+    assert hp["utilisation"][-1] == pytest.approx(before, abs=2e-3)  # back where it was
+    scale = np.abs(result.energy["generated"]) + np.abs(result.energy["stored"])
+    assert np.all(np.abs(result.energy["balance_error"]) <= 1e-9 * scale)
+    with h5py.File(out) as f:
+        np.testing.assert_array_equal(f["heat_pipes/hp/wetted"][:], hp["wetted_series"])
+        assert f["heat_pipes/hp/wetted"].attrs["units"] == "1"

@@ -13,7 +13,7 @@ import numpy as np
 from .environment import Environment
 from .errors import ThermalError
 from .network import build_network
-from .pipe_report import pipe_series, solve_steady_with_pipes
+from .pipe_report import PipeSeries, TransientPipes, pipe_series, solve_steady_with_pipes
 from .results import ResultWriter, mesh_dict, result_from_solution, write_heat_pipes
 from .solvers import solve_steady, solve_transient_fixed_step
 from .solvers.adaptive import AdaptiveSettings, solve_transient_adaptive
@@ -58,19 +58,24 @@ def solve(case, output=None, progress=False, network=None):
                               {"case_file": case.file}, faces=list(net.face_names) if case.orbit else None,
                               chips={f"{p}.{fp}": limit for p, fp, _, limit in net.chips})
     orbit_rows = []
+    # recorded as each output is reached: a transient's dry-out changes the films from step to step
+    series = PipeSeries(case, net, strict=False) if net.heat_pipes else None
 
     def on_output(time_s, t_k, balance):
+        if series is not None:
+            series.add(t_k)
         sun = env.geometry.sun_fraction(time_s) if env.geometry is not None else None
         if case.orbit is not None:
             orbit_rows.append((sun, net.face_q_solar_w_m2.copy(), net.face_q_ir_w_m2.copy()))
         if writer is not None:
             writer.append_state(net, time_s, t_k, balance, sun)
 
+    hook = TransientPipes(case, net) if net.heat_pipes else None
     try:
         tr = case.transient
         if tr.scheme == "fixed":
             solution = solve_transient_fixed_step(net, case.solver, tr, on_output=on_output, progress=progress,
-                                                  environment=env)
+                                                  environment=env, step_hook=hook)
         else:
             events = env.events(tr.end_time_s)
             if tr.output_interval_s is not None:
@@ -81,7 +86,7 @@ def solve(case, output=None, progress=False, network=None):
                 AdaptiveSettings(order=2 if tr.scheme == "bdf2" else 1, atol_k=tr.tolerance_k,
                                  dt_initial_s=tr.time_step_s, dt_max_s=tr.max_step_s),
                 environment=env, events=events, on_output=on_output,
-                output_all_steps=tr.output_interval_s is None, progress=progress)
+                output_all_steps=tr.output_interval_s is None, progress=progress, step_hook=hook)
     except ThermalError as exc:
         if writer is not None:
             writer.close({"failed": str(exc)})
@@ -95,8 +100,8 @@ def solve(case, output=None, progress=False, network=None):
     if writer is not None:
         writer.close(attrs)
     result = result_from_solution(case, net, solution, attrs)
-    if net.heat_pipes:
-        result.heat_pipes = pipe_series(case, net, solution.t_k, strict=False)
+    if series is not None:
+        result.heat_pipes = series.result()
         if writer is not None:
             write_heat_pipes(output, result.heat_pipes)
     if orbit_rows:
@@ -110,10 +115,20 @@ def solve(case, output=None, progress=False, network=None):
 def _solve_periodic(case, net, env, output, build_s):
     ps = case.periodic
     events = env.events(env.period_s)
+    recorder = {"series": None}
+
+    def on_output(time_s, t_k, balance):  # each orbit starts a new record; the last orbit's is kept
+        if not net.heat_pipes:
+            return
+        if time_s == 0.0:
+            recorder["series"] = PipeSeries(case, net, strict=False)
+        recorder["series"].add(t_k)
+
     per = solve_periodic(net, case.solver, env, AdaptiveSettings(order=2, atol_k=ps.step_tolerance_k,
                                                                  dt_initial_s=min(10.0, ps.max_step_s),
                                                                  dt_max_s=ps.max_step_s),
-                         events=events, tol_k=ps.tolerance_k, max_orbits=ps.max_orbits, method=ps.method)
+                         events=events, tol_k=ps.tolerance_k, max_orbits=ps.max_orbits, method=ps.method,
+                         step_hook=TransientPipes(case, net) if net.heat_pipes else None, on_output=on_output)
     solution = per.solution
     rows = []
     for time_s in solution.times_s:  # the fluxes along the returned orbit, for /orbit
@@ -125,7 +140,7 @@ def _solve_periodic(case, net, env, output, build_s):
                   "periodic_history_k": np.asarray(per.history_k), "wall_s": per.wall_s + build_s})
     result = result_from_solution(case, net, solution, attrs)
     if net.heat_pipes:
-        result.heat_pipes = pipe_series(case, net, solution.t_k, strict=False)
+        result.heat_pipes = recorder["series"].result()
     result.orbit = {"faces": list(net.face_names), "sun_fraction": [r[0] for r in rows],
                     "q_solar": [r[1] for r in rows], "q_ir": [r[2] for r in rows]}
     if output is not None:

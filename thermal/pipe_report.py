@@ -82,6 +82,88 @@ def _next_wetted(state: dict, x: float, g: float) -> float:
     return math.exp(min(max(x_new, floor), top))
 
 
+def _update_dryout(net, pn, use: float, dry_history: dict, t_k: np.ndarray) -> bool:
+    """One move of a pipe's wetted fraction towards carrying its limit; True if anything changed.
+
+    Q can depend very weakly on the wetted fraction (when the pipe is the heat's only way out the
+    evaporator must dry almost completely before Q drops), and Q_max moves with the vapour
+    temperature: a bracketed regula falsi (Illinois) on log(wetted) against use - 1."""
+    changed = False
+    target = pn.wetted
+    if not math.isfinite(use):
+        target = DRY_FRACTION
+    elif (use > 1.0 + DRY_TOL and pn.wetted > DRY_FRACTION) or (is_dried(pn) and use < 1.0 - DRY_TOL):
+        target = _next_wetted(dry_history.setdefault(pn.pipe.name, {}), math.log(pn.wetted), use - 1.0)
+    if target != pn.wetted:
+        pn.wetted = target
+        changed = True
+    if is_dried(pn):
+        # wherever the wall feeds the vapour, the wick must supply liquid: those pieces dry too
+        # (the film law changed, so the secant starts again)
+        feeding = film_heat_w(net, pn, t_k) > 0
+        if np.any(feeding & ~pn.evaporating):
+            pn.evaporating = pn.evaporating | feeding
+            dry_history.pop(pn.pipe.name, None)  # a new function: bracket it again
+            changed = True
+    return changed
+
+
+class TransientPipes:
+    """Heat pipes inside a time step, for the BDF driver (its ``step_hook``).
+
+    Films: evaluated at the vapour temperature at the start of each step (a lagged coefficient: the
+    film law varies slowly with T_v, and any conductance conserves energy).  Dry-out: implicit in
+    the step.  After Newton converges, a pipe asked for more than its limit dries back (or a dried one
+    re-wets) by the steady loop's search, and the step is solved again from its converged state,
+    until every dried pipe carries its limit to 1 %."""
+
+    def __init__(self, case, net):
+        self.case, self.net = case, net
+        self.live = [pn for pn in net.heat_pipes if pn.vapour >= 0]
+        self.fixed_films = all(pn.pipe.film_evaporator_w_mk is not None and pn.pipe.film_condenser_w_mk is not None
+                               for pn in self.live)
+        self.history: dict = {}
+        self.tries = 0
+        self.resolves = 0  # extra Newton solves the dry-out search cost, over the run
+
+    def before_step(self, t_k: np.ndarray) -> None:
+        from .fluids import FluidRangeError
+
+        self.history, self.tries = {}, 0
+        for pn in self.live:
+            t_v = _working(pn.pipe.fluid, float(t_k[pn.vapour]))
+            try:
+                films = (pn.g_evaporator_w_mk, pn.g_condenser_w_mk) if self.fixed_films else \
+                    film_conductances(self.case, pn.pipe, t_v)
+            except FluidRangeError:
+                films = (pn.g_evaporator_w_mk, pn.g_condenser_w_mk)  # reported with the results
+            set_film(self.net, pn, *films)  # also applies the wetted fraction
+
+    def after_step(self, t_k: np.ndarray) -> bool:
+        """True when a pipe's wetted fraction moved: the step must be solved again."""
+        from .fluids import FluidRangeError
+
+        changed = []
+        for pn in self.live:
+            try:
+                use = pipe_status(self.case, self.net, t_k, [pn])[0]["utilisation"]
+            except FluidRangeError:
+                continue  # frozen or supercritical: the result says so; no dry-out search here
+            if _update_dryout(self.net, pn, use, self.history, t_k):
+                changed.append(pn)
+        if not changed:
+            return False
+        self.tries += 1
+        if self.tries > MAX_OUTER:
+            raise ConvergenceError(f"heat pipes: dry-out not settled within a time step after {MAX_OUTER} "
+                                   "re-solves (" + ", ".join(f"{pn.pipe.name} wetted {pn.wetted:.3f}"
+                                                            for pn in changed) + "); check the pipe design")
+        for pn in changed:
+            set_film(self.net, pn, pn.g_evaporator_w_mk, pn.g_condenser_w_mk)
+        self.resolves += 1
+        return True
+
+
 def _working(fluid, t_k):
     from .fluids import valid_range_k
 
@@ -112,26 +194,8 @@ def solve_steady_with_pipes(case, net, solve_steady):
         t_guess = t
         settled = fixed_films or moved <= VAPOUR_TOL_K
         for pn in live:
-            use = rows[pn.pipe.name]["utilisation"]
-            # Q can depend very weakly on the wetted fraction (when the pipe is the heat's only way
-            # out the evaporator must dry almost completely before Q drops), and Q_max moves with the
-            # vapour temperature: a bracketed regula falsi (Illinois) on log(wetted) against use - 1
-            target = pn.wetted
-            if not math.isfinite(use):
-                target = DRY_FRACTION
-            elif (use > 1.0 + DRY_TOL and pn.wetted > DRY_FRACTION) or (is_dried(pn) and use < 1.0 - DRY_TOL):
-                target = _next_wetted(dry_history.setdefault(pn.pipe.name, {}), math.log(pn.wetted), use - 1.0)
-            if target != pn.wetted:
-                pn.wetted = target
+            if _update_dryout(net, pn, rows[pn.pipe.name]["utilisation"], dry_history, t):
                 settled = False
-            if is_dried(pn):
-                # wherever the wall feeds the vapour, the wick must supply liquid: those pieces dry too
-                # (the film law changed, so the secant starts again)
-                feeding = film_heat_w(net, pn, t) > 0
-                if np.any(feeding & ~pn.evaporating):
-                    pn.evaporating = pn.evaporating | feeding
-                    dry_history.pop(pn.pipe.name, None)  # a new function: bracket it again
-                    settled = False
         if settled:
             solution.newton_iterations = newton
             return solution, list(pipe_status(case, net, t)), outer
@@ -141,38 +205,54 @@ def solve_steady_with_pipes(case, net, solve_steady):
                            + "); check the pipe design")
 
 
-def pipe_series(case, net, t_k_steps: np.ndarray, strict: bool) -> dict:
-    """Per pipe: vapour temperature, heat carried and utilisation at every output step, with the
-    limits and governing limit of the last step.  ``strict`` raises on a frozen/supercritical pipe;
-    otherwise (transients, already written) such steps get NaN limits and the pipe is flagged."""
-    from .fluids import FluidRangeError
+class PipeSeries:
+    """Per pipe, at every output step: vapour temperature, heat carried, utilisation and wetted
+    fraction, with the limits and governing limit of the last step.  ``add`` must be called while
+    the network holds that step's films (a transient's dry-out changes them from step to step).
+    ``strict`` raises on a frozen/supercritical pipe; otherwise (transients, already written) such
+    steps get NaN limits and the pipe is flagged."""
 
-    out = {}
-    for pn in net.heat_pipes:
-        out[pn.pipe.name] = {"fluid": pn.pipe.fluid, "failed": pn.pipe.failed, "dried": is_dried(pn),
-                             "wetted": pn.wetted,
-                             "t_vapour": [], "q": [], "utilisation": [], "limits": {}, "governing": "",
-                             "out_of_range": "", "polylines": pn.polylines,
-                             "length_m": pn.pipe.total_length_m, "effective_length_m": pn.pipe.effective_length_m}
-    for t_k in np.atleast_2d(t_k_steps):
-        rows = []
+    def __init__(self, case, net, strict: bool):
+        self.case, self.net, self.strict = case, net, strict
+        self.out = {}
         for pn in net.heat_pipes:
+            self.out[pn.pipe.name] = {"fluid": pn.pipe.fluid, "failed": pn.pipe.failed, "dried": False,
+                                      "wetted": 1.0, "t_vapour": [], "q": [], "utilisation": [],
+                                      "wetted_series": [], "limits": {}, "governing": "", "out_of_range": "",
+                                      "polylines": pn.polylines, "length_m": pn.pipe.total_length_m,
+                                      "effective_length_m": pn.pipe.effective_length_m}
+
+    def add(self, t_k: np.ndarray) -> None:
+        from .fluids import FluidRangeError
+
+        for pn in self.net.heat_pipes:
+            s = self.out[pn.pipe.name]
             try:
-                rows += pipe_status(case, net, t_k, [pn])
+                row = pipe_status(self.case, self.net, t_k, [pn])[0]
             except FluidRangeError as exc:
-                if strict:
+                if self.strict:
                     raise
-                out[pn.pipe.name]["out_of_range"] = str(exc)
-                rows.append({"name": pn.pipe.name, "t_vapour_k": float(t_k[pn.vapour]), "q_w": math.nan,
-                             "utilisation": math.nan, "limits": {}, "governing": "out of range"})
-        for row in rows:
-            s = out[row["name"]]
+                s["out_of_range"] = str(exc)
+                row = {"t_vapour_k": float(t_k[pn.vapour]), "q_w": math.nan, "utilisation": math.nan,
+                       "limits": {}, "governing": "out of range"}
             s["t_vapour"].append(row["t_vapour_k"])
             s["q"].append(row["q_w"])
             s["utilisation"].append(row["utilisation"])
+            s["wetted_series"].append(pn.wetted)
             s["limits"], s["governing"] = row["limits"], row["governing"]
-    for s in out.values():
-        for key in ("t_vapour", "q", "utilisation"):
-            s[key] = np.asarray(s[key], float)
-    return out
+            s["wetted"], s["dried"] = pn.wetted, is_dried(pn)
+
+    def result(self) -> dict:
+        for s in self.out.values():
+            for key in ("t_vapour", "q", "utilisation", "wetted_series"):
+                s[key] = np.asarray(s[key], float)
+        return self.out
+
+
+def pipe_series(case, net, t_k_steps: np.ndarray, strict: bool) -> dict:
+    """The series of states solved with the network's present films (a steady solve)."""
+    series = PipeSeries(case, net, strict)
+    for t_k in np.atleast_2d(t_k_steps):
+        series.add(t_k)
+    return series.result()
 

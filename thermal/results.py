@@ -265,7 +265,7 @@ LIMIT_NAMES = ("capillary", "viscous", "sonic", "entrainment", "boiling")
 
 
 def write_heat_pipes(path, pipes: dict) -> None:
-    """/heat_pipes/<name>/{T_vapour, Q, utilisation} per output step, limits of the last step as
+    """/heat_pipes/<name>/{T_vapour, Q, utilisation, wetted} per output step, limits of the last step as
     attributes, the path polylines as /heat_pipes/<name>/path_<i> (x, y) with the panel named."""
     import h5py
 
@@ -274,9 +274,11 @@ def write_heat_pipes(path, pipes: dict) -> None:
             del f["heat_pipes"]
         for name, p in pipes.items():
             g = f.create_group(f"heat_pipes/{name}")
-            for key, ds_name, units in (("t_vapour", "T_vapour", "K"), ("q", "Q", "W"), ("utilisation", "utilisation", "1")):
-                d = g.create_dataset(ds_name, data=np.asarray(p[key], float))
-                d.attrs["units"] = units
+            for key, ds_name, units in (("t_vapour", "T_vapour", "K"), ("q", "Q", "W"), ("utilisation", "utilisation", "1"),
+                                        ("wetted_series", "wetted", "1")):
+                if key in p:
+                    d = g.create_dataset(ds_name, data=np.asarray(p[key], float))
+                    d.attrs["units"] = units
             g.attrs.update({"fluid": p["fluid"], "failed": bool(p["failed"]), "dried": bool(p["dried"]),
                             "wetted_fraction": float(p.get("wetted", 1.0)),
                             "governing_limit": p["governing"], "out_of_range": p.get("out_of_range", ""),
@@ -298,6 +300,7 @@ def read_heat_pipes(f, nt) -> dict:
                      "wetted": float(g.attrs["wetted_fraction"]),
                      "governing": _s(g.attrs["governing_limit"]), "out_of_range": _s(g.attrs["out_of_range"]),
                      "t_vapour": g["T_vapour"][:nt], "q": g["Q"][:nt], "utilisation": g["utilisation"][:nt],
+                     "wetted_series": g["wetted"][:nt] if "wetted" in g else np.ones(len(g["Q"][:nt])),
                      "limits": {lim: float(g.attrs[f"limit_{lim}_w"]) for lim in LIMIT_NAMES
                                 if np.isfinite(g.attrs[f"limit_{lim}_w"])},
                      "length_m": float(g.attrs["length_m"]), "effective_length_m": float(g.attrs["effective_length_m"]),

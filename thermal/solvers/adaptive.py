@@ -47,12 +47,16 @@ class AdaptiveSettings:
 def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettings, environment=None,
                              events=(), on_output=None, output_all_steps=True, progress=False,
                              assembler=None, linear=None, previous_state=None, t_initial_k=None,
-                             output_times=None) -> Solution:
+                             output_times=None, step_hook=None) -> Solution:
     """``previous_state`` = (t < 0, T(t)): a known earlier state, so that BDF2 starts at second order
     (order-of-accuracy checks start from exact values); without it the first step is BDF1.
 
     Outputs: every accepted step (``output_all_steps``), else at the events; ``output_times`` (steps
-    land on them too) replaces the events as the output times, the end time always being one."""
+    land on them too) replaces the events as the output times, the end time always being one.
+
+    ``step_hook``: an object with ``before_step(T_n)`` (may change conductances for the step) and
+    ``after_step(T_{n+1}) -> bool`` (True: it changed the network, solve the step again from there);
+    the heat pipes' dry-out uses it."""
     start = time.perf_counter()
     assembler = assembler or Assembler(net)
     linear = linear or LinearSolver(settings.linear_solver, net.n_nodes, net.constant_conductivity,
@@ -141,10 +145,17 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
             else:
                 pred = hist_T[-1] + w * (hist_T[-1] - hist_T[-2])
         guess = np.where(stores, np.maximum(pred, 0.5 * t), t)
+        if step_hook is not None:
+            step_hook.before_step(t)
         try:
-            result = newton_solve(assembler, linear, guess, settings, t_old_k=t, inv_dt_s=1.0 / h,
-                                  context=f" (time step {accepted + 1} of {h:.4g} s to t = {t_new_time:g} s)", q_norm_w=q_norm,
-                                  first_forcing=1e-3, bdf_a=a, stored_offset_w=offset)
+            while True:
+                result = newton_solve(assembler, linear, guess, settings, t_old_k=t, inv_dt_s=1.0 / h,
+                                      context=f" (time step {accepted + 1} of {h:.4g} s to t = {t_new_time:g} s)",
+                                      q_norm_w=q_norm, first_forcing=1e-3, bdf_a=a, stored_offset_w=offset)
+                if step_hook is None or not step_hook.after_step(result.t_k):
+                    break
+                newton_total += result.iterations
+                guess = result.t_k  # the network changed: the same step again, from where it got to
         except ConvergenceError:
             if adaptive.fixed_step or h < 1e-6 * max(end_time_s, 1.0):
                 raise

@@ -48,7 +48,7 @@ def orbit_energy_closure(solution) -> float:
 
 
 def solve_periodic(net, settings, environment, adaptive, events=(), tol_k=1e-3, max_orbits=100, method="anderson",
-                   depth=5) -> PeriodicResult:
+                   depth=5, step_hook=None, on_output=None) -> PeriodicResult:
     start = time.perf_counter()
     period = environment.period_s
     assembler = Assembler(net)
@@ -63,7 +63,8 @@ def solve_periodic(net, settings, environment, adaptive, events=(), tol_k=1e-3, 
 
     def one_orbit(t0):
         sol = solve_transient_adaptive(net, settings, period, adaptive, environment=environment, events=events,
-                                       assembler=assembler, linear=linear, t_initial_k=t0)
+                                       assembler=assembler, linear=linear, t_initial_k=t0, step_hook=step_hook,
+                                       on_output=on_output)
         return sol.t_k[-1], sol
 
     dx_hist, dg_hist, history = [], [], []
