@@ -194,3 +194,42 @@ def test_inertial_attitude_vectors_reach_the_unit_case(tmp_path):
     case = parse_case(unit_case_text(spec, env, 1.0, spec.chip_power_w), "unit.toml")
     assert case.orbit.attitude == "inertial" and case.orbit.pointing == "orbit_normal"
     assert case.orbit.align == (1.0, 0.0, 0.0)
+
+
+def test_auto_pitch_is_the_least_estimated_mass_and_the_field_meets_the_target(tmp_path, capsys):
+    """pipe_pitch = "auto": the estimate's mass is smallest at the chosen pitch (checked against its
+    neighbours 5 % either side), and the field-verified design at that pitch meets its target."""
+    from dataclasses import replace
+
+    from thermal.sizing_estimate import estimate
+
+    text = SIZING.replace('pipe_pitch = "100 mm"', 'pipe_pitch = "auto"\npipe_pitch_range = ["30 mm", "300 mm"]')
+    spec = load_sizing(write(tmp_path, text))
+    assert spec.pitch_range_m == pytest.approx((0.03, 0.3))
+    res = size(spec)
+    chosen = res.spec.pipe_pitch_m
+    assert 0.03 < chosen < 0.3 and res.pitch_scan and len(res.pitch_scan) == 32
+    env, p = res.hot_env, spec.chip_power_w * spec.hot_power_factor
+
+    def mass(pitch):
+        v = replace(res.spec, pipe_pitch_m=pitch)
+        return estimate(v, v.materials, env, v.target_k, p).mass_kg["total"]
+
+    m0 = mass(chosen)
+    assert m0 <= mass(chosen * 0.95) and m0 <= mass(chosen * 1.05)
+    assert m0 <= min(m for _, m, _ in res.pitch_scan) + 1e-9
+    assert abs(res.tj_k - spec.target_k) <= 0.02 + 1e-9
+    assert res.area_m2 == pytest.approx(spec.chips * spec.pipes_per_chip * chosen * res.length_m, rel=1e-12)
+    assert main(["size", str(write(tmp_path, text, )), "-o", str(tmp_path / "o"), "-q", "--no-trades"]) == 0
+    assert "pipe pitch" in capsys.readouterr().out
+
+
+def test_bad_pitch_range_says_why(tmp_path, capsys):
+    for old, new, words in (('pipe_pitch = "100 mm"', 'pipe_pitch = "auto"\npipe_pitch_range = ["5 mm", "300 mm"]',
+                             ["radiator.pipe_pitch_range", "pipe diameter"]),
+                            ('pipe_pitch = "100 mm"', 'pipe_pitch = "100 mm"\npipe_pitch_range = ["30 mm", "300 mm"]',
+                             ["radiator.pipe_pitch_range", "only with"])):
+        path = write(tmp_path, SIZING.replace(old, new))
+        assert main(["size", str(path), "-o", str(tmp_path / "o"), "-q", "--no-trades"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert "\n" not in err and all(w in err for w in words), err

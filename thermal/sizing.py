@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from .case import parse_case
 from .errors import ThermalError
-from .sizing_estimate import Estimate, design_environment, estimate, masses, pipe_for
+from .sizing_estimate import Estimate, choose_pitch, design_environment, estimate, masses, pipe_for
 from .sizing_model import unit_case_text
 
 T_TOL_K = 0.02
@@ -57,6 +57,7 @@ class SizingResult:
     periodic_cold: dict | None = None
     wall_s: float = 0.0
     at_estimate: UnitSolve | None = None  # the field solve at the first estimate's length
+    pitch_scan: list | None = None  # pipe_pitch = "auto": (pitch, estimated mass, area) of the scan
 
     @property
     def area_m2(self) -> float:
@@ -103,6 +104,18 @@ def size(spec, progress=None) -> SizingResult:
     hot_env = design_environment(spec, "hot")
     cold_env = design_environment(spec, "cold")
     p_hot = spec.chip_power_w * spec.hot_power_factor
+    pitch_scan = None
+    if spec.pitch_range_m is not None:
+        chosen, pitch_scan = choose_pitch(spec, materials, hot_env, p_hot)
+        if chosen is None:
+            lo, hi = spec.pitch_range_m
+            raise ImpossibleDesign(f"{spec.file}: no pipe pitch in {lo * 1e3:.0f}-{hi * 1e3:.0f} mm "
+                                   "(radiator.pipe_pitch_range) works in the first estimate: the junction chain, the "
+                                   "pipes' transport limit or radiator.max_length rules every one out")
+        spec = chosen
+        if progress is not None:
+            progress(f"pipe pitch {spec.pipe_pitch_m * 1e3:.1f} mm: least estimated mass in "
+                     f"{spec.pitch_range_m[0] * 1e3:.0f}-{spec.pitch_range_m[1] * 1e3:.0f} mm")
     est = estimate(spec, materials, hot_env, spec.target_k, p_hot)
     if est is None:
         raise ImpossibleDesign(_chain_message(spec, hot_env, materials, p_hot))
@@ -214,6 +227,7 @@ def size(spec, progress=None) -> SizingResult:
     res = SizingResult(spec, hot_env, cold_env, est, unit.length_m, unit, cold, heater, cold_min,
                        masses(spec, materials, unit.length_m, pipe), evaluations, periodic_hot, periodic_cold)
     res.at_estimate = first_unit[0] if first_unit else None
+    res.pitch_scan = pitch_scan
     res.wall_s = time.perf_counter() - start
     return res
 

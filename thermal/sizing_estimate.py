@@ -215,3 +215,46 @@ def hand_check_net_flux(t_k: float, eps: float, alpha: float, altitude_m: float,
     f = (math.atan(1.0 / x) - x / (h * h)) / math.pi
     net = 2 * eps * SIGMA * (t_k**4 - T_SINK_K**4) - 2 * (eps * earth_ir_w_m2 * f + alpha * albedo_w_m2)
     return f, net
+
+
+def choose_pitch(spec, materials, env: DesignEnvironment, power_w: float):
+    """The pipe pitch in ``spec.pitch_range_m`` with the least estimated system mass.
+
+    A wider pitch means fewer pipe-metres per square metre but a less efficient fin, hence more
+    area. The estimate's mass is smooth in the pitch, so a log-spaced scan (32 pitches) followed by a
+    golden-section refinement between the best point's neighbours finds the minimum. Pitches whose
+    pipes would exceed their transport limit, or whose radiator would be longer than max_length, are
+    infeasible. Returns (spec with that pitch, [(pitch, mass, area), ...] of the scan), or (None, scan)
+    when no pitch in the range works."""
+    from dataclasses import replace
+
+    lo, hi = spec.pitch_range_m
+
+    def mass_at(pitch):
+        v = replace(spec, pipe_pitch_m=float(pitch))
+        est = estimate(v, materials, env, v.target_k, power_w)
+        if est is None or est.pipe_load_w > est.pipe_limit_w or est.length_m > spec.max_length_m:
+            return math.inf, math.nan
+        return est.mass_kg["total"], est.area_m2
+
+    grid = np.geomspace(lo, hi, 32)
+    scan = [(float(p), *mass_at(p)) for p in grid]
+    masses_ = np.array([m for _, m, _ in scan])
+    if not np.isfinite(masses_).any():
+        return None, scan
+    i = int(np.argmin(masses_))
+    a, b = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
+    golden = (math.sqrt(5.0) - 1.0) / 2.0
+    x1, x2 = b - golden * (b - a), a + golden * (b - a)
+    f1, f2 = mass_at(x1)[0], mass_at(x2)[0]
+    while b - a > 1e-3 * a:
+        if f1 <= f2:
+            b, x2, f2 = x2, x1, f1
+            x1 = b - golden * (b - a)
+            f1 = mass_at(x1)[0]
+        else:
+            a, x1, f1 = x1, x2, f2
+            x2 = a + golden * (b - a)
+            f2 = mass_at(x2)[0]
+    best = min(((x1, f1), (x2, f2), (grid[i], masses_[i])), key=lambda q: q[1])[0]
+    return replace(spec, pipe_pitch_m=float(best)), scan

@@ -55,7 +55,7 @@ class SizingSpec:
     facesheet_m: float
     core: str
     core_m: float
-    pipe_pitch_m: float
+    pipe_pitch_m: float  # with pitch_range_m set: a placeholder until size() chooses it
     max_length_m: float
     # chip stack
     die_x_m: float
@@ -78,6 +78,7 @@ class SizingSpec:
     adiabatic_length_m: float
     materials_text: str  # [materials]/[coatings] tables copied into generated cases
     defaults_used: tuple
+    pitch_range_m: tuple | None = None  # pipe_pitch = "auto": size() picks the least-mass pitch in here
 
     @property
     def chips(self) -> int:
@@ -186,7 +187,15 @@ def parse_sizing(text: str, file: str = "<string>") -> SizingSpec:
             raise r.error(key, mat, "unknown material; known: " + ", ".join(sorted(materials)))
     fs_m = r.quantity("facesheet_thickness", "m", minimum=0.0, strict_minimum=True)
     core_m = r.quantity("core_thickness", "m", 0.0, minimum=0.0)
-    pitch = r.quantity("pipe_pitch", "m", minimum=0.0, strict_minimum=True)
+    auto_pitch = r.raw.get("pipe_pitch") == "auto"
+    if auto_pitch:
+        r.known.add("pipe_pitch")
+        pitch = None
+    else:
+        pitch = r.quantity("pipe_pitch", "m", minimum=0.0, strict_minimum=True)
+        if r.has("pipe_pitch_range"):
+            raise r.error("pipe_pitch_range", r.raw["pipe_pitch_range"], 'only with pipe_pitch = "auto"')
+    pitch_range = r.pair("pipe_pitch_range", "m", None, minimum=0.0, strict_minimum=True) if auto_pitch else None
     max_len = r.quantity("max_length", "m", 20.0, minimum=0.0, strict_minimum=True)
     r.finish()
 
@@ -219,6 +228,15 @@ def parse_sizing(text: str, file: str = "<string>") -> SizingSpec:
     wick = _parse_wick(hp.sub("wick"), do, dv)
     adiabatic = hp.quantity("adiabatic_length", "m", 0.3, minimum=0.0)
     hp.finish()
+    if auto_pitch:
+        if pitch_range is None:
+            pitch_range = (2.0 * do, 0.5)
+            defaults.append(f"radiator.pipe_pitch_range = [{2e3 * do:g} mm, 500 mm] (twice the pipe diameter "
+                            "to half a metre)")
+        if not do < pitch_range[0] < pitch_range[1]:
+            raise CaseError(file, "radiator.pipe_pitch_range", r.raw.get("pipe_pitch_range", pitch_range),
+                            f"[low, high] with the pipe diameter ({do * 1e3:g} mm) < low < high")
+        pitch = math.sqrt(pitch_range[0] * pitch_range[1])
     if n_p * pitch < do:
         raise CaseError(file, "radiator.pipe_pitch", r.raw["pipe_pitch"], "closer than one pipe diameter")
     if py / n_p < do:
@@ -234,5 +252,5 @@ def parse_sizing(text: str, file: str = "<string>") -> SizingSpec:
         file, name, description, power, chip, limit, margin, hot_factor, idle, t_min, materials, orbit,
         envs[0], envs[1], coat, c.alpha, c.eps, alpha_eol, eps_eol, sides, tuple(AXIS_NAMES[normal]), face, fs_m,
         core, core_m, pitch, max_len, dx, dy, die_m, tim, tim_m, plate, plate_m, px, py, n_p, fluid, do, dv, wall,
-        _inline(wick_raw), wick, adiabatic, materials_text, tuple(defaults))
+        _inline(wick_raw), wick, adiabatic, materials_text, tuple(defaults), pitch_range)
 

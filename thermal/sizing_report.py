@@ -66,6 +66,18 @@ def summary_rows(res) -> list[tuple]:
     return rows
 
 
+def pitch_choice_text(res) -> str:
+    """How the pitch was chosen (pipe_pitch = "auto"): the least estimated mass and its neighbours."""
+    s = res.spec
+    scan = [(p, m) for p, m, _ in res.pitch_scan if math.isfinite(m)]
+    lo, hi = s.pitch_range_m
+    best = min(m for _, m in scan)
+    near = [f"{p * 1e3:.0f} mm {m:.0f} kg" for p, m in scan if 0.5 * s.pipe_pitch_m <= p <= 2.0 * s.pipe_pitch_m]
+    return (f"{s.pipe_pitch_m * 1e3:.1f} mm, the least estimated system mass ({best:.0f} kg on the scan) among "
+            f"{len(scan)} feasible of {len(res.pitch_scan)} pitches in {lo * 1e3:.0f}-{hi * 1e3:.0f} mm; around it: "
+            + ", ".join(near[::2]))
+
+
 def summary_text(res, out_dir=None) -> str:
     s = res.spec
     he, ce = res.hot_env, res.cold_env
@@ -91,6 +103,8 @@ def summary_text(res, out_dir=None) -> str:
     if res.periodic_hot:
         lines.append(f"hot case   orbit-periodic: the junction peaks {res.periodic_hot['overshoot_k']:.2f} K above the "
                      f"orbit-average state ({res.periodic_hot['orbits']} orbit integrations)")
+    if res.pitch_scan:
+        lines.append("pipe pitch " + pitch_choice_text(res))
     lines += ["", "why they differ: " + difference_reason(res)]
     lines.append(f"\nwall time  {res.wall_s:.1f} s ({len(res.evaluations)} hot-case field solves)")
     if out_dir is not None:
