@@ -220,8 +220,14 @@ def test_auto_pitch_is_the_least_estimated_mass_and_the_field_meets_the_target(t
     assert m0 <= min(m for _, m, _ in res.pitch_scan) + 1e-9
     assert abs(res.tj_k - spec.target_k) <= 0.02 + 1e-9
     assert res.area_m2 == pytest.approx(spec.chips * spec.pipes_per_chip * chosen * res.length_m, rel=1e-12)
-    assert main(["size", str(write(tmp_path, text, )), "-o", str(tmp_path / "o"), "-q", "--no-trades"]) == 0
+    assert main(["size", str(write(tmp_path, text)), "-o", str(tmp_path / "o"), "-q", "--no-trades"]) == 0
     assert "pipe pitch" in capsys.readouterr().out
+    import h5py
+
+    with h5py.File(tmp_path / "o" / "small.h5") as f:
+        g = f["sizing"]
+        assert g.attrs["pipe_pitch_m"] == chosen and bool(g.attrs["pipe_pitch_auto"])  # deterministic: same pitch
+        assert g["pitch_scan"].shape == (32, 3) and g["pitch_scan"].attrs["units"] == "m, kg, m2"
 
 
 def test_bad_pitch_range_says_why(tmp_path, capsys):

@@ -153,12 +153,18 @@ def write_sizing_h5(res, path, xdmf: bool = True) -> Path:
              "t_radiator_mean_k": h["t_rad_mean_k"], "t_radiator_max_k": h["t_rad_max_k"],
              "estimate_area_m2": res.estimate.area_m2, "estimate_length_m": res.estimate.length_m,
              "hot_beta_deg": math.degrees(res.hot_env.beta_rad), "cold_beta_deg": math.degrees(res.cold_env.beta_rad),
-             "w_per_m2": s.compute_power_w / res.area_m2, "w_per_kg": s.compute_power_w / res.mass_kg["total"]}
+             "w_per_m2": s.compute_power_w / res.area_m2, "w_per_kg": s.compute_power_w / res.mass_kg["total"],
+             "pipe_pitch_m": s.pipe_pitch_m, "pipes_per_chip": s.pipes_per_chip,
+             "pipe_pitch_auto": res.pitch_scan is not None}
     attrs.update({f"mass_{k}_kg": float(v) for k, v in res.mass_kg.items()})
     with h5py.File(path, "a") as f:
         g = f.create_group("sizing")
         g.attrs.update(attrs)
         g.attrs["units"] = "SI (see attribute names)"
+        if res.pitch_scan:
+            d = g.create_dataset("pitch_scan", data=np.asarray(res.pitch_scan, float))
+            d.attrs["units"] = "m, kg, m2"
+            d.attrs["columns"] = ["pipe_pitch_m", "estimated_mass_kg", "estimated_area_m2"]
     return Path(path)
 
 

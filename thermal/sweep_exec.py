@@ -286,7 +286,8 @@ def _refresh_outputs(done: dict, spec, out_dir: Path):
     from .sweep_outputs import collect
 
     sizing_keys = {"area_m2": "area_m2", "mass_kg": "mass_total_kg", "heater_w": "heater_w_total",
-                   "w_per_m2": "w_per_m2", "w_per_kg": "w_per_kg", "estimate_area_m2": "estimate_area_m2"}
+                   "w_per_m2": "w_per_m2", "w_per_kg": "w_per_kg", "estimate_area_m2": "estimate_area_m2",
+                   "pipe_pitch_m": "pipe_pitch_m"}
     for cid, r in done.items():
         missing = [o for o in spec.outputs if r.get(o, "") in ("", None)]
         if r["status"] != "ok" or not missing:

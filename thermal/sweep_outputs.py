@@ -25,8 +25,9 @@ OUTPUTS = {
     "w_per_m2": "sizing: compute power per m2 of panel",
     "w_per_kg": "sizing: compute power per kg",
     "estimate_area_m2": "sizing: the first estimate's area [m2]",
+    "pipe_pitch_m": "sizing: pipe pitch (the chosen one with pipe_pitch = \"auto\") [m]",
 }
-SIZING_ONLY = ("area_m2", "mass_kg", "heater_w", "w_per_m2", "w_per_kg", "estimate_area_m2")
+SIZING_ONLY = ("area_m2", "mass_kg", "heater_w", "w_per_m2", "w_per_kg", "estimate_area_m2", "pipe_pitch_m")
 PATTERNS = ("t_max_k.", "t_mean_k.", "tj_k.")
 
 
@@ -39,7 +40,8 @@ def collect_sizing(res, names) -> dict:
     s = res.spec
     own = {"area_m2": res.area_m2, "mass_kg": res.mass_kg["total"], "heater_w": res.heater_w_per_chip * s.chips,
            "w_per_m2": s.compute_power_w / res.area_m2, "w_per_kg": s.compute_power_w / res.mass_kg["total"],
-           "estimate_area_m2": res.estimate.area_m2, "tj_max_k": res.tj_k, "tj_margin_k": res.margin_k}
+           "estimate_area_m2": res.estimate.area_m2, "tj_max_k": res.tj_k, "tj_margin_k": res.margin_k,
+           "pipe_pitch_m": s.pipe_pitch_m}
     hot = res.periodic_hot["result"] if res.periodic_hot else res.hot.result
     rest = collect(hot, [n for n in names if n not in own])
     return {n: float(own[n]) if n in own else rest[n] for n in names}
