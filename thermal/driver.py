@@ -97,6 +97,8 @@ def solve(case, output=None, progress=False, network=None):
             writer.close({"failed": "interrupted"})
         raise
     attrs = _attrs(case, net, solution, build_s, env)
+    if hook is not None:
+        attrs["heat_pipe_step_resolves"] = hook.resolves  # steps solved again for dry-out
     if writer is not None:
         writer.close(attrs)
     result = result_from_solution(case, net, solution, attrs)

@@ -125,18 +125,22 @@ class TransientPipes:
         self.history: dict = {}
         self.tries = 0
         self.resolves = 0  # extra Newton solves the dry-out search cost, over the run
+        self._film_t = {}  # vapour temperature each pipe's films were last evaluated at
 
     def before_step(self, t_k: np.ndarray) -> None:
         from .fluids import FluidRangeError
 
         self.history, self.tries = {}, 0
         for pn in self.live:
+            films = (pn.g_evaporator_w_mk, pn.g_condenser_w_mk)
             t_v = _working(pn.pipe.fluid, float(t_k[pn.vapour]))
-            try:
-                films = (pn.g_evaporator_w_mk, pn.g_condenser_w_mk) if self.fixed_films else \
-                    film_conductances(self.case, pn.pipe, t_v)
-            except FluidRangeError:
-                films = (pn.g_evaporator_w_mk, pn.g_condenser_w_mk)  # reported with the results
+            # the fluid properties cost more than the step's bookkeeping: re-evaluate past 0.01 K
+            if not self.fixed_films and abs(t_v - self._film_t.get(pn.pipe.name, -1.0)) > VAPOUR_TOL_K:
+                try:
+                    films = film_conductances(self.case, pn.pipe, t_v)
+                    self._film_t[pn.pipe.name] = t_v
+                except FluidRangeError:
+                    pass  # frozen or supercritical: reported with the results
             set_film(self.net, pn, *films)  # also applies the wetted fraction
 
     def after_step(self, t_k: np.ndarray) -> bool:
