@@ -222,11 +222,13 @@ def choose_pitch(spec, materials, env: DesignEnvironment, power_w: float):
 
     A wider pitch means fewer pipe-metres per square metre but a less efficient fin, hence more
     area. The estimate's mass is smooth in the pitch, so a log-spaced scan (32 pitches) followed by a
-    golden-section refinement between the best point's neighbours finds the minimum. Pitches whose
+    bounded scalar minimisation (scipy) between the best point's neighbours finds the minimum. Pitches whose
     pipes would exceed their transport limit, or whose radiator would be longer than max_length, are
     infeasible. Returns (spec with that pitch, [(pitch, mass, area), ...] of the scan), or (None, scan)
     when no pitch in the range works."""
     from dataclasses import replace
+
+    from scipy.optimize import minimize_scalar
 
     lo, hi = spec.pitch_range_m
 
@@ -244,17 +246,7 @@ def choose_pitch(spec, materials, env: DesignEnvironment, power_w: float):
         return None, scan
     i = int(np.argmin(masses_))
     a, b = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
-    golden = (math.sqrt(5.0) - 1.0) / 2.0
-    x1, x2 = b - golden * (b - a), a + golden * (b - a)
-    f1, f2 = mass_at(x1)[0], mass_at(x2)[0]
-    while b - a > 1e-3 * a:
-        if f1 <= f2:
-            b, x2, f2 = x2, x1, f1
-            x1 = b - golden * (b - a)
-            f1 = mass_at(x1)[0]
-        else:
-            a, x1, f1 = x1, x2, f2
-            x2 = a + golden * (b - a)
-            f2 = mass_at(x2)[0]
-    best = min(((x1, f1), (x2, f2), (grid[i], masses_[i])), key=lambda q: q[1])[0]
+    refined = minimize_scalar(lambda p: mass_at(p)[0], bounds=(a, b), method="bounded",
+                              options={"xatol": 1e-3 * a})
+    best = refined.x if refined.fun <= masses_[i] else grid[i]
     return replace(spec, pipe_pitch_m=float(best)), scan
