@@ -117,3 +117,47 @@ def test_too_few_iterations_raise_a_diagnosis():
         solve_steady(build_network(case), case.solver)
     msg = str(info.value)
     assert "Newton iteration 1" in msg and "worst node" in msg and "panel 'plate'" in msg
+
+
+ISOTHERMAL = CASES.parent / "validation" / "isothermal_plate.toml"
+
+
+@pytest.mark.parametrize("power, solar", [("0 W", "0 W/m2"), ("0 W", "400 W/m2"), ("500 W", "0 W/m2")],
+                         ids=["no power, no flux", "absorbed flux only", "power only"])
+def test_steady_balance_closes_with_no_power_no_flux_or_both(power, solar):
+    """A relative balance needs a scale that is not zero: with no heat input the plate sits at the
+    sink and radiates nothing net (the old scale divided by that and reported -1.00).  Expected T
+    from Stefan-Boltzmann: 2 eps sigma A (T^4 - T_sink^4) = P + 2 A alpha q_solar."""
+    from thermal import analytic
+
+    text = case_text_with(ISOTHERMAL.read_text(), {
+        "panels.plate.footprints.all.power": power,
+        "panels.plate.faces.top.solar_flux": solar, "panels.plate.faces.bottom.solar_flux": solar},
+        create=True)
+    case = parse_case(text, "zero_power.toml")
+    result = solve(case)
+    balance = result.solution.energy[0]
+    assert abs(balance.relative_error) < 1e-12
+    coat = case.coatings["black_paint"]
+    area = 0.5
+    q_solar = float(solar.split()[0])
+    absorbed = 2 * area * coat.alpha * q_solar
+    expected = analytic.isothermal_plate_k(float(power.split()[0]), area, coat.eps, 2, case.t_sink_k, absorbed)
+    t = result.solution.t_k[0]
+    # Newton's step test: max|dT| <= 1e-8 max|T| (quadratic convergence leaves far less)
+    np.testing.assert_allclose(t, expected, rtol=1e-8)
+
+
+def test_reference_plate_with_no_power_sits_at_the_sink_and_its_balance_closes():
+    """The review's failing case: round-off leaves 1e-19 W radiated and nothing else, which the old
+    relative balance divided by itself (-1.00, exit 3).  Measured against the gross exchange it is
+    round-off, and the plate is at its 4 K sink to Newton's tolerance."""
+    import re
+
+    text = re.sub(r'power = "[^"]*"', 'power = "0 W"', (CASES / "reference_plate.toml").read_text())
+    case = parse_case(text, "reference_plate_no_power.toml")
+    result = solve(case)
+    balance = result.solution.energy[0]
+    assert balance.generated_w == 0.0 and balance.absorbed_w == 0.0
+    assert abs(balance.relative_error) < 1e-12
+    np.testing.assert_allclose(result.solution.t_k[0], case.t_sink_k, rtol=1e-8)

@@ -2,8 +2,8 @@
 the compute loads that follow a schedule.
 
 Without an ``[orbit]`` the fluxes are the constants of the case's faces.  With one, they follow the
-orbit (thermal/orbit.py): ``apply(net, t)`` writes the fluxes at time t into the network's face
-arrays, which is all the kernels see.  A steady solve of an orbit case uses the orbit average of
+orbit (thermal/orbit.py): ``apply(state, t)`` writes the fluxes and scheduled loads at time t into
+a run state (run_state.RunState), which is all the kernels see; the network is never written.  A steady solve of an orbit case uses the orbit average of
 the fluxes (the state the orbit-periodic solution oscillates about), and says so in its summary.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ class Environment:
         self.geometry = None
         self.schedules = case.schedules
         self.loads = list(net.scheduled_loads)
-        self.base_q_w = net.q_w.copy()
+        self.base_q_w = net.q_w  # read-only: the unscaled loads the schedules act on
         if self.orbit is not None:
             o = self.orbit
             self.geometry = OrbitGeometry(o.altitude_m, o.beta_rad, o.solar_constant_w_m2, o.earth_ir_w_m2,
@@ -48,11 +48,12 @@ class Environment:
         o = self.orbit
         return self.geometry.face_fluxes(t_s, self.normals, o.attitude, o.pointing, o.align)
 
-    def apply(self, net, t_s: float) -> float:
+    def apply(self, state, t_s: float) -> float:
+        """Write the fluxes and loads at time t into the run state; return the visible Sun fraction."""
         solar, ir, nu = self.at(t_s)
-        net.face_q_solar_w_m2[:] = solar
-        net.face_q_ir_w_m2[:] = ir
-        self._apply_loads(net, lambda sched: self.factor(sched, t_s, nu))
+        state.face_q_solar_w_m2[:] = solar
+        state.face_q_ir_w_m2[:] = ir
+        self._apply_loads(state, lambda sched: self.factor(sched, t_s, nu))
         return nu
 
     def factor(self, sched, t_s: float, sun_fraction: float) -> float:
@@ -63,12 +64,12 @@ class Environment:
         i = int(np.searchsorted(np.asarray(sched.times_s), t, side="right")) - 1
         return sched.values[max(i, 0)]
 
-    def _apply_loads(self, net, factor_of):
+    def _apply_loads(self, state, factor_of):
         if not self.loads:
             return
-        net.q_w[:] = self.base_q_w
+        state.q_w[:] = self.base_q_w
         for name, nodes, base in self.loads:
-            net.q_w[nodes] += (factor_of(self.schedules[name]) - 1.0) * base
+            state.q_w[nodes] += (factor_of(self.schedules[name]) - 1.0) * base
 
     def events(self, end_time_s: float) -> list:
         """Times in (0, end_time) where the forcing jumps, for a time stepper to land on: eclipse entry
@@ -101,15 +102,16 @@ class Environment:
         rows = [self.at(t) for t in ts]
         return np.mean([r[0] for r in rows], axis=0), np.mean([r[1] for r in rows], axis=0)
 
-    def apply_orbit_average(self, net, samples: int = 720):
-        """Orbit-mean fluxes and orbit-mean scheduled loads (a steady solve of a time-varying case)."""
+    def apply_orbit_average(self, state, samples: int = 720):
+        """Orbit-mean fluxes and orbit-mean scheduled loads (a steady solve of a time-varying case),
+        written into the run state."""
         solar, ir = self.orbit_average(samples)
-        net.face_q_solar_w_m2[:] = solar
-        net.face_q_ir_w_m2[:] = ir
+        state.face_q_solar_w_m2[:] = solar
+        state.face_q_ir_w_m2[:] = ir
         if self.loads and self.geometry is not None:
             ts = (np.arange(samples) + 0.5) * self.period_s / samples
             nus = [self.geometry.sun_fraction(t) for t in ts]
-            self._apply_loads(net, lambda sched: float(np.mean([self.factor(sched, t, nu) for t, nu in zip(ts, nus)])))
+            self._apply_loads(state, lambda sched: float(np.mean([self.factor(sched, t, nu) for t, nu in zip(ts, nus)])))
 
     def describe(self) -> str:
         if self.orbit is None:

@@ -126,6 +126,11 @@ class LinearSolver:
         return x, (count[0] if info == 0 else -1)
 
 
+def linear_solver_for(net, settings) -> LinearSolver:
+    """The solver a case's settings ask for, on this network (one per run: it keeps the hierarchy)."""
+    return LinearSolver(settings.linear_solver, net.n_nodes, net.constant_conductivity, settings.direct_limit)
+
+
 class Hierarchy:
     """A pyamg hierarchy flattened into arrays for the compiled V-cycle (kernels/amg.py)."""
 

@@ -15,7 +15,7 @@ contact resistance [K/W].  The parenthesised sum is commutative in IEEE arithmet
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -27,16 +27,19 @@ from .pipe_network import add_heat_pipes, locate_film_entries
 
 IN_PLANE, THROUGH = 0, 1
 
-@dataclass
+@dataclass(frozen=True)
 class Network:
-    """Node, link and surface arrays (SI units).  Kernels index these directly."""
+    """Node, link and surface arrays (SI units).  Kernels index these directly.
+
+    Immutable once built: every array is read-only.  ``q_w``, ``r_link`` and the face fluxes are the
+    base values a run starts from; what a run changes lives in its ``run_state.RunState``."""
 
     n_nodes: int
     # nodes
     rho_v_kg: np.ndarray  # mass of each node [kg]; lumped nodes: 1 kg with cp = their capacitance
     cp_tab: np.ndarray  # property-table row of cp(T) for each node
     k_tab: np.ndarray  # (n, 2) table rows of k(T) in-plane and through-thickness
-    q_w: np.ndarray  # fixed heat load [W]
+    q_w: np.ndarray  # fixed heat load [W] (base: schedules scale it in the run state)
     fixed: np.ndarray  # uint8: 1 = boundary node held at t_fixed_k
     t_fixed_k: np.ndarray
     # property tables (piecewise linear, constant beyond the ends)
@@ -72,7 +75,19 @@ class Network:
     surface_node_count: int = 0
     scheduled_loads: list = field(default_factory=list)  # (schedule name, node ids, base loads W)
     chips: list = field(default_factory=list)  # (panel, footprint, heated node ids, junction limit K | None)
-    heat_pipes: list = field(default_factory=list)  # pipe_network.PipeNodes
+    heat_pipes: tuple = ()  # pipe_network.PipeNodes
+
+    def __post_init__(self):
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+        for idx in (*self.node_index.values(), *self.material_id.values()):
+            idx.flags.writeable = False
+
+    def with_loads(self, q_w: np.ndarray) -> "Network":
+        """The same network with other fixed heat loads [W] (a manufactured source, a study)."""
+        return replace(self, q_w=np.array(q_w, float))
 
     @property
     def n_links(self) -> int:
@@ -89,9 +104,6 @@ class Network:
         m.has_sorted_indices = True
         return m
 
-    def absorbed_w(self) -> float:
-        return float(np.sum(self.surf_area_m2 * (self.surf_alpha * self.face_q_solar_w_m2[self.surf_face]
-                                                  + self.surf_eps * self.face_q_ir_w_m2[self.surf_face])))
 
 class _Builder:
     def __init__(self, case: Case):
@@ -366,6 +378,7 @@ def build_network(case: Case) -> Network:
     else:
         sn = sf = np.zeros(0, np.int64)
         sa = se = sal = np.zeros(0)
+    pipes = locate_film_entries(csr["indptr"], csr["indices"], pipes)
     net = Network(
         n_nodes=n, rho_v_kg=np.concatenate(b.rho_v), cp_tab=np.concatenate(b.cp_tab),
         k_tab=np.concatenate(b.k_tab), q_w=np.concatenate(b.q), fixed=np.concatenate(b.fixed),
@@ -378,7 +391,6 @@ def build_network(case: Case) -> Network:
         # vapour nodes are reported with the lumped nodes (/nodes/T)
         lumped_names=list(lumped) + [f"{p.pipe.name}.vapour" for p in pipes if p.vapour >= 0],
         lumped_nodes=np.asarray(list(lumped.values()) + [p.vapour for p in pipes if p.vapour >= 0], np.int64),
-        surface_node_count=b.surface_count, scheduled_loads=b.scheduled, chips=b.chips, heat_pipes=pipes,
+        surface_node_count=b.surface_count, scheduled_loads=b.scheduled, chips=b.chips, heat_pipes=tuple(pipes),
     )
-    locate_film_entries(net, pipes)
     return net

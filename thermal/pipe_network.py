@@ -13,7 +13,7 @@ A failed pipe keeps its wall (it still conducts) but has no vapour node.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -24,8 +24,10 @@ from .heatpipes import DRY_FRACTION, HeatPipe, film_conductance_w_mk, pipe_satur
 ROLE_CODE = {"evaporator": 1, "adiabatic": 0, "condenser": -1}
 
 
-@dataclass
+@dataclass(frozen=True)
 class PipeNodes:
+    """A pipe's place in the network (immutable); its state in a run is a ``run_state.PipeState``."""
+
     pipe: HeatPipe
     vapour: int  # node id, -1 for a failed pipe
     wall: np.ndarray  # node ids along the pipe
@@ -35,9 +37,7 @@ class PipeNodes:
     film: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # wall pieces with a film link
     pos_vapour_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # CSR entries (v, w)
     pos_wall_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # CSR entries (w, v)
-    wetted: float = 1.0  # wetted fraction of the evaporating wall (< 1: partly dried out)
-    evaporating: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # film pieces that dry out
-    g_evaporator_w_mk: float = 0.0  # wet film conductances now in the network
+    g_evaporator_w_mk: float = 0.0  # film conductances the network was built with
     g_condenser_w_mk: float = 0.0
 
 
@@ -137,8 +137,9 @@ def add_heat_pipes(b, case, meshes, nodes_of, through_dir, in_plane_dir) -> list
         wall = np.concatenate(wall_ids)
         length = np.concatenate(lengths)
         role = np.concatenate(roles)
-        pn = PipeNodes(pipe, -1, wall, length, role, polylines)
-        if not pipe.failed:
+        if pipe.failed:
+            out.append(PipeNodes(pipe, -1, wall, length, role, polylines))
+        else:
             t0 = case.solver.initial_t_k
             lo, hi = valid_range_k(pipe.fluid)
             if case.mode != "steady" and not lo < t0 < hi - 1.0:
@@ -150,49 +151,50 @@ def add_heat_pipes(b, case, meshes, nodes_of, through_dir, in_plane_dir) -> list
                                     f"{exc} (the initial state, solver.initial_temperature)") from None
             # a steady first guess is only a guess: films start from the nearest working temperature
             g_e, g_c = film_conductances(case, pipe, min(max(t0, lo + 1.0), hi - 2.0))
-            pn.vapour = int(b.add_nodes(1, 0.0, 0, (0, 0))[0])
-            pn.film = np.nonzero(role != 0)[0]
-            pn.g_evaporator_w_mk, pn.g_condenser_w_mk = g_e, g_c
-            g = np.where(role[pn.film] > 0, g_e, g_c) * length[pn.film]
-            b.add_links(np.full(pn.film.size, pn.vapour), wall[pn.film], 0.0, 0.0, 0, 0, 1.0 / g)
-        out.append(pn)
+            vapour = int(b.add_nodes(1, 0.0, 0, (0, 0))[0])
+            film = np.nonzero(role != 0)[0]
+            g = np.where(role[film] > 0, g_e, g_c) * length[film]
+            b.add_links(np.full(film.size, vapour), wall[film], 0.0, 0.0, 0, 0, 1.0 / g)
+            out.append(PipeNodes(pipe, vapour, wall, length, role, polylines, film,
+                                 g_evaporator_w_mk=g_e, g_condenser_w_mk=g_c))
     return out
 
 
-def locate_film_entries(net, pipes: list[PipeNodes]) -> None:
-    """CSR positions of each film link, both directions, so conductances can change in place."""
+def locate_film_entries(indptr, indices, pipes: list[PipeNodes]) -> list[PipeNodes]:
+    """The pipes with the CSR positions of each film link, both directions, so that a run can
+    change the film conductances in place."""
+    out = []
     for pn in pipes:
         if pn.vapour < 0:
+            out.append(pn)
             continue
         walls = pn.wall[pn.film]
-        lo, hi = net.indptr[pn.vapour], net.indptr[pn.vapour + 1]
-        pn.pos_vapour_row = lo + np.searchsorted(net.indices[lo:hi], walls)
-        pn.pos_wall_row = np.array([net.indptr[w] + np.searchsorted(net.indices[net.indptr[w]:net.indptr[w + 1]],
-                                                                      pn.vapour) for w in walls], np.int64)
-        assert np.all(net.indices[pn.pos_vapour_row] == walls) and np.all(net.indices[pn.pos_wall_row] == pn.vapour)
+        lo, hi = indptr[pn.vapour], indptr[pn.vapour + 1]
+        pos_vapour_row = lo + np.searchsorted(indices[lo:hi], walls)
+        pos_wall_row = np.array([indptr[w] + np.searchsorted(indices[indptr[w]:indptr[w + 1]], pn.vapour)
+                                 for w in walls], np.int64)
+        assert np.all(indices[pos_vapour_row] == walls) and np.all(indices[pos_wall_row] == pn.vapour)
+        out.append(replace(pn, pos_vapour_row=pos_vapour_row, pos_wall_row=pos_wall_row))
+    return out
 
 
-def set_film(net, pn: PipeNodes, g_evaporator_w_mk: float, g_condenser_w_mk: float) -> None:
-    """Write a pipe's film conductances into the network.  Pieces that evaporate (``evaporating``:
+def set_film(state, pn: PipeNodes, g_evaporator_w_mk: float, g_condenser_w_mk: float) -> None:
+    """Write a pipe's film conductances into the run state.  Pieces that evaporate (``evaporating``:
     the evaporator, plus any other piece that has been feeding the vapour while the pipe is dried
     out) are scaled by the wetted fraction: a dried-out pipe has shrunk its wet evaporating length
     to what the wick can still feed."""
-    pn.g_evaporator_w_mk, pn.g_condenser_w_mk = g_evaporator_w_mk, g_condenser_w_mk
+    ps = state.pipes[pn.pipe.name]
+    ps.g_evaporator_w_mk, ps.g_condenser_w_mk = g_evaporator_w_mk, g_condenser_w_mk
     role = pn.role[pn.film]
-    if pn.evaporating.size != role.size:
-        pn.evaporating = role > 0
     g = np.where(role > 0, g_evaporator_w_mk, g_condenser_w_mk)
-    g = np.where(pn.evaporating, g * max(pn.wetted, DRY_FRACTION), g)
+    g = np.where(ps.evaporating, g * max(ps.wetted, DRY_FRACTION), g)
     r = 1.0 / (g * pn.length_m[pn.film])
-    net.r_link[pn.pos_vapour_row] = r
-    net.r_link[pn.pos_wall_row] = r
+    state.r_link[pn.pos_vapour_row] = r
+    state.r_link[pn.pos_wall_row] = r
 
 
-def film_heat_w(net, pn: PipeNodes, t_k: np.ndarray) -> np.ndarray:
-    """Heat from each film-linked wall piece into the vapour [W] (negative: condensing)."""
-    r = net.r_link[pn.pos_vapour_row]
+def film_heat_w(state, pn: PipeNodes, t_k: np.ndarray) -> np.ndarray:
+    """Heat from each film-linked wall piece into the vapour [W] (negative: condensing), with the
+    film resistances of the run state."""
+    r = state.r_link[pn.pos_vapour_row]
     return (t_k[pn.wall[pn.film]] - t_k[pn.vapour]) / r
-
-
-def is_dried(pn: PipeNodes) -> bool:
-    return pn.wetted < 1.0

@@ -13,28 +13,34 @@ on its logarithm; a pipe whose search ends fully wetted (it only overshot on the
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
 from .errors import ConvergenceError
 from .heatpipes import pipe_saturation, transport_limits
 from .heatpipes import DRY_FRACTION
-from .pipe_network import film_conductances, film_heat_w, is_dried, set_film
+from .pipe_network import film_conductances, film_heat_w, set_film
+from .run_state import PipeState
 
 VAPOUR_TOL_K = 0.01
 DRY_TOL = 0.01  # a dried pipe carries its limit to 1 %
 MAX_OUTER = 60
 
 
-def pipe_status(case, net, t_k: np.ndarray, pipes=None) -> list[dict]:
+_FAILED = PipeState(0.0, 0.0)  # a failed pipe has no run state: never wetted-back, never dried
+
+
+def pipe_status(case, net, state, t_k: np.ndarray, pipes=None) -> list[dict]:
     """One row per pipe (of ``pipes``, default all): vapour temperature, heat carried, the five
-    limits, governing limit, utilisation Q/Q_max, dried/failed flags.  Raises FluidRangeError for a
-    frozen or supercritical pipe."""
+    limits, governing limit, utilisation Q/Q_max, dried/failed flags, with the films of the run
+    ``state``.  Raises FluidRangeError for a frozen or supercritical pipe."""
     rows = []
     for pn in net.heat_pipes if pipes is None else pipes:
         pipe = pn.pipe
-        row = {"name": pipe.name, "fluid": pipe.fluid, "failed": pipe.failed, "dried": is_dried(pn),
-               "wetted": pn.wetted,
+        ps = state.pipes.get(pipe.name, _FAILED)
+        row = {"name": pipe.name, "fluid": pipe.fluid, "failed": pipe.failed, "dried": ps.dried,
+               "wetted": ps.wetted,
                "length_m": pipe.total_length_m, "effective_length_m": pipe.effective_length_m,
                "wall_t_max_k": float(np.max(t_k[pn.wall])), "wall_t_min_k": float(np.min(t_k[pn.wall]))}
         if pn.vapour < 0:
@@ -43,7 +49,7 @@ def pipe_status(case, net, t_k: np.ndarray, pipes=None) -> list[dict]:
             rows.append(row)
             continue
         t_v = float(t_k[pn.vapour])
-        q = film_heat_w(net, pn, t_k)
+        q = film_heat_w(state, pn, t_k)
         sat = pipe_saturation(pipe, t_v)
         k_solid = case.materials[pipe.wall_material].k_inplane(t_v)
         limits = transport_limits(pipe, sat, k_solid)
@@ -82,27 +88,28 @@ def _next_wetted(state: dict, x: float, g: float) -> float:
     return math.exp(min(max(x_new, floor), top))
 
 
-def _update_dryout(net, pn, use: float, dry_history: dict, t_k: np.ndarray) -> bool:
+def _update_dryout(state, pn, use: float, dry_history: dict, t_k: np.ndarray) -> bool:
     """One move of a pipe's wetted fraction towards carrying its limit; True if anything changed.
 
     Q can depend very weakly on the wetted fraction (when the pipe is the heat's only way out the
     evaporator must dry almost completely before Q drops), and Q_max moves with the vapour
     temperature: a bracketed regula falsi (Illinois) on log(wetted) against use - 1."""
     changed = False
-    target = pn.wetted
+    ps = state.pipes[pn.pipe.name]
+    target = ps.wetted
     if not math.isfinite(use):
         target = DRY_FRACTION
-    elif (use > 1.0 + DRY_TOL and pn.wetted > DRY_FRACTION) or (is_dried(pn) and use < 1.0 - DRY_TOL):
-        target = _next_wetted(dry_history.setdefault(pn.pipe.name, {}), math.log(pn.wetted), use - 1.0)
-    if target != pn.wetted:
-        pn.wetted = target
+    elif (use > 1.0 + DRY_TOL and ps.wetted > DRY_FRACTION) or (ps.dried and use < 1.0 - DRY_TOL):
+        target = _next_wetted(dry_history.setdefault(pn.pipe.name, {}), math.log(ps.wetted), use - 1.0)
+    if target != ps.wetted:
+        ps.wetted = target
         changed = True
-    if is_dried(pn):
+    if ps.dried:
         # wherever the wall feeds the vapour, the wick must supply liquid: those pieces dry too
         # (the film law changed, so the secant starts again)
-        feeding = film_heat_w(net, pn, t_k) > 0
-        if np.any(feeding & ~pn.evaporating):
-            pn.evaporating = pn.evaporating | feeding
+        feeding = film_heat_w(state, pn, t_k) > 0
+        if np.any(feeding & ~ps.evaporating):
+            ps.evaporating = ps.evaporating | feeding
             dry_history.pop(pn.pipe.name, None)  # a new function: bracket it again
             changed = True
     return changed
@@ -127,12 +134,13 @@ class TransientPipes:
         self.resolves = 0  # extra Newton solves the dry-out search cost, over the run
         self._film_t = {}  # vapour temperature each pipe's films were last evaluated at
 
-    def before_step(self, t_k: np.ndarray) -> None:
+    def before_step(self, state, t_k: np.ndarray) -> None:
         from .fluids import FluidRangeError
 
         self.history, self.tries = {}, 0
         for pn in self.live:
-            films = (pn.g_evaporator_w_mk, pn.g_condenser_w_mk)
+            ps = state.pipes[pn.pipe.name]
+            films = (ps.g_evaporator_w_mk, ps.g_condenser_w_mk)
             t_v = _working(pn.pipe.fluid, float(t_k[pn.vapour]))
             # the fluid properties cost more than the step's bookkeeping: re-evaluate past 0.01 K
             if not self.fixed_films and abs(t_v - self._film_t.get(pn.pipe.name, -1.0)) > VAPOUR_TOL_K:
@@ -141,29 +149,30 @@ class TransientPipes:
                     self._film_t[pn.pipe.name] = t_v
                 except FluidRangeError:
                     pass  # frozen or supercritical: reported with the results
-            set_film(self.net, pn, *films)  # also applies the wetted fraction
+            set_film(state, pn, *films)  # also applies the wetted fraction
 
-    def after_step(self, t_k: np.ndarray) -> bool:
+    def after_step(self, state, t_k: np.ndarray) -> bool:
         """True when a pipe's wetted fraction moved: the step must be solved again."""
         from .fluids import FluidRangeError
 
         changed = []
         for pn in self.live:
             try:
-                use = pipe_status(self.case, self.net, t_k, [pn])[0]["utilisation"]
+                use = pipe_status(self.case, self.net, state, t_k, [pn])[0]["utilisation"]
             except FluidRangeError:
                 continue  # frozen or supercritical: the result says so; no dry-out search here
-            if _update_dryout(self.net, pn, use, self.history, t_k):
+            if _update_dryout(state, pn, use, self.history, t_k):
                 changed.append(pn)
         if not changed:
             return False
         self.tries += 1
         if self.tries > MAX_OUTER:
             raise ConvergenceError(f"heat pipes: dry-out not settled within a time step after {MAX_OUTER} "
-                                   "re-solves (" + ", ".join(f"{pn.pipe.name} wetted {pn.wetted:.3f}"
+                                   "re-solves (" + ", ".join(f"{pn.pipe.name} wetted {state.pipes[pn.pipe.name].wetted:.3f}"
                                                             for pn in changed) + "); check the pipe design")
         for pn in changed:
-            set_film(self.net, pn, pn.g_evaporator_w_mk, pn.g_condenser_w_mk)
+            ps = state.pipes[pn.pipe.name]
+            set_film(state, pn, ps.g_evaporator_w_mk, ps.g_condenser_w_mk)
         self.resolves += 1
         return True
 
@@ -175,9 +184,10 @@ def _working(fluid, t_k):
     return min(max(t_k, lo + 1.0), hi - 2.0)
 
 
-def solve_steady_with_pipes(case, net, solve_steady):
-    """Steady state with film conductances at the vapour temperature and dry-out; returns
-    (solution, pipe rows, outer iterations)."""
+def solve_steady_with_pipes(case, net, state, solve_steady):
+    """Steady state with film conductances at the vapour temperature and dry-out, in the run
+    ``state`` (films and wetted fractions are left there); returns (solution, pipe rows, outer
+    iterations)."""
     live = [pn for pn in net.heat_pipes if pn.vapour >= 0]
     t_guess = None
     t_vap = {pn.pipe.name: _working(pn.pipe.fluid, case.solver.initial_t_k) for pn in live}
@@ -188,31 +198,30 @@ def solve_steady_with_pipes(case, net, solve_steady):
     dry_history: dict = {}
     for outer in range(1, MAX_OUTER + 1):
         for pn in live:
-            set_film(net, pn, *film_conductances(case, pn.pipe, t_vap[pn.pipe.name]))
-        solution = solve_steady(net, case.solver, t_initial=t_guess)
+            set_film(state, pn, *film_conductances(case, pn.pipe, t_vap[pn.pipe.name]))
+        solution = solve_steady(net, case.solver, state=state, t_initial=t_guess)
         newton += solution.newton_iterations
         t = solution.t_k[0]
-        rows = {r["name"]: r for r in pipe_status(case, net, t)}
+        rows = {r["name"]: r for r in pipe_status(case, net, state, t)}
         moved = max((abs(t[pn.vapour] - t_vap[pn.pipe.name]) for pn in live), default=0.0)
         t_vap = {pn.pipe.name: float(t[pn.vapour]) for pn in live}
         t_guess = t
         settled = fixed_films or moved <= VAPOUR_TOL_K
         for pn in live:
-            if _update_dryout(net, pn, rows[pn.pipe.name]["utilisation"], dry_history, t):
+            if _update_dryout(state, pn, rows[pn.pipe.name]["utilisation"], dry_history, t):
                 settled = False
         if settled:
-            solution.newton_iterations = newton
-            return solution, list(pipe_status(case, net, t)), outer
+            return replace(solution, newton_iterations=newton), list(pipe_status(case, net, state, t)), outer
     raise ConvergenceError(f"heat pipes: no consistent state after {MAX_OUTER} outer iterations (vapour "
                            f"temperatures moved {moved:.3g} K in the last; dry-out fractions "
-                           + ", ".join(f"{pn.pipe.name} {pn.wetted:.3f}" for pn in live if is_dried(pn))
+                           + ", ".join(f"{name} {ps.wetted:.3f}" for name, ps in state.pipes.items() if ps.dried)
                            + "); check the pipe design")
 
 
 class PipeSeries:
     """Per pipe, at every output step: vapour temperature, heat carried, utilisation and wetted
-    fraction, with the limits and governing limit of the last step.  ``add`` must be called while
-    the network holds that step's films (a transient's dry-out changes them from step to step).
+    fraction, with the limits and governing limit of the last step.  ``add`` takes the run state
+    that holds that step's films (a transient's dry-out changes them from step to step).
     ``strict`` raises on a frozen/supercritical pipe; otherwise (transients, already written) such
     steps get NaN limits and the pipe is flagged."""
 
@@ -226,13 +235,14 @@ class PipeSeries:
                                       "polylines": pn.polylines, "length_m": pn.pipe.total_length_m,
                                       "effective_length_m": pn.pipe.effective_length_m}
 
-    def add(self, t_k: np.ndarray) -> None:
+    def add(self, state, t_k: np.ndarray) -> None:
         from .fluids import FluidRangeError
 
         for pn in self.net.heat_pipes:
             s = self.out[pn.pipe.name]
+            ps = state.pipes.get(pn.pipe.name, _FAILED)
             try:
-                row = pipe_status(self.case, self.net, t_k, [pn])[0]
+                row = pipe_status(self.case, self.net, state, t_k, [pn])[0]
             except FluidRangeError as exc:
                 if self.strict:
                     raise
@@ -242,9 +252,9 @@ class PipeSeries:
             s["t_vapour"].append(row["t_vapour_k"])
             s["q"].append(row["q_w"])
             s["utilisation"].append(row["utilisation"])
-            s["wetted_series"].append(pn.wetted)
+            s["wetted_series"].append(ps.wetted)
             s["limits"], s["governing"] = row["limits"], row["governing"]
-            s["wetted"], s["dried"] = pn.wetted, is_dried(pn)
+            s["wetted"], s["dried"] = ps.wetted, ps.dried
 
     def result(self) -> dict:
         for s in self.out.values():
@@ -253,10 +263,10 @@ class PipeSeries:
         return self.out
 
 
-def pipe_series(case, net, t_k_steps: np.ndarray, strict: bool) -> dict:
-    """The series of states solved with the network's present films (a steady solve)."""
+def pipe_series(case, net, state, t_k_steps: np.ndarray, strict: bool) -> dict:
+    """The series of states solved with the films of the run ``state`` (a steady solve)."""
     series = PipeSeries(case, net, strict)
     for t_k in np.atleast_2d(t_k_steps):
-        series.add(t_k)
+        series.add(state, t_k)
     return series.result()
 

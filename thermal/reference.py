@@ -111,7 +111,8 @@ def sources_and_storage(t_k, t_old_k, q_w, rho_v_kg, cp_tab, tab_t, tab_v, tab_n
 
 
 def energy(net, t_k, t_old_k, inv_dt_s, k_node, bdf_a=1.0, stored_offset_w=None):
-    """[generated, absorbed, radiated, stored, conducted_out] in W (see kernels.energy)."""
+    """[generated, absorbed, radiated, stored, conducted_out, conducted gross, radiated gross] in W
+    (see kernels.energy)."""
     free = ~net.fixed.astype(bool)
     live = free[net.surf_node]
     f = net.surf_face[live]
@@ -119,6 +120,7 @@ def energy(net, t_k, t_old_k, inv_dt_s, k_node, bdf_a=1.0, stored_offset_w=None)
     t = t_k[net.surf_node[live]]
     absorbed = np.sum(area * (alpha * net.face_q_solar_w_m2[f] + eps * net.face_q_ir_w_m2[f]))
     radiated = np.sum(eps * SIGMA_W_M2K4 * area * (t**4 - net.t_sink_k**4))
+    radiated_gross = np.sum(eps * SIGMA_W_M2K4 * area * (t**4 + net.t_sink_k**4))
     stored = 0.0
     if inv_dt_s > 0:
         offset = np.zeros_like(t_k) if stored_offset_w is None else stored_offset_w
@@ -129,8 +131,9 @@ def energy(net, t_k, t_old_k, inv_dt_s, k_node, bdf_a=1.0, stored_offset_w=None)
     sel = (rows != cols) & ~free[rows] & free[cols]
     g, _, _ = link_conductance(t_k, rows[sel], cols[sel], net.s_self[sel], net.s_other[sel], net.dir_self[sel],
                                net.dir_other[sel], net.r_link[sel], k_node)
-    conducted = np.sum(g * (t_k[cols[sel]] - t_k[rows[sel]]))
-    return np.array([np.sum(net.q_w[free]), absorbed, radiated, stored, conducted])
+    into = g * (t_k[cols[sel]] - t_k[rows[sel]])
+    gross = np.sum(np.abs(np.bincount(rows[sel], into, minlength=net.n_nodes)))
+    return np.array([np.sum(net.q_w[free]), absorbed, radiated, stored, np.sum(into), gross, radiated_gross])
 
 
 def stored_heat(t_from_k, t_to_k, rho_v_kg, cp_tab, tab_t, tab_v, tab_n):

@@ -241,12 +241,13 @@ class ResultWriter:
         self.n = n
         self.f.flush()
 
-    def append_state(self, net, time_s, t_k, balance, sun_fraction=None):
+    def append_state(self, net, state, time_s, t_k, balance, sun_fraction=None):
+        """One output step of a run on ``net``; the face fluxes are those of the run ``state``."""
         fields = {p: field_of(idx, t_k) for p, idx in net.node_index.items()}
         orbit_row = None
         if self.orbit:
-            orbit_row = (1.0 if sun_fraction is None else sun_fraction, net.face_q_solar_w_m2.copy(),
-                         net.face_q_ir_w_m2.copy())
+            orbit_row = (1.0 if sun_fraction is None else sun_fraction, state.face_q_solar_w_m2.copy(),
+                         state.face_q_ir_w_m2.copy())
         self.append_fields(time_s, fields, t_k[net.lumped_nodes], balance.as_array(), orbit_row,
                            chip_temperatures(net, t_k))
 

@@ -2,7 +2,8 @@
 
 Drivers (steady, transient) ask an :class:`Assembler` for the residual and the matrix
 A = -dF/dT at a temperature vector; the CSR pattern is the network's, fixed once, and the values
-are overwritten in place each call.
+are overwritten in place each call.  Loads, fluxes and film resistances come from the run state
+(run_state.RunState) the assembler was given, never from the immutable network.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 
 from . import kernels
 from .network import Network
+from .run_state import RunState
 
 TERMS = ("generated", "absorbed", "radiated", "stored", "conducted_out")
 
@@ -26,6 +28,7 @@ class EnergyBalance:
     stored_w: float
     conducted_out_w: float
     conducted_gross_w: float = 0.0  # sum of |heat into each boundary node|: the scale of conducted_out_w
+    radiated_gross_w: float = 0.0  # sum of eps sigma A (T^4 + T_sink^4): the scale of radiated_w
 
     @property
     def error_w(self) -> float:
@@ -33,8 +36,11 @@ class EnergyBalance:
 
     @property
     def scale_w(self) -> float:
+        """The size of the heat flows the balance is made of: a relative error needs a scale that is
+        not zero when the net flows are (no power, no absorbed flux: the plate sits at the sink and
+        radiates nothing net, but exchanges eps sigma A (T^4 + T_sink^4) gross)."""
         return max(abs(self.generated_w) + abs(self.absorbed_w), abs(self.radiated_w), abs(self.stored_w),
-                   abs(self.conducted_out_w), self.conducted_gross_w, 1e-300)
+                   abs(self.conducted_out_w), self.conducted_gross_w, self.radiated_gross_w, 1e-300)
 
     @property
     def relative_error(self) -> float:
@@ -45,15 +51,16 @@ class EnergyBalance:
 
 
 class Assembler:
-    def __init__(self, net: Network):
+    def __init__(self, net: Network, state: RunState | None = None):
         self.net = net
+        self.state = RunState.fresh(net) if state is None else state
         n = net.n_nodes
         self.k_node = np.empty((n, 2))
         self.dk_node = np.empty((n, 2))
         self.residual_w = np.empty(n)
         self.a_data = np.empty(net.indices.size)
         self.matrix = net.matrix(self.a_data)
-        self._energy = np.empty(6)
+        self._energy = np.empty(7)
         self._zeros = np.zeros(n)
         self.evaluations = 0
 
@@ -67,17 +74,17 @@ class Assembler:
                  bdf_a: float = 1.0, stored_offset_w: np.ndarray | None = None):
         """Fill ``residual_w`` (F, W) and ``matrix`` (A = -dF/dT, W/K) at ``t_k``; return both.
         ``bdf_a``, ``stored_offset_w``: the BDF step's storage form (kernels/storage.py)."""
-        net = self.net
+        net, st = self.net, self.state
         t_old = t_k if t_old_k is None else t_old_k
         offset = self._zeros if stored_offset_w is None else stored_offset_w
         kernels.eval_conductivity(t_k, net.k_tab, net.tab_t, net.tab_v, net.tab_n, self.k_node, self.dk_node)
         kernels.conduction_rows(t_k, net.indptr, net.indices, net.diag_pos, net.s_self, net.s_other, net.dir_self,
-                                net.dir_other, net.r_link, self.k_node, self.dk_node, net.fixed, self.residual_w,
+                                net.dir_other, st.r_link, self.k_node, self.dk_node, net.fixed, self.residual_w,
                                 self.a_data)
         kernels.add_surfaces(t_k, net.surf_node, net.surf_area_m2, net.surf_eps, net.surf_alpha, net.surf_face,
-                             net.face_q_solar_w_m2, net.face_q_ir_w_m2, net.t_sink_k, net.fixed, net.diag_pos,
+                             st.face_q_solar_w_m2, st.face_q_ir_w_m2, net.t_sink_k, net.fixed, net.diag_pos,
                              self.residual_w, self.a_data)
-        kernels.add_sources_and_storage(t_k, t_old, net.q_w, net.rho_v_kg, net.cp_tab, net.tab_t, net.tab_v,
+        kernels.add_sources_and_storage(t_k, t_old, st.q_w, net.rho_v_kg, net.cp_tab, net.tab_t, net.tab_v,
                                         net.tab_n, inv_dt_s, bdf_a, offset, net.fixed, net.diag_pos, self.residual_w,
                                         self.a_data)
         self.evaluations += 1
@@ -85,14 +92,14 @@ class Assembler:
 
     def energy(self, t_k: np.ndarray, t_old_k: np.ndarray | None = None, inv_dt_s: float = 0.0,
                bdf_a: float = 1.0, stored_offset_w: np.ndarray | None = None) -> EnergyBalance:
-        net = self.net
+        net, st = self.net, self.state
         t_old = t_k if t_old_k is None else t_old_k
         offset = self._zeros if stored_offset_w is None else stored_offset_w
         kernels.eval_conductivity(t_k, net.k_tab, net.tab_t, net.tab_v, net.tab_n, self.k_node, self.dk_node)
-        kernels.energy_terms(t_k, t_old, net.q_w, net.rho_v_kg, net.cp_tab, net.tab_t, net.tab_v, net.tab_n, inv_dt_s,
+        kernels.energy_terms(t_k, t_old, st.q_w, net.rho_v_kg, net.cp_tab, net.tab_t, net.tab_v, net.tab_n, inv_dt_s,
                              bdf_a, offset, net.fixed, net.indptr, net.indices, net.s_self, net.s_other, net.dir_self, net.dir_other,
-                             net.r_link, self.k_node, net.surf_node, net.surf_area_m2, net.surf_eps, net.surf_alpha,
-                             net.surf_face, net.face_q_solar_w_m2, net.face_q_ir_w_m2, net.t_sink_k, self._energy)
+                             st.r_link, self.k_node, net.surf_node, net.surf_area_m2, net.surf_eps, net.surf_alpha,
+                             net.surf_face, st.face_q_solar_w_m2, st.face_q_ir_w_m2, net.t_sink_k, self._energy)
         return EnergyBalance(*(float(v) for v in self._energy))
 
     def initial_balance(self, t_k: np.ndarray) -> EnergyBalance:
@@ -104,9 +111,9 @@ class Assembler:
 
     def heat_input_norm(self) -> float:
         """||per-node heat input||_2 [W]: the scale of the residual test."""
-        net = self.net
-        q = np.abs(net.q_w) * (net.fixed == 0)
-        absorbed = net.surf_area_m2 * (net.surf_alpha * net.face_q_solar_w_m2[net.surf_face]
-                                       + net.surf_eps * net.face_q_ir_w_m2[net.surf_face])
+        net, st = self.net, self.state
+        q = np.abs(st.q_w) * (net.fixed == 0)
+        absorbed = net.surf_area_m2 * (net.surf_alpha * st.face_q_solar_w_m2[net.surf_face]
+                                       + net.surf_eps * st.face_q_ir_w_m2[net.surf_face])
         q = q + np.bincount(net.surf_node, absorbed, minlength=net.n_nodes)
         return float(np.linalg.norm(q))

@@ -6,6 +6,8 @@ out[2] radiated   = sum eps sigma A (T^4 - T_sink^4)
 out[3] stored     = sum a m_i integral_{T_old}^{T} cp dT / dt - offset_i   (see storage.py; 0 in steady state)
 out[4] conducted_out = heat conducted into boundary (fixed-temperature) nodes (net)
 out[5] sum over boundary nodes of |heat conducted into each| (the scale of out[4])
+out[6] gross radiative exchange = sum eps sigma A (T^4 + T_sink^4): the scale of out[2], which is a
+       difference of two such terms (a plate with no heat input sits at the sink: out[2] ~ 0)
 All in W.  generated + absorbed - radiated - stored - conducted_out = sum of free residuals, which a
 converged solve drives to round-off.
 """
@@ -13,7 +15,7 @@ from numba import njit
 
 from .conduction import half_link
 from .properties import table_integral
-from .radiation import surface_exchange
+from .radiation import SIGMA_W_M2K4, surface_exchange
 
 
 @njit(cache=True)
@@ -21,7 +23,7 @@ def energy_terms(t_k, t_old_k, q_w, rho_v_kg, cp_tab, tab_t, tab_v, tab_n, inv_d
                  indptr,
                  indices, s_self, s_other, dir_self, dir_other, r_link, k_node, surf_node, surf_area_m2,
                  surf_eps, surf_alpha, surf_face, face_q_solar_w_m2, face_q_ir_w_m2, t_sink_k, out):
-    for m in range(6):
+    for m in range(7):
         out[m] = 0.0
     ts2 = t_sink_k * t_sink_k
     ts4 = ts2 * ts2
@@ -51,3 +53,4 @@ def energy_terms(t_k, t_old_k, q_w, rho_v_kg, cp_tab, tab_t, tab_v, tab_n, inv_d
                                                 face_q_solar_w_m2[f], face_q_ir_w_m2[f], ts4)
         out[1] += absorbed
         out[2] += emitted
+        out[6] += surf_eps[s] * SIGMA_W_M2K4 * surf_area_m2[s] * (t_k[i] * t_k[i] * t_k[i] * t_k[i] + ts4)

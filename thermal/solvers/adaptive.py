@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import kernels
 from ..errors import ConvergenceError
-from ..linalg import LinearSolver
+from ..linalg import linear_solver_for
 from ..system import Assembler
 from .newton import newton_solve
 from .steady import Solution, check_balance
@@ -47,20 +47,21 @@ class AdaptiveSettings:
 def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettings, environment=None,
                              events=(), on_output=None, output_all_steps=True, progress=False,
                              assembler=None, linear=None, previous_state=None, t_initial_k=None,
-                             output_times=None, step_hook=None) -> Solution:
+                             output_times=None, step_hook=None, state=None) -> Solution:
     """``previous_state`` = (t < 0, T(t)): a known earlier state, so that BDF2 starts at second order
     (order-of-accuracy checks start from exact values); without it the first step is BDF1.
 
     Outputs: every accepted step (``output_all_steps``), else at the events; ``output_times`` (steps
     land on them too) replaces the events as the output times, the end time always being one.
 
-    ``step_hook``: an object with ``before_step(T_n)`` (may change conductances for the step) and
-    ``after_step(T_{n+1}) -> bool`` (True: it changed the network, solve the step again from there);
-    the heat pipes' dry-out uses it."""
+    ``step_hook``: an object with ``before_step(state, T_n)`` (may change film resistances in the
+    run state for the step) and ``after_step(state, T_{n+1}) -> bool`` (True: it changed the run
+    state, solve the step again from there); the heat pipes' dry-out uses it.  ``state``: the run
+    state the environment and the hook write (a fresh one if none; an ``assembler`` brings its own)."""
     start = time.perf_counter()
-    assembler = assembler or Assembler(net)
-    linear = linear or LinearSolver(settings.linear_solver, net.n_nodes, net.constant_conductivity,
-                                    settings.direct_limit)
+    assembler = assembler or Assembler(net, state)
+    state = assembler.state
+    linear = linear or linear_solver_for(net, settings)
     tab = (net.tab_t, net.tab_v, net.tab_n)
     cap = np.empty(net.n_nodes)
     offset = np.zeros(net.n_nodes)
@@ -75,7 +76,7 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
     else:
         output_set = set(events) if not output_all_steps else None
     if environment is not None:
-        environment.apply(net, 0.0)
+        environment.apply(state, 0.0)
     first = assembler.initial_balance(t)
     times, states, balances = [0.0], [t.copy()], [first]
     if on_output:
@@ -114,7 +115,7 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
             order = 1  # the BDF2 error estimate needs three past states
         t_new_time = now + h
         if environment is not None:
-            environment.apply(net, t_new_time)
+            environment.apply(state, t_new_time)
         q_norm = assembler.heat_input_norm()
         # predictor
         if adaptive.fixed_step and order == 1:
@@ -146,13 +147,13 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
                 pred = hist_T[-1] + w * (hist_T[-1] - hist_T[-2])
         guess = np.where(stores, np.maximum(pred, 0.5 * t), t)
         if step_hook is not None:
-            step_hook.before_step(t)
+            step_hook.before_step(state, t)
         try:
             while True:
                 result = newton_solve(assembler, linear, guess, settings, t_old_k=t, inv_dt_s=1.0 / h,
                                       context=f" (time step {accepted + 1} of {h:.4g} s to t = {t_new_time:g} s)",
                                       q_norm_w=q_norm, first_forcing=1e-3, bdf_a=a, stored_offset_w=offset)
-                if step_hook is None or not step_hook.after_step(result.t_k):
+                if step_hook is None or not step_hook.after_step(state, result.t_k):
                     break
                 newton_total += result.iterations
                 guess = result.t_k  # the network changed: the same step again, from where it got to
@@ -202,7 +203,6 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
             h *= grow
     if bar:
         bar.close()
-    sol = Solution(np.asarray(times), np.asarray(states), balances, newton_total, linear.method,
-                   time.perf_counter() - start, linear_stats=linear.stats)
-    sol.steps_accepted, sol.steps_rejected = accepted, rejected
-    return sol
+    return Solution(np.asarray(times), np.asarray(states), balances, newton_total, linear.method,
+                    time.perf_counter() - start, linear_stats=linear.stats, steps_accepted=accepted,
+                    steps_rejected=rejected, state=state)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConvergenceError
-from ..linalg import LinearSolver
+from ..linalg import linear_solver_for
 from ..system import Assembler
 from .adaptive import solve_transient_adaptive
 from .steady import solve_steady
@@ -48,16 +48,17 @@ def orbit_energy_closure(solution) -> float:
 
 
 def solve_periodic(net, settings, environment, adaptive, events=(), tol_k=1e-3, max_orbits=100, method="anderson",
-                   depth=5, step_hook=None, on_output=None) -> PeriodicResult:
+                   depth=5, step_hook=None, on_output=None, state=None) -> PeriodicResult:
+    """``state``: the run state every orbit integration writes (a fresh one if none)."""
     start = time.perf_counter()
     period = environment.period_s
-    assembler = Assembler(net)
-    linear = LinearSolver(settings.linear_solver, net.n_nodes, net.constant_conductivity, settings.direct_limit)
+    assembler = Assembler(net, state)
+    linear = linear_solver_for(net, settings)
     if method == "march":
         # plain marching as a user's transient does it: from the initial temperature, orbit after orbit
         x = assembler.initial_state(settings.initial_t_k)
     else:
-        environment.apply_orbit_average(net)
+        environment.apply_orbit_average(assembler.state)
         x = solve_steady(net, settings, assembler, linear).t_k[0]
     free = net.fixed == 0
 

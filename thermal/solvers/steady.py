@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import EnergyBalanceError
-from ..linalg import LinearSolver
+from ..linalg import linear_solver_for
 from ..system import Assembler, EnergyBalance
 from .newton import newton_solve
 
@@ -26,6 +26,9 @@ class Solution:
     wall_s: float
     timings: dict = field(default_factory=dict)
     linear_stats: object = None
+    steps_accepted: int = 0  # time steps (transients)
+    steps_rejected: int = 0
+    state: object = field(default=None, repr=False)  # the run state at the end (films, wetted fractions)
 
 
 def check_balance(balance: EnergyBalance, context: str):
@@ -36,14 +39,15 @@ def check_balance(balance: EnergyBalance, context: str):
                                  f" = {balance.error_w:.3g} W (relative {balance.relative_error:.2e})")
 
 
-def solve_steady(net, settings, assembler=None, linear=None, t_initial=None) -> Solution:
+def solve_steady(net, settings, assembler=None, linear=None, t_initial=None, state=None) -> Solution:
+    """Newton on F(T) = 0 with the loads, fluxes and films of the run ``state`` (a fresh one from
+    the network's base values if none is given; ignored when an ``assembler`` brings its own)."""
     start = time.perf_counter()
-    assembler = assembler or Assembler(net)
-    linear = linear or LinearSolver(settings.linear_solver, net.n_nodes, net.constant_conductivity,
-                                    settings.direct_limit)
+    assembler = assembler or Assembler(net, state)
+    linear = linear or linear_solver_for(net, settings)
     t0 = assembler.initial_state(settings.initial_t_k) if t_initial is None else t_initial.copy()
     result = newton_solve(assembler, linear, t0, settings, context=" (steady state)")
     balance = assembler.energy(result.t_k)
     check_balance(balance, "steady state")
     return Solution(np.zeros(1), result.t_k[None, :], [balance], result.iterations, linear.method,
-                    time.perf_counter() - start, linear_stats=linear.stats)
+                    time.perf_counter() - start, linear_stats=linear.stats, state=assembler.state)

@@ -16,7 +16,7 @@ from .steady import Solution
 
 
 def solve_transient_fixed_step(net, settings, transient, assembler=None, linear=None, on_output=None,
-                               progress=False, environment=None, step_hook=None) -> Solution:
+                               progress=False, environment=None, step_hook=None, state=None) -> Solution:
     """March from the initial temperature; ``on_output(time_s, t_k, balance)`` is called at each output.
 
     With an ``environment`` the face fluxes are those at the end of each step (backward Euler) and the
@@ -30,4 +30,4 @@ def solve_transient_fixed_step(net, settings, transient, assembler=None, linear=
     return solve_transient_adaptive(net, settings, end, AdaptiveSettings(order=1, dt_initial_s=dt, fixed_step=True),
                                     environment=environment, events=events, on_output=on_output,
                                     output_times=output_times, progress=progress, assembler=assembler,
-                                    linear=linear, step_hook=step_hook)
+                                    linear=linear, step_hook=step_hook, state=state)
