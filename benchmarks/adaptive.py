@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from thermal.case import parse_case
-from thermal.network import build_network
-from thermal.overrides import case_text_with
+from thermal.input.case_file import parse_case
+from thermal.build.network import build_network
+from thermal.input.overrides import case_text_with
 from thermal.solvers import solve_transient_fixed_step
-from thermal.solvers.adaptive import AdaptiveSettings, solve_transient_adaptive
+from thermal.solvers.stepper import AdaptiveSettings, solve_transient_adaptive
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECKPOINTS = (60.0, 600.0, 3600.0)

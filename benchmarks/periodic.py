@@ -25,9 +25,9 @@ CASES = ("leo_53deg_eclipse", "dawn_dusk_edge_on", "leo_heavy_periodic")
 def run(name: str, method: str):
     import tomllib
 
-    from thermal.case import parse_case
-    from thermal.driver import solve
-    from thermal.overrides import dumps, set_key
+    from thermal.input.case_file import parse_case
+    from thermal.apps.solve import solve
+    from thermal.input.overrides import dumps, set_key
 
     raw = tomllib.loads((ROOT / "cases" / f"{name}.toml").read_text())
     raw.pop("transient", None)  # a transient case's [transient] table means nothing in periodic mode

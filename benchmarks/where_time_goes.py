@@ -6,11 +6,11 @@ Krylov iterations (compiled V-cycle + CG), energy balance, and the rest (the Pyt
 import sys
 import time
 
-from thermal.case import parse_case
-from thermal.network import build_network
-from thermal.overrides import case_text_with
+from thermal.input.case_file import parse_case
+from thermal.build.network import build_network
+from thermal.input.overrides import case_text_with
 from thermal.solvers import solve_steady, solve_transient_fixed_step
-from thermal.system import Assembler
+from thermal.solvers.system import Assembler
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

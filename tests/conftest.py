@@ -7,6 +7,7 @@ import pytest
 np.seterr(all="raise", under="ignore")
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "cases"
+VALIDATION_CASES = ROOT / "thermal" / "data" / "validation"  # shipped inside the package
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 MINIMAL_CASE = """\

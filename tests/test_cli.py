@@ -61,7 +61,7 @@ def test_help_explains_itself(command):
 
 
 def test_library_values_are_the_documented_ones():
-    from thermal.materials import library_coatings, library_materials
+    from thermal.input.materials import library_coatings, library_materials
 
     m = library_materials()
     assert m["silicon"].k_inplane(300.0) == 148.0

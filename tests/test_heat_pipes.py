@@ -5,18 +5,18 @@ import h5py
 import numpy as np
 import pytest
 
-from thermal import heatpipes
-from thermal.case import load_case, parse_case
+from thermal.physics import heat_pipes as heatpipes
+from thermal.input.case_file import load_case, parse_case
 from thermal.cli import main
-from thermal.driver import solve
-from thermal.fluids import saturation
-from thermal.network import build_network
-from thermal.pipe_network import film_heat_w
-from thermal.system import Assembler
+from thermal.apps.solve import solve
+from thermal.physics.fluids import saturation
+from thermal.build.network import build_network
+from thermal.solvers.heat_pipes import film_heat_w
+from thermal.solvers.system import Assembler
 
-from .conftest import CASES, ROOT
+from .conftest import CASES, VALIDATION_CASES
 
-PIPE_CASE = (ROOT / "validation" / "parallel_pipes.toml").read_text()
+PIPE_CASE = (VALIDATION_CASES / "parallel_pipes.toml").read_text()
 
 
 def pipe_case(old=None, new=None, extra=""):

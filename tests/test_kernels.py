@@ -6,9 +6,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from thermal import kernels, reference
-from thermal.network import Network, links_to_csr
-from thermal.system import Assembler
+from thermal import kernels
+from thermal.kernels import reference
+from thermal.build.network import Network, links_to_csr
+from thermal.solvers.system import Assembler
 
 EPS = np.finfo(float).eps
 
@@ -184,3 +185,16 @@ def test_table_integral_is_exact_for_piecewise_linear_cp():
     assert table_integral(150.0, 700.0, tab_t, tab_v, tab_n, 0) == pytest.approx(expected, rel=1e-14)
     assert table_integral(700.0, 150.0, tab_t, tab_v, tab_n, 0) == pytest.approx(-expected, rel=1e-14)
     assert table_integral(300.0, 300.0, tab_t, tab_v, tab_n, 0) == 0.0
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks())
+def test_stored_heat_and_heat_capacity_match_their_twins(sample):
+    net, t, t_old = sample
+    tab = (net.tab_t, net.tab_v, net.tab_n)
+    out = np.empty(net.n_nodes)
+    kernels.stored_heat(t_old, t, net.rho_v_kg, net.cp_tab, *tab, out)
+    np.testing.assert_allclose(out, reference.stored_heat(t_old, t, net.rho_v_kg, net.cp_tab, *tab), rtol=1e-12,
+                               atol=1e-12 * float(np.max(np.abs(out))))
+    kernels.heat_capacity(t, net.rho_v_kg, net.cp_tab, *tab, out)
+    np.testing.assert_allclose(out, reference.heat_capacity(t, net.rho_v_kg, net.cp_tab, *tab), rtol=1e-13)

@@ -2,12 +2,12 @@
 import numpy as np
 import pytest
 
-from thermal.case import parse_case
-from thermal.linalg import LinearSolver
-from thermal.network import build_network
-from thermal.overrides import case_text_with
+from thermal.input.case_file import parse_case
+from thermal.solvers.linalg import LinearSolver
+from thermal.build.network import build_network
+from thermal.input.overrides import case_text_with
 from thermal.solvers import solve_steady
-from thermal.system import Assembler
+from thermal.solvers.system import Assembler
 
 from .conftest import CASES
 
@@ -59,3 +59,57 @@ def test_amg_and_direct_paths_give_the_same_steady_state_with_temperature_depend
         answers[method] = solve_steady(net, case.solver).t_k[0]
     # both stop on max|dT| <= 1e-8 max T after quadratic convergence
     assert np.max(np.abs(answers["amg"] - answers["direct"])) <= 1e-8 * answers["direct"].max()
+
+
+def _hierarchy_levels(solver):
+    levels = solver._ml.levels
+    return [lv.A for lv in levels[:-1]], [lv.P for lv in levels[:-1]], [lv.R for lv in levels[:-1]]
+
+
+def test_vcycle_kernel_matches_its_scipy_twin_on_a_drifted_matrix():
+    """The compiled V-cycle against reference.vcycle (Gauss-Seidel as triangular solves); the finest
+    level is the current matrix, not the one the hierarchy was built on (the radiation diagonal moved)."""
+    from thermal.kernels import reference
+
+    net, _, a = plate_system()
+    solver = LinearSolver("amg", net.n_nodes, symmetric=True)
+    solver._setup(a)
+    drifted = a.copy()
+    drifted.data[net.diag_pos] *= 1.3
+    b = np.random.default_rng(2).normal(size=net.n_nodes)
+    ours = solver._hierarchy.apply(drifted, b)
+    levels_a, levels_p, levels_r = _hierarchy_levels(solver)
+    twin = reference.vcycle(drifted, levels_a, levels_p, levels_r, solver._hierarchy.coarse_inv, b)
+    assert np.max(np.abs(ours - twin)) <= 1e-11 * np.max(np.abs(twin))
+
+
+@pytest.mark.parametrize("rtol", [1e-4, 1e-10])
+def test_pcg_kernel_matches_its_numpy_twin(rtol):
+    from thermal.kernels import reference
+
+    net, b, a = plate_system(inv_dt=0.1)
+    solver = LinearSolver("amg", net.n_nodes, symmetric=True)
+    solver._setup(a)
+    levels_a, levels_p, levels_r = _hierarchy_levels(solver)
+    x = np.zeros(net.n_nodes)
+    iterations = solver._hierarchy.pcg(a, b, x, rtol, 200)
+    twin, twin_iterations = reference.pcg(
+        a, b, np.zeros(net.n_nodes),
+        lambda r: reference.vcycle(a, levels_a, levels_p, levels_r, solver._hierarchy.coarse_inv, r), rtol, 200)
+    assert iterations == twin_iterations > 0
+    # the same iterates up to summation order: round-off grows with the iteration count
+    assert np.max(np.abs(x - twin)) <= 1e-9 * np.max(np.abs(twin))
+    assert np.linalg.norm(b - a @ x) <= rtol * np.linalg.norm(b)
+
+
+def test_gauss_seidel_kernel_matches_its_triangular_solve_twin():
+    from thermal.kernels import reference
+    from thermal.kernels.amg import gauss_seidel
+
+    _, _, a = plate_system(n=12)
+    rng = np.random.default_rng(3)
+    b, x0 = rng.normal(size=a.shape[0]), rng.normal(size=a.shape[0])
+    for forward in (True, False):
+        x = x0.copy()
+        gauss_seidel(a.indptr.astype(np.int64), a.indices.astype(np.int64), a.data, x, b, forward)
+        np.testing.assert_allclose(x, reference.gauss_seidel(a, x0, b, forward), rtol=1e-12, atol=1e-12 * np.abs(x).max())

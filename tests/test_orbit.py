@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from thermal import analytic, orbit
-from thermal.orbit import R_EARTH_M, OrbitGeometry, view_factor_to_sphere
+from thermal.physics import analytic, orbit
+from thermal.physics.orbit import R_EARTH_M, OrbitGeometry, view_factor_to_sphere
 
 
 ALTITUDES_KM = (400.0, 550.0, 1200.0, 36000.0)

@@ -5,9 +5,9 @@ import h5py
 import numpy as np
 import pytest
 
-from thermal import orbit as orb
-from thermal.case import parse_case
-from thermal.driver import solve
+from thermal.physics import orbit as orb
+from thermal.input.case_file import parse_case
+from thermal.apps.solve import solve
 
 from .conftest import CASES
 
@@ -134,8 +134,8 @@ def _cooling_case():
 @pytest.mark.parametrize("order", [1, 2])
 def test_bdf_orders_are_measured(order):
     """Constant steps (error control off): BDF1 error ~ h, BDF2 error ~ h^2 on radiative cooling."""
-    from thermal.network import build_network
-    from thermal.solvers.adaptive import AdaptiveSettings, solve_transient_adaptive
+    from thermal.build.network import build_network
+    from thermal.solvers.stepper import AdaptiveSettings, solve_transient_adaptive
 
     case = _cooling_case()
     steps, errors = (60.0, 30.0, 15.0, 7.5), []
@@ -148,8 +148,8 @@ def test_bdf_orders_are_measured(order):
 
 
 def test_adaptive_bdf2_error_falls_with_the_tolerance_and_steps_land_on_eclipse_edges(tmp_path):
-    from thermal.network import build_network
-    from thermal.solvers.adaptive import AdaptiveSettings, solve_transient_adaptive
+    from thermal.build.network import build_network
+    from thermal.solvers.stepper import AdaptiveSettings, solve_transient_adaptive
 
     case = _cooling_case()
     errs = []
@@ -166,7 +166,7 @@ def test_adaptive_bdf2_error_falls_with_the_tolerance_and_steps_land_on_eclipse_
                         'max_step = "120 s"').replace("output_every = 2\n", "").replace('cells = [24, 24]', 'cells = [8, 8]')
     case = parse_case(text, "leo_bdf2.toml")
     result = solve(case, output=tmp_path / "bdf2.h5")
-    from thermal.environment import Environment
+    from thermal.build.environment import Environment
 
     edges = Environment(case, result.network).events(case.transient.end_time_s)
     assert len(edges) == 4
@@ -236,7 +236,7 @@ def test_compute_loads_follow_their_schedules(tmp_path):
     # a steady solve of the same case uses orbit-mean loads
     import tomllib
 
-    from thermal.overrides import dumps
+    from thermal.input.overrides import dumps
 
     raw = tomllib.loads(text + SCHEDULED)
     raw["case"]["mode"] = "steady"

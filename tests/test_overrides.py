@@ -2,9 +2,9 @@ import tomllib
 
 import pytest
 
-from thermal.case import parse_case
+from thermal.input.case_file import parse_case
 from thermal.errors import CaseError
-from thermal.overrides import case_text_with, dumps, set_key
+from thermal.input.overrides import case_text_with, dumps, set_key
 
 from .conftest import CASES
 

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from thermal.case import load_case
+from thermal.input.case_file import load_case
 from thermal.cli import main
-from thermal.network import build_network
+from thermal.build.network import build_network
 
 from .conftest import MINIMAL_CASE
 

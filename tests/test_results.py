@@ -6,11 +6,11 @@ import h5py
 import numpy as np
 import pytest
 
-from thermal import __version__
-from thermal.case import load_case, parse_case
-from thermal.driver import solve
-from thermal.overrides import case_text_with
-from thermal.results import read_result
+from thermal.constants import VERSION as __version__
+from thermal.input.case_file import load_case, parse_case
+from thermal.apps.solve import solve
+from thermal.input.overrides import case_text_with
+from thermal.output.results import read_result
 
 from .conftest import CASES
 

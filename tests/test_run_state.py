@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from thermal import load_case, parse_case, solve
-from thermal.network import build_network
-from thermal.overrides import case_text_with
+from thermal.build.network import build_network
+from thermal.input.overrides import case_text_with
 
 from .test_heat_pipes import pipe_case
 

@@ -5,14 +5,14 @@ import math
 import numpy as np
 import pytest
 
-from thermal.case import Orbit, parse_case
+from thermal.model.case import Orbit
+from thermal.input.case_file import parse_case
 from thermal.cli import main
-from thermal.driver import solve
+from thermal.apps.solve import solve
 from thermal.errors import CaseError
-from thermal.sizing import ImpossibleDesign, size
-from thermal.sizing_estimate import DesignEnvironment, hand_check_net_flux, isothermal_panel_net_w_m2, \
-    orbit_average_fluxes
-from thermal.sizing_input import Env, load_sizing
+from thermal.apps.sizing.size import ImpossibleDesign, size
+from thermal.apps.sizing.estimate import (DesignEnvironment, hand_check_net_flux, isothermal_panel_net_w_m2, orbit_average_fluxes)
+from thermal.apps.sizing.input import Env, load_sizing
 
 # small and fast: two 200 W chips, a fixed beta above the critical angle (no eclipse, steady only)
 SIZING = """
@@ -101,7 +101,7 @@ def test_cold_case_heater_holds_the_minimum(sized):
 
 
 def test_estimate_and_field_are_reported_side_by_side(sized, tmp_path, capsys):
-    from thermal.sizing_report import summary_text, write_outputs
+    from thermal.apps.sizing.report import summary_text, write_outputs
 
     text = summary_text(sized)
     assert "first estimate" in text and "field-verified" in text and "why they differ" in text
@@ -162,7 +162,7 @@ def test_bad_sizing_requests_say_why(tmp_path, capsys, name, edit, words):
 def test_every_bundled_sizing_and_sweep_file_loads():
     from pathlib import Path
 
-    from thermal.sweep import expand, load_sweep
+    from thermal.apps.sweep.spec import expand, load_sweep
 
     root = Path(__file__).resolve().parents[1] / "cases"
     sizings = sorted((root / "sizing").glob("*.toml"))
@@ -177,8 +177,8 @@ def test_every_bundled_sizing_and_sweep_file_loads():
 def test_inertial_attitude_vectors_reach_the_unit_case(tmp_path):
     """A radiator held inertially (body +z on the orbit normal, so a +z-facing radiator never sees
     the Sun at beta 0) keeps its pointing in the generated repeating-unit case."""
-    from thermal.sizing_estimate import design_environment
-    from thermal.sizing_model import unit_case_text
+    from thermal.apps.sizing.estimate import design_environment
+    from thermal.apps.sizing.unit_case import unit_case_text
 
     text = SIZING.replace('beta = "80 deg"', 'beta = "0 deg"').replace(
         'attitude = "edge_on"', 'attitude = "inertial"\npointing = "orbit_normal"\nalign = [1, 0, 0]').replace(
@@ -187,7 +187,7 @@ def test_inertial_attitude_vectors_reach_the_unit_case(tmp_path):
     assert spec.orbit.pointing == "orbit_normal" and spec.orbit.align == (1.0, 0.0, 0.0)
     env = design_environment(spec, "hot")
     # both faces stay perpendicular to the Earth direction all orbit: IR = q_ir F_perp exactly
-    from thermal.orbit import R_EARTH_M, view_factor_to_sphere
+    from thermal.physics.orbit import R_EARTH_M, view_factor_to_sphere
 
     f_perp = view_factor_to_sphere(0.0, (R_EARTH_M + 650e3) / R_EARTH_M)
     np.testing.assert_allclose(env.q_ir_w_m2, spec.hot.earth_ir_w_m2 * f_perp, rtol=1e-12)
@@ -201,7 +201,7 @@ def test_auto_pitch_is_the_least_estimated_mass_and_the_field_meets_the_target(t
     neighbours 5 % either side), and the field-verified design at that pitch meets its target."""
     from dataclasses import replace
 
-    from thermal.sizing_estimate import estimate
+    from thermal.apps.sizing.estimate import estimate
 
     text = SIZING.replace('pipe_pitch = "100 mm"', 'pipe_pitch = "auto"\npipe_pitch_range = ["30 mm", "300 mm"]')
     spec = load_sizing(write(tmp_path, text))

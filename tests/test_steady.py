@@ -2,14 +2,14 @@
 import numpy as np
 import pytest
 
-from thermal.case import load_case, parse_case
-from thermal.driver import solve
+from thermal.input.case_file import load_case, parse_case
+from thermal.apps.solve import solve
 from thermal.errors import ConvergenceError
-from thermal.network import build_network
-from thermal.overrides import case_text_with
+from thermal.build.network import build_network
+from thermal.input.overrides import case_text_with
 from thermal.solvers import solve_steady
 
-from .conftest import CASES, MINIMAL_CASE
+from .conftest import CASES, MINIMAL_CASE, VALIDATION_CASES
 
 # shared/bench/PROBLEM.md section 5: two independent implementations agree to better than 1e-8 K
 REFERENCE_N64 = {"t_max": 1048.482035, "t_mean": 295.227143, "t_min": 229.313734}
@@ -30,7 +30,7 @@ def test_reference_plate_matches_published_values(linear):
     assert balance.radiated_w == pytest.approx(2000.0, rel=1e-12)
     # the benchmark's independent residual check: ||F(T)||_2 / ||Q||_2
     net = result.network
-    from thermal.system import Assembler
+    from thermal.solvers.system import Assembler
 
     res, _ = Assembler(net).evaluate(t)
     assert np.linalg.norm(res) / np.linalg.norm(net.q_w) < 1e-9
@@ -42,7 +42,7 @@ def test_kirchhoff_bar_with_silicon_conductivity():
     the two cell conductivities where the exact flux uses their average over the link; with
     dT_link = 170 K / n that gives a relative flux error of at most (max|k'/k| * 170 K / n)^2 / 4,
     an h^2 bound checked at every refinement."""
-    from thermal.reference import table, table_integral
+    from thermal.kernels.reference import table, table_integral
 
     errs = []
     for n in (10, 20, 40, 80):
@@ -89,7 +89,7 @@ between = ["cold", "bar.xmax"]
 
 
 def _hot_end_flow(net, t):
-    from thermal.reference import conductivity, link_conductance
+    from thermal.kernels.reference import conductivity, link_conductance
 
     hot = net.lumped_nodes[net.lumped_names.index("hot")]
     k, _ = conductivity(t, net.k_tab, net.tab_t, net.tab_v, net.tab_n)
@@ -119,7 +119,7 @@ def test_too_few_iterations_raise_a_diagnosis():
     assert "Newton iteration 1" in msg and "worst node" in msg and "panel 'plate'" in msg
 
 
-ISOTHERMAL = CASES.parent / "validation" / "isothermal_plate.toml"
+ISOTHERMAL = VALIDATION_CASES / "isothermal_plate.toml"
 
 
 @pytest.mark.parametrize("power, solar", [("0 W", "0 W/m2"), ("0 W", "400 W/m2"), ("500 W", "0 W/m2")],
@@ -128,7 +128,7 @@ def test_steady_balance_closes_with_no_power_no_flux_or_both(power, solar):
     """A relative balance needs a scale that is not zero: with no heat input the plate sits at the
     sink and radiates nothing net (the old scale divided by that and reported -1.00).  Expected T
     from Stefan-Boltzmann: 2 eps sigma A (T^4 - T_sink^4) = P + 2 A alpha q_solar."""
-    from thermal import analytic
+    from thermal.physics import analytic
 
     text = case_text_with(ISOTHERMAL.read_text(), {
         "panels.plate.footprints.all.power": power,

@@ -14,8 +14,8 @@ import pytest
 
 from thermal.cli import main
 from thermal.errors import CaseError, ThermalError
-from thermal.sweep import expand, load_sweep
-from thermal.sweep_exec import job_script, read_table, run_sweep
+from thermal.apps.sweep.spec import expand, load_sweep
+from thermal.apps.sweep.execute import job_script, read_table, run_sweep
 
 from .conftest import CASES, ROOT
 
@@ -243,9 +243,9 @@ def test_bad_sweep_files_give_one_clear_line(tmp_path, capsys, name, edit, words
 
 
 def test_outputs_match_the_result_they_come_from():
-    from thermal.case import load_case
-    from thermal.driver import solve
-    from thermal.sweep_outputs import collect
+    from thermal.input.case_file import load_case
+    from thermal.apps.solve import solve
+    from thermal.apps.sweep.outputs import collect
 
     result = solve(load_case(CASES / "gpu_radiator.toml"))
     out = collect(result, ["tj_max_k", "tj_margin_k", "t_mean_k.radiator", "t_max_k.radiator", "radiated_w",
@@ -263,8 +263,8 @@ def test_outputs_match_the_result_they_come_from():
 def test_sweep_over_a_sizing_file(tmp_path):
     """Sweeps run whatever `thermal size` runs: the sizing's own quantities are outputs, and an
     output added later is read back from the finished cases' /sizing attributes without re-running."""
-    from thermal.sizing import size
-    from thermal.sizing_input import parse_sizing
+    from thermal.apps.sizing.size import size
+    from thermal.apps.sizing.input import parse_sizing
 
     from .test_sizing import SIZING
 

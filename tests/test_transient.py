@@ -9,11 +9,11 @@ import h5py
 import numpy as np
 import pytest
 
-from thermal.case import parse_case
-from thermal.driver import solve
+from thermal.input.case_file import parse_case
+from thermal.apps.solve import solve
 from thermal.errors import ConvergenceError
-from thermal.overrides import case_text_with
-from thermal.results import read_result
+from thermal.input.overrides import case_text_with
+from thermal.output.results import read_result
 
 from .conftest import CASES
 
@@ -125,10 +125,10 @@ def test_a_step_cut_off_before_its_time_row_is_not_read(tmp_path):
 def test_fixed_steps_land_on_eclipse_edges_and_resume_whole(tmp_path):
     """The fixed-step mode is the BDF driver with error control off: a step that would cross an
     eclipse edge is shortened to end on it, and the next one is a whole step again."""
-    from thermal.environment import Environment
-    from thermal.network import build_network
+    from thermal.build.environment import Environment
+    from thermal.build.network import build_network
     from thermal.solvers import solve_transient_fixed_step
-    from thermal.solvers.adaptive import AdaptiveSettings, solve_transient_adaptive
+    from thermal.solvers.stepper import AdaptiveSettings, solve_transient_adaptive
 
     case = parse_case(case_text_with((CASES / "leo_53deg_eclipse.toml").read_text(),
                                      {"panels.radiator.cells": [6, 6], "transient.time_step": "70 s",

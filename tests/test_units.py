@@ -1,6 +1,6 @@
 import pytest
 
-from thermal.units import UnitParseError, to_si
+from thermal.input.units import UnitParseError, to_si
 
 
 @pytest.mark.parametrize("text, unit, expected", [

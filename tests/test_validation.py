@@ -1,6 +1,6 @@
 """`thermal validate --quick` in CI: every case inside its tolerance, report and figures written."""
 from thermal.cli import main
-from thermal.validation import run_validation
+from thermal.apps.validation import run_validation
 
 
 def test_quick_validation_passes_and_writes_the_report(tmp_path):

@@ -7,9 +7,23 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
-from . import __version__
-from .errors import ThermalError
+from thermal.apps.failures import format_failure_table, n_minus_1
+from thermal.apps.sizing.input import load_sizing
+from thermal.apps.sizing.report import summary_text, write_outputs
+from thermal.apps.sizing.size import size
+from thermal.apps.solve import solve
+from thermal.apps.sweep.execute import job_script, run_sweep
+from thermal.apps.sweep.outputs import sensitivity
+from thermal.apps.sweep.spec import expand, load_sweep
+from thermal.apps.validation import run_validation
+from thermal.constants import VERSION as __version__
+from thermal.errors import ThermalError
+from thermal.input.case_file import load_case
+from thermal.input.materials import library_coatings, library_materials
+from thermal.output.plotting import history, pipe_utilisation, sweep_figures, temperature_maps
+from thermal.output.results import read_result
 
 DESCRIPTION = """\
 thermal: finite-volume radiator solver for orbital compute.
@@ -122,7 +136,8 @@ def _parser() -> argparse.ArgumentParser:
                        description="Solve every validation case, compare with its closed-form or independent "
                                    "answer, write a Markdown report with figures, exit 1 on any miss.")
     v.add_argument("--quick", action="store_true", help="coarser grids and fewer refinements (CI)")
-    v.add_argument("-o", "--output", type=Path, default=Path("validation/report"), help="report folder")
+    v.add_argument("-o", "--output", type=Path, default=Path("out/validation"),
+                   help="report folder (default: out/validation under the current folder)")
 
     sub.add_parser("info", help="list library materials and coatings",
                    formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -152,19 +167,12 @@ def main(argv=None) -> int:
 
 
 def _run(args) -> int:
-    from .case import load_case
-    from .driver import solve
-
     case = load_case(args.case)
     output = args.output or Path(f"{case.name}.h5")
     show = not args.quiet and sys.stderr.isatty()
     result = solve(case, output=output, progress=show)
     print(format_summary(case, result, output))
     if args.n_minus_1:
-        from tqdm import tqdm
-
-        from .failures import format_failure_table, n_minus_1
-
         with tqdm(total=len([p for p in case.heat_pipes if not p.failed]), desc="N-1 cases", disable=not show) as bar:
             rows = n_minus_1(case, result, solve, progress=bar)
         print("\nN-1: every single heat-pipe failure (nominal first)")
@@ -247,9 +255,6 @@ def format_summary(case, result, output=None) -> str:
 
 
 def _plot(args) -> int:
-    from .plotting import temperature_maps
-    from .results import read_result
-
     result = read_result(args.result)
     if len(result.times_s) == 0:
         raise ThermalError(f"{args.result}: the file holds no output step")
@@ -262,13 +267,9 @@ def _plot(args) -> int:
     temperature_maps(result, out, args.step, args.layer)
     print(f"wrote {out}")
     if result.heat_pipes:
-        from .plotting import pipe_utilisation
-
         bars = pipe_utilisation(result, Path(out).with_name(Path(out).stem + "_pipes.png"))
         print(f"wrote {bars}")
     if len(result.times_s) > 1:
-        from .plotting import history
-
         hist = history(result, Path(out).with_name(Path(out).stem + "_history.png"), _probes(args.probe, result))
         print(f"wrote {hist}")
     return 0
@@ -293,10 +294,6 @@ def _probes(specs, result):
 
 
 def _size(args) -> int:
-    from .sizing import size
-    from .sizing_input import load_sizing
-    from .sizing_report import summary_text, write_outputs
-
     spec = load_sizing(args.sizing)
     out_dir = args.output or Path(f"size-{spec.name}")
     show = not args.quiet
@@ -312,14 +309,10 @@ def _size(args) -> int:
 
 
 def _sweep(args) -> int:
-    from .sweep import expand, load_sweep
-
     spec = load_sweep(args.sweep)
     out_dir = args.output or Path(f"sweep-{spec.name}")
     kind = "slurm" if args.slurm else "pbs" if args.pbs else None
     if args.job_script:
-        from .sweep_exec import job_script
-
         k = kind or spec.cluster.kind
         if k not in ("slurm", "pbs"):
             raise ThermalError("--job-script needs --slurm or --pbs (or cluster.kind = 'slurm'/'pbs')")
@@ -329,10 +322,6 @@ def _sweep(args) -> int:
         for c in expand(spec):
             print(c.case_id, " ".join(f"{k}={v}" for k, v in c.inputs.items()))
         return 0
-    from .plotting import sweep_figures
-    from .sweep_exec import run_sweep
-    from .sweep_outputs import sensitivity
-
     if args.workers is not None and args.workers < 1:
         raise ThermalError(f"--workers {args.workers}: a LocalCluster needs at least 1 worker")
     show = not args.quiet and sys.stderr.isatty()
@@ -361,8 +350,6 @@ def _sweep(args) -> int:
 
 
 def _compare(args) -> int:
-    from .results import read_result
-
     a, b = read_result(args.a), read_result(args.b)
     if set(a.fields) != set(b.fields):
         raise ThermalError(f"the files hold different panels: {sorted(a.fields)} vs {sorted(b.fields)}")
@@ -388,16 +375,12 @@ def _compare(args) -> int:
 
 
 def _validate(args) -> int:
-    from .validation import run_validation
-
     report = run_validation(args.output, quick=args.quick)
     print(report.summary())
     return 0 if report.passed else 1
 
 
 def _info(args) -> int:
-    from .materials import library_coatings, library_materials
-
     print("materials (k in W/m/K at 300 K in-plane/through, cp J/kg/K at 300 K, rho kg/m3):")
     for name, m in sorted(library_materials().items()):
         k_in, k_th = m.k_inplane(300.0), m.k_through(300.0)

@@ -5,11 +5,11 @@ Sign convention: ``residual_w`` is F(T), the net heat flowing into each node [W]
 the values of A = -dF/dT on the network's fixed CSR pattern (symmetric positive definite when
 every conductivity is constant).  Each kernel has a numpy twin in :mod:`thermal.reference`.
 """
-from .conduction import conduction_rows
-from .energy import energy_terms
-from .properties import eval_conductivity
-from .radiation import add_surfaces
-from .storage import add_sources_and_storage, heat_capacity, stored_heat
+from thermal.kernels.conduction import conduction_rows
+from thermal.kernels.energy import energy_terms
+from thermal.kernels.properties import eval_conductivity
+from thermal.kernels.radiation import add_surfaces
+from thermal.kernels.storage import add_sources_and_storage, heat_capacity, stored_heat
 
 __all__ = ["eval_conductivity", "conduction_rows", "add_surfaces", "add_sources_and_storage", "energy_terms",
            "stored_heat", "heat_capacity"]

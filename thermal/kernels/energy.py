@@ -13,9 +13,10 @@ converged solve drives to round-off.
 """
 from numba import njit
 
-from .conduction import half_link
-from .properties import table_integral
-from .radiation import SIGMA_W_M2K4, surface_exchange
+from thermal.kernels.conduction import half_link
+from thermal.kernels.properties import table_integral
+from thermal.constants import SIGMA_W_M2K4
+from thermal.kernels.radiation import surface_exchange
 
 
 @njit(cache=True)

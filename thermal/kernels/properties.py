@@ -3,7 +3,6 @@
 A table row holds ``n`` points (t_0 < ... < t_{n-1}); the value is linear between points and held
 constant beyond the ends, so its derivative is the segment slope inside and 0 outside.
 """
-import numpy as np
 from numba import njit, prange
 
 

@@ -11,7 +11,8 @@ loop scatters and runs serially.
 """
 from numba import njit
 
-SIGMA_W_M2K4 = 5.670374419e-8  # Stefan-Boltzmann constant, CODATA 2018 (exact in the 2019 SI)
+from thermal.constants import SIGMA_W_M2K4
+
 
 
 @njit(cache=True, inline="always")

@@ -11,7 +11,7 @@ offset_i = w^2/(1 + w) m_i integral_{T_{n-1}}^{T_n} cp dT / h (known before the 
 """
 from numba import njit, prange
 
-from .properties import table_integral, table_value
+from thermal.kernels.properties import table_integral, table_value
 
 
 @njit(cache=True, parallel=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ConvergenceError
+from thermal.errors import ConvergenceError
 
 
 @dataclass

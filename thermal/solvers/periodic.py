@@ -20,11 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ConvergenceError
-from ..linalg import linear_solver_for
-from ..system import Assembler
-from .adaptive import solve_transient_adaptive
-from .steady import solve_steady
+from thermal.errors import ConvergenceError
+from thermal.solvers.linalg import linear_solver_for
+from thermal.solvers.steady import solve_steady
+from thermal.solvers.stepper import solve_transient_adaptive
+from thermal.solvers.system import Assembler
 
 
 @dataclass

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import EnergyBalanceError
-from ..linalg import linear_solver_for
-from ..system import Assembler, EnergyBalance
-from .newton import newton_solve
+from thermal.errors import EnergyBalanceError
+from thermal.solvers.linalg import linear_solver_for
+from thermal.solvers.newton import newton_solve
+from thermal.solvers.system import Assembler, EnergyBalance
 
 BALANCE_LIMIT = 1e-6  # relative; a converged Newton solution closes to ~1e-12, far below this
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .adaptive import AdaptiveSettings, solve_transient_adaptive
-from .steady import Solution
+from thermal.solvers.steady import Solution
+from thermal.solvers.stepper import AdaptiveSettings, solve_transient_adaptive
 
 
 def solve_transient_fixed_step(net, settings, transient, assembler=None, linear=None, on_output=None,

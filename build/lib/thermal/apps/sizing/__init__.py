@@ -1,0 +1,1 @@
+"""thermal size: radiator area and mass for a compute power (estimate, field verification, report)."""

@@ -1,0 +1,238 @@
+"""The first estimate: closed forms a thermal engineer can redo by hand.
+
+* Design environments: the beta angle over the year that makes the radiator absorb most (hot case)
+  and least (cold case), with the orbit-average incident fluxes on each radiating face (exact view
+  factors, thermal/orbit.py).
+* Net rejection of an isothermal panel: n_sides eps sigma (T^4 - T_sink^4) - absorbed.
+* A chip's thermal chain, each drop a closed form: die and TIM conduction (1-D), spreading in the
+  cold plate (series solution, isothermal base at the pipes), evaporator and condenser films
+  (conductance per length x length), then the radiator as radiating fins between pipes at the
+  pitch (solve_bvp), with the absorbed flux folded into an effective sink temperature.
+The field solver then checks and corrects this on a repeating unit (thermal/sizing.py).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+
+from thermal.model.heat_pipe import HeatPipe, Section
+from thermal.constants import DEFAULT_T_SINK_K, SIGMA_W_M2K4
+from thermal.physics import analytic
+from thermal.physics.fluids import saturation
+from thermal.physics.heat_pipes import film_conductance_w_mk, transport_limits, wick_properties
+from thermal.physics.orbit import R_EARTH_M, OrbitGeometry, beta_through_year, eclipse_fraction
+
+
+
+def face_normals(spec) -> np.ndarray:
+    n = np.asarray(spec.normal, float)
+    return np.vstack([n, -n]) if spec.sides == 2 else n[None, :]
+
+
+def candidate_betas(orbit) -> np.ndarray:
+    if orbit.inclination_rad is None:
+        return np.array([orbit.beta_rad])
+    _, beta = beta_through_year(orbit.altitude_m, orbit.inclination_rad, orbit.raan_rad, orbit.date, 365, 5.0)
+    return np.asarray(beta)
+
+
+def orbit_average_fluxes(orbit, env, beta, normals, samples=180):
+    """(mean solar+albedo per face, mean IR per face, eclipse fraction) over one orbit at ``beta``."""
+    g = OrbitGeometry(orbit.altitude_m, float(beta), env.solar_constant_w_m2, env.earth_ir_w_m2, env.albedo,
+                      orbit.shadow)
+    ts = (np.arange(samples) + 0.5) * g.period_s / samples
+    rows = [g.face_fluxes(t, normals, orbit.attitude, orbit.pointing, orbit.align) for t in ts]
+    return (np.mean([r[0] for r in rows], axis=0), np.mean([r[1] for r in rows], axis=0),
+            eclipse_fraction(orbit.altitude_m, float(beta)))
+
+
+@dataclass
+class DesignEnvironment:
+    which: str
+    beta_rad: float
+    q_solar_w_m2: np.ndarray  # per radiating face, orbit average
+    q_ir_w_m2: np.ndarray
+    eclipse_fraction: float
+    alpha: float
+    eps: float
+
+    @property
+    def absorbed_per_face_w_m2(self) -> np.ndarray:
+        return self.alpha * self.q_solar_w_m2 + self.eps * self.q_ir_w_m2
+
+    @property
+    def effective_sink_k(self) -> float:
+        """The sink that gives the same net exchange: eps sigma T_eff^4 = eps sigma T_sink^4 + mean absorbed."""
+        return (DEFAULT_T_SINK_K**4 + float(np.mean(self.absorbed_per_face_w_m2)) / (self.eps * SIGMA_W_M2K4)) ** 0.25
+
+
+def design_environment(spec, which: str) -> DesignEnvironment:
+    """Hot: end-of-life optics, hot fluxes, the beta of the year that makes the radiator absorb most.
+    Cold: beginning-of-life optics, cold fluxes, the beta that absorbs least (ties: longest eclipse)."""
+    env = spec.hot if which == "hot" else spec.cold
+    alpha, eps = (spec.alpha_eol, spec.eps_eol) if which == "hot" else (spec.alpha_bol, spec.eps_bol)
+    normals = face_normals(spec)
+    betas = np.unique(np.round(candidate_betas(spec.orbit), 4))
+    best = None
+    for beta in betas:
+        qs, qi, ecl = orbit_average_fluxes(spec.orbit, env, beta, normals)
+        absorbed = float(np.sum(alpha * qs + eps * qi))
+        key = absorbed if which == "hot" else (-absorbed, ecl)
+        if best is None or key > best[0]:
+            best = (key, beta, qs, qi, ecl)
+    _, beta, qs, qi, ecl = best
+    return DesignEnvironment(which, float(beta), qs, qi, ecl, alpha, eps)
+
+
+def isothermal_panel_net_w_m2(t_k: float, env: DesignEnvironment) -> float:
+    """Net heat rejected per m2 of panel by an isothermal panel radiating from its faces."""
+    n = env.q_solar_w_m2.size
+    return float(n * env.eps * SIGMA_W_M2K4 * (t_k**4 - DEFAULT_T_SINK_K**4) - np.sum(env.absorbed_per_face_w_m2))
+
+
+@dataclass
+class Estimate:
+    length_m: float  # radiator length along the pipes, per repeating unit
+    width_m: float  # pipes per chip x pitch
+    area_per_chip_m2: float
+    area_m2: float  # total panel area
+    t_base_k: float  # radiator temperature at the pipe line
+    t_fin_tip_k: float
+    fin_efficiency: float
+    drops_k: dict  # die, tim, spreading, evaporator, condenser
+    q_net_w_m2: float
+    mass_kg: dict
+    pipe_limit_w: float  # capillary-governed limit per pipe at the vapour temperature
+    pipe_load_w: float
+    film_w_mk: float
+    t_radiative_mean_k: float = 0.0  # (mean of T^4 over the fin)^(1/4), from the fin efficiency
+
+
+def pipe_for(spec, length_m: float):
+    """A HeatPipe object of the sizing's pipe design for a radiator of ``length_m``."""
+    sections = (Section("coldplate", "plate", "evaporator", ((0.0, 0.0), (spec.plate_x_m, 0.0)), ""),
+                Section("radiator", "sheet", "condenser", ((0.0, 0.0), (0.0, length_m)), ""))
+    return HeatPipe("hp", spec.fluid, spec.outer_diameter_m, spec.vapour_diameter_m, spec.wall_material, spec.wick,
+                    sections, spec.outer_diameter_m, None, None, None, 0.0, 0.0, False, "",
+                    spec.adiabatic_length_m)
+
+
+def areal_density_kg_m2(spec, materials) -> float:
+    return 2 * spec.facesheet_m * materials[spec.facesheet].rho_kg_m3 + spec.core_m * materials[spec.core].rho_kg_m3
+
+
+def masses(spec, materials, length_m: float, pipe) -> dict:
+    """Mass of the whole system [kg]: radiator panel, heat pipes (wall + liquid charge), cold plates."""
+    n = spec.chips
+    area = n * spec.pipes_per_chip * spec.pipe_pitch_m * length_m
+    panel = area * areal_density_kg_m2(spec, materials)
+    wall = materials[spec.wall_material]
+    sat = saturation(spec.fluid, 293.15)
+    wick = wick_properties(pipe, sat.k_l, wall.k_inplane(293.15))
+    per_m = pipe.wall_area_m2 * wall.rho_kg_m3 + wick.area_m2 * sat.rho_l
+    pipes = n * spec.pipes_per_chip * pipe.total_length_m * per_m
+    plates = n * spec.plate_x_m * spec.plate_y_m * spec.plate_m * materials[spec.plate].rho_kg_m3
+    return {"panel": panel, "heat_pipes": pipes, "cold_plates": plates, "total": panel + pipes + plates}
+
+
+def stack_drops_k(spec, materials, t_k: float, power_w: float) -> dict:
+    """Die and TIM (1-D conduction) and cold-plate spreading (series solution, isothermal base at
+    the pipes) temperature drops [K] of one chip, with conductivities at ``t_k``."""
+    area = spec.die_x_m * spec.die_y_m
+    k_plate = materials[spec.plate].k_inplane(t_k)
+    return {"die": power_w * spec.die_m / (materials["silicon"].k_through(t_k) * area),
+            "tim": power_w * spec.tim_m / (materials[spec.tim].k_through(t_k) * area),
+            "spreading": power_w * analytic.spreading_resistance_isothermal_base(
+                spec.die_x_m, spec.die_y_m, spec.plate_x_m, spec.plate_y_m, spec.plate_m, k_plate, terms=400)}
+
+
+def film_w_mk(spec, materials, t_k: float) -> float:
+    """Wall-to-vapour film conductance per length of the sizing's pipe, fluid at ``t_k`` (kept in
+    200-400 K for the properties: a first estimate only needs their trend)."""
+    pipe = pipe_for(spec, 1.0)
+    sat = saturation(spec.fluid, min(max(t_k, 200.0), 400.0))
+    k_wall = materials[spec.wall_material].k_inplane(sat.t_k)
+    return film_conductance_w_mk(pipe, wick_properties(pipe, sat.k_l, k_wall), k_wall)
+
+
+def estimate(spec, materials, env: DesignEnvironment, target_k: float, power_w: float) -> Estimate:
+    """Radiator length per repeating unit so the junction sits at ``target_k`` with ``power_w`` per chip."""
+    n_p = spec.pipes_per_chip
+    drops = stack_drops_k(spec, materials, target_k, power_w)
+    k_face = materials[spec.facesheet].k_inplane(target_k)
+    kt = k_face * 2 * spec.facesheet_m  # both facesheets conduct along the fin
+    half = 0.5 * spec.pipe_pitch_m
+    length = 1.0
+    t_eff = env.effective_sink_k
+    for _ in range(30):
+        g = film_w_mk(spec, materials, target_k - sum(drops.values()))
+        q_pipe = power_w / n_p
+        drops["evaporator"] = q_pipe / (g * spec.plate_x_m)
+        drops["condenser"] = q_pipe / (g * length)
+        t_base = target_k - sum(drops.values())
+        if t_base <= t_eff:
+            return None  # the chain alone uses up the margin to the sink: no length works
+        # a radiating fin each side of the pipe; one-sided: the same ODE with twice the thickness
+        thick = kt / k_face if spec.sides == 2 else 2 * kt / k_face
+        q_per_len, eff, t_tip = analytic.radiating_fin_shooting(half, thick, k_face, env.eps, t_base, t_eff)
+        q_per_len = q_per_len * (1.0 if spec.sides == 2 else 0.5)
+        new = power_w / (n_p * 2 * q_per_len)
+        if abs(new - length) <= 1e-9 * new:
+            length = new
+            break
+        length = new
+    pipe = pipe_for(spec, length)
+    sat = saturation(spec.fluid, min(max(t_base + drops["condenser"], 200.0), 400.0))
+    limit = min(transport_limits(pipe, sat, materials[spec.wall_material].k_inplane(sat.t_k)).values())
+    area_chip = n_p * spec.pipe_pitch_m * length
+    t_rm = (t_eff**4 + eff * (t_base**4 - t_eff**4)) ** 0.25
+    return Estimate(length, n_p * spec.pipe_pitch_m, area_chip, area_chip * spec.chips, t_base, t_tip,
+                    eff, drops, power_w / area_chip, masses(spec, materials, length, pipe), limit, q_pipe, g, t_rm)
+
+
+def hand_check_net_flux(t_k: float, eps: float, alpha: float, altitude_m: float, earth_ir_w_m2: float,
+                        albedo_w_m2: float = 0.0) -> tuple[float, float]:
+    """The README's hand calculation: a two-sided isothermal panel edge-on to the Sun with both faces
+    vertical (perpendicular to the nadir): view factor of each face to the Earth from the closed form
+    for a plate perpendicular to the radius, F = (atan(1/x) - x/H^2)/pi with H = r/R, x = sqrt(H^2 - 1).
+    Returns (F, net W/m2).  ``albedo_w_m2``: the orbit-average albedo incident on a face (0 on a
+    terminator orbit, beta = 90 deg)."""
+    h = (R_EARTH_M + altitude_m) / R_EARTH_M
+    x = math.sqrt(h * h - 1.0)
+    f = (math.atan(1.0 / x) - x / (h * h)) / math.pi
+    net = 2 * eps * SIGMA_W_M2K4 * (t_k**4 - DEFAULT_T_SINK_K**4) - 2 * (eps * earth_ir_w_m2 * f + alpha * albedo_w_m2)
+    return f, net
+
+
+def choose_pitch(spec, materials, env: DesignEnvironment, power_w: float):
+    """The pipe pitch in ``spec.pitch_range_m`` with the least estimated system mass.
+
+    A wider pitch means fewer pipe-metres per square metre but a less efficient fin, hence more
+    area. The estimate's mass is smooth in the pitch, so a log-spaced scan (32 pitches) followed by a
+    bounded scalar minimisation (scipy) between the best point's neighbours finds the minimum. Pitches whose
+    pipes would exceed their transport limit, or whose radiator would be longer than max_length, are
+    infeasible. Returns (spec with that pitch, [(pitch, mass, area), ...] of the scan), or (None, scan)
+    when no pitch in the range works."""
+    lo, hi = spec.pitch_range_m
+
+    def mass_at(pitch):
+        v = replace(spec, pipe_pitch_m=float(pitch))
+        est = estimate(v, materials, env, v.target_k, power_w)
+        if est is None or est.pipe_load_w > est.pipe_limit_w or est.length_m > spec.max_length_m:
+            return math.inf, math.nan
+        return est.mass_kg["total"], est.area_m2
+
+    grid = np.geomspace(lo, hi, 32)
+    scan = [(float(p), *mass_at(p)) for p in grid]
+    masses_ = np.array([m for _, m, _ in scan])
+    if not np.isfinite(masses_).any():
+        return None, scan
+    i = int(np.argmin(masses_))
+    a, b = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
+    refined = minimize_scalar(lambda p: mass_at(p)[0], bounds=(a, b), method="bounded",
+                              options={"xatol": 1e-3 * a})
+    best = refined.x if refined.fun <= masses_[i] else grid[i]
+    return replace(spec, pipe_pitch_m=float(best)), scan

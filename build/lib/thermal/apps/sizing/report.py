@@ -1,0 +1,324 @@
+"""What `thermal size` prints and writes: the summary table, HDF5 files, a Markdown report with
+figures, and single-machine trade studies (closed-form estimate, vectorised where it can be)."""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from thermal.apps.sizing.estimate import design_environment, estimate, isothermal_panel_net_w_m2
+from thermal.input.materials import library_coatings
+from thermal.output.plotting import pipe_utilisation, pyplot, save_figure, temperature_maps
+
+
+def _c(t_k):
+    return t_k - 273.15
+
+
+def hot_numbers(res) -> dict:
+    """Field quantities of the final hot case (orbit-periodic where the orbit has eclipses)."""
+    result = res.periodic_hot["result"] if res.periodic_hot else res.hot.result
+    rad = result.fields["radiator"]
+    m = result.mesh["radiator"]
+    vol = (np.diff(m["z_edges"])[:, None, None] * np.diff(m["y_edges"])[None, :, None] * np.diff(m["x_edges"])[None, None, :])
+    means = [float(np.sum(np.where(np.isfinite(t), t, 0) * vol) / np.sum(vol)) for t in rad]
+    t_v = [float(np.mean(p["t_vapour"])) for p in result.heat_pipes.values()]
+    t_rm = radiative_mean_k(result, res.spec.sides)
+    uses = [float(np.nanmax(p["utilisation"])) for p in result.heat_pipes.values()]
+    return {"t_rad_mean_k": float(np.mean(means)), "t_rad_max_k": float(np.nanmax(rad)), "t_vapour_k": float(np.mean(t_v)),
+            "t_rad_radiative_k": t_rm,
+            "pipe_use_max": max(uses), "governing": next(iter(result.heat_pipes.values()))["governing"]}
+
+
+def radiative_mean_k(result, sides: int = 2) -> float:
+    """(area-weighted mean of T^4 over the radiator's radiating outer cells, all output steps)^(1/4)."""
+    rad = result.fields["radiator"]
+    m = result.mesh["radiator"]
+    area = np.diff(m["y_edges"])[:, None] * np.diff(m["x_edges"])[None, :]
+    layers = (0, -1) if sides == 2 else (-1,)
+    t4 = [np.sum(area * rad[n][k] ** 4) / np.sum(area) for n in range(rad.shape[0]) for k in layers]
+    return float(np.mean(t4)) ** 0.25
+
+
+def summary_rows(res) -> list[tuple]:
+    s, e = res.spec, res.estimate
+    h = hot_numbers(res)
+    area_f = res.area_m2
+    total_f = res.mass_kg["total"]
+    per = res.periodic_hot
+    tj_row = (f"{_c(s.target_k):.2f} (set)", f"{_c(res.tj_k):.2f}" + (" (orbit-periodic peak)" if per else ""))
+    rows = [
+        ("radiator panel area [m²]", f"{e.area_m2:.2f}", f"{area_f:.2f}"),
+        ("radiator length per unit [m] (width {:.2f} m)".format(e.width_m), f"{e.length_m:.3f}", f"{res.length_m:.3f}"),
+        ("hottest junction [°C]", *tj_row),
+        ("junction margin to the limit [K]", f"{s.junction_limit_k - s.target_k:.2f}", f"{res.margin_k:.2f}"),
+        ("radiator radiative mean (T⁴ mean)^¼ [°C]", f"{_c(e.t_radiative_mean_k):.2f}",
+         f"{_c(h['t_rad_radiative_k']):.2f}"),
+        ("radiator mean / max [°C]", "-", f"{_c(h['t_rad_mean_k']):.2f} / {_c(h['t_rad_max_k']):.2f}"),
+        ("mass: radiator panel [kg]", f"{e.mass_kg['panel']:.1f}", f"{res.mass_kg['panel']:.1f}"),
+        ("mass: heat pipes [kg]", f"{e.mass_kg['heat_pipes']:.1f}", f"{res.mass_kg['heat_pipes']:.1f}"),
+        ("mass: cold plates [kg]", f"{e.mass_kg['cold_plates']:.1f}", f"{res.mass_kg['cold_plates']:.1f}"),
+        ("mass: total [kg]", f"{e.mass_kg['total']:.1f}", f"{total_f:.1f}"),
+        ("specific rejection [W/m² of panel]", f"{s.compute_power_w / e.area_m2:.1f}", f"{s.compute_power_w / area_f:.1f}"),
+        ("specific rejection [W/kg]", f"{s.compute_power_w / e.mass_kg['total']:.1f}", f"{s.compute_power_w / total_f:.1f}"),
+        ("heat-pipe utilisation (max)", f"{e.pipe_load_w / e.pipe_limit_w:.2f}", f"{h['pipe_use_max']:.2f} ({h['governing']})"),
+    ]
+    return rows
+
+
+def pitch_choice_text(res) -> str:
+    """How the pitch was chosen (pipe_pitch = "auto"): the least estimated mass and its neighbours."""
+    s = res.spec
+    scan = [(p, m) for p, m, _ in res.pitch_scan if math.isfinite(m)]
+    lo, hi = s.pitch_range_m
+    best = min(m for _, m in scan)
+    near = [f"{p * 1e3:.0f} mm {m:.0f} kg" for p, m in scan if 0.5 * s.pipe_pitch_m <= p <= 2.0 * s.pipe_pitch_m]
+    return (f"{s.pipe_pitch_m * 1e3:.1f} mm, the least estimated system mass ({best:.0f} kg on the scan) among "
+            f"{len(scan)} feasible of {len(res.pitch_scan)} pitches in {lo * 1e3:.0f}-{hi * 1e3:.0f} mm; around it: "
+            + ", ".join(near[::2]))
+
+
+def summary_text(res, out_dir=None) -> str:
+    s = res.spec
+    he, ce = res.hot_env, res.cold_env
+    lines = [f"sizing     {s.name}: {s.compute_power_w / 1e3:g} kW as {s.chips} chips of {s.chip_power_w:g} W; junction "
+             f"limit {_c(s.junction_limit_k):.1f} °C with a {s.junction_margin_k:g} K margin (target {_c(s.target_k):.1f} °C)",
+             f"orbit      {s.orbit.altitude_m / 1e3:g} km, attitude {s.orbit.attitude}; hot case beta "
+             f"{math.degrees(he.beta_rad):.1f}° (eclipse {100 * he.eclipse_fraction:.1f} %), absorbed "
+             f"{np.mean(he.absorbed_per_face_w_m2):.1f} W/m² per face (α {he.alpha:g}, ε {he.eps:g}); cold case beta "
+             f"{math.degrees(ce.beta_rad):.1f}° (eclipse {100 * ce.eclipse_fraction:.1f} %), absorbed "
+             f"{np.mean(ce.absorbed_per_face_w_m2):.1f} W/m² (α {ce.alpha:g}, ε {ce.eps:g})"]
+    for d in s.defaults_used:
+        lines.append(f"default    {d}")
+    lines += ["", f"{'':<44}{'first estimate':>16}{'field-verified':>32}"]
+    for name, a, b in summary_rows(res):
+        lines.append(f"{name:<44}{a:>16}{b:>32}")
+    cold_total = res.heater_w_per_chip * s.chips
+    lines += ["", f"cold case  idle {100 * s.idle_fraction:g} % ({s.chip_power_w * s.idle_fraction:g} W per chip), "
+              f"BOL optics: heater {res.heater_w_per_chip:.1f} W per chip = {cold_total / 1e3:.2f} kW in all "
+              f"({100 * cold_total / s.compute_power_w:.1f} % of the compute power) keeps the cold plates and vapour at "
+              f">= {_c(s.min_temperature_k):.1f} °C (coldest {_c(res.cold_min_k):.2f} °C)"]
+    if res.periodic_cold:
+        lines.append(f"           orbit-periodic cold state: coldest {_c(res.periodic_cold['min_k']):.2f} °C")
+    if res.periodic_hot:
+        lines.append(f"hot case   orbit-periodic: the junction peaks {res.periodic_hot['overshoot_k']:.2f} K above the "
+                     f"orbit-average state ({res.periodic_hot['orbits']} orbit integrations)")
+    if res.pitch_scan:
+        lines.append("pipe pitch " + pitch_choice_text(res))
+    lines += ["", "why they differ: " + difference_reason(res)]
+    lines.append(f"\nwall time  {res.wall_s:.1f} s ({len(res.evaluations)} hot-case field solves)")
+    if out_dir is not None:
+        lines.append(f"wrote      {out_dir}/ (report {s.name}.md, {s.name}.h5 hot field, {s.name}_cold.h5, figures, "
+                     "the repeating-unit case files)")
+    return "\n".join(lines)
+
+
+def difference_reason(res) -> str:
+    """Compare the chains: what the field solve finds at the estimate's own length."""
+    e = res.estimate
+    first = res.at_estimate
+    if first is None:
+        return "n/a"
+    hp = first.result.heat_pipes
+    t_v = float(np.mean([p["t_vapour"][-1] for p in hp.values()]))
+    est_jv = e.drops_k["die"] + e.drops_k["tim"] + e.drops_k["spreading"] + e.drops_k["evaporator"]
+    fv_jv = first.tj_k - t_v
+    t_rm = radiative_mean_k(first.result, res.spec.sides)
+    return (f"at the estimate's length ({e.length_m:.3f} m) the field solve puts the junction "
+            f"{first.tj_k - res.spec.target_k:+.2f} K from target. Junction to vapour: {fv_jv:.2f} K in the field "
+            f"vs {est_jv:.2f} K estimated (the estimate spreads into an isothermal base and shares the evaporator "
+            f"film evenly over all {res.spec.pipes_per_chip} pipes; in the field the pipes nearest the die carry "
+            f"more and the plate is not isothermal). Vapour to the radiator's radiative mean: {t_v - t_rm:.2f} K vs "
+            f"{e.drops_k['condenser'] + e.t_base_k - e.t_radiative_mean_k:.2f} K (the estimate's fin has both "
+            f"facesheets at one temperature, no core resistance and no end effects along the pipe). The radiator's "
+            f"radiative mean is set by the energy balance at a given area ({_c(t_rm):.2f} °C in the field, "
+            f"{_c(e.t_radiative_mean_k):.2f} °C estimated), so the whole difference lies in the chain from the "
+            f"junction to the radiator, and the field needs {100 * (res.length_m / e.length_m - 1):.0f} % more area "
+            "to absorb it.")
+
+
+def write_sizing_h5(res, path, xdmf: bool = True) -> Path:
+    """The final hot-case field (orbit-periodic where there are eclipses) with a /sizing group of
+    attributes: area, mass breakdown, margins, heater power, specific rejection, design betas."""
+    s = res.spec
+    hot_result = res.periodic_hot["result"] if res.periodic_hot else res.hot.result
+    hot_result.write(path, xdmf=xdmf)
+    h = hot_numbers(res)
+    attrs = {"compute_power_w": s.compute_power_w, "chips": s.chips, "chip_power_w": s.chip_power_w,
+             "area_m2": res.area_m2, "length_per_unit_m": res.length_m, "tj_max_k": res.tj_k,
+             "junction_limit_k": s.junction_limit_k, "margin_k": res.margin_k,
+             "heater_w_per_chip": res.heater_w_per_chip, "heater_w_total": res.heater_w_per_chip * s.chips,
+             "t_radiator_mean_k": h["t_rad_mean_k"], "t_radiator_max_k": h["t_rad_max_k"],
+             "estimate_area_m2": res.estimate.area_m2, "estimate_length_m": res.estimate.length_m,
+             "hot_beta_deg": math.degrees(res.hot_env.beta_rad), "cold_beta_deg": math.degrees(res.cold_env.beta_rad),
+             "w_per_m2": s.compute_power_w / res.area_m2, "w_per_kg": s.compute_power_w / res.mass_kg["total"],
+             "pipe_pitch_m": s.pipe_pitch_m, "pipes_per_chip": s.pipes_per_chip,
+             "pipe_pitch_auto": res.pitch_scan is not None}
+    attrs.update({f"mass_{k}_kg": float(v) for k, v in res.mass_kg.items()})
+    with h5py.File(path, "a") as f:
+        g = f.create_group("sizing")
+        g.attrs.update(attrs)
+        g.attrs["units"] = "SI (see attribute names)"
+        if res.pitch_scan:
+            d = g.create_dataset("pitch_scan", data=np.asarray(res.pitch_scan, float))
+            d.attrs["units"] = "m, kg, m2"
+            d.attrs["columns"] = ["pipe_pitch_m", "estimated_mass_kg", "estimated_area_m2"]
+    return Path(path)
+
+
+def write_outputs(res, out_dir, figures: bool = True, trades: bool = True) -> list:
+    s = res.spec
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    hot_result = res.periodic_hot["result"] if res.periodic_hot else res.hot.result
+    h5 = write_sizing_h5(res, out / f"{s.name}.h5")
+    written.append(h5)
+    cold = (res.periodic_cold["result"] if res.periodic_cold else res.cold.result) if res.cold else None
+    if cold is not None:
+        cold.write(out / f"{s.name}_cold.h5")
+        written.append(out / f"{s.name}_cold.h5")
+    (out / f"{s.name}_hot_unit.toml").write_text(res.hot.text)
+    if res.cold is not None:
+        (out / f"{s.name}_cold_unit.toml").write_text(res.cold.text)
+    figs = []
+    if figures:
+        figs.append(temperature_maps(hot_result, out / "hot_unit.png"))
+        figs.append(pipe_utilisation(hot_result, out / "hot_pipes.png"))
+        if cold is not None:
+            figs.append(temperature_maps(cold, out / "cold_unit.png"))
+    trade_info = {}
+    if trades:
+        start = time.perf_counter()
+        trade_info = trade_studies(res, out)
+        figs += trade_info["figures"]
+        trade_info["wall_s"] = time.perf_counter() - start
+    md = out / f"{s.name}.md"
+    md.write_text(markdown(res, figs, trade_info), encoding="utf-8")
+    written.append(md)
+    return written + figs
+
+
+def markdown(res, figs, trade_info) -> str:
+    s = res.spec
+    lines = [f"# Radiator sizing: {s.name}", "", s.description, "", "```", summary_text(res), "```", "",
+             "## Method", "",
+             "1. Design environments over the year that follows the orbit's date: the hot case takes the beta "
+             "angle at which the radiator absorbs most (end-of-life optics, hot solar constant/albedo/Earth IR), the "
+             "cold case the one at which it absorbs least (beginning-of-life optics, cold values).",
+             "2. First estimate: closed forms per chip (1-D die and TIM, series spreading solution into an isothermal "
+             "base, evaporator/condenser films per length, radiating fins between pipes with the absorbed flux as an "
+             "effective sink).",
+             "3. Field solve of the repeating unit (one chip, its cold plate, its pipes, its share of the radiator "
+             "with symmetry edges) iterated on the radiator length until the hottest junction is on target "
+             f"(±0.02 K); {len(res.evaluations)} field solves.",
+             "4. Cold case at that length: idle power, heater on the cold plate found so the cold plate and vapour "
+             "stay at the minimum temperature.", "", "## Field solves of the hot case", "",
+             "| radiator length per unit [m] | hottest junction [°C] |", "|---|---|"]
+    lines += [f"| {l:.4f} | {_c(t):.3f} |" for l, t in res.evaluations]
+    if trade_info:
+        lines += ["", "## Trade studies (first-estimate model)", "", trade_info.get("text", "")]
+    lines += [""] + [f"![{Path(f).name}]({Path(f).name})" for f in figs] + [""]
+    return "\n".join(lines)
+
+
+def trade_studies(res, out) -> dict:
+    """Area and mass against radiator temperature, compute power (tiled modules) and coating, and
+    mass against junction margin (Pareto) -- on the first-estimate model, scaled to the field answer
+    where it says so."""
+    plt = pyplot()
+    s = res.spec
+    env = res.hot_env
+    materials = s.materials
+    figs, text = [], []
+    p_hot = s.chip_power_w * s.hot_power_factor
+    kg_per_m2 = res.mass_kg["total"] / res.area_m2
+    # 1. area against an isothermal radiator temperature (ideal panel, fin efficiency 1)
+    t = np.linspace(250.0, 400.0, 151)
+    net = np.array([isothermal_panel_net_w_m2(tk, env) for tk in t])
+    area = np.where(net > 0, s.compute_power_w * s.hot_power_factor / np.where(net > 0, net, 1), np.nan)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.semilogy(t - 273.15, area, label="isothermal panel (ideal)")
+    ax.semilogy([_c(hot_numbers(res)["t_rad_mean_k"])], [res.area_m2], "r*", ms=12, label="field-verified design")
+    ax2 = ax.twinx()
+    ax2.semilogy(t - 273.15, area * kg_per_m2, alpha=0)
+    ax2.set_ylabel(f"mass at the design's {kg_per_m2:.2f} kg/m² [kg]")
+    ax2.set_ylim(np.array(ax.get_ylim()) * kg_per_m2)
+    ax.set_xlabel("radiator temperature [°C]")
+    ax.set_ylabel("panel area [m²]")
+    ax.set_title(f"{s.compute_power_w / 1e3:g} kW: area against radiator temperature (hot case)", fontsize=10)
+    ax.legend(fontsize=8)
+    figs.append(save_figure(plt, fig, out / "trade_temperature.png", 110))
+    # 2. against compute power: modules of this design tiled
+    p = np.logspace(4, 7, 61)
+    modules = np.ceil(p / s.compute_power_w - 1e-9)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.loglog(p / 1e3, modules * res.area_m2, label="panel area [m²]")
+    ax.loglog(p / 1e3, modules * res.mass_kg["total"], label="mass [kg]")
+    ax.set_xlabel("compute power [kW]")
+    ax.set_title(f"tiling {s.compute_power_w / 1e3:g} kW modules ({s.compute_power_w / res.area_m2:.0f} W/m², "
+                 f"{s.compute_power_w / res.mass_kg['total']:.0f} W/kg)", fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(True, which="both", alpha=0.3)
+    figs.append(save_figure(plt, fig, out / "trade_power.png", 110))
+    text.append(f"- Compute power 10 kW to 10 MW: {s.compute_power_w / res.area_m2:.0f} W/m² and "
+                f"{s.compute_power_w / res.mass_kg['total']:.0f} W/kg per tiled module (1 MW: "
+                f"{math.ceil(1e6 / s.compute_power_w)} modules, {math.ceil(1e6 / s.compute_power_w) * res.area_m2:.0f} m²).")
+    # 3. per coating (estimate; the design's EOL degradation added to each coating's BOL optics)
+
+    d_alpha, d_eps = s.alpha_eol - s.alpha_bol, s.eps_eol - s.eps_bol
+    names, areas, masses_ = [], [], []
+    scale = res.area_m2 / res.estimate.area_m2  # the field's correction of the estimate, applied to all
+    for name, c in sorted(library_coatings().items()):
+        e_env = _with_optics(env, min(1.0, c.alpha + d_alpha), max(0.01, c.eps + d_eps))
+        est = estimate(s, materials, e_env, s.target_k, p_hot)
+        names.append(name)
+        areas.append(est.area_m2 * scale if est else np.nan)
+        masses_.append(est.mass_kg["total"] * scale if est else np.nan)
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    ax.bar(range(len(names)), areas, color="tab:blue")
+    ax.set_xticks(range(len(names)), names, rotation=30, fontsize=8)
+    ax.set_ylabel("panel area [m²] (estimate x field correction)")
+    ax.set_title("area per coating (hot case, end-of-life)", fontsize=10)
+    figs.append(save_figure(plt, fig, out / "trade_coating.png", 110))
+    text.append("- Per coating (area m², estimate scaled by the field/estimate ratio "
+                f"{scale:.3f}): " + ", ".join(f"{n} {a:.0f}" for n, a in zip(names, areas)) + ".")
+    # 4. Pareto: mass against junction margin over pitch x facesheet thickness
+
+    pts = []
+    for pitch_f in (0.6, 0.8, 1.0, 1.3):
+        for sheet_f in (0.5, 1.0, 2.0):
+            for margin in (0.0, 5.0, 10.0, 15.0, 20.0):
+                v = replace(s, pipe_pitch_m=s.pipe_pitch_m * pitch_f, facesheet_m=s.facesheet_m * sheet_f,
+                            junction_margin_k=margin)
+                if v.pipes_per_chip * v.pipe_pitch_m < v.outer_diameter_m:
+                    continue
+                est = estimate(v, materials, env, v.target_k, p_hot)
+                if est is not None:
+                    pts.append((margin, est.mass_kg["total"], pitch_f, sheet_f))
+    pts = np.array(pts)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    sc = ax.scatter(pts[:, 0], pts[:, 1], c=pts[:, 2], cmap="viridis", s=18 + 12 * pts[:, 3])
+    front = [min((q for q in pts if q[0] == m), key=lambda q: q[1]) for m in np.unique(pts[:, 0])]
+    front = np.array(front)
+    ax.plot(front[:, 0], front[:, 1], "r-", lw=1.2, label="Pareto front (least mass per margin)")
+    fig.colorbar(sc, ax=ax).set_label("pipe pitch / design pitch")
+    ax.set_xlabel("junction margin [K]")
+    ax.set_ylabel("system mass [kg] (estimate)")
+    ax.set_title("mass against junction margin (marker size: facesheet thickness)", fontsize=10)
+    ax.legend(fontsize=8)
+    figs.append(save_figure(plt, fig, out / "trade_pareto.png", 110))
+    text.append(f"- Pareto (estimate): {len(pts)} designs over pitch x facesheet x margin; least mass per margin: "
+                + ", ".join(f"{m:g} K -> {kg:.0f} kg (pitch x{pf:g}, sheet x{sf:g})" for m, kg, pf, sf in front) + ".")
+    return {"figures": figs, "text": "\n".join(text)}
+
+
+def _with_optics(env, alpha, eps):
+    return replace(env, alpha=alpha, eps=eps)
+
+
+__all__ = ["summary_text", "write_outputs", "design_environment"]

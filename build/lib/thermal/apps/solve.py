@@ -1,0 +1,200 @@
+"""solve(case): build the network, run the solver the case asks for, return a Result.
+
+One path for every mode: the network is built (or reused: it is immutable), a fresh run state is
+made for it, the mode's solver runs with a :class:`_Recorder` that collects what each output
+needs (heat-pipe series, orbit rows, the streamed HDF5 steps), and one finish turns the solution
+into a Result.
+
+With ``output`` set, a transient run streams each output step to the HDF5 file as it is computed,
+so a run that dies (non-convergence, NaN, kill) leaves every step before it readable; the error
+message says how many steps were written.  A steady state (one step) and an orbit-periodic state
+(only the last orbit is the answer) are written when they are found.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from thermal.build.environment import Environment
+from thermal.build.network import build_network
+from thermal.errors import ThermalError
+from thermal.output.results import ResultWriter, mesh_dict, result_from_solution, write_heat_pipes
+from thermal.physics import orbit as orb
+from thermal.solvers import solve_steady, solve_transient_fixed_step
+from thermal.solvers.heat_pipes import PipeSeries, TransientPipes, solve_steady_with_pipes
+from thermal.solvers.periodic import solve_periodic
+from thermal.solvers.run_state import RunState
+from thermal.solvers.stepper import AdaptiveSettings, solve_transient_adaptive
+
+
+@dataclass
+class _Recorder:
+    """What a run records at its outputs besides the temperatures: the heat-pipe series (taken with
+    the run state of that output: a transient's dry-out changes the films step by step), the
+    fluxes on each face, and the streamed HDF5 steps."""
+
+    case: object
+    net: object
+    env: Environment
+    state: RunState
+    strict: bool  # a frozen or supercritical pipe is an error (steady), or a flag (already streamed)
+    writer: ResultWriter | None = None
+    series: PipeSeries | None = None
+    orbit_rows: list = field(default_factory=list)
+
+    def __post_init__(self):
+        self.restart()
+
+    def restart(self):
+        """Forget what was recorded (each orbit of a periodic solve starts a new record)."""
+        self.series = PipeSeries(self.case, self.net, strict=self.strict) if self.net.heat_pipes else None
+        self.orbit_rows = []
+
+    def on_output(self, time_s, t_k, balance, sun=None):
+        if self.series is not None:
+            self.series.add(self.state, t_k)
+        if sun is None and self.env.geometry is not None:
+            sun = self.env.geometry.sun_fraction(time_s)
+        if self.case.orbit is not None:
+            self.orbit_rows.append((sun, self.state.face_q_solar_w_m2.copy(), self.state.face_q_ir_w_m2.copy()))
+        if self.writer is not None:
+            self.writer.append_state(self.net, self.state, time_s, t_k, balance, sun)
+
+    def orbit(self) -> dict | None:
+        if not self.orbit_rows:
+            return None
+        return {"faces": list(self.net.face_names), "sun_fraction": [r[0] for r in self.orbit_rows],
+                "q_solar": [r[1] for r in self.orbit_rows], "q_ir": [r[2] for r in self.orbit_rows]}
+
+
+def solve(case, output=None, progress=False, network=None):
+    """Solve ``case`` (steady, transient or periodic, as it says) on ``network`` (built from the case
+    if not given: a network can be solved any number of times) and return a Result."""
+    start = time.perf_counter()
+    net = network or build_network(case)
+    build_s = time.perf_counter() - start
+    env = Environment(case, net)
+    state = RunState.fresh(net)
+    rec = _Recorder(case, net, env, state, strict=case.mode == "steady")
+    periodic = None
+    if case.mode == "steady":
+        solution, extra = _steady(case, net, env, state, rec)
+    elif case.mode == "periodic":
+        periodic, extra = _periodic(case, net, env, state, rec)
+        solution = periodic.solution
+    else:
+        solution, extra = _transient(case, net, env, state, rec, output, progress)
+    attrs = _attrs(case, net, solution, build_s, env)
+    attrs.update(extra)
+    if periodic is not None:  # the whole search, not only the returned orbit
+        attrs["wall_s"] = periodic.wall_s + build_s
+    result = result_from_solution(case, net, solution, attrs)
+    if rec.series is not None:
+        result.heat_pipes = rec.series.result()
+    result.orbit = rec.orbit()
+    if rec.writer is not None:
+        rec.writer.close(attrs)
+        if result.heat_pipes:
+            write_heat_pipes(output, result.heat_pipes)
+    elif output is not None:
+        result.write(output)
+    result.solution = solution
+    result.network = net
+    result.periodic = periodic
+    return result
+
+
+def _steady(case, net, env, state, rec):
+    env.apply_orbit_average(state)  # the constant fluxes again without an orbit
+    extra = {}
+    if net.heat_pipes:
+        solution, _, extra["heat_pipe_outer_iterations"] = solve_steady_with_pipes(case, net, state, solve_steady)
+    else:
+        solution = solve_steady(net, case.solver, state=state)
+    # a steady state of an orbit case stands for the orbit average: its mean Sun fraction
+    sun = env.mean_sun_fraction() if case.orbit is not None else None
+    rec.on_output(0.0, solution.t_k[0], solution.energy[0], sun=sun)
+    return solution, extra
+
+
+def _periodic(case, net, env, state, rec):
+    ps = case.periodic
+
+    def on_output(time_s, t_k, balance):  # each orbit starts a new record; the last orbit's is kept
+        if time_s == 0.0:
+            rec.restart()
+        if rec.series is not None:
+            rec.series.add(state, t_k)
+
+    adaptive = AdaptiveSettings(order=2, atol_k=ps.step_tolerance_k, dt_initial_s=min(10.0, ps.max_step_s),
+                                dt_max_s=ps.max_step_s)
+    per = solve_periodic(net, case.solver, env, adaptive, events=env.events(env.period_s), tol_k=ps.tolerance_k,
+                         max_orbits=ps.max_orbits, method=ps.method, state=state, on_output=on_output,
+                         step_hook=TransientPipes(case, net) if net.heat_pipes else None)
+    rec.orbit_rows = []
+    for time_s in per.solution.times_s:  # the fluxes along the returned orbit, for /orbit
+        solar, ir, nu = env.at(float(time_s))
+        rec.orbit_rows.append((nu, np.array(solar, float), np.array(ir, float)))
+    return per, {"periodic_orbits": per.orbits, "periodicity_k": per.periodicity_k,
+                 "energy_closure": per.energy_closure, "periodic_method": ps.method,
+                 "periodic_history_k": np.asarray(per.history_k)}
+
+
+def _transient(case, net, env, state, rec, output, progress):
+    if output is not None:
+        rec.writer = ResultWriter(output, case.name, case.mode, case.source_text,
+                                  {p.name: mesh_dict(net, p) for p in case.panels}, list(net.lumped_names),
+                                  {"case_file": case.file}, faces=list(net.face_names) if case.orbit else None,
+                                  chips={f"{p}.{fp}": limit for p, fp, _, limit in net.chips})
+    hook = TransientPipes(case, net) if net.heat_pipes else None
+    tr = case.transient
+    try:
+        if tr.scheme == "fixed":
+            solution = solve_transient_fixed_step(net, case.solver, tr, on_output=rec.on_output, progress=progress,
+                                                  environment=env, step_hook=hook, state=state)
+        else:
+            events = env.events(tr.end_time_s)
+            if tr.output_interval_s is not None:
+                n_out = int(tr.end_time_s // tr.output_interval_s)
+                events += [k * tr.output_interval_s for k in range(1, n_out + 1)]
+            solution = solve_transient_adaptive(
+                net, case.solver, tr.end_time_s,
+                AdaptiveSettings(order=2 if tr.scheme == "bdf2" else 1, atol_k=tr.tolerance_k,
+                                 dt_initial_s=tr.time_step_s, dt_max_s=tr.max_step_s),
+                environment=env, events=events, on_output=rec.on_output,
+                output_all_steps=tr.output_interval_s is None, progress=progress, step_hook=hook, state=state)
+    except ThermalError as exc:
+        if rec.writer is not None:
+            rec.writer.close({"failed": str(exc)})
+            exc.args = (f"{exc.args[0]} -- {rec.writer.n} output steps before it are in {rec.writer.path}",)
+        raise
+    except BaseException:
+        if rec.writer is not None:
+            rec.writer.close({"failed": "interrupted"})
+        raise
+    # steps solved again for dry-out
+    return solution, ({"heat_pipe_step_resolves": hook.resolves} if hook is not None else {})
+
+
+def _attrs(case, net, solution, build_s, env) -> dict:
+    attrs = {"case_file": case.file, "t_sink_k": case.t_sink_k, "n_nodes": net.n_nodes, "n_links": net.n_links,
+             "newton_iterations": solution.newton_iterations, "linear_solver": solution.linear_method,
+             "wall_s": solution.wall_s + build_s, "defaults_used": "; ".join(case.defaults_used)}
+    attrs["environment"] = env.describe() + (" (orbit-averaged fluxes)" if case.mode == "steady" and case.orbit
+                                             else "")
+    if case.orbit is not None:
+        o = case.orbit
+        attrs["orbit_period_s"] = env.period_s
+        attrs["beta_deg"] = math.degrees(o.beta_rad)
+        attrs["eclipse_fraction"] = orb.eclipse_fraction(o.altitude_m, o.beta_rad)
+        if o.inclination_rad is not None:
+            # the plane precesses (J2): the beta angle over the year that follows the case's date
+            _, beta = orb.beta_through_year(o.altitude_m, o.inclination_rad, o.raan_rad, o.date, 365, 5.0)
+            crit = orb.critical_beta_rad(o.altitude_m)
+            attrs["beta_year_deg"] = np.degrees(beta)
+            attrs["inclination_deg"] = math.degrees(o.inclination_rad)
+            attrs["eclipse_days_per_year"] = float(5.0 * np.sum(np.abs(beta) < crit))
+    return attrs

@@ -1,0 +1,1 @@
+"""thermal sweep: parameter studies on Dask (sweep files, execution, outputs)."""

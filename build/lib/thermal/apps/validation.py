@@ -1,0 +1,584 @@
+"""`thermal validate`: solve each validation case and compare with its closed form.
+
+Cases ship inside the package (``thermal/data/validation/*.toml``, so an installed wheel can run
+them from any folder); the expected answers come from
+:mod:`thermal.analytic` (closed forms, or scipy's solve_bvp to 1e-10), never from our own output.
+Each check has a tolerance derived from the physics or from round-off, stated beside it.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from scipy.integrate import solve_ivp
+from scipy.optimize import brentq
+
+from thermal.apps.solve import solve
+from thermal.build.environment import Environment
+from thermal.constants import SIGMA_W_M2K4
+from thermal.build.network import build_network
+from thermal.errors import ThermalError
+from thermal.input.case_file import parse_case
+from thermal.input.overrides import case_text_with
+from thermal.output.plotting import pyplot, save_figure
+from thermal.output.results import result_from_solution
+from thermal.physics import analytic
+from thermal.physics.fluids import saturation
+from thermal.physics.heat_pipes import capillary_limit_w
+from thermal.physics.orbit import R_EARTH_M, OrbitGeometry, critical_beta_rad, eclipse_fraction, view_factor_to_sphere
+from thermal.solvers import solve_steady
+from thermal.solvers.heat_pipes import film_heat_w, solve_steady_with_pipes
+from thermal.solvers.run_state import RunState
+from thermal.solvers.stepper import AdaptiveSettings, solve_transient_adaptive
+from thermal.solvers.system import Assembler
+
+CASES_DIR = resources.files("thermal").joinpath("data", "validation")  # package data
+BALANCE_TOL = 1e-10  # relative: a converged Newton state closes to n*eps
+
+
+@dataclass
+class Check:
+    case: str
+    quantity: str
+    value: float
+    expected: float
+    error: float
+    tolerance: float
+    unit: str
+    note: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return bool(np.isfinite(self.error) and abs(self.error) <= self.tolerance)
+
+
+@dataclass
+class Report:
+    checks: list = field(default_factory=list)
+    figures: list = field(default_factory=list)
+    orders: dict = field(default_factory=dict)
+    wall_s: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    def add(self, *args, **kw):
+        self.checks.append(Check(*args, **kw))
+
+    def table(self) -> str:
+        rows = ["| case | quantity | value | expected | error | tolerance | pass |", "|---|---|---|---|---|---|---|"]
+        for c in self.checks:
+            rows.append(f"| {c.case} | {c.quantity} | {c.value:.10g} {c.unit} | {c.expected:.10g} {c.unit} | "
+                        f"{c.error:.3e} | {c.tolerance:.3e} | {'yes' if c.passed else '**NO**'} |")
+        return "\n".join(rows)
+
+    def summary(self) -> str:
+        failed = [c for c in self.checks if not c.passed]
+        lines = [f"{'case':<22}{'quantity':<38}{'error':>12}{'tolerance':>12}  ok"]
+        for c in self.checks:
+            lines.append(f"{c.case:<22}{c.quantity:<38}{c.error:>12.3e}{c.tolerance:>12.3e}  "
+                         f"{'yes' if c.passed else 'NO'}")
+        lines.append(f"\n{len(self.checks) - len(failed)}/{len(self.checks)} checks passed in {self.wall_s:.1f} s")
+        return "\n".join(lines)
+
+
+def _case(name: str, overrides: dict | None = None, cases_dir=CASES_DIR):
+    path = cases_dir / f"{name}.toml"
+    if not path.is_file():
+        raise ThermalError(f"validation case {path} not found: the package data is incomplete (reinstall thermal)")
+    text = path.read_text(encoding="utf-8")
+    if overrides:
+        text = case_text_with(text, overrides, str(path))
+    case = parse_case(text, str(path))
+    return case
+
+
+def _solve_steady(case, net=None, out_dir: Path | None = None, tag: str = ""):
+    net = net or build_network(case)
+    sol = solve_steady(net, case.solver)
+    if out_dir is not None:
+        result = result_from_solution(case, net, sol, {"case_file": case.file})
+        result.write(out_dir / f"{case.name}{tag}.h5")
+    return net, sol
+
+
+def _balance(report, name, sol):
+    """The worst step's energy balance (a steady solve has one; a transient's initial state has none)."""
+    steps = sol.energy[1:] if len(sol.energy) > 1 else sol.energy
+    worst = max((b.relative_error for b in steps), key=abs)
+    label = "energy balance (relative)" if len(steps) == 1 else f"energy balance, worst of {len(steps)} steps (relative)"
+    report.add(name, label, worst, 0.0, worst, BALANCE_TOL, "")
+
+
+def _newton_tol(case, t_k):
+    """What the Newton stopping rule guarantees on T (after quadratic convergence, usually far less)."""
+    return 10 * case.solver.step_tolerance * float(np.max(t_k))
+
+
+def check_isothermal(report, out_dir, quick):
+    for faces in (2, 1):
+        over = {} if faces == 2 else {"panels.plate.faces": {"top": {"coating": "black_paint"}}}
+        case = _case("isothermal_plate", over)
+        net, sol = _solve_steady(case, out_dir=out_dir, tag=f"_{faces}face")
+        t = sol.t_k[0]
+        coat = case.coatings["black_paint"]
+        expect = analytic.isothermal_plate_k(500.0, 0.5, coat.eps, faces, case.t_sink_k)
+        err = float(np.max(np.abs(t - expect)))
+        report.add(f"isothermal_{faces}face", "max |T - T_SB|", float(t.max()), expect, err, _newton_tol(case, t), "K",
+                   "P = faces eps sigma A (T^4 - T_sink^4)")
+        _balance(report, f"isothermal_{faces}face", sol)
+
+
+def check_absorbed(report, out_dir, quick):
+    case = _case("absorbed_flux")
+    net, sol = _solve_steady(case, out_dir=out_dir)
+    t = sol.t_k[0]
+    c = case.coatings["white_paint"]
+    expect = analytic.absorbed_flux_plate_k(c.alpha, c.eps, 1361.0, 237.0, 2, case.t_sink_k)
+    err = float(np.max(np.abs(t - expect)))
+    report.add("absorbed_flux", "max |T - T_balance|", float(t.max()), expect, err, _newton_tol(case, t), "K",
+               "alpha q_s + eps q_ir = 2 eps sigma (T^4 - T_sink^4)")
+    _balance(report, "absorbed_flux", sol)
+
+
+def _slab_error(n, out_dir=None):
+    case = _case("radiating_slab", {"panels.slab.layers.slab.cells": n})
+    net, sol = _solve_steady(case, out_dir=out_dir)
+    mesh = net.meshes["slab"]
+    idx = net.node_index["slab"][:, 0, 0]
+    zc = 0.5 * (mesh.z_edges_m[1:] + mesh.z_edges_m[:-1])
+    q = 800.0 / 0.05
+    exact, _ = analytic.radiating_slab(zc, 0.05, q, 2.0, case.coatings["grey"].eps, case.t_sink_k)
+    err = float(np.max(np.abs(sol.t_k[0][idx] - exact)))
+    h = 0.05 / n
+    return h, err, q * h * h / (8 * 2.0), sol, case
+
+
+def check_slab(report, out_dir, quick):
+    ns = (4, 8, 16) if quick else (4, 8, 16, 32)
+    hs, errs = [], []
+    for n in ns:
+        h, err, predicted, sol, case = _slab_error(n, out_dir if n == ns[-1] else None)
+        hs.append(h)
+        errs.append(err)
+    # the discrete solution is the exact one shifted by q h^2 / (8 k) (see thermal/data/validation/radiating_slab.toml)
+    report.add("radiating_slab", f"max cell error, {ns[-1]} cells", errs[-1], predicted, errs[-1] - predicted,
+               _newton_tol(case, sol.t_k[0]) + 1e-9 * predicted, "K", "error = q h^2 / (8 k) exactly")
+    order = analytic.observed_order(hs, errs)
+    report.add("radiating_slab", "observed order (through thickness)", order, 2.0, order - 2.0, 0.1, "")
+    report.orders["radiating_slab"] = (hs, errs)
+    _balance(report, "radiating_slab", sol)
+
+
+def _fin_error(n, out_dir=None):
+    case = _case("radiating_fin", {"panels.fin.cells": [n, 1]})
+    net, sol = _solve_steady(case, out_dir=out_dir)
+    mesh = net.meshes["fin"]
+    xc = 0.5 * (mesh.x_edges_m[1:] + mesh.x_edges_m[:-1])
+    t = sol.t_k[0][net.node_index["fin"][0, 0, :]]
+    eps = case.coatings["fin"].eps
+    k = case.materials["fin_al"].k_inplane(300.0)
+    t_of_x, q_per_width, eff = analytic.radiating_fin(0.3, 0.001, k, eps, 350.0, case.t_sink_k)
+    err = float(np.max(np.abs(t - t_of_x(xc))))
+    width = 0.05
+    q_base = -sol.energy[0].conducted_out_w  # heat the base node gives the fin
+    curvature = 2 * eps * SIGMA_W_M2K4 * (350.0**4 - case.t_sink_k**4) / (k * 0.001)
+    return dict(h=0.3 / n, err=err, t=t, xc=xc, t_exact=t_of_x, q=q_base, q_exact=q_per_width * width,
+                eff=q_base / (2 * eps * SIGMA_W_M2K4 * 0.3 * width * (350.0**4 - case.t_sink_k**4)),
+                eff_exact=eff, curvature=curvature, sol=sol, case=case)
+
+
+def check_fin(report, out_dir, quick):
+    ns = (25, 50, 100) if quick else (25, 50, 100, 200)
+    runs = [_fin_error(n, out_dir if n == ns[-1] else None) for n in ns]
+    last = runs[-1]
+    # leading error term, as for the slab: h^2 T''(0) / 8 at the base half-cell; 10% for higher orders
+    bound = 1.1 * last["h"] ** 2 * last["curvature"] / 8
+    worst = int(np.argmax(np.abs(last["t"] - last["t_exact"](last["xc"]))))
+    report.add("radiating_fin", f"T at the worst of {ns[-1]} cells vs T_bvp there", float(last["t"][worst]),
+               float(last["t_exact"](last["xc"][worst])), last["err"], bound, "K",
+               "k t T'' = 2 eps sigma (T^4 - T_sink^4), solve_bvp tol 1e-9")
+    # the base heat flow is what the fin radiates: a T error of at most `bound` changes it by at most
+    # 2 faces x 4 eps sigma T_b^3 x area x bound
+    eps = last["case"].coatings["fin"].eps
+    q_tol = 2 * 4 * eps * SIGMA_W_M2K4 * 350.0**3 * (0.3 * 0.05) * bound
+    report.add("radiating_fin", "base heat flow", last["q"], last["q_exact"], last["q"] - last["q_exact"], q_tol, "W")
+    report.add("radiating_fin", "fin efficiency", last["eff"], last["eff_exact"], last["eff"] - last["eff_exact"],
+               q_tol / abs(last["q_exact"]) * last["eff_exact"], "")
+    order = analytic.observed_order([r["h"] for r in runs], [r["err"] for r in runs])
+    report.add("radiating_fin", "observed order (along the fin)", order, 2.0, order - 2.0, 0.1, "")
+    report.orders["radiating_fin"] = ([r["h"] for r in runs], [r["err"] for r in runs])
+    report.fin_profile = last
+    _balance(report, "radiating_fin", last["sol"])
+
+
+def manufactured_error(n, out_dir=None):
+    """Max |T - T_exact| at cell centres of the manufactured plate on an n x n grid."""
+    case = _case("manufactured_plate", {"panels.plate.cells": [n, n]})
+    net = build_network(case)
+    mesh = net.meshes["plate"]
+    mat = case.materials["mms"]
+    eps = case.coatings["mms"].eps
+    k, d = mat.k_inplane(400.0), 0.002
+    # cell loads: 3x3 Gauss-Legendre integral of the manufactured source (exact to degree 5)
+    g, w = np.polynomial.legendre.leggauss(3)
+    xe, ye = mesh.x_edges_m, mesh.y_edges_m
+    xq = 0.5 * (xe[1:] + xe[:-1])[:, None] + 0.5 * np.diff(xe)[:, None] * g[None, :]
+    yq = 0.5 * (ye[1:] + ye[:-1])[:, None] + 0.5 * np.diff(ye)[:, None] * g[None, :]
+    src = analytic.manufactured_plate_source(xq[None, :, None, :], yq[:, None, :, None], 400.0, 100.0, 1.0, 1.0,
+                                             k, d, eps, case.t_sink_k)
+    wq = (0.5 * np.diff(ye))[:, None, None, None] * (0.5 * np.diff(xe))[None, :, None, None] \
+        * w[None, None, :, None] * w[None, None, None, :]
+    loads = np.sum(src * wq, axis=(2, 3))  # (ny, nx) W
+    idx = net.node_index["plate"][0]
+    q_w = np.array(net.q_w)
+    q_w[idx] = loads
+    net = net.with_loads(q_w)
+    net, sol = _solve_steady(case, net=net, out_dir=out_dir)
+    xc = 0.5 * (xe[1:] + xe[:-1])
+    yc = 0.5 * (ye[1:] + ye[:-1])
+    exact = analytic.manufactured_plate(xc[None, :], yc[:, None], 400.0, 100.0, 1.0, 1.0)
+    return 1.0 / n, float(np.max(np.abs(sol.t_k[0][idx] - exact))), sol, case
+
+
+def check_manufactured(report, out_dir, quick):
+    ns = (8, 16, 32, 64) if quick else (16, 32, 64, 128)
+    hs, errs = [], []
+    for n in ns:
+        h, err, sol, case = manufactured_error(n, out_dir if n == ns[-1] else None)
+        hs.append(h)
+        errs.append(err)
+    # leading terms: the 5-point Laplacian's truncation (h^2/12) and the cell-average/centre difference
+    # (h^2/24), each times |lap T| <= 2 pi^2 dT: bound (1/12 + 1/24) 2 pi^2 dT h^2 = 2.47 dT h^2
+    bound = 2.47 * 100.0 * hs[-1] ** 2
+    report.add("manufactured_plate", f"max |T - T_exact|, {ns[-1]}^2 cells", errs[-1], 0.0, errs[-1], bound, "K",
+               "T = 400 + 100 cos(pi x) cos(pi y)")
+    order = analytic.observed_order(hs, errs)
+    report.add("manufactured_plate", "observed order (in plane)", order, 2.0, order - 2.0, 0.1, "")
+    report.orders["manufactured_plate"] = (hs, errs)
+    _balance(report, "manufactured_plate", sol)
+
+
+def check_eclipse(report, out_dir, quick):
+    """Eclipse fraction against beta (closed form) by sampling the cylindrical shadow along the orbit;
+    the sampling resolves the fraction to 1/samples."""
+    samples = 20_000 if quick else 100_000
+    alt = 550e3
+    crit = critical_beta_rad(alt)
+    for beta in (0.0, 0.5, 1.0, crit - 0.01, crit + 0.01):
+        geo = OrbitGeometry(alt, beta, shadow="cylindrical")
+        ts = (np.arange(samples) + 0.5) * geo.period_s / samples
+        sampled = float(np.mean([geo.sun_fraction(t) == 0.0 for t in ts]))
+        exact = eclipse_fraction(alt, beta)
+        report.add("eclipse_fraction", f"beta {np.degrees(beta):.2f} deg (critical {np.degrees(crit):.2f}): "
+                   f"eclipse {exact * geo.period_s / 60:.2f} of {geo.period_s / 60:.2f} min",
+                   sampled, exact, sampled - exact, 2.0 / samples, "")
+
+
+def check_view_factors(report, out_dir, quick):
+    """Exact view factor from a flat face to the Earth (any tilt: facing it, partly turned away,
+    edge-on, facing away) against brute-force integration over the visible cap.  The midpoint rule is
+    first order at the face's horizon, so the fine-minus-coarse difference, doubled, bounds its error."""
+    n = 300 if quick else 600
+    for alt_km in (400.0, 550.0, 1200.0, 36000.0):
+        h = (R_EARTH_M + alt_km * 1e3) / R_EARTH_M
+        for angle in (0.0, 30.0, 60.0, 80.0, 90.0, 100.0, 120.0, 160.0):
+            c = math.cos(math.radians(angle))
+            exact = view_factor_to_sphere(c, h)
+            fine = analytic.view_factor_to_sphere_numerical(c, h, n)
+            coarse = analytic.view_factor_to_sphere_numerical(c, h, n // 2)
+            report.add("view_factor", f"{alt_km:g} km, normal {angle:g} deg from nadir", exact, fine, exact - fine,
+                       2 * abs(fine - coarse) + 1e-7, "", f"numerical {n}x{2 * n}")
+        # the textbook closed forms: a face looking straight down (1/H^2) and one perpendicular to nadir
+        nadir = 1.0 / h**2
+        perp = (math.atan(1.0 / math.sqrt(h * h - 1)) - math.sqrt(h * h - 1) / h**2) / math.pi
+        for label, cos_l, closed in (("nadir-facing, 1/H^2", 1.0, nadir), ("perpendicular, closed form", 0.0, perp)):
+            value = view_factor_to_sphere(cos_l, h)
+            report.add("view_factor", f"{alt_km:g} km, {label}", value, closed, value - closed, 1e-12 * closed, "")
+
+
+def check_lumped_cooling(report, out_dir, quick):
+    """Radiative cooling of a lumped plate to 0 K and 200 K sinks against the closed forms.
+
+    Constant steps started from the exact earlier state, so the measured order is the scheme's own:
+    BDF1 and BDF2 each over four step halvings in their asymptotic range.  Error bound at the
+    finest step: the local error (1/2 h^2 |T''| for BDF1, 2/9 h^3 |T'''| for BDF2) summed over the
+    run; the sums are at most h T'(0)/2 and 2/9 h^2 T''(0) as T' < 0 and T'' > 0 shrink monotonically."""
+    for sink in (0.0, 200.0):
+        for order, steps in ((1, (20.0, 10.0, 5.0, 2.5)), (2, (10.0, 5.0, 2.5, 1.25))):
+            errs = []
+            for h in steps:
+                case = _case("lumped_cooling", {"environment.t_sink": f"{sink} K"})
+                net = build_network(case)
+                cap = float(np.sum(net.rho_v_kg)) * 900.0
+                eps_a = float(np.sum(net.surf_eps * net.surf_area_m2))
+                before = analytic.radiative_cooling_temperature_k(-h, 400.0, cap, eps_a, sink)
+                sol = solve_transient_adaptive(net, case.solver, 1200.0,
+                                               AdaptiveSettings(order=order, dt_initial_s=h, fixed_step=True),
+                                               previous_state=(-h, np.full(net.n_nodes, before)))
+                exact = analytic.radiative_cooling_temperature_k(1200.0, 400.0, cap, eps_a, sink)
+                errs.append(float(sol.t_k[-1].mean()) - exact)
+            k = eps_a * SIGMA_W_M2K4 / cap
+            t_d0 = k * (400.0**4 - sink**4)
+            t_dd0 = 4 * k * k * 400.0**3 * (400.0**4 - sink**4)
+            h = steps[-1]
+            bound = 0.5 * h * t_d0 if order == 1 else 2 / 9 * h * h * t_dd0
+            name = f"lumped_cooling_{int(sink)}K"
+            report.add(name, f"BDF{order}: T(1200 s) vs closed form, h = {h:g} s", exact + errs[-1], exact,
+                       errs[-1], bound, "K", "C dT/dt = -eps sigma A (T^4 - Ts^4)")
+            order_seen = analytic.observed_order(steps, np.abs(errs))
+            report.add(name, f"BDF{order}: observed order in time", order_seen, float(order), order_seen - order,
+                       0.1, "")
+        _balance(report, f"lumped_cooling_{int(sink)}K", sol)
+
+
+def check_plate_in_orbit(report, out_dir, quick):
+    """Periodic state of a one-node plate in orbit against solve_ivp (rtol 1e-10) closed by shooting;
+    and its orbit-average emission against the orbit-average absorption."""
+    case = _case("plate_in_orbit")
+    result = solve(case, output=out_dir / "plate_in_orbit.h5")
+    net = result.network
+
+    env = Environment(case, net)
+    geo = env.geometry
+    cap = float(np.sum(net.rho_v_kg)) * 900.0
+    area = 0.25
+    eps, alpha = case.coatings["plate"].eps, case.coatings["plate"].alpha
+    ts4 = case.t_sink_k**4
+
+    def rhs(t, y):
+        solar, ir, _ = env.at(t)
+        absorbed = area * float(np.sum(alpha * solar + eps * ir))
+        return [(absorbed - 2 * eps * SIGMA_W_M2K4 * area * (y[0] ** 4 - ts4)) / cap]
+
+    entry, exit_ = geo.eclipse_times_s()
+    edges = [0.0, entry, exit_, geo.period_s]
+
+    def one_orbit(t0, dense=False):
+        y, pieces = [t0], []
+        for a, b in zip(edges[:-1], edges[1:]):
+            sol = solve_ivp(rhs, (a, b), y, method="DOP853", rtol=1e-10, atol=1e-10, dense_output=dense)
+            y = [sol.y[0, -1]]
+            pieces.append(sol)
+        return y[0], pieces
+
+    t_start = brentq(lambda t0: one_orbit(t0)[0] - t0, 150.0, 450.0, xtol=1e-10)
+    _, pieces = one_orbit(t_start, dense=True)
+
+    def reference(t):
+        for (a, b), sol in zip(zip(edges[:-1], edges[1:]), pieces):
+            if a <= t <= b:
+                return float(sol.sol(t)[0])
+        raise ValueError(t)
+
+    times = result.solution.times_s
+    ours = result.solution.t_k[:, 0]
+    ref = np.array([reference(t) for t in times])
+    worst = int(np.argmax(np.abs(ours - ref)))
+    err = float(abs(ours[worst] - ref[worst]))
+    report.add("plate_in_orbit", "T at the worst step of the periodic orbit vs T_ivp there", float(ours[worst]),
+               float(ref[worst]), err, 0.01, "K", "one-node ODE, solve_ivp DOP853 rtol 1e-10, shooting")
+    # Orbit averages by the trapezoid rule on our steps.  For the exact periodic solution emitted =
+    # absorbed over an orbit, so on the same steps they differ only by the rule's own error, measured
+    # on the reference (q_rule); ours may differ further by what its temperature error does to the
+    # emission, 8 eps sigma A T^3 |T - T_ivp| (two faces): the tolerance is the sum of the two.
+    trap = lambda y: float(np.sum(0.5 * (y[1:] + y[:-1]) * np.diff(times)))  # noqa: E731
+    absorbed = trap(np.array([b.absorbed_w for b in result.solution.energy]))
+    emit = lambda temp: 2 * eps * SIGMA_W_M2K4 * area * (temp**4 - ts4)  # noqa: E731
+    q_rule = abs(trap(emit(ref)) - absorbed) / absorbed
+    q_temp = 8 * eps * SIGMA_W_M2K4 * area * float(ours.max()) ** 3 * err * times[-1] / absorbed
+    mean_emitted, mean_absorbed = trap(emit(ours)) / times[-1], absorbed / times[-1]
+    report.add("plate_in_orbit", "orbit-average emitted vs absorbed power", mean_emitted, mean_absorbed,
+               (mean_emitted - mean_absorbed) / mean_absorbed, q_rule + q_temp, "W",
+               f"relative; tolerance = trapezoid error on the exact solution {q_rule:.1e} + emission change "
+               f"from the T error {q_temp:.1e}")
+    report.add("plate_in_orbit", "periodicity max|T(P) - T(0)|", result.periodic.periodicity_k, 0.0,
+               result.periodic.periodicity_k, case.periodic.tolerance_k, "K")
+    _balance(report, "plate_in_orbit", result.solution)
+
+
+def check_spreading(report, out_dir, quick):
+    """Spreading resistance of a centred square source against the series solution: within 2% on the
+    finest grid, and the error falling with every refinement."""
+    expected = analytic.spreading_resistance_isothermal_base(0.02, 0.02, 0.1, 0.1, 0.005, 100.0)
+    errs, hs = [], []
+    for n, f, nz in ((20, 4, 4), (40, 8, 8), (80, 16, 16)):
+        case = _case("spreading_square", {"panels.p.cells": [n, n], "panels.p.footprint_cells": f,
+                                          "panels.p.layers.plate.cells": nz})
+        net, sol = _solve_steady(case, out_dir=out_dir if n == 80 else None)
+        idx = net.node_index["p"][-1]
+        r = (float(np.mean(sol.t_k[0][idx[idx >= 0]])) - 300.0) / 10.0
+        errs.append((r - expected) / expected)
+        hs.append(0.1 / n)
+    report.add("spreading_square", "R (mean source temperature), 80x80x16", r, expected, errs[-1], 0.02, "K/W",
+               "series solution, isothermal base")
+    falls = float(min(abs(errs[0]) / abs(errs[1]), abs(errs[1]) / abs(errs[2])))
+    report.add("spreading_square", "error reduction per refinement (> 2)", falls, 2.0,
+               0.0 if falls > 2.0 else falls - 2.0, 0.0, "")
+    report.orders["spreading_square"] = (hs, [abs(e) for e in errs])
+    _balance(report, "spreading_square", sol)
+
+
+def check_capillary_example(report, out_dir, quick):
+    """The capillary limit against the worked example of COMSOL's heat-pipe application note
+    (doc.comsol.com, Heat Transfer Module, 'Heat pipe' model introduction): liquid losses only,
+    K = 1e-9 m2, A_w = 1e-4 m2, h_fg = 2.5e6 J/kg, rho = 1e3 kg/m3, sigma = 7e-2 N/m,
+    mu = 1e-3 Pa s, L = 0.15 m, r = 3.1e-5 m -> "7.5 kW", i.e. 7.45 to 7.55 kW by its rounding."""
+    q = capillary_limit_w(7e-2, 1e3, 1e-3, 2.5e6, 3.1e-5, 1e-9, 1e-4, 0.15)
+    report.add("capillary_example", "capillary limit (COMSOL worked example)", q / 1e3, 7.5, q / 1e3 - 7.5, 0.05,
+               "kW", "2 sigma / r_eff = mu L Q / (rho K A_w h_fg); published to 2 figures")
+
+
+def check_fluid_properties(report, out_dir, quick):
+    """CoolProp's saturation states against published tables, within the tables' last digit:
+    NIST Chemistry WebBook (Lemmon et al.) for ammonia at 300 K; IAPWS-95 / IAPWS surface tension
+    (2014) for water at 100 degC.  Surface tension: CoolProp's correlation is not IAPWS's, so the
+    tolerance is the worst-case uncertainty of the recommended values (0.1 mN/m)."""
+    nh3 = saturation("ammonia", 300.0)
+    report.add("fluid_properties", "ammonia p_sat at 300 K", nh3.p_pa / 1e6, 1.0612, nh3.p_pa / 1e6 - 1.0612,
+               0.0001, "MPa", "NIST WebBook 1.0612 MPa")
+    h2o = saturation("water", 373.15)
+    report.add("fluid_properties", "water p_sat at 100 degC", h2o.p_pa / 1e3, 101.42, h2o.p_pa / 1e3 - 101.42,
+               0.01, "kPa", "IAPWS-95 101.42 kPa")
+    report.add("fluid_properties", "water h_fg at 100 degC", h2o.h_fg_j_kg / 1e3, 2256.4,
+               h2o.h_fg_j_kg / 1e3 - 2256.4, 0.1, "kJ/kg", "IAPWS-95 2256.4 kJ/kg")
+    report.add("fluid_properties", "water sigma at 100 degC", h2o.sigma_n_m * 1e3, 58.91,
+               h2o.sigma_n_m * 1e3 - 58.91, 0.1, "mN/m", "IAPWS R1-76(2014) 58.91 mN/m; CoolProp uses another "
+               "correlation (Mulero 2012); 0.1 mN/m = worst-case error of recommended values (Patek et al. 2016)")
+
+
+def check_parallel_pipes(report, out_dir, quick):
+    """A pipe on the centre line of a sheet with adiabatic edges (parallel pipes at pitch p): the
+    temperature across the pitch against the radiating fin with its base at the vapour temperature
+    less the film and half-thickness drops; the heat each vapour node gains and loses balances."""
+    case = _case("parallel_pipes")
+    net = build_network(case)
+    sol, rows, _ = solve_steady_with_pipes(case, net, RunState.fresh(net), solve_steady)
+    if out_dir is not None:
+        result_from_solution(case, net, sol, {"case_file": case.file}).write(out_dir / "parallel_pipes.h5")
+    t = sol.t_k[0]
+    pn = net.heat_pipes[0]
+    pipe = pn.pipe
+    q = film_heat_w(sol.state, pn, t)
+    # the vapour node's row of F(T) is this sum: Newton stops with ||F||_2 <= tol x ||heat input||_2
+
+    bound = case.solver.residual_tolerance * Assembler(net, sol.state).heat_input_norm() / float(np.sum(np.abs(q)))
+    report.add("parallel_pipes", "vapour node: sum of film heat / gross", float(np.sum(q) / np.sum(np.abs(q))), 0.0,
+               float(np.sum(q) / np.sum(np.abs(q))), bound, "", "evaporated = condensed, to Newton's residual test")
+    mesh = net.meshes["sheet"]
+    k = case.materials["fin_al"].k_inplane(300.0)
+    thick, width_y = mesh.dz[0], mesh.panel.length_y_m
+    eps = case.coatings["fin"].eps
+    nx = mesh.shape[2]
+    mid = nx // 2
+    radiated_sheet = _radiated_by(net, t, "sheet")
+    q_cond = -float(np.sum(q[q < 0]))
+    l_c = pipe.length_by_role()["condenser"]
+    t_base = (t[pn.vapour] - q_cond / (pipe.film_condenser_w_mk * l_c)
+              - radiated_sheet / width_y * 0.5 * thick / (k * pipe.saddle_width_m))
+    xc = 0.5 * (mesh.x_edges_m[1:] + mesh.x_edges_m[:-1])
+    half = mesh.panel.length_x_m / 2
+    t_of_x, q_per_width, _ = analytic.radiating_fin(half, thick, k, eps, float(t_base), case.t_sink_k)
+    row = net.node_index["sheet"][0, mesh.shape[1] // 2, :]
+    side = np.arange(nx) != mid
+    t_fv = t[row][side]
+    err = float(np.max(np.abs(t_fv - t_of_x(np.abs(xc[side] - half)))))
+    h = mesh.dx[0]
+    curvature = 2 * eps * SIGMA_W_M2K4 * (t_base**4 - case.t_sink_k**4) / (k * thick)
+    bound = 1.1 * h**2 * curvature / 8
+    report.add("parallel_pipes", "max |T - T_fin| across the pitch", float(t_fv.min()), float(t_of_x(half)), err, bound,
+               "K", f"41 columns, h = {h * 1e3:.2f} mm; bound 1.1 h^2 T''(0)/8 as for the fin")
+    expected_q = 2 * q_per_width * width_y
+    q_tol = 2 * 4 * eps * SIGMA_W_M2K4 * t_base**3 * (2 * half * width_y) * bound
+    report.add("parallel_pipes", "heat radiated by the sheet", radiated_sheet, expected_q, radiated_sheet - expected_q,
+               q_tol, "W", "2 fins x base heat flow per width x length")
+    report.parallel_pipes = dict(x=xc, t=t[row], t_exact=t_of_x, half=half, t_base=t_base, t_vapour=t[pn.vapour])
+    _balance(report, "parallel_pipes", sol)
+
+
+def _radiated_by(net, t_k, panel) -> float:
+    """Net heat a panel's faces radiate minus what they absorb [W]."""
+    nodes = net.node_index[panel]
+    mine = np.isin(net.surf_node, nodes[nodes >= 0])
+    tn = t_k[net.surf_node[mine]]
+    emitted = net.surf_eps[mine] * SIGMA_W_M2K4 * net.surf_area_m2[mine] * (tn**4 - net.t_sink_k**4)
+    absorbed = net.surf_area_m2[mine] * (net.surf_alpha[mine] * net.face_q_solar_w_m2[net.surf_face[mine]]
+                                         + net.surf_eps[mine] * net.face_q_ir_w_m2[net.surf_face[mine]])
+    return float(np.sum(emitted - absorbed))
+
+
+CHECKS = (check_isothermal, check_absorbed, check_slab, check_fin, check_manufactured, check_eclipse,
+          check_view_factors, check_lumped_cooling, check_plate_in_orbit, check_spreading, check_capillary_example,
+          check_fluid_properties, check_parallel_pipes)
+
+
+def run_validation(out_dir, quick: bool = False, figures: bool = True) -> Report:
+    start = time.perf_counter()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = Report()
+    for check in CHECKS:
+        check(report, out_dir, quick)
+    report.wall_s = time.perf_counter() - start
+    if figures:
+        _figures(report, out_dir)
+    _write_markdown(report, out_dir, quick)
+    return report
+
+
+def _figures(report, out_dir):
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    for name, (hs, errs) in report.orders.items():
+        order = analytic.observed_order(hs, errs)
+        ax.loglog(hs / np.max(hs), errs, "o-", label=f"{name} (order {order:.2f})")
+    h = np.array([1.0, 1.0 / 8])
+    ax.loglog(h, 0.3 * np.max([e[0] for _, e in report.orders.values()]) * h**2, "k--", label="slope 2")
+    ax.set_xlabel("h / h_coarsest")
+    ax.set_ylabel("max |T - T_exact| [K]")
+    ax.set_title("Spatial convergence")
+    ax.legend(fontsize=8)
+    ax.grid(True, which="both", alpha=0.3)
+    report.figures.append(save_figure(plt, fig, out_dir / "convergence.png", 110).name)
+
+    fin = getattr(report, "fin_profile", None)
+    if fin is not None:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        x = np.linspace(0, 0.3, 300)
+        ax.plot(x * 1e3, fin["t_exact"](x), "k-", label="solve_bvp (1e-9)")
+        ax.plot(fin["xc"] * 1e3, fin["t"], ".", ms=3, label="thermal (cell centres)")
+        ax.set_xlabel("distance from base [mm]")
+        ax.set_ylabel("T [K]")
+        ax.set_title(f"Radiating fin: efficiency {fin['eff']:.5f} (exact {fin['eff_exact']:.5f})")
+        ax.legend()
+        report.figures.append(save_figure(plt, fig, out_dir / "fin_profile.png", 110).name)
+
+    pp = getattr(report, "parallel_pipes", None)
+    if pp is not None:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        x = np.linspace(0, 2 * pp["half"], 400)
+        ax.plot(x * 1e3, pp["t_exact"](np.abs(x - pp["half"])), "k-", label="radiating fin, base at T_v - drops")
+        ax.plot(pp["x"] * 1e3, pp["t"], ".", ms=5, label="thermal (cell centres)")
+        ax.axhline(pp["t_vapour"], color="tab:red", ls=":", label=f"vapour {pp['t_vapour']:.2f} K")
+        ax.set_xlabel("x across the pitch [mm] (pipe at the centre)")
+        ax.set_ylabel("T [K]")
+        ax.set_title("Parallel heat pipes: temperature between pipes")
+        ax.legend(fontsize=8)
+        report.figures.append(save_figure(plt, fig, out_dir / "parallel_pipes.png", 110).name)
+
+
+def _write_markdown(report, out_dir, quick):
+    lines = ["# thermal validation report", "",
+             f"Mode: {'quick' if quick else 'full'}; {len(report.checks)} checks, "
+             f"{sum(c.passed for c in report.checks)} passed; wall time {report.wall_s:.1f} s.", "",
+             "Expected values come from closed forms or scipy's solve_bvp (thermal/analytic.py); tolerances are "
+             "the Newton stopping rule, round-off, or the leading truncation term (see thermal/validation.py).", "",
+             report.table(), ""]
+    for fig in report.figures:
+        lines += [f"![{fig}]({fig})", ""]
+    (out_dir / "REPORT.md").write_text("\n".join(lines), encoding="utf-8")

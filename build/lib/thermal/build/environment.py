@@ -1,0 +1,130 @@
+"""The thermal environment over time: incident sunlight (+ albedo) and infrared on every face, and
+the compute loads that follow a schedule.
+
+Without an ``[orbit]`` the fluxes are the constants of the case's faces.  With one, they follow the
+orbit (thermal/orbit.py): ``apply(state, t)`` writes the fluxes and scheduled loads at time t into
+a run state (run_state.RunState), which is all the kernels see; the network is never written.  A steady solve of an orbit case uses the orbit average of
+the fluxes (the state the orbit-periodic solution oscillates about), and says so in its summary.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from thermal.constants import ORBIT_AVERAGE_SAMPLES
+from thermal.physics.orbit import OrbitGeometry
+
+
+class Environment:
+    def __init__(self, case, net):
+        self.orbit = case.orbit
+        self.face_names = list(net.face_names)
+        self.constant_solar = net.face_q_solar_w_m2.copy()
+        self.constant_ir = net.face_q_ir_w_m2.copy()
+        self.geometry = None
+        self.schedules = case.schedules
+        self.loads = list(net.scheduled_loads)
+        self.base_q_w = net.q_w  # read-only: the unscaled loads the schedules act on
+        if self.orbit is not None:
+            o = self.orbit
+            self.geometry = OrbitGeometry(o.altitude_m, o.beta_rad, o.solar_constant_w_m2, o.earth_ir_w_m2,
+                                          o.albedo, o.shadow)
+            normals = []
+            for panel in case.panels:
+                for side, face in panel.faces.items():
+                    normals.append(face.normal)
+            self.normals = np.asarray(normals, float).reshape(-1, 3)
+
+    @property
+    def period_s(self) -> float | None:
+        return self.geometry.period_s if self.geometry is not None else None
+
+    def at(self, t_s: float):
+        """(incident solar + albedo per face, incident IR per face, visible fraction of the Sun)."""
+        if self.geometry is None:
+            return self.constant_solar, self.constant_ir, 1.0
+        if self.normals.size == 0:
+            return np.zeros(0), np.zeros(0), self.geometry.sun_fraction(t_s)
+        o = self.orbit
+        return self.geometry.face_fluxes(t_s, self.normals, o.attitude, o.pointing, o.align)
+
+    def apply(self, state, t_s: float) -> float:
+        """Write the fluxes and loads at time t into the run state; return the visible Sun fraction."""
+        solar, ir, nu = self.at(t_s)
+        state.face_q_solar_w_m2[:] = solar
+        state.face_q_ir_w_m2[:] = ir
+        self._apply_loads(state, lambda sched: self.factor(sched, t_s, nu))
+        return nu
+
+    def factor(self, sched, t_s: float, sun_fraction: float) -> float:
+        """The schedule's factor at time t (sun_fraction: visible part of the Sun then)."""
+        if sched.kind == "eclipse":
+            return 1.0 - (1.0 - sched.scale) * (1.0 - sun_fraction)
+        t = t_s % self.period_s if self.geometry is not None else t_s
+        i = int(np.searchsorted(np.asarray(sched.times_s), t, side="right")) - 1
+        return sched.values[max(i, 0)]
+
+    def _apply_loads(self, state, factor_of):
+        if not self.loads:
+            return
+        state.q_w[:] = self.base_q_w
+        for name, nodes, base in self.loads:
+            state.q_w[nodes] += (factor_of(self.schedules[name]) - 1.0) * base
+
+    def events(self, end_time_s: float) -> list:
+        """Times in (0, end_time) where the forcing jumps, for a time stepper to land on: eclipse entry
+        and exit (the cylindrical shadow's edges, the middle of the conical penumbra) and the
+        switches of table schedules (eclipse-scaled loads switch with the eclipse)."""
+        out = []
+        window = self.geometry.eclipse_times_s() if self.geometry is not None else None
+        if window is not None:
+            k = 0
+            while k * self.period_s < end_time_s:
+                out += [k * self.period_s + edge for edge in window if 0.0 < k * self.period_s + edge < end_time_s]
+                k += 1
+        for sched in self.schedules.values():
+            if sched.kind != "table":
+                continue
+            if self.geometry is None:
+                out += [t for t in sched.times_s if 0 < t < end_time_s]
+            else:
+                k = 0
+                while k * self.period_s < end_time_s:
+                    out += [k * self.period_s + t for t in sched.times_s if 0 < k * self.period_s + t < end_time_s]
+                    k += 1
+        return out
+
+    def orbit_average(self, samples: int = ORBIT_AVERAGE_SAMPLES):
+        """Mean incident fluxes over one orbit (midpoint rule; eclipse edges resolved to P/samples)."""
+        if self.geometry is None:
+            return self.constant_solar, self.constant_ir
+        ts = (np.arange(samples) + 0.5) * self.period_s / samples
+        rows = [self.at(t) for t in ts]
+        return np.mean([r[0] for r in rows], axis=0), np.mean([r[1] for r in rows], axis=0)
+
+    def apply_orbit_average(self, state, samples: int = ORBIT_AVERAGE_SAMPLES):
+        """Orbit-mean fluxes and orbit-mean scheduled loads (a steady solve of a time-varying case),
+        written into the run state."""
+        solar, ir = self.orbit_average(samples)
+        state.face_q_solar_w_m2[:] = solar
+        state.face_q_ir_w_m2[:] = ir
+        if self.loads and self.geometry is not None:
+            ts = (np.arange(samples) + 0.5) * self.period_s / samples
+            nus = [self.geometry.sun_fraction(t) for t in ts]
+            self._apply_loads(state, lambda sched: float(np.mean([self.factor(sched, t, nu) for t, nu in zip(ts, nus)])))
+
+    def mean_sun_fraction(self, samples: int = ORBIT_AVERAGE_SAMPLES) -> float:
+        """The visible fraction of the Sun averaged over an orbit (same midpoint samples as the fluxes)."""
+        period = self.period_s
+        return float(sum(self.geometry.sun_fraction((k + 0.5) * period / samples) for k in range(samples)) / samples)
+
+    def describe(self) -> str:
+        if self.orbit is None:
+            return "constant incident fluxes from the case's faces"
+        o = self.orbit
+        attitude = o.attitude
+        if o.pointing is not None:  # an inertial attitude says where it is held
+            attitude += f" (+z along {o.pointing}" + (f", +x towards {o.align})" if o.align is not None else ")")
+        return (f"circular orbit {o.altitude_m / 1e3:g} km, beta {math.degrees(o.beta_rad):.2f} deg, attitude "
+                f"{attitude}, period {self.period_s / 60:.2f} min, {o.shadow} shadow")

@@ -1,0 +1,398 @@
+"""The `thermal` command.  Every error a user can cause prints one line and exits non-zero:
+2 for bad input (case file, arguments, files), 3 for a solve that did not converge."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from thermal.apps.failures import format_failure_table, n_minus_1
+from thermal.apps.sizing.input import load_sizing
+from thermal.apps.sizing.report import summary_text, write_outputs
+from thermal.apps.sizing.size import size
+from thermal.apps.solve import solve
+from thermal.apps.sweep.execute import job_script, run_sweep
+from thermal.apps.sweep.outputs import sensitivity
+from thermal.apps.sweep.spec import expand, load_sweep
+from thermal.apps.validation import run_validation
+from thermal.constants import VERSION as __version__
+from thermal.errors import ThermalError
+from thermal.input.case_file import load_case
+from thermal.input.materials import library_coatings, library_materials
+from thermal.output.plotting import history, pipe_utilisation, sweep_figures, temperature_maps
+from thermal.output.results import read_result
+
+DESCRIPTION = """\
+thermal: finite-volume radiator solver for orbital compute.
+
+  thermal run CASE.toml -o OUT.h5     solve a case (steady, transient or orbit-periodic, as the case says)
+  thermal run CASE.toml --n-minus-1   ... then once per heat pipe failed, worst junction of each
+  thermal plot OUT.h5 -o MAP.png       temperature map of every panel, with chip outlines
+  thermal size SIZING.toml -o DIR      radiator area, mass and margins for a compute power
+  thermal sweep SWEEP.toml -o DIR      parameter study on Dask (local, a scheduler, SLURM or PBS)
+  thermal compare A.h5 B.h5            compare two result files field by field
+  thermal validate [--quick]           run the validation suite against closed forms
+  thermal info                         list library materials and coatings
+
+Units: case files take quantities with units ("2 mm", "120 kW", "85 degC"); everything inside is
+SI and kelvin.  Exit status: 0 ok, 1 a check failed (compare/validate), 2 bad input, 3 no convergence.
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="thermal", description=DESCRIPTION,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"thermal {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    r = sub.add_parser("run", help="solve a case file and write an HDF5 result",
+                       description="Solve CASE.toml (steady Newton or backward-Euler transient, as its [case] mode "
+                                   "says), print a summary (max/mean temperature per panel and layer, energy "
+                                   "balance) and write the fields to HDF5 with an XDMF sidecar for ParaView.")
+    r.epilog = "example: thermal run cases/gpu_radiator.toml -o out/gpu.h5"
+    r.add_argument("case", type=Path, help="case file (TOML)")
+    r.add_argument("-o", "--output", type=Path, help="result file (default: <case name>.h5 here)")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--n-minus-1", action="store_true",
+                   help="after the nominal case, solve it once per heat pipe with that pipe failed (its wall "
+                        "still conducts) and tabulate the worst junction temperature of each")
+
+    pl = sub.add_parser("plot", help="temperature map PNG of a result file",
+                        description="Plot the hottest temperature through the thickness of every panel column "
+                                    "(or one layer's) at one output step, in degC, with footprint outlines and heat-pipe paths "
+                                    "(with NAME_pipes.png: utilisation bars per pipe). For a "
+                                    "transient result also write NAME_history.png: temperatures against time "
+                                    "(in orbits for orbit cases, eclipses shaded) and the flux on each face.")
+    pl.epilog = "example: thermal plot out/gpu.h5 -o out/gpu.png --layer die"
+    pl.add_argument("result", type=Path, help="result file written by 'thermal run'")
+    pl.add_argument("-o", "--output", type=Path, help="PNG file (default: next to the result)")
+    pl.add_argument("--step", type=int, default=-1, help="output step to plot (default: the last)")
+    pl.add_argument("--layer", help="plot this layer only (default: max over all layers)")
+    pl.add_argument("--probe", action="append", default=[], metavar="PANEL:X_MM,Y_MM",
+                    help="add the temperature history at this point of a panel (repeatable)")
+
+    sz = sub.add_parser("size", help="size a radiator for a compute power",
+                        description="Turn a compute power into radiator area, mass and margins: a closed-form first "
+                                    "estimate, then the field solver on a repeating unit (one chip, its cold plate, "
+                                    "heat pipes and share of the radiator) iterated on the radiator length until "
+                                    "the hottest junction meets the target in the hot case (worst beta over the "
+                                    "year, end-of-life optics; orbit-periodic where there are eclipses), then the "
+                                    "cold case (idle, beginning-of-life): the heater power that keeps everything "
+                                    "above its minimum. Prints the summary; writes DIR/NAME.md (report with "
+                                    "figures and trade studies), NAME.h5 (hot field and /sizing), NAME_cold.h5 and "
+                                    "the repeating-unit case files.")
+    sz.epilog = "example: thermal size cases/sizing/flagship_100kw.toml -o out/flagship"
+    sz.add_argument("sizing", type=Path, help="sizing file (TOML)")
+    sz.add_argument("-o", "--output", type=Path, help="output folder (default: size-<name>)")
+    sz.add_argument("--no-trades", action="store_true", help="skip the trade-study figures")
+    sz.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+
+    sw = sub.add_parser("sweep", help="parameter study on Dask (resumable)",
+                        formatter_class=argparse.RawDescriptionHelpFormatter,
+                        description="Run every case of a sweep file (a base case with keys varied over lists, ranges "
+                                    "or Latin-hypercube/Sobol samples) as Dask tasks: an embedded LocalCluster by "
+                                    "default (one process and one thread per worker), a running scheduler with "
+                                    "--scheduler, or a SLURM/PBS cluster through dask-jobqueue. Writes "
+                                    "DIR/cases/<id>.h5 per case (renamed when complete), DIR/results.csv and "
+                                    "results.h5 (inputs, outputs, status, wall time, error), scatter.png and "
+                                    "sensitivity.png. A re-run skips finished cases (identified by the hash of "
+                                    "their effective case text); Ctrl-C leaves a consistent table.")
+    sw.epilog = """example sweep file:
+  [sweep]
+  name = "sheet"
+  base = "../cases/four_gpu_ammonia.toml"
+  outputs = ["tj_max_k", "pipe_utilisation_max"]
+  sampling = "grid"          # or "latin" / "sobol" with samples = N and seed = S
+  [parameters]
+  "panels.radiator.layers.sheet.thickness" = ["1 mm", "1.5 mm", "2 mm"]
+  "panels.coldplate.footprints.gpu_a.power" = { from = "300 W", to = "600 W", steps = 4 }
+  [cluster]
+  kind = "local"             # or "scheduler" (address = "tcp://..."), "slurm", "pbs"
+  workers = 2"""
+    sw.add_argument("sweep", type=Path, help="sweep file (TOML)")
+    sw.add_argument("-o", "--output", type=Path, help="output folder (default: sweep-<name>)")
+    sw.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    grp = sw.add_mutually_exclusive_group()
+    grp.add_argument("--slurm", action="store_true", help="start workers as SLURM jobs (dask-jobqueue)")
+    grp.add_argument("--pbs", action="store_true", help="start workers as PBS jobs (dask-jobqueue)")
+    sw.add_argument("--workers", type=int, help="LocalCluster workers (default: the sweep file's, else 2)")
+    sw.add_argument("--job-script", action="store_true", help="print the SLURM/PBS job script and exit")
+    sw.add_argument("--retry-failed", action="store_true", help="also re-run cases recorded as failed")
+    sw.add_argument("--list", action="store_true", help="list the cases (id and inputs) and exit")
+    sw.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    c = sub.add_parser("compare", help="compare two result files",
+                       description="Compare the temperature fields of two result files at every common step. "
+                                   "Exit 0 if |A-B| <= atol + rtol*|B| everywhere, else 1.")
+    c.add_argument("a", type=Path)
+    c.add_argument("b", type=Path)
+    c.add_argument("--rtol", type=float, default=1e-9, help="relative tolerance (default 1e-9)")
+    c.add_argument("--atol", type=float, default=1e-9, help="absolute tolerance in K (default 1e-9)")
+
+    v = sub.add_parser("validate", help="run the validation suite",
+                       description="Solve every validation case, compare with its closed-form or independent "
+                                   "answer, write a Markdown report with figures, exit 1 on any miss.")
+    v.add_argument("--quick", action="store_true", help="coarser grids and fewer refinements (CI)")
+    v.add_argument("-o", "--output", type=Path, default=Path("out/validation"),
+                   help="report folder (default: out/validation under the current folder)")
+
+    sub.add_parser("info", help="list library materials and coatings",
+                   formatter_class=argparse.RawDescriptionHelpFormatter,
+                   description="Print the bundled material and coating library with values and sources.",
+                   epilog="A case file may use any of these by name, override a value or add its own:\n"
+                          "  [materials.al6061]\n  k = \"160 W/m/K\"            # override one value\n"
+                          "  [materials.my_cfrp]\n  base = \"k1100_cfrp\"\n  k_inplane = \"400 W/m/K\"\n"
+                          "  [coatings.aged_white]\n  base = \"white_paint\"\n  alpha = 0.35")
+    return p
+
+
+def main(argv=None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return {"run": _run, "plot": _plot, "compare": _compare, "validate": _validate, "info": _info,
+                "sweep": _sweep, "size": _size}[args.command](args)
+    except ThermalError as exc:
+        print(f"thermal: error: {exc}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        print("thermal: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args) -> int:
+    case = load_case(args.case)
+    output = args.output or Path(f"{case.name}.h5")
+    show = not args.quiet and sys.stderr.isatty()
+    result = solve(case, output=output, progress=show)
+    print(format_summary(case, result, output))
+    if args.n_minus_1:
+        with tqdm(total=len([p for p in case.heat_pipes if not p.failed]), desc="N-1 cases", disable=not show) as bar:
+            rows = n_minus_1(case, result, solve, progress=bar)
+        print("\nN-1: every single heat-pipe failure (nominal first)")
+        print(format_failure_table(rows))
+    return 0
+
+
+def format_summary(case, result, output=None) -> str:
+    a = result.attrs
+    lines = [f"case       {case.name} ({case.mode})  from {case.file}",
+             f"network    {a['n_nodes']} nodes, {a['n_links']} links; linear solver: {a['linear_solver']}",
+             f"solve      {a['newton_iterations']} Newton iterations, {a['wall_s']:.2f} s"]
+    if "environment" in a:
+        lines.append(f"environment {a['environment']}")
+    if "beta_year_deg" in a:
+        b = a["beta_year_deg"]
+        lines.append(f"orbit      inclination {a['inclination_deg']:.2f} deg; over the next year beta spans "
+                     f"{b.min():.1f} to {b.max():.1f} deg, eclipses on ~{a['eclipse_days_per_year']:.0f} days; "
+                     f"eclipse fraction now {a['eclipse_fraction']:.3f}")
+    if case.mode == "transient" and case.transient.scheme == "fixed":
+        lines.append(f"time       {result.times_s[-1]:g} s in steps of {case.transient.time_step_s:g} s")
+    elif case.mode == "periodic":
+        lines.append(f"periodic   {a['periodic_orbits']} orbit integrations ({a['periodic_method']}); periodicity "
+                     f"max|T(P) - T(0)| = {a['periodicity_k']:.2e} K (tolerance {case.periodic.tolerance_k:g} K); "
+                     f"orbit energy closure {a['energy_closure']:.2e}")
+    elif case.mode == "transient":
+        sol = result.solution
+        lines.append(f"time       {result.times_s[-1]:g} s, {case.transient.scheme} with local error "
+                     f"{case.transient.tolerance_k:g} K: {sol.steps_accepted} steps ({sol.steps_rejected} rejected)")
+    for d in case.defaults_used:
+        lines.append(f"default    {d}")
+    lines.append("")
+    lines.append(f"{'panel/node':<16}{'layer':<16}{'T max [K]':>12}{'[°C]':>9}{'T mean [K]':>12}{'[°C]':>9}")
+    for panel, layer, tmax, tmean in result.summary_rows():
+        lines.append(f"{panel:<16}{layer:<16}{tmax:>12.3f}{tmax - 273.15:>9.2f}{tmean:>12.3f}{tmean - 273.15:>9.2f}")
+    if result.chips:
+        lines += ["", f"{'chip':<32}{'Tj max [°C]':>12}{'Tj mean [°C]':>13}{'limit [°C]':>11}{'margin [K]':>11}"]
+        for name, c in result.chips.items():
+            tmax, tmean = float(np.max(c["t_max"])), float(c["t_mean"][-1])
+            limit = c["limit_k"]
+            lim = f"{limit - 273.15:>11.2f}{limit - tmax:>11.2f}" if limit is not None else f"{'-':>11}{'-':>11}"
+            flag = "  EXCEEDED" if limit is not None and tmax > limit else ""
+            lines.append(f"{name:<32}{tmax - 273.15:>12.2f}{tmean - 273.15:>13.2f}{lim}{flag}")
+        if result.mode != "steady":
+            lines.append("(Tj max: the hottest junction cell over all output times)")
+    if result.heat_pipes:
+        lines += ["", f"{'heat pipe':<12}{'fluid':<10}{'T vap [°C]':>11}{'Q [W]':>9}{'Q max [W]':>10}{'limit':>13}"
+                  f"{'use':>7}  state"]
+        for name, p in result.heat_pipes.items():
+            if p["failed"]:
+                lines.append(f"{name:<12}{p['fluid']:<10}{'-':>11}{0.0:>9.1f}{'-':>10}{'-':>13}{'-':>7}  FAILED (case)")
+                continue
+            use = float(np.nanmax(p["utilisation"])) if np.isfinite(p["utilisation"]).any() else float("nan")
+            q_max = p["limits"].get(p["governing"], float("nan"))
+            state = "ok"
+            if p["dried"]:
+                state = (f"DRIED OUT: asked for more than its limit; {100 * p.get('wetted', 0.0):.0f}% of the "
+                         "evaporator still wet, carrying the limit")
+            elif use > 1.0:
+                state = "OVER LIMIT"
+            if p.get("out_of_range"):
+                state = "FLUID OUT OF RANGE: " + p["out_of_range"]
+            lines.append(f"{name:<12}{p['fluid']:<10}{p['t_vapour'][-1] - 273.15:>11.2f}{p['q'][-1]:>9.1f}"
+                         f"{q_max:>10.1f}{p['governing']:>13}{use:>7.2f}  {state}")
+        dried = [n for n, p in result.heat_pipes.items() if p["dried"]]
+        if dried:
+            lines.append(f"WARNING: {len(dried)} heat pipe(s) dried out ({', '.join(dried)}): their evaporators no "
+                         "longer carry heat; the temperatures above include that")
+        if result.mode != "steady":
+            lines.append("(use: the largest Q/Q_max over all output times; Q, T vap at the last output)")
+    e = {k: float(v[-1]) for k, v in result.energy.items()}
+    scale = max(abs(e["generated"]) + abs(e["absorbed"]), abs(e["radiated"]), 1e-300)
+    lines += ["", "energy balance (last output) [W]",
+              f"  generated {e['generated']:.6g}  + absorbed {e['absorbed']:.6g}  - radiated {e['radiated']:.6g}"
+              f"  - stored {e['stored']:.6g}  - conducted out {e['conducted_out']:.6g}",
+              f"  = {e['balance_error']:.3e} W (relative {e['balance_error'] / scale:.2e})"]
+    if output is not None:
+        lines.append(f"\nwrote      {output} (+ {Path(output).with_suffix('.xdmf').name} for ParaView)")
+    return "\n".join(lines)
+
+
+def _plot(args) -> int:
+    result = read_result(args.result)
+    if len(result.times_s) == 0:
+        raise ThermalError(f"{args.result}: the file holds no output step")
+    if not -len(result.times_s) <= args.step < len(result.times_s):
+        raise ThermalError(f"--step {args.step}: the file has {len(result.times_s)} steps (0..{len(result.times_s) - 1})")
+    if args.layer is not None and not any(args.layer in m["layer_names"] for m in result.mesh.values()):
+        names = sorted({n for m in result.mesh.values() for n in m["layer_names"]})
+        raise ThermalError(f"--layer {args.layer}: no such layer; layers: {', '.join(names)}")
+    out = args.output or args.result.with_suffix(".png")
+    temperature_maps(result, out, args.step, args.layer)
+    print(f"wrote {out}")
+    if result.heat_pipes:
+        bars = pipe_utilisation(result, Path(out).with_name(Path(out).stem + "_pipes.png"))
+        print(f"wrote {bars}")
+    if len(result.times_s) > 1:
+        hist = history(result, Path(out).with_name(Path(out).stem + "_history.png"), _probes(args.probe, result))
+        print(f"wrote {hist}")
+    return 0
+
+
+def _probes(specs, result):
+    probes = []
+    for spec in specs:
+        panel, _, xy = spec.partition(":")
+        try:
+            x_mm, y_mm = (float(v) for v in xy.split(","))
+        except ValueError:
+            raise ThermalError(f"--probe {spec}: expected PANEL:X_MM,Y_MM, e.g. radiator:500,500") from None
+        if panel not in result.mesh:
+            raise ThermalError(f"--probe {spec}: no panel '{panel}'; panels: {', '.join(result.mesh)}")
+        m = result.mesh[panel]
+        if not (m["x_edges"][0] <= x_mm / 1e3 <= m["x_edges"][-1] and m["y_edges"][0] <= y_mm / 1e3 <= m["y_edges"][-1]):
+            raise ThermalError(f"--probe {spec}: the point lies outside panel '{panel}' "
+                               f"(0..{m['x_edges'][-1] * 1e3:g} x 0..{m['y_edges'][-1] * 1e3:g} mm)")
+        probes.append((panel, x_mm / 1e3, y_mm / 1e3))
+    return probes
+
+
+def _size(args) -> int:
+    spec = load_sizing(args.sizing)
+    out_dir = args.output or Path(f"size-{spec.name}")
+    show = not args.quiet
+
+    def progress(msg):
+        if show:
+            print(f"  {msg}", file=sys.stderr, flush=True)
+
+    result = size(spec, progress=progress)
+    write_outputs(result, out_dir, trades=not args.no_trades)
+    print(summary_text(result, out_dir))
+    return 0
+
+
+def _sweep(args) -> int:
+    spec = load_sweep(args.sweep)
+    out_dir = args.output or Path(f"sweep-{spec.name}")
+    kind = "slurm" if args.slurm else "pbs" if args.pbs else None
+    if args.job_script:
+        k = kind or spec.cluster.kind
+        if k not in ("slurm", "pbs"):
+            raise ThermalError("--job-script needs --slurm or --pbs (or cluster.kind = 'slurm'/'pbs')")
+        print(job_script(spec, Path(out_dir).resolve(), k))
+        return 0
+    if args.list:
+        for c in expand(spec):
+            print(c.case_id, " ".join(f"{k}={v}" for k, v in c.inputs.items()))
+        return 0
+    if args.workers is not None and args.workers < 1:
+        raise ThermalError(f"--workers {args.workers}: a LocalCluster needs at least 1 worker")
+    show = not args.quiet and sys.stderr.isatty()
+    report = run_sweep(spec, out_dir, scheduler=args.scheduler, kind=kind, workers=args.workers, progress=show,
+                       retry_failed=args.retry_failed)
+    inputs = [p.column for p in spec.parameters]
+    ranking = sensitivity(report.rows, inputs, spec.outputs)
+    print(f"sweep      {spec.name}: {report.total} cases; {report.skipped} already finished, {report.ran} run now "
+          f"({report.failed} failed) in {report.wall_s:.1f} s")
+    print(f"table      {report.table_csv} (+ results.h5)")
+    for o in spec.outputs:
+        print(f"sensitivity of {o}: " + ", ".join(f"{i} {rho:+.2f}" for i, rho in ranking.get(o, [])))
+    failed = [r for r in report.rows if r.get("status") == "failed"]
+    for r in failed[:5]:
+        print(f"failed     {r['case_id']}: {r.get('error', '')}")
+    if len(failed) > 5:
+        print(f"failed     ... and {len(failed) - 5} more (see the table's error column)")
+    if any(r.get("status") == "ok" for r in report.rows):
+        for path in sweep_figures(report.rows, inputs, list(spec.outputs), ranking, out_dir):
+            print(f"wrote      {path}")
+    if report.interrupted:
+        print(f"interrupted: {len(report.rows)} of {report.total} cases are in the table; run the same command "
+              "again to finish", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _compare(args) -> int:
+    a, b = read_result(args.a), read_result(args.b)
+    if set(a.fields) != set(b.fields):
+        raise ThermalError(f"the files hold different panels: {sorted(a.fields)} vs {sorted(b.fields)}")
+    nt = min(len(a.times_s), len(b.times_s))
+    worst_all = 0.0
+    ok = True
+    for panel in a.fields:
+        fa, fb = a.fields[panel][:nt], b.fields[panel][:nt]
+        if fa.shape != fb.shape:
+            raise ThermalError(f"panel '{panel}': grids differ {fa.shape[1:]} vs {fb.shape[1:]}")
+        both = np.isfinite(fa) & np.isfinite(fb)
+        if np.any(np.isfinite(fa) != np.isfinite(fb)):
+            print(f"{panel}: void cells differ")
+            ok = False
+        diff = np.abs(fa - fb)[both]
+        worst = float(diff.max()) if diff.size else 0.0
+        bad = diff > args.atol + args.rtol * np.abs(fb[both])
+        print(f"{panel}: max |A-B| = {worst:.3e} K over {nt} steps; {int(bad.sum())} cells outside tolerance")
+        ok &= not bad.any()
+        worst_all = max(worst_all, worst)
+    print("same" if ok else "DIFFERENT")
+    return 0 if ok else 1
+
+
+def _validate(args) -> int:
+    report = run_validation(args.output, quick=args.quick)
+    print(report.summary())
+    return 0 if report.passed else 1
+
+
+def _info(args) -> int:
+    print("materials (k in W/m/K at 300 K in-plane/through, cp J/kg/K at 300 K, rho kg/m3):")
+    for name, m in sorted(library_materials().items()):
+        k_in, k_th = m.k_inplane(300.0), m.k_through(300.0)
+        k = f"{k_in:g}" if k_in == k_th else f"{k_in:g}/{k_th:g}"
+        tdep = " k(T)" if not m.k_inplane.is_constant else ""
+        print(f"  {name:<14} k {k:<10} cp {m.cp(300.0):<6g} rho {m.rho_kg_m3:<7g}{tdep:5}  {m.description}")
+        print(f"  {'':<14} source: {m.source}")
+    print("\ncoatings (solar absorptance alpha, infrared emittance eps):")
+    for name, c in sorted(library_coatings().items()):
+        print(f"  {name:<16} alpha {c.alpha:<5g} eps {c.eps:<5g}  {c.description}  [{c.source}]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""The only module that imports pint: strings with units in, SI floats out.
+
+Case files write quantities as strings ("2 mm", "120 kW", "85 degC", "5 W/m2/K"); a bare number is
+taken as already being in the SI unit of the key.  Pint refuses ``Q_("70 degC")`` (offset units
+cannot be multiplied), so the number and the unit are split first and built as ``Q_(70, "degC")``.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+_REGISTRY = None
+_NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+# "m2", "cm3", "m^2" -> "m**2": engineers write exponents without operators.
+_BARE_EXPONENT = re.compile(r"(?<=[A-Za-z])\^?([23])\b")
+
+
+def registry():
+    """The process-wide pint UnitRegistry, created on first use (it costs ~0.1 s)."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        import pint
+
+        _REGISTRY = pint.UnitRegistry()
+    return _REGISTRY
+
+
+class UnitParseError(ValueError):
+    """A quantity string could not be turned into the requested unit."""
+
+
+def to_si(value: object, unit: str) -> float:
+    """Convert ``value`` ("2 mm", 0.002, "85 degC") to a float in ``unit`` (an SI unit string).
+
+    Raises
+    ------
+    UnitParseError
+        With a message saying what was expected (the dimension of ``unit``).
+    """
+    if isinstance(value, bool):
+        raise UnitParseError(f"expected a quantity in {unit}, got a boolean")
+    if isinstance(value, (int, float)):
+        result = float(value)
+    elif isinstance(value, str):
+        match = _NUMBER_UNIT.match(value)
+        if not match:
+            raise UnitParseError(f"expected a number followed by a unit convertible to {unit}")
+        number = float(match.group(1))
+        unit_text = _BARE_EXPONENT.sub(r"**\1", match.group(2))
+        if unit_text.lower() in ("", "si"):
+            result = number
+        else:
+            ureg = registry()
+            import pint
+
+            try:
+                result = float(ureg.Quantity(number, unit_text).to(unit).magnitude)
+            except pint.errors.UndefinedUnitError:
+                raise UnitParseError(f"unknown unit '{match.group(2)}'; expected a unit convertible to {unit}") from None
+            except pint.errors.DimensionalityError:
+                raise UnitParseError(f"'{match.group(2)}' is not convertible to {unit}") from None
+            except (pint.errors.PintError, ValueError, TypeError, AttributeError) as exc:
+                raise UnitParseError(f"cannot read the unit '{match.group(2)}' ({exc}); expected {unit}") from None
+    else:
+        raise UnitParseError(f"expected a quantity in {unit} such as \"1 {unit}\", got {type(value).__name__}")
+    if not math.isfinite(result):
+        raise UnitParseError(f"expected a finite quantity in {unit}")
+    return result
+
+
+def split_quantity(value: object) -> tuple[float, str]:
+    """("2.5 mm") -> (2.5, "mm"); a bare number -> (number, "").  Keeps the user's unit, so sweeps
+    can sample in it and write values back in it."""
+    if isinstance(value, bool):
+        raise UnitParseError("expected a quantity, got a boolean")
+    if isinstance(value, (int, float)):
+        return float(value), ""
+    if isinstance(value, str):
+        match = _NUMBER_UNIT.match(value)
+        if match:
+            return float(match.group(1)), match.group(2)
+    raise UnitParseError(f"expected a number with an optional unit such as \"2 mm\", got {value!r}")

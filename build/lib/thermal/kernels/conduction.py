@@ -1,0 +1,59 @@
+"""Conduction: rows of the residual and of A = -dF/dT for every node, in parallel.
+
+For node i and each neighbour j (one CSR entry e)::
+
+    a = s_self/k_i,  b = s_other/k_j,   G = 1 / (r + (a + b))
+    F_i += G (T_j - T_i)
+    dG/dT_i = G^2 a k_i'/k_i,   dG/dT_j = G^2 b k_j'/k_j
+    A_ii += G - dG/dT_i (T_j - T_i),   A_ij = -(G + dG/dT_j (T_j - T_i))
+
+Each row is written by one thread only (G is computed from both ends, once per direction), so no
+atomics are needed.  Boundary (fixed) nodes get an identity row and zero residual; entries in the
+columns of fixed nodes are zeroed, which keeps A symmetric.  This kernel *initialises* the row:
+the other kernels add to it afterwards.
+"""
+from numba import njit, prange
+
+
+@njit(cache=True, inline="always")
+def half_link(s, k_node, dk_node, node, direction):
+    """(a, da) of one end of a link: a = s / k(T) [K/W], da = a k'/k = -da/dT; (0, 0) for a node
+    without volume (s = 0: a lumped node, whose side adds no resistance)."""
+    if s > 0.0:
+        k = k_node[node, direction]
+        a = s / k
+        return a, a * dk_node[node, direction] / k
+    return 0.0, 0.0
+
+
+@njit(cache=True, parallel=True)
+def conduction_rows(t_k, indptr, indices, diag_pos, s_self, s_other, dir_self, dir_other, r_link,
+                    k_node, dk_node, fixed, residual_w, a_data):
+    n = t_k.size
+    for i in prange(n):
+        ti = t_k[i]
+        if fixed[i]:
+            for e in range(indptr[i], indptr[i + 1]):
+                a_data[e] = 0.0
+            a_data[diag_pos[i]] = 1.0
+            residual_w[i] = 0.0
+            continue
+        res = 0.0
+        diag = 0.0
+        for e in range(indptr[i], indptr[i + 1]):
+            j = indices[e]
+            if j == i:
+                continue
+            a, da = half_link(s_self[e], k_node, dk_node, i, dir_self[e])
+            b, db = half_link(s_other[e], k_node, dk_node, j, dir_other[e])
+            g = 1.0 / (r_link[e] + (a + b))
+            dt = t_k[j] - ti
+            res += g * dt
+            g2 = g * g
+            diag += g - g2 * da * dt
+            if fixed[j]:
+                a_data[e] = 0.0
+            else:
+                a_data[e] = -(g + g2 * db * dt)
+        residual_w[i] = res
+        a_data[diag_pos[i]] = diag

@@ -1,0 +1,39 @@
+"""Radiating surfaces: absorbed environmental flux and emission to the sink.
+
+For surface s on node i with area A, emittance eps and solar absorptance alpha::
+
+    F_i += A (alpha q_solar[f] + eps q_ir[f]) - eps sigma A (T_i^4 - T_sink^4)
+    A_ii += 4 eps sigma A T_i^3
+
+Earth infrared is absorbed with eps (Kirchhoff, grey body in the infrared), sunlight and albedo
+with alpha.  A node may carry several surfaces (a thin plate radiates from both faces), so this
+loop scatters and runs serially.
+"""
+from numba import njit
+
+from thermal.constants import SIGMA_W_M2K4
+
+
+
+@njit(cache=True, inline="always")
+def surface_exchange(t, area_m2, eps, alpha, q_solar_w_m2, q_ir_w_m2, t_sink4):
+    """(absorbed W, emitted W, d emitted / dT W/K) of one surface at temperature t."""
+    k = eps * SIGMA_W_M2K4 * area_m2
+    t2 = t * t
+    return area_m2 * (alpha * q_solar_w_m2 + eps * q_ir_w_m2), k * (t2 * t2 - t_sink4), 4.0 * k * t2 * t
+
+
+@njit(cache=True)
+def add_surfaces(t_k, surf_node, surf_area_m2, surf_eps, surf_alpha, surf_face, face_q_solar_w_m2,
+                 face_q_ir_w_m2, t_sink_k, fixed, diag_pos, residual_w, a_data):
+    ts2 = t_sink_k * t_sink_k
+    ts4 = ts2 * ts2
+    for s in range(surf_node.size):
+        i = surf_node[s]
+        if fixed[i]:
+            continue
+        f = surf_face[s]
+        absorbed, emitted, d_emitted = surface_exchange(t_k[i], surf_area_m2[s], surf_eps[s], surf_alpha[s],
+                                                        face_q_solar_w_m2[f], face_q_ir_w_m2[f], ts4)
+        residual_w[i] += absorbed - emitted
+        a_data[diag_pos[i]] += d_emitted

@@ -1,0 +1,46 @@
+"""Fixed heat loads and, in an implicit step, the rate of heat stored in each node.
+
+Storage uses enthalpy, not C*dT.  A BDF step of size h from T_n stores, per node,
+
+    stored_i = a m_i integral_{T_n}^{T} cp dT / h - offset_i
+
+with the exact integral of the piecewise-linear cp(T).  Backward Euler: a = 1, offset = 0.
+Variable-step BDF2 with w = h_n / h_{n-1}: a = (1 + 2w)/(1 + w) and
+offset_i = w^2/(1 + w) m_i integral_{T_{n-1}}^{T_n} cp dT / h (known before the step).
+``inv_dt_s = 0`` means steady state.
+"""
+from numba import njit, prange
+
+from thermal.kernels.properties import table_integral, table_value
+
+
+@njit(cache=True, parallel=True)
+def add_sources_and_storage(t_k, t_old_k, q_w, rho_v_kg, cp_tab, tab_t, tab_v, tab_n, inv_dt_s, bdf_a,
+                            stored_offset_w, fixed, diag_pos, residual_w, a_data):
+    for i in prange(t_k.size):
+        if fixed[i]:
+            continue
+        r = q_w[i]
+        if inv_dt_s > 0.0:
+            m = rho_v_kg[i]
+            row = cp_tab[i]
+            r -= bdf_a * m * table_integral(t_old_k[i], t_k[i], tab_t, tab_v, tab_n, row) * inv_dt_s \
+                - stored_offset_w[i]
+            cp, _ = table_value(t_k[i], tab_t, tab_v, tab_n, row)
+            a_data[diag_pos[i]] += bdf_a * m * cp * inv_dt_s
+        residual_w[i] += r
+
+
+@njit(cache=True, parallel=True)
+def stored_heat(t_from_k, t_to_k, rho_v_kg, cp_tab, tab_t, tab_v, tab_n, out_j):
+    """out_j[i] = m_i * integral_{T_from}^{T_to} cp dT [J] (exact for the piecewise-linear table)."""
+    for i in prange(t_to_k.size):
+        out_j[i] = rho_v_kg[i] * table_integral(t_from_k[i], t_to_k[i], tab_t, tab_v, tab_n, cp_tab[i])
+
+
+@njit(cache=True, parallel=True)
+def heat_capacity(t_k, rho_v_kg, cp_tab, tab_t, tab_v, tab_n, out_j_per_k):
+    """out[i] = m_i cp_i(T_i) [J/K]."""
+    for i in prange(t_k.size):
+        cp, _ = table_value(t_k[i], tab_t, tab_v, tab_n, cp_tab[i])
+        out_j_per_k[i] = rho_v_kg[i] * cp

@@ -1,0 +1,212 @@
+"""The model: frozen dataclasses in SI units that a case file becomes (input/case_file.py reads
+them; build/ turns them into a network).  No parsing and no numerics here."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from thermal.constants import DIRECT_LIMIT_NODES
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyTable:
+    """A property against temperature: linear between points, constant beyond the ends."""
+
+    t_k: tuple[float, ...]
+    value: tuple[float, ...]
+
+    @property
+    def is_constant(self) -> bool:
+        return len(self.value) == 1 or len(set(self.value)) == 1
+
+    def __call__(self, t_k: float) -> float:
+        return float(np.interp(t_k, self.t_k, self.value))
+
+
+@dataclass(frozen=True, slots=True)
+class Material:
+    name: str
+    rho_kg_m3: float
+    k_inplane: PropertyTable
+    k_through: PropertyTable
+    cp: PropertyTable
+    description: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Coating:
+    name: str
+    alpha: float  # solar absorptance, 0..1
+    eps: float  # infrared hemispherical emittance, 0..1
+    description: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    name: str
+    material: str
+    thickness_m: float
+    z_cells: int
+    on: tuple[str, ...] | None  # footprints this layer exists on; None = whole panel
+    contact_below_w_m2k: float | None  # interface conductance to the layer below; None = perfect
+
+
+@dataclass(frozen=True, slots=True)
+class Footprint:
+    name: str
+    x0_m: float
+    x1_m: float
+    y0_m: float
+    y1_m: float
+    power_w: float
+    layer: str | None  # layer receiving the power; None = topmost layer present on the footprint
+    schedule: str | None = None  # name of a [schedules.NAME] scaling the power over time
+    junction_limit_k: float | None = None  # reported with the margin to the hottest junction cell
+    hot_spots: tuple = ()  # (x0, x1, y0, y1, fraction of the power) rectangles inside the footprint
+
+    @property
+    def area_m2(self) -> float:
+        return (self.x1_m - self.x0_m) * (self.y1_m - self.y0_m)
+
+
+@dataclass(frozen=True, slots=True)
+class Face:
+    coating: str
+    solar_flux_w_m2: float  # incident; absorbed with alpha (constant environment only)
+    ir_flux_w_m2: float  # incident infrared; absorbed with eps (constant environment only)
+    normal: tuple[float, float, float] | None = None  # outward normal in body axes (orbit cases)
+
+
+@dataclass(frozen=True, slots=True)
+class Panel:
+    name: str
+    length_x_m: float
+    length_y_m: float
+    x_cells: int
+    y_cells: int
+    x_grading: float
+    y_grading: float
+    snap_to_footprints: bool
+    surface_nodes: bool
+    footprint_cells: int
+    layers: tuple[Layer, ...]
+    footprints: tuple[Footprint, ...]
+    faces: dict  # "top"/"bottom" -> Face (absent = adiabatic)
+
+
+@dataclass(frozen=True, slots=True)
+class LumpedNode:
+    name: str
+    capacitance_j_k: float
+    power_w: float
+    fixed_t_k: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    node: str | None = None  # a lumped node, or
+    panel: str | None = None  # a region of a panel
+    region: str | None = None
+    footprint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    a: Endpoint
+    b: Endpoint
+    conductance_w_k: float | None  # total, shared over the region's area
+    conductance_w_m2k: float | None  # per area of the region
+    key: str = ""
+    failed: bool = False  # a failure case: the contact carries nothing
+
+
+@dataclass(frozen=True, slots=True)
+class SolverSettings:
+    initial_t_k: float = 293.15
+    step_tolerance: float = 1e-8  # max|dT| <= tol * max|T|
+    residual_tolerance: float = 1e-8  # ||R||_2 <= tol * ||heat input||_2
+    max_iterations: int = 50
+    linear_solver: str = "auto"
+    direct_limit: int = DIRECT_LIMIT_NODES  # nodes; "auto" factorises below, AMG-CG above
+
+
+SCHEMES = ("fixed", "bdf1", "bdf2")
+
+
+@dataclass(frozen=True, slots=True)
+class TransientSettings:
+    time_step_s: float  # the step ('fixed'), or the first step (adaptive)
+    end_time_s: float
+    output_every: int = 1  # 'fixed': every n-th step
+    scheme: str = "fixed"  # 'fixed' backward Euler, or adaptive 'bdf1' / 'bdf2'
+    tolerance_k: float = 0.01  # adaptive: local error per step (absolute)
+    max_step_s: float = float("inf")
+    output_interval_s: float | None = None  # adaptive: outputs land on multiples; None = every step
+
+
+@dataclass(frozen=True, slots=True)
+class Orbit:
+    """A circular orbit and the spacecraft's attitude (see thermal/orbit.py for the frames)."""
+
+    altitude_m: float
+    beta_rad: float  # given, or computed from inclination, node and date
+    attitude: str
+    shadow: str = "conical"
+    solar_constant_w_m2: float = 1361.0
+    earth_ir_w_m2: float = 237.0
+    albedo: float = 0.30
+    inclination_rad: float | None = None
+    raan_rad: float | None = None
+    date: object = None  # datetime (UTC) or None
+    pointing: object = None  # inertial attitude: body +z, a name in orbit.INERTIAL_DIRECTIONS or (e1, e2, n)
+    align: object = None  # inertial attitude: body +x leans this way (same forms); None = orbit noon
+
+
+SCHEDULE_KINDS = ("eclipse", "table")
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A factor on a footprint's power.  'eclipse': ``scale`` in the Earth's shadow, 1 in sunlight
+    (running on batteries).  'table': piecewise constant, ``values[i]`` from ``times_s[i]`` on, over
+    one orbit (repeating) in orbit cases, else from t = 0 (the last value holds)."""
+
+    name: str
+    kind: str
+    scale: float = 1.0
+    times_s: tuple = ()
+    values: tuple = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodicSettings:
+    tolerance_k: float = 1e-3  # periodicity: max |T(P) - T(0)|
+    method: str = "anderson"  # or "march"
+    max_orbits: int = 100
+    step_tolerance_k: float = 0.01  # local error of the BDF2 steps inside an orbit
+    max_step_s: float = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    name: str
+    description: str
+    mode: str
+    file: str
+    source_text: str
+    t_sink_k: float
+    materials: dict
+    coatings: dict
+    panels: tuple[Panel, ...]
+    nodes: tuple[LumpedNode, ...]
+    contacts: tuple[Contact, ...]
+    solver: SolverSettings
+    transient: TransientSettings | None
+    defaults_used: tuple[str, ...] = field(default=())
+    orbit: Orbit | None = None
+    periodic: PeriodicSettings | None = None
+    schedules: dict = field(default_factory=dict)
+    heat_pipes: tuple = ()  # heatpipes.HeatPipe

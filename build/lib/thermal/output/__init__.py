@@ -1,0 +1,1 @@
+"""Output: results in memory, HDF5/XDMF files, plots."""

@@ -1,0 +1,245 @@
+"""Implicit BDF1/BDF2 time stepping with local error control and steps that land on events.
+
+Each step solves, by Newton from a predictor,
+
+    (a m integral_{T_n}^{T} cp dT - w^2/(1+w) m integral_{T_{n-1}}^{T_n} cp dT) / h = F(T, t_{n+1})
+
+(BDF1: a = 1 and no second term; BDF2 with w = h_n/h_{n-1}: a = (1+2w)/(1+w)).  The local error is
+estimated by Milne's device from the distance between the corrector and an explicit predictor of
+the same order: BDF1 with an explicit-Euler predictor, LTE ~ (T - T_pred)/2; BDF2 with the quadratic
+through the last three states, LTE ~ 2/11 (T - T_pred) (constant-step constants).  A step is
+accepted when max_i |LTE_i| / (atol + rtol |T_i|) <= 1 over the nodes that store heat; the next
+step size is h (0.9 / err)^(1/(k+1)) within [0.2 h, 2 h].
+
+Steps land exactly on events (eclipse entry and exit, output times, schedule changes): a step that
+would cross one is shortened to end on it, and the integration restarts at first order after it,
+because the forcing is not smooth there.  ``fixed_step`` turns error control off: every step is
+``dt_initial_s`` except where one is shortened to land on an event (the user's fixed-step backward
+Euler, the reference benchmark's scheme, and the order-of-accuracy checks all run through here).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from tqdm import tqdm
+
+from thermal import kernels
+from thermal.errors import ConvergenceError
+from thermal.solvers.linalg import linear_solver_for
+from thermal.solvers.newton import newton_solve
+from thermal.solvers.steady import Solution, check_balance
+from thermal.solvers.system import Assembler
+
+LTE_CONSTANT = {1: 0.5, 2: 2.0 / 11.0}
+
+
+@dataclass
+class AdaptiveSettings:
+    order: int = 2
+    atol_k: float = 0.01
+    rtol: float = 0.0
+    dt_initial_s: float = 1.0
+    dt_max_s: float = float("inf")
+    fixed_step: bool = False
+
+
+class _History:
+    """The accepted states since the last restart (at most three: what BDF2 and its predictor use)."""
+
+    def __init__(self, t0_s: float, t0_k: np.ndarray, previous_state=None):
+        self.times, self.states = [t0_s], [t0_k.copy()]
+        if previous_state is not None:  # a known earlier state: BDF2 starts at second order
+            self.times.insert(0, float(previous_state[0]))
+            self.states.insert(0, np.asarray(previous_state[1], float))
+
+    def restart(self, now_s: float, t_k: np.ndarray):
+        self.times, self.states = [now_s], [t_k.copy()]
+
+    def push(self, now_s: float, t_k: np.ndarray):
+        self.times.append(now_s)
+        self.states.append(t_k.copy())
+        if len(self.times) > 3:
+            self.times.pop(0)
+            self.states.pop(0)
+
+
+def _schedule(events, output_times, end_time_s, output_all_steps):
+    """(sorted times the steps land on, the output times or None for every step)."""
+    outs = None if output_times is None else {float(e) for e in output_times if 0.0 < e < end_time_s}
+    landing = sorted({float(e) for e in events if 0.0 < e < end_time_s} | (outs or set()) | {float(end_time_s)})
+    if outs is not None:
+        return landing, outs | {float(end_time_s)}
+    return landing, (set(landing) if not output_all_steps else None)
+
+
+def _step_size(adaptive: AdaptiveSettings, h: float, now: float, target: float, retry: bool) -> float:
+    if adaptive.fixed_step:
+        h = adaptive.dt_initial_s
+        if now + h >= target * (1 - 1e-12):
+            h = target - now  # land on the event; the step after it is whole again
+        return h
+    h = min(h, adaptive.dt_max_s)
+    if now + h >= target or (not retry and now + 1.2 * h >= target):
+        h = target - now  # land on the event (stretching by at most 20% rather than leave a sliver)
+    return h
+
+
+def _predict(assembler, adaptive, hist: _History, t, h, t_new_time, order, stores, cap, offset, scratch):
+    """(predictor of T at t_new_time, BDF coefficient a); fills the BDF2 ``offset`` (storage.py)."""
+    net = assembler.net
+    tab = (net.tab_t, net.tab_v, net.tab_n)
+    if adaptive.fixed_step and order == 1:
+        # no error estimate to feed: the cheapest good first guess for Newton is the linear
+        # extrapolation of the last two states (one Newton iteration fewer per step on smooth runs)
+        offset[:] = 0.0
+        if len(hist.times) < 2:
+            return t, 1.0
+        return t + (h / (hist.times[-1] - hist.times[-2])) * (t - hist.states[-2]), 1.0
+    if order == 1:
+        residual, _ = assembler.evaluate(t, None, 0.0)
+        kernels.heat_capacity(t, net.rho_v_kg, net.cp_tab, *tab, cap)
+        rate = np.zeros_like(t)
+        rate[stores] = residual[stores] / cap[stores]
+        offset[:] = 0.0
+        return t + h * rate, 1.0
+    t0, t1, t2 = hist.times[-3] if len(hist.times) >= 3 else None, hist.times[-2], hist.times[-1]
+    w = h / (t2 - t1)
+    kernels.stored_heat(hist.states[-2], hist.states[-1], net.rho_v_kg, net.cp_tab, *tab, scratch)
+    offset[:] = w * w / (1 + w) * scratch / h
+    if t0 is None:
+        return hist.states[-1] + w * (hist.states[-1] - hist.states[-2]), (1 + 2 * w) / (1 + w)
+    x = t_new_time
+    l0 = (x - t1) * (x - t2) / ((t0 - t1) * (t0 - t2))
+    l1 = (x - t0) * (x - t2) / ((t1 - t0) * (t1 - t2))
+    l2 = (x - t0) * (x - t1) / ((t2 - t0) * (t2 - t1))
+    return l0 * hist.states[-3] + l1 * hist.states[-2] + l2 * hist.states[-1], (1 + 2 * w) / (1 + w)
+
+
+def _corrector(assembler, linear, settings, guess, t, h, a, offset, q_norm, step_hook, context, tally):
+    """Newton on the step's equations; with a step hook (heat-pipe dry-out) the step is solved again
+    from where it got to while the hook changes the run state.  ``tally[0]`` counts the Newton
+    iterations (those of a step that fails in the end too)."""
+    state = assembler.state
+    if step_hook is not None:
+        step_hook.before_step(state, t)
+    while True:
+        result = newton_solve(assembler, linear, guess, settings, t_old_k=t, inv_dt_s=1.0 / h, context=context,
+                              q_norm_w=q_norm, first_forcing=1e-3, bdf_a=a, stored_offset_w=offset)
+        tally[0] += result.iterations
+        if step_hook is None or not step_hook.after_step(state, result.t_k):
+            return result
+        guess = result.t_k  # the run state changed: the same step again, from where it got to
+
+
+def _local_error(adaptive, order, t_new, pred, stores) -> float:
+    """Milne's estimate, max |LTE| / (atol + rtol |T|) over the nodes that store heat (0: accept)."""
+    if adaptive.fixed_step or not stores.any():
+        return 0.0
+    lte = LTE_CONSTANT[order] * np.abs(t_new - pred)[stores]
+    return float(np.max(lte / (adaptive.atol_k + adaptive.rtol * np.abs(t_new[stores]))))
+
+
+def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettings, environment=None,
+                             events=(), on_output=None, output_all_steps=True, progress=False,
+                             assembler=None, linear=None, previous_state=None, t_initial_k=None,
+                             output_times=None, step_hook=None, state=None) -> Solution:
+    """``previous_state`` = (t < 0, T(t)): a known earlier state, so that BDF2 starts at second order
+    (order-of-accuracy checks start from exact values); without it the first step is BDF1.
+
+    Outputs: every accepted step (``output_all_steps``), else at the events; ``output_times`` (steps
+    land on them too) replaces the events as the output times, the end time always being one.
+
+    ``step_hook``: an object with ``before_step(state, T_n)`` (may change film resistances in the
+    run state for the step) and ``after_step(state, T_{n+1}) -> bool`` (True: it changed the run
+    state, solve the step again from there); the heat pipes' dry-out uses it.  ``state``: the run
+    state the environment and the hook write (a fresh one if none; an ``assembler`` brings its own)."""
+    start = time.perf_counter()
+    assembler = assembler or Assembler(net, state)
+    state = assembler.state
+    linear = linear or linear_solver_for(net, settings)
+    cap = np.empty(net.n_nodes)
+    offset = np.zeros(net.n_nodes)
+    scratch = np.empty(net.n_nodes)
+    t = assembler.initial_state(settings.initial_t_k) if t_initial_k is None else np.array(t_initial_k, float)
+    kernels.heat_capacity(t, net.rho_v_kg, net.cp_tab, net.tab_t, net.tab_v, net.tab_n, cap)
+    stores = (cap > 0) & (net.fixed == 0)
+    events, output_set = _schedule(events, output_times, end_time_s, output_all_steps)
+    if environment is not None:
+        environment.apply(state, 0.0)
+    first = assembler.initial_balance(t)
+    times, states, balances = [0.0], [t.copy()], [first]
+    if on_output:
+        on_output(0.0, t, first)
+    hist = _History(0.0, t, previous_state)
+    now, h = 0.0, adaptive.dt_initial_s
+    newton_total = [0]
+    rejected = accepted = ev = 0
+    retry = False  # the last attempt was rejected: only shorten steps now
+    bar = _progress_bar(environment, end_time_s) if progress else None
+    while now < end_time_s * (1 - 1e-14):
+        while events[ev] <= now * (1 + 1e-14):
+            ev += 1
+        target = events[ev]
+        h = _step_size(adaptive, h, now, target, retry)
+        order = min(adaptive.order, len(hist.times))
+        if order == 2 and len(hist.times) < 3 and not adaptive.fixed_step:
+            order = 1  # the BDF2 error estimate needs three past states
+        t_new_time = now + h
+        if environment is not None:
+            environment.apply(state, t_new_time)
+        q_norm = assembler.heat_input_norm()
+        pred, a = _predict(assembler, adaptive, hist, t, h, t_new_time, order, stores, cap, offset, scratch)
+        guess = np.where(stores, np.maximum(pred, 0.5 * t), t)
+        try:
+            result = _corrector(assembler, linear, settings, guess, t, h, a, offset, q_norm, step_hook,
+                                f" (time step {accepted + 1} of {h:.4g} s to t = {t_new_time:g} s)", newton_total)
+        except ConvergenceError:
+            if adaptive.fixed_step or h < 1e-6 * max(end_time_s, 1.0):
+                raise
+            h *= 0.25
+            rejected += 1
+            retry = True
+            continue
+        t_new = result.t_k
+        err = _local_error(adaptive, order, t_new, pred, stores)
+        if err > 1.0:
+            rejected += 1
+            retry = True
+            h *= max(0.2, 0.9 * err ** (-1.0 / (order + 1)))
+            continue
+        retry = False
+        balance = assembler.energy(t_new, t, 1.0 / h, a, offset)
+        check_balance(balance, f"time step to t = {t_new_time:g} s")
+        accepted += 1
+        hit_event = abs(t_new_time - target) <= 1e-12 * max(1.0, target)
+        now = target if hit_event else t_new_time
+        t = t_new
+        if hit_event and not adaptive.fixed_step:
+            hist.restart(now, t)  # restart at first order after a discontinuity
+        else:
+            hist.push(now, t)
+        if output_set is None or now in output_set:
+            times.append(now)
+            states.append(t.copy())
+            balances.append(balance)
+            if on_output:
+                on_output(now, t, balance)
+        if bar:
+            bar.update(h / (environment.period_s if environment is not None and environment.period_s else 1.0))
+        if not adaptive.fixed_step:
+            h *= 2.0 if err == 0.0 else min(2.0, max(0.2, 0.9 * err ** (-1.0 / (order + 1))))
+    if bar:
+        bar.close()
+    return Solution(np.asarray(times), np.asarray(states), balances, newton_total[0], linear.method,
+                    time.perf_counter() - start, linear_stats=linear.stats, steps_accepted=accepted,
+                    steps_rejected=rejected, state=state)
+
+
+def _progress_bar(environment, end_time_s):
+    """tqdm counting orbits in orbit cases (with the ETA), seconds otherwise."""
+    period = environment.period_s if environment is not None else None
+    scale = period if period else 1.0
+    return tqdm(total=end_time_s / scale, unit="orbit" if period else "s", desc="transient", leave=False,
+                bar_format="{l_bar}{bar}| {n:.2f}/{total:.2f} {unit}s [{elapsed}<{remaining}]" if period else None)

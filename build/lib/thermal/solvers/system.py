@@ -1,0 +1,119 @@
+"""The discrete system F(T) = 0 of a network: calls the kernels in order, owns the scratch arrays.
+
+Drivers (steady, transient) ask an :class:`Assembler` for the residual and the matrix
+A = -dF/dT at a temperature vector; the CSR pattern is the network's, fixed once, and the values
+are overwritten in place each call.  Loads, fluxes and film resistances come from the run state
+(run_state.RunState) the assembler was given, never from the immutable network.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from thermal import kernels
+from thermal.build.network import Network
+from thermal.solvers.run_state import RunState
+
+TERMS = ("generated", "absorbed", "radiated", "stored", "conducted_out")
+
+
+@dataclass
+class EnergyBalance:
+    """Global energy terms of one state [W] and how well they close."""
+
+    generated_w: float
+    absorbed_w: float
+    radiated_w: float
+    stored_w: float
+    conducted_out_w: float
+    conducted_gross_w: float = 0.0  # sum of |heat into each boundary node|: the scale of conducted_out_w
+    radiated_gross_w: float = 0.0  # sum of eps sigma A (T^4 + T_sink^4): the scale of radiated_w
+
+    @property
+    def error_w(self) -> float:
+        return self.generated_w + self.absorbed_w - self.radiated_w - self.stored_w - self.conducted_out_w
+
+    @property
+    def scale_w(self) -> float:
+        """The size of the heat flows the balance is made of: a relative error needs a scale that is
+        not zero when the net flows are (no power, no absorbed flux: the plate sits at the sink and
+        radiates nothing net, but exchanges eps sigma A (T^4 + T_sink^4) gross)."""
+        return max(abs(self.generated_w) + abs(self.absorbed_w), abs(self.radiated_w), abs(self.stored_w),
+                   abs(self.conducted_out_w), self.conducted_gross_w, self.radiated_gross_w, 1e-300)
+
+    @property
+    def relative_error(self) -> float:
+        return self.error_w / self.scale_w
+
+    def as_array(self) -> np.ndarray:
+        return np.array([self.generated_w, self.absorbed_w, self.radiated_w, self.stored_w, self.conducted_out_w])
+
+
+class Assembler:
+    def __init__(self, net: Network, state: RunState | None = None):
+        self.net = net
+        self.state = RunState.fresh(net) if state is None else state
+        n = net.n_nodes
+        self.k_node = np.empty((n, 2))
+        self.dk_node = np.empty((n, 2))
+        self.residual_w = np.empty(n)
+        self.a_data = np.empty(net.indices.size)
+        self.matrix = net.matrix(self.a_data)
+        self._energy = np.empty(7)
+        self._zeros = np.zeros(n)
+        self.evaluations = 0
+
+    def initial_state(self, t_initial_k: float) -> np.ndarray:
+        t = np.full(self.net.n_nodes, float(t_initial_k))
+        fixed = self.net.fixed.astype(bool)
+        t[fixed] = self.net.t_fixed_k[fixed]
+        return t
+
+    def evaluate(self, t_k: np.ndarray, t_old_k: np.ndarray | None = None, inv_dt_s: float = 0.0,
+                 bdf_a: float = 1.0, stored_offset_w: np.ndarray | None = None):
+        """Fill ``residual_w`` (F, W) and ``matrix`` (A = -dF/dT, W/K) at ``t_k``; return both.
+        ``bdf_a``, ``stored_offset_w``: the BDF step's storage form (kernels/storage.py)."""
+        net, st = self.net, self.state
+        t_old = t_k if t_old_k is None else t_old_k
+        offset = self._zeros if stored_offset_w is None else stored_offset_w
+        kernels.eval_conductivity(t_k, net.k_tab, net.tab_t, net.tab_v, net.tab_n, self.k_node, self.dk_node)
+        kernels.conduction_rows(t_k, net.indptr, net.indices, net.diag_pos, net.s_self, net.s_other, net.dir_self,
+                                net.dir_other, st.r_link, self.k_node, self.dk_node, net.fixed, self.residual_w,
+                                self.a_data)
+        kernels.add_surfaces(t_k, net.surf_node, net.surf_area_m2, net.surf_eps, net.surf_alpha, net.surf_face,
+                             st.face_q_solar_w_m2, st.face_q_ir_w_m2, net.t_sink_k, net.fixed, net.diag_pos,
+                             self.residual_w, self.a_data)
+        kernels.add_sources_and_storage(t_k, t_old, st.q_w, net.rho_v_kg, net.cp_tab, net.tab_t, net.tab_v,
+                                        net.tab_n, inv_dt_s, bdf_a, offset, net.fixed, net.diag_pos, self.residual_w,
+                                        self.a_data)
+        self.evaluations += 1
+        return self.residual_w, self.matrix
+
+    def energy(self, t_k: np.ndarray, t_old_k: np.ndarray | None = None, inv_dt_s: float = 0.0,
+               bdf_a: float = 1.0, stored_offset_w: np.ndarray | None = None) -> EnergyBalance:
+        net, st = self.net, self.state
+        t_old = t_k if t_old_k is None else t_old_k
+        offset = self._zeros if stored_offset_w is None else stored_offset_w
+        kernels.eval_conductivity(t_k, net.k_tab, net.tab_t, net.tab_v, net.tab_n, self.k_node, self.dk_node)
+        kernels.energy_terms(t_k, t_old, st.q_w, net.rho_v_kg, net.cp_tab, net.tab_t, net.tab_v, net.tab_n, inv_dt_s,
+                             bdf_a, offset, net.fixed, net.indptr, net.indices, net.s_self, net.s_other, net.dir_self, net.dir_other,
+                             st.r_link, self.k_node, net.surf_node, net.surf_area_m2, net.surf_eps, net.surf_alpha,
+                             net.surf_face, st.face_q_solar_w_m2, st.face_q_ir_w_m2, net.t_sink_k, self._energy)
+        return EnergyBalance(*(float(v) for v in self._energy))
+
+    def initial_balance(self, t_k: np.ndarray) -> EnergyBalance:
+        """Energy terms of an initial state.  No step has been taken, so the rate of storage is what
+        the equations give it, C dT/dt = F(T0): the net heat flowing in; the row closes by definition."""
+        first = self.energy(t_k)
+        first.stored_w = first.generated_w + first.absorbed_w - first.radiated_w - first.conducted_out_w
+        return first
+
+    def heat_input_norm(self) -> float:
+        """||per-node heat input||_2 [W]: the scale of the residual test."""
+        net, st = self.net, self.state
+        q = np.abs(st.q_w) * (net.fixed == 0)
+        absorbed = net.surf_area_m2 * (net.surf_alpha * st.face_q_solar_w_m2[net.surf_face]
+                                       + net.surf_eps * st.face_q_ir_w_m2[net.surf_face])
+        q = q + np.bincount(net.surf_node, absorbed, minlength=net.n_nodes)
+        return float(np.linalg.norm(q))

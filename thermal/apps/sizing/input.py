@@ -1,0 +1,255 @@
+"""Sizing files: a compute power, its chips, the chip stack, heat pipes, radiator construction and
+orbit, read into frozen dataclasses in SI (same rules as case files: units at the edge, unknown
+keys are errors, every error names file, key, value and what is allowed)."""
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from thermal.constants import DEFAULT_T_SINK_K
+from thermal.errors import CaseError
+from thermal.input import materials as matlib
+from thermal.input.case_file import AXIS_NAMES, parse_orbit
+from thermal.input.heat_pipes import parse_wick
+from thermal.input.overrides import dumps, toml_scalar
+from thermal.input.table import Table
+from thermal.physics.fluids import FLUIDS
+
+# Design environments (documented defaults, echoed): the solar constant at perihelion/aphelion
+# (1361 W/m2 x (1 -/+ 0.0167)^-2), and a hot/cold pair around the 0.30 / 237 W/m2 orbit averages,
+# the spread typically used for LEO design (Gilmore, Spacecraft Thermal Control Handbook, ch. 2).
+HOT_DEFAULT = {"solar_constant": 1414.0, "albedo": 0.35, "earth_ir": 258.0}
+COLD_DEFAULT = {"solar_constant": 1322.0, "albedo": 0.25, "earth_ir": 216.0}
+
+
+@dataclass(frozen=True)
+class Env:
+    solar_constant_w_m2: float
+    albedo: float
+    earth_ir_w_m2: float
+
+
+@dataclass(frozen=True)
+class SizingSpec:
+    file: str
+    name: str
+    description: str
+    compute_power_w: float
+    chip_power_w: float
+    junction_limit_k: float
+    junction_margin_k: float
+    hot_power_factor: float
+    idle_fraction: float
+    min_temperature_k: float
+    materials: dict  # library + the file's [materials], resolved (case.Material by name)
+    orbit: object  # case.Orbit
+    hot: Env
+    cold: Env
+    # radiator
+    coating: str
+    alpha_bol: float
+    eps_bol: float
+    alpha_eol: float
+    eps_eol: float
+    sides: int
+    normal: tuple
+    facesheet: str
+    facesheet_m: float
+    core: str
+    core_m: float
+    pipe_pitch_m: float  # with pitch_range_m set: a placeholder until size() chooses it
+    max_length_m: float
+    # chip stack
+    die_x_m: float
+    die_y_m: float
+    die_m: float
+    tim: str
+    tim_m: float
+    plate: str
+    plate_m: float
+    plate_x_m: float
+    plate_y_m: float
+    # heat pipes
+    pipes_per_chip: int
+    fluid: str
+    outer_diameter_m: float
+    vapour_diameter_m: float
+    wall_material: str
+    wick_text: str  # inline TOML table
+    wick: object
+    adiabatic_length_m: float
+    materials_text: str  # [materials]/[coatings] tables copied into generated cases
+    defaults_used: tuple
+    pitch_range_m: tuple | None = None  # pipe_pitch = "auto": size() picks the least-mass pitch in here
+
+    @property
+    def chips(self) -> int:
+        return math.ceil(self.compute_power_w / self.chip_power_w - 1e-9)
+
+    @property
+    def target_k(self) -> float:
+        return self.junction_limit_k - self.junction_margin_k
+
+
+def _inline(value) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_inline(v)}" for k, v in value.items()) + " }"
+    return toml_scalar(value)
+
+
+def load_sizing(path) -> SizingSpec:
+    path = Path(path)
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CaseError(file, "", None, "file not found") from None
+    return parse_sizing(text, file)
+
+
+def is_sizing_text(text: str) -> bool:
+    """A sizing file (a [sizing] table) rather than a case file."""
+    try:
+        return "sizing" in tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return False
+
+
+def parse_sizing(text: str, file: str = "<string>") -> SizingSpec:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CaseError(file, "", None, f"not valid TOML: {exc}") from None
+
+    defaults: list[str] = []
+    root = Table(raw, file)
+    materials = matlib.resolve_materials(root.subtables("materials"))
+    coatings = matlib.resolve_coatings(root.subtables("coatings"))
+    extra = {k: raw[k] for k in ("materials", "coatings") if k in raw}
+
+    materials_text = dumps(extra) if extra else ""
+
+    s = root.sub("sizing")
+    name = s.string("name")
+    description = s.string("description", "")
+    power = s.quantity("compute_power", "W", minimum=0.0, strict_minimum=True, what="total compute power")
+    chip = s.quantity("chip_power", "W", minimum=0.0, strict_minimum=True, what="power of one chip")
+    if chip > power:
+        raise s.error("chip_power", s.raw["chip_power"], f"larger than compute_power ({power:g} W)")
+    limit = s.quantity("junction_limit", "K", minimum=0.0, strict_minimum=True)
+    margin = s.quantity("junction_margin", "K", 0.0, minimum=0.0)
+    hot_factor = s.number("hot_power_factor", 1.0, minimum=1.0, maximum=3.0)
+    idle = s.number("idle_fraction", 0.3, minimum=0.0, maximum=1.0)
+    t_min = s.quantity("min_temperature", "K", minimum=0.0, strict_minimum=True)
+    s.finish()
+
+    ot = root.sub("orbit")
+    orbit_defaults: list[str] = []  # the orbit's own flux defaults are replaced by the hot/cold design values
+    orbit = parse_orbit(ot, file, orbit_defaults)
+    defaults += [d for d in orbit_defaults if not d.startswith(("orbit.solar_constant", "orbit.earth_ir",
+                                                                 "orbit.albedo"))]
+
+    et = root.sub("environment", {})
+    envs = []
+    for which, dflt in (("hot", HOT_DEFAULT), ("cold", COLD_DEFAULT)):
+        t = et.sub(which, {})
+        if not t.raw:
+            defaults.append(f"environment.{which}: solar constant {dflt['solar_constant']:g} W/m2, albedo "
+                            f"{dflt['albedo']:g}, Earth IR {dflt['earth_ir']:g} W/m2")
+        envs.append(Env(t.quantity("solar_constant", "W/m^2", dflt["solar_constant"], minimum=0.0),
+                        t.fraction("albedo", dflt["albedo"]),
+                        t.quantity("earth_ir", "W/m^2", dflt["earth_ir"], minimum=0.0)))
+        t.finish()
+    et.finish()
+
+    r = root.sub("radiator")
+    coat = r.string("coating")
+    if coat not in coatings:
+        raise r.error("coating", coat, "unknown coating; known: " + ", ".join(sorted(coatings)))
+    c = coatings[coat]
+    alpha_eol = r.fraction("alpha_eol", c.alpha)
+    eps_eol = r.fraction("eps_eol", c.eps)
+    if alpha_eol < c.alpha or eps_eol > c.eps:
+        raise r.error("alpha_eol", [alpha_eol, eps_eol], f"end of life degrades a coating: alpha_eol >= alpha "
+                      f"({c.alpha:g}) and eps_eol <= eps ({c.eps:g})")
+    sides = r.integer("sides", 2, minimum=1, maximum=2)
+    normal = r.value("normal", "+y")
+
+    if normal not in AXIS_NAMES:
+        raise r.error("normal", normal, "a body axis: " + ", ".join(AXIS_NAMES))
+    face = r.string("facesheet")
+    core = r.string("core", "al_honeycomb")
+    for key, mat in (("facesheet", face), ("core", core)):
+        if mat not in materials:
+            raise r.error(key, mat, "unknown material; known: " + ", ".join(sorted(materials)))
+    fs_m = r.quantity("facesheet_thickness", "m", minimum=0.0, strict_minimum=True)
+    core_m = r.quantity("core_thickness", "m", 0.0, minimum=0.0)
+    auto_pitch = r.raw.get("pipe_pitch") == "auto"
+    if auto_pitch:
+        r.known.add("pipe_pitch")
+        pitch = None
+    else:
+        pitch = r.quantity("pipe_pitch", "m", minimum=0.0, strict_minimum=True)
+        if r.has("pipe_pitch_range"):
+            raise r.error("pipe_pitch_range", r.raw["pipe_pitch_range"], 'only with pipe_pitch = "auto"')
+    pitch_range = r.pair("pipe_pitch_range", "m", None, minimum=0.0, strict_minimum=True) if auto_pitch else None
+    max_len = r.quantity("max_length", "m", 20.0, minimum=0.0, strict_minimum=True)
+    r.finish()
+
+    ch = root.sub("chip")
+    dx, dy = ch.pair("die_size", "m", minimum=0.0, strict_minimum=True)
+    die_m = ch.quantity("die_thickness", "m", 0.75e-3, minimum=0.0, strict_minimum=True)
+    tim = ch.string("tim", "indium")
+    tim_m = ch.quantity("tim_thickness", "m", 0.1e-3, minimum=0.0, strict_minimum=True)
+    plate = ch.string("cold_plate", "copper")
+    plate_m = ch.quantity("cold_plate_thickness", "m", minimum=0.0, strict_minimum=True)
+    px, py = ch.pair("cold_plate_size", "m", minimum=0.0, strict_minimum=True)
+    for key, mat in (("tim", tim), ("cold_plate", plate)):
+        if mat not in materials:
+            raise ch.error(key, mat, "unknown material; known: " + ", ".join(sorted(materials)))
+    if dx > px or dy > py:
+        raise ch.error("die_size", ch.raw["die_size"], "the die must fit on its cold plate")
+    ch.finish()
+
+    hp = root.sub("heat_pipes")
+    n_p = hp.integer("per_chip", minimum=1, maximum=64)
+    fluid = hp.choice("fluid", tuple(FLUIDS))
+    do = hp.quantity("outer_diameter", "m", minimum=0.0, strict_minimum=True)
+    dv = hp.quantity("vapour_diameter", "m", minimum=0.0, strict_minimum=True)
+    if dv >= do:
+        raise hp.error("vapour_diameter", hp.raw["vapour_diameter"], "must be smaller than the outer diameter")
+    wall = hp.string("wall_material", "al6061")
+    if wall not in materials:
+        raise hp.error("wall_material", wall, "unknown material; known: " + ", ".join(sorted(materials)))
+    wick_raw = hp.raw.get("wick")
+    wick = parse_wick(hp.sub("wick"), do, dv)
+    adiabatic = hp.quantity("adiabatic_length", "m", 0.3, minimum=0.0)
+    hp.finish()
+    if auto_pitch:
+        if pitch_range is None:
+            pitch_range = (2.0 * do, 0.5)
+            defaults.append(f"radiator.pipe_pitch_range = [{2e3 * do:g} mm, 500 mm] (twice the pipe diameter "
+                            "to half a metre)")
+        if not do < pitch_range[0] < pitch_range[1]:
+            raise CaseError(file, "radiator.pipe_pitch_range", r.raw.get("pipe_pitch_range", pitch_range),
+                            f"[low, high] with the pipe diameter ({do * 1e3:g} mm) < low < high")
+        pitch = math.sqrt(pitch_range[0] * pitch_range[1])
+    if n_p * pitch < do:
+        raise CaseError(file, "radiator.pipe_pitch", r.raw["pipe_pitch"], "closer than one pipe diameter")
+    if py / n_p < do:
+        raise CaseError(file, "heat_pipes.per_chip", n_p, f"{n_p} pipes of {do * 1e3:g} mm do not fit across a "
+                        f"{py * 1e3:g} mm cold plate")
+    root.finish()
+
+    if limit - margin <= DEFAULT_T_SINK_K:  # the environment only adds heat to deep space's sink
+        raise CaseError(file, "sizing.junction_limit", f"{limit:.2f} K", f"with a {margin:g} K margin the target "
+                        f"{limit - margin:.2f} K is not above the radiative sink ({DEFAULT_T_SINK_K:.1f} K "
+                        "deep space): no radiator can reject heat there")
+    return SizingSpec(
+        file, name, description, power, chip, limit, margin, hot_factor, idle, t_min, materials, orbit,
+        envs[0], envs[1], coat, c.alpha, c.eps, alpha_eol, eps_eol, sides, tuple(AXIS_NAMES[normal]), face, fs_m,
+        core, core_m, pitch, max_len, dx, dy, die_m, tim, tim_m, plate, plate_m, px, py, n_p, fluid, do, dv, wall,
+        _inline(wick_raw), wick, adiabatic, materials_text, tuple(defaults), pitch_range)
+

@@ -1,0 +1,313 @@
+"""`thermal size`: radiator area and mass for a compute power, verified by the field solver.
+
+1. Design environments over the year (hot: most absorbed, end-of-life optics, hot fluxes, maximum
+   power; cold: least absorbed, beginning-of-life optics, cold fluxes, idle power).
+2. The first estimate (thermal/sizing_estimate.py): closed forms, the radiator length per chip.
+3. The field solver on the repeating unit (thermal/sizing_model.py) iterated on the radiator length
+   (Illinois regula falsi on Tj(L) - target, bracketed) until the hottest junction is on target to
+   0.02 K in the hot case (orbit-average steady state; where the orbit has eclipses, the
+   orbit-periodic state is then solved and the steady target lowered by its overshoot, once).
+4. The cold case at that length: the heater power on the cold plate that keeps the cold plate and
+   the pipes' vapour at or above min_temperature (again checked on the orbit-periodic state where
+   the orbit has eclipses).
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from thermal.apps.sizing.estimate import (
+    Estimate,
+    choose_pitch,
+    design_environment,
+    estimate,
+    film_w_mk,
+    masses,
+    pipe_for,
+    stack_drops_k,
+)
+from thermal.apps.sizing.unit_case import unit_case_text
+from thermal.apps.solve import solve
+from thermal.errors import ThermalError
+from thermal.input.case_file import parse_case
+
+T_TOL_K = 0.02
+PERIODIC_TOL_K = 0.1
+PERIODIC_ROUNDS = 4
+MAX_EVALS = 25
+
+
+class ImpossibleDesign(ThermalError):
+    """The request cannot be met at any radiator size; the message says which part uses up the margin."""
+
+
+@dataclass
+class UnitSolve:
+    length_m: float
+    tj_k: float
+    result: object
+    text: str
+
+
+@dataclass
+class SizingResult:
+    spec: object
+    hot_env: object
+    cold_env: object
+    estimate: Estimate
+    length_m: float
+    hot: UnitSolve
+    cold: UnitSolve | None
+    heater_w_per_chip: float
+    cold_min_k: float
+    mass_kg: dict
+    evaluations: list = field(default_factory=list)  # (length, Tj) of every hot-case field solve
+    periodic_hot: dict | None = None  # {"tj_max_k", "overshoot_k", "orbits"}
+    periodic_cold: dict | None = None
+    wall_s: float = 0.0
+    at_estimate: UnitSolve | None = None  # the field solve at the first estimate's length
+    pitch_scan: list | None = None  # pipe_pitch = "auto": (pitch, estimated mass, area) of the scan
+
+    @property
+    def area_m2(self) -> float:
+        s = self.spec
+        return s.chips * s.pipes_per_chip * s.pipe_pitch_m * self.length_m
+
+    @property
+    def tj_k(self) -> float:
+        return self.periodic_hot["tj_max_k"] if self.periodic_hot else self.hot.tj_k
+
+    @property
+    def margin_k(self) -> float:
+        return self.spec.junction_limit_k - self.tj_k
+
+
+def _solve_unit(spec, env, length, power, mode="steady", heater=0.0):
+    text = unit_case_text(spec, env, length, power, mode=mode, heater_w=heater)
+    case = parse_case(text, f"<{spec.name} repeating unit>")
+    result = solve(case)
+    return UnitSolve(length, float(result.chips["coldplate.chip"]["t_max"].max()), result, text)
+
+
+def _chain_message(spec, est_env, materials, power):
+    """Why no area works: the junction-to-pipe chain at full power against the room to the sink."""
+    drops = stack_drops_k(spec, materials, spec.target_k, power)
+    drops["evaporator"] = power / spec.pipes_per_chip / (film_w_mk(spec, materials, spec.target_k) * spec.plate_x_m)
+    chain = sum(drops.values())
+    room = spec.target_k - est_env.effective_sink_k
+    parts = ", ".join(f"{k} {v:.1f} K" for k, v in drops.items())
+    return (f"{spec.file}: the junction limit cannot be met at any radiator area: with {power:.0f} W per chip the "
+            f"chip stack and heat pipes alone need {chain:.1f} K ({parts}) while the target "
+            f"{spec.target_k - 273.15:.1f} degC is only {room:.1f} K above the effective sink "
+            f"{est_env.effective_sink_k:.1f} K of the hot case; lower the power per chip, improve the stack, or "
+            "raise the limit")
+
+
+def size(spec, progress=None) -> SizingResult:
+    start = time.perf_counter()
+    materials = spec.materials
+    hot_env = design_environment(spec, "hot")
+    cold_env = design_environment(spec, "cold")
+    p_hot = spec.chip_power_w * spec.hot_power_factor
+    pitch_scan = None
+    if spec.pitch_range_m is not None:
+        chosen, pitch_scan = choose_pitch(spec, materials, hot_env, p_hot)
+        if chosen is None:
+            lo, hi = spec.pitch_range_m
+            raise ImpossibleDesign(f"{spec.file}: no pipe pitch in {lo * 1e3:.0f}-{hi * 1e3:.0f} mm "
+                                   "(radiator.pipe_pitch_range) works in the first estimate: the junction chain, the "
+                                   "pipes' transport limit or radiator.max_length rules every one out")
+        spec = chosen
+        if progress is not None:
+            progress(f"pipe pitch {spec.pipe_pitch_m * 1e3:.1f} mm: least estimated mass in "
+                     f"{spec.pitch_range_m[0] * 1e3:.0f}-{spec.pitch_range_m[1] * 1e3:.0f} mm")
+    est = estimate(spec, materials, hot_env, spec.target_k, p_hot)
+    if est is None:
+        raise ImpossibleDesign(_chain_message(spec, hot_env, materials, p_hot))
+    if est.pipe_load_w > est.pipe_limit_w:
+        need = math.ceil(p_hot / est.pipe_limit_w)
+        raise ImpossibleDesign(
+            f"{spec.file}: the heat pipes cannot carry the load: at the estimated radiator length "
+            f"({est.length_m:.2f} m per unit, {est.area_m2:.1f} m2) each of the {spec.pipes_per_chip} pipes per chip "
+            f"would carry {est.pipe_load_w:.0f} W against a transport limit of {est.pipe_limit_w:.0f} W; use at least "
+            f"{need} pipes per chip (heat_pipes.per_chip, then a wider unit and shorter pipes), a pipe with more "
+            "capacity, or a wider pitch")
+    evaluations = []
+    first_unit = []
+
+    def tj_at(length, target):
+        try:
+            u = _solve_unit(spec, hot_env, length, p_hot)
+        except ThermalError as exc:  # a radiator too small (supercritical) or pipes dried out and frozen
+            if "critical point" in str(exc) or "frozen" in str(exc):
+                evaluations.append((length, math.inf))
+                return None, 1e3
+            raise
+        evaluations.append((length, u.tj_k))
+        if not first_unit:
+            first_unit.append(u)
+        if progress is not None:
+            progress(f"hot case: L = {length:.3f} m per unit, Tj = {u.tj_k - 273.15:.2f} degC")
+        return u, u.tj_k - target
+
+    def solve_length(target, first):
+        """Illinois regula falsi on f(L) = Tj(L) - target (f falls with L), bracketed from ``first``."""
+        length = min(first, spec.max_length_m)
+        u, f = tj_at(length, target)
+        if abs(f) <= T_TOL_K:
+            return u
+        a = b = None  # a: too hot (f > 0), b: too cold (f < 0)
+        if f > 0:
+            a = (length, f)
+            step = 1.5
+            while b is None:
+                if length >= spec.max_length_m or step < 1.01:
+                    return None
+                trial = min(length * step, spec.max_length_m)
+                u, f = tj_at(trial, target)
+                if abs(f) <= T_TOL_K:
+                    return u
+                if f < 0:
+                    b = (trial, f)
+                elif f > a[1]:
+                    # more radiator made it hotter: the longer pipes are past their transport limit
+                    # and dry out; look closer to the last length
+                    step = 1.0 + (step - 1.0) / 3.0
+                else:
+                    a, length = (trial, f), trial
+        else:
+            b = (length, f)
+            while a is None:
+                length *= 0.7
+                u, f = tj_at(length, target)
+                if abs(f) <= T_TOL_K:
+                    return u
+                (a, b) = ((length, f), b) if f > 0 else (None, (length, f))
+        side = 0
+        for _ in range(MAX_EVALS):
+            (la, fa), (lb, fb) = a, b
+            length = lb - fb * (lb - la) / (fb - fa)
+            u, f = tj_at(length, target)
+            if abs(f) <= T_TOL_K or abs(la - lb) <= 1e-9 * length:
+                return u
+            if f > 0:
+                a = (length, f)
+                if side == 1:  # the same end moved twice: halve the other's weight (Illinois)
+                    b = (lb, fb / 2)
+                side = 1
+            else:
+                b = (length, f)
+                if side == -1:
+                    a = (la, fa / 2)
+                side = -1
+        raise ThermalError(f"{spec.file}: the radiator length did not converge in {MAX_EVALS} field solves "
+                           f"(last Tj {f + target - 273.15:.2f} degC vs target {target - 273.15:.2f} degC)")
+
+    unit = solve_length(spec.target_k, est.length_m)
+    if unit is None:
+        last = evaluations[-1][1]
+        longest = max(e[0] for e in evaluations)
+        raise ImpossibleDesign(
+            f"{spec.file}: no radiator length up to {longest:.2f} m per repeating unit (radiator.max_length = "
+            f"{spec.max_length_m:g} m) brings the junction down to the target {spec.target_k - 273.15:.1f} degC "
+            f"(last {last - 273.15:.1f} degC): " + _limited_by(evaluations))
+    periodic_hot = None
+    if hot_env.eclipse_fraction > 0:
+        # the orbit-periodic peak sits above the orbit-average state: lower the steady target by the
+        # overshoot and size again, until the periodic peak is on target (the overshoot itself
+        # changes a little with the length, hence a few rounds)
+        target = spec.target_k
+        for _ in range(PERIODIC_ROUNDS):
+            per = _solve_unit(spec, hot_env, unit.length_m, p_hot, mode="periodic")
+            if progress is not None:
+                progress(f"hot case, orbit-periodic: L = {unit.length_m:.3f} m, peak Tj = {per.tj_k - 273.15:.2f} degC")
+            if abs(per.tj_k - spec.target_k) <= PERIODIC_TOL_K:
+                break
+            target -= per.tj_k - spec.target_k
+            unit = solve_length(target, unit.length_m)
+        periodic_hot = {"tj_max_k": per.tj_k, "overshoot_k": per.tj_k - unit.tj_k,
+                        "orbits": per.result.attrs["periodic_orbits"], "result": per.result}
+    cold, heater, cold_min, periodic_cold = _cold_case(spec, cold_env, unit.length_m, progress)
+    pipe = pipe_for(spec, unit.length_m)
+    res = SizingResult(spec, hot_env, cold_env, est, unit.length_m, unit, cold, heater, cold_min,
+                       masses(spec, materials, unit.length_m, pipe), evaluations, periodic_hot, periodic_cold)
+    res.at_estimate = first_unit[0] if first_unit else None
+    res.pitch_scan = pitch_scan
+    res.wall_s = time.perf_counter() - start
+    return res
+
+
+def _limited_by(evaluations) -> str:
+    best = min(evaluations, key=lambda e: e[1])
+    return (f"the coolest junction found was {best[1] - 273.15:.1f} degC at {best[0]:.2f} m per unit; beyond that "
+            "a longer radiator means longer heat pipes, which pass their transport limit and dry out (the "
+            "junction gets hotter, not cooler); add pipes per chip or use pipes with more capacity")
+
+
+def _cold_min(spec, result) -> float:
+    """Coldest point that must stay warm: the cold plate (and chip) and every pipe's vapour."""
+    t = [float(np.nanmin(result.fields["coldplate"]))]
+    t += [float(np.min(p["t_vapour"])) for p in result.heat_pipes.values() if len(p["t_vapour"])]
+    return min(t)
+
+
+def _cold_case(spec, env, length, progress):
+    """Heater power per chip so the coldest protected point sits at min_temperature (0 if already
+    above); on an orbit with eclipses the periodic state is checked and the heater found again for
+    a steady target raised by the periodic undershoot (once)."""
+    power = spec.chip_power_w * spec.idle_fraction
+    unit, heater = _heater(spec, env, length, power, spec.min_temperature_k, progress)
+    periodic = None
+    if env.eclipse_fraction > 0:
+        per = _solve_unit(spec, env, length, power, mode="periodic", heater=heater)
+        under = _cold_min(spec, unit.result) - _cold_min(spec, per.result)
+        if _cold_min(spec, per.result) < spec.min_temperature_k - 0.05:
+            unit, heater = _heater(spec, env, length, power, spec.min_temperature_k + under, progress)
+            per = _solve_unit(spec, env, length, power, mode="periodic", heater=heater)
+        periodic = {"min_k": _cold_min(spec, per.result), "undershoot_k": _cold_min(spec, unit.result)
+                    - _cold_min(spec, per.result), "orbits": per.result.attrs["periodic_orbits"], "result": per.result}
+    return unit, heater, _cold_min(spec, unit.result), periodic
+
+
+def _heater(spec, env, length, power, target_k, progress):
+
+    def f(heater):
+        try:
+            u = _solve_unit(spec, env, length, power, heater=heater)
+        except ThermalError as exc:
+            if "frozen" in str(exc):
+                return None, -100.0  # the fluid would freeze: far too cold
+            raise
+        cmin = _cold_min(spec, u.result)
+        if progress is not None:
+            progress(f"cold case: heater {heater:.1f} W per chip, coldest {cmin - 273.15:.2f} degC")
+        return u, cmin - target_k
+
+    u, f0 = f(0.0)
+    if f0 >= 0:
+        heater, unit = 0.0, u
+    else:
+        lo, hi = (0.0, f0), None
+        q = max(spec.chip_power_w * 0.25, 1.0)
+        unit = None
+        for _ in range(MAX_EVALS):
+            u, fq = f(q)
+            if u is not None and abs(fq) <= 0.05:
+                unit = u
+                break
+            if fq < 0:
+                lo = (q, fq)
+            else:
+                hi = (q, fq)
+            if hi is None:
+                q *= 2.0
+            else:
+                (q1, f1), (q2, f2) = lo, hi
+                q = q1 - f1 * (q2 - q1) / (f2 - f1)
+        if unit is None:
+            raise ThermalError(f"{spec.file}: the cold-case heater power did not converge")
+        heater = q
+    return unit, heater

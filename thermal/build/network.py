@@ -1,0 +1,396 @@
+"""The thermal network: node arrays and conductive links in a fixed CSR pattern.
+
+Everything the kernels need, and nothing about geometry.  A finite-volume panel and a lumped
+spacecraft model are the same thing here: nodes with a capacitance, a fixed heat load and
+radiating surfaces, joined by links.
+
+Link model (one per CSR off-diagonal entry, stored from the row node's side)::
+
+    1/G_ij = r_ij + ( s_i / k_i(T_i) + s_j / k_j(T_j) )
+
+``s = (half cell width) / (face area)`` [1/m] for the half cell of each end (0 for a lumped node),
+``k`` that node's conductivity in the link's direction (in-plane or through-thickness), ``r`` a
+contact resistance [K/W].  The parenthesised sum is commutative in IEEE arithmetic, so
+``G_ij == G_ji`` bit for bit and conduction conserves energy to round-off.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+
+import numpy as np
+import scipy.sparse as sp
+
+from thermal.model.case import Case, Footprint, Panel, PropertyTable
+from thermal.errors import CaseError
+from thermal.build.mesh import PanelMesh, build_panel_mesh
+from thermal.build.pipes import add_heat_pipes, locate_film_entries
+
+IN_PLANE, THROUGH = 0, 1
+
+@dataclass(frozen=True)
+class Network:
+    """Node, link and surface arrays (SI units).  Kernels index these directly.
+
+    Immutable once built: every array is read-only.  ``q_w``, ``r_link`` and the face fluxes are the
+    base values a run starts from; what a run changes lives in its ``run_state.RunState``."""
+
+    n_nodes: int
+    # nodes
+    rho_v_kg: np.ndarray  # mass of each node [kg]; lumped nodes: 1 kg with cp = their capacitance
+    cp_tab: np.ndarray  # property-table row of cp(T) for each node
+    k_tab: np.ndarray  # (n, 2) table rows of k(T) in-plane and through-thickness
+    q_w: np.ndarray  # fixed heat load [W] (base: schedules scale it in the run state)
+    fixed: np.ndarray  # uint8: 1 = boundary node held at t_fixed_k
+    t_fixed_k: np.ndarray
+    # property tables (piecewise linear, constant beyond the ends)
+    tab_t: np.ndarray  # (n_tab, n_pts) K
+    tab_v: np.ndarray  # (n_tab, n_pts)
+    tab_n: np.ndarray  # (n_tab,) points used in each row
+    # links, CSR with the diagonal included (diag_pos[i] = entry of (i, i))
+    indptr: np.ndarray
+    indices: np.ndarray
+    diag_pos: np.ndarray
+    s_self: np.ndarray  # per entry [1/m]
+    s_other: np.ndarray
+    dir_self: np.ndarray  # 0 in-plane, 1 through
+    dir_other: np.ndarray
+    r_link: np.ndarray  # contact resistance [K/W]
+    # radiating surfaces
+    surf_node: np.ndarray
+    surf_area_m2: np.ndarray
+    surf_eps: np.ndarray
+    surf_alpha: np.ndarray
+    surf_face: np.ndarray  # index into face_names
+    face_names: list
+    face_q_solar_w_m2: np.ndarray  # incident flux on each face (constant environment)
+    face_q_ir_w_m2: np.ndarray
+    t_sink_k: float
+    # bookkeeping for output
+    meshes: dict = field(default_factory=dict)  # panel name -> PanelMesh
+    node_index: dict = field(default_factory=dict)  # panel name -> (nz, ny, nx) global node id, -1 void
+    material_id: dict = field(default_factory=dict)  # panel name -> (nz, ny, nx) index into material_names
+    material_names: list = field(default_factory=list)
+    lumped_names: list = field(default_factory=list)
+    lumped_nodes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    surface_node_count: int = 0
+    scheduled_loads: list = field(default_factory=list)  # (schedule name, node ids, base loads W)
+    chips: list = field(default_factory=list)  # (panel, footprint, heated node ids, junction limit K | None)
+    heat_pipes: tuple = ()  # pipe_network.PipeNodes
+
+    def __post_init__(self):
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+        for idx in (*self.node_index.values(), *self.material_id.values()):
+            idx.flags.writeable = False
+
+    def with_loads(self, q_w: np.ndarray) -> "Network":
+        """The same network with other fixed heat loads [W] (a manufactured source, a study)."""
+        return replace(self, q_w=np.array(q_w, float))
+
+    @property
+    def n_links(self) -> int:
+        return (self.indices.size - self.n_nodes) // 2
+
+    @property
+    def constant_conductivity(self) -> bool:
+        used = np.unique(self.k_tab)
+        return bool(np.all(self.tab_n[used] == 1))
+
+    def matrix(self, data: np.ndarray) -> sp.csr_matrix:
+        """A scipy CSR matrix on the fixed pattern that shares ``data`` (no copy)."""
+        m = sp.csr_matrix((data, self.indices, self.indptr), shape=(self.n_nodes, self.n_nodes), copy=False)
+        m.has_sorted_indices = True
+        return m
+
+
+class _Builder:
+    def __init__(self, case: Case):
+        self.case = case
+        self.tables: dict = {}
+        self.tab_rows: list = []
+        self.rho_v, self.cp_tab, self.k_tab, self.q, self.fixed, self.t_fixed = [], [], [], [], [], []
+        self.links = []  # (i, j, s_i, s_j, dir_i, dir_j, r)
+        self.surfaces = []  # (node, area, eps, alpha, face)
+        self.face_names, self.face_qs, self.face_qir = [], [], []
+        self.n = 0
+        self.surface_count = 0
+        self.scheduled = []  # (schedule name, node ids, base loads W) of footprints with a schedule
+        self.chips = []  # (panel, footprint, node ids of its heated cells, junction limit K or None)
+
+    def table(self, prop) -> int:
+        key = (prop.t_k, prop.value)
+        if key not in self.tables:
+            self.tables[key] = len(self.tab_rows)
+            self.tab_rows.append(key)
+        return self.tables[key]
+
+    def add_nodes(self, count, rho_v, cp_tab, k_tabs, q=0.0, fixed=0, t_fixed=0.0) -> np.ndarray:
+        ids = np.arange(self.n, self.n + count)
+        self.n += count
+        self.rho_v.append(np.broadcast_to(np.asarray(rho_v, float), (count,)).copy())
+        self.cp_tab.append(np.full(count, cp_tab, np.int64))
+        self.k_tab.append(np.broadcast_to(np.asarray(k_tabs, np.int64), (count, 2)).copy())
+        self.q.append(np.broadcast_to(np.asarray(q, float), (count,)).copy())
+        self.fixed.append(np.full(count, fixed, np.uint8))
+        self.t_fixed.append(np.full(count, t_fixed, float))
+        return ids
+
+    def add_links(self, i, j, s_i, s_j, dir_i, dir_j, r):
+        i = np.asarray(i, np.int64).ravel()
+        if i.size == 0:
+            return
+        b = lambda v, dt=float: np.broadcast_to(np.asarray(v, dt), i.shape).ravel().copy()  # noqa: E731
+        self.links.append((i, b(j, np.int64), b(s_i), b(s_j), b(dir_i, np.int8), b(dir_j, np.int8), b(r)))
+
+    def face(self, name, face) -> int:
+        self.face_names.append(name)
+        self.face_qs.append(face.solar_flux_w_m2)
+        self.face_qir.append(face.ir_flux_w_m2)
+        return len(self.face_names) - 1
+
+def _panel(b: _Builder, panel: Panel, mesh: PanelMesh, material_names: list):
+    case = b.case
+    nz, ny, nx = mesh.shape
+    present = mesh.present
+    node = -np.ones(mesh.shape, np.int64)
+    node[present] = np.arange(b.n, b.n + int(present.sum()))
+    dx, dy, dz = mesh.dx, mesh.dy, mesh.dz
+    vol = dz[:, None, None] * dy[None, :, None] * dx[None, None, :]
+
+    mat_id = -np.ones(mesh.shape, np.int16)
+    for k in range(nz):
+        layer = panel.layers[mesh.z_layer[k]]
+        mat_id[k][present[k]] = material_names.index(layer.material)
+    # heat loads: exact overlap of each footprint with the cells of its power layer
+    q = np.zeros(mesh.shape)
+    for fp in panel.footprints:
+        if fp.power_w == 0.0:
+            continue
+        lname = fp.layer
+        if lname is None:
+            covering = [l.name for l in panel.layers if l.on is None or fp.name in l.on]
+            lname = covering[-1]
+        li = [l.name for l in panel.layers].index(lname)
+        ks = np.where(mesh.z_layer == li)[0]
+        weight = mesh.footprint_overlap_m2(fp)[None, :, :] * dz[ks][:, None, None] * present[ks]
+        total = weight.sum()
+        if total <= 0.0:
+            raise CaseError(case.file, f"panels.{panel.name}.footprints.{fp.name}", fp.name,
+                            f"no cell of layer '{lname}' lies under this footprint; refine the mesh or "
+                            "set snap_to_footprints = true")
+        share = fp.power_w * (1.0 - sum(h[4] for h in fp.hot_spots)) * weight / total
+        for x0, x1, y0, y1, frac in fp.hot_spots:
+            w = mesh.footprint_overlap_m2(Footprint("", x0, x1, y0, y1, 0.0, None))[None, :, :] \
+                * dz[ks][:, None, None] * present[ks]
+            share = share + fp.power_w * frac * w / w.sum()
+        q[ks] += share
+        # the chip's junction cells: its power layer over the footprint (the die, for a chip stack)
+        b.chips.append((panel.name, fp.name, node[ks][weight > 0], fp.junction_limit_k))
+        if fp.schedule is not None:
+            cells = share > 0
+            b.scheduled.append((fp.schedule, node[ks][cells], share[cells]))
+    # nodes, layer by layer so each block shares its property tables
+    for k in range(nz):
+        layer = panel.layers[mesh.z_layer[k]]
+        mat = case.materials[layer.material]
+        cnt = int(present[k].sum())
+        b.add_nodes(cnt, mat.rho_kg_m3 * vol[k][present[k]], b.table(mat.cp),
+                    (b.table(mat.k_inplane), b.table(mat.k_through)), q=q[k][present[k]])
+
+    # links in x, y (in-plane) and z (through-thickness)
+    xa = present[:, :, :-1] & present[:, :, 1:]
+    area = (dz[:, None] * dy[None, :])[:, :, None] * np.ones((1, 1, nx - 1))
+    s_l = (0.5 * dx[:-1])[None, None, :] / area
+    s_r = (0.5 * dx[1:])[None, None, :] / area
+    b.add_links(node[:, :, :-1][xa], node[:, :, 1:][xa], s_l[xa], s_r[xa], IN_PLANE, IN_PLANE, 0.0)
+    ya = present[:, :-1, :] & present[:, 1:, :]
+    area = (dz[:, None] * dx[None, :])[:, None, :] * np.ones((1, ny - 1, 1))
+    s_l = (0.5 * dy[:-1])[None, :, None] / area
+    s_r = (0.5 * dy[1:])[None, :, None] / area
+    b.add_links(node[:, :-1, :][ya], node[:, 1:, :][ya], s_l[ya], s_r[ya], IN_PLANE, IN_PLANE, 0.0)
+    za = present[:-1] & present[1:]
+    area_xy = dy[:, None] * dx[None, :]
+    for k in range(nz - 1):
+        m = za[k]
+        if not m.any():
+            continue
+        upper = panel.layers[mesh.z_layer[k + 1]]
+        r = 0.0
+        if mesh.z_layer[k + 1] != mesh.z_layer[k] and upper.contact_below_w_m2k is not None:
+            r = 1.0 / (upper.contact_below_w_m2k * area_xy[m])
+        b.add_links(node[k][m], node[k + 1][m], 0.5 * dz[k] / area_xy[m], 0.5 * dz[k + 1] / area_xy[m],
+                    THROUGH, THROUGH, r)
+
+    # radiating faces: the exposed top/bottom of columns whose outer cell is a whole-panel layer
+    for side, face in panel.faces.items():
+        fid = b.face(f"{panel.name}.{side}", face)
+        coat = case.coatings[face.coating]
+        k_outer = _outer_cells(present, side)
+        has = k_outer >= 0
+        jj, ii = np.nonzero(has)
+        kk = k_outer[has]
+        layer_is_full = np.array([layer.on is None for layer in panel.layers], dtype=bool)
+        full = layer_is_full[mesh.z_layer[kk]]
+        jj, ii, kk = jj[full], ii[full], kk[full]
+        cells = node[kk, jj, ii]
+        area = area_xy[jj, ii]
+        if panel.surface_nodes:
+            # A zero-capacity node on the face, half a cell from the centre: the face temperature
+            # radiates, not the centre's (second-order through-thickness radiation).
+            surf = b.add_nodes(cells.size, 0.0, 0, (0, 0))
+            b.add_links(surf, cells, 0.0, 0.5 * dz[kk] / area, THROUGH, THROUGH, 0.0)
+            b.surface_count += cells.size
+            cells = surf
+        b.surfaces.append((cells, area, np.full(cells.size, coat.eps), np.full(cells.size, coat.alpha),
+                           np.full(cells.size, fid, np.int64)))
+    return node, mat_id
+
+def _outer_cells(present: np.ndarray, side: str) -> np.ndarray:
+    """(ny, nx) index k of the topmost (or bottommost) present cell of each column, -1 if none."""
+    nz = present.shape[0]
+    any_ = present.any(axis=0)
+    if side == "top":
+        k = nz - 1 - np.argmax(present[::-1], axis=0)
+    else:
+        k = np.argmax(present, axis=0)
+    return np.where(any_, k, -1)
+
+def _region_cells(case: Case, mesh: PanelMesh, node: np.ndarray, ep):
+    """Cells of a panel region with their face areas and half-widths normal to the region."""
+    present = mesh.present
+    dx, dy, dz = mesh.dx, mesh.dy, mesh.dz
+    nz, ny, nx = mesh.shape
+    if ep.region in ("top", "bottom"):
+        k_outer = _outer_cells(present, ep.region)
+        mask = k_outer >= 0
+        if ep.footprint:
+            fp = next(f for f in mesh.panel.footprints if f.name == ep.footprint)
+            mask &= mesh.footprint_overlap_m2(fp) > 0
+        jj, ii = np.nonzero(mask)
+        kk = k_outer[mask]
+        return node[kk, jj, ii], dy[jj] * dx[ii], 0.5 * dz[kk], THROUGH
+    if ep.region in ("xmin", "xmax"):
+        i = 0 if ep.region == "xmin" else nx - 1
+        kk, jj = np.nonzero(present[:, :, i])
+        return node[kk, jj, i], dz[kk] * dy[jj], 0.5 * dx[i] * np.ones(kk.size), IN_PLANE
+    j = 0 if ep.region == "ymin" else ny - 1
+    kk, ii = np.nonzero(present[:, j, :])
+    return node[kk, j, ii], dz[kk] * dx[ii], 0.5 * dy[j] * np.ones(kk.size), IN_PLANE
+
+def links_to_csr(n, li, lj, si, sj, di, dj, r) -> dict:
+    """CSR arrays (diagonal included, rows and columns sorted) from a list of undirected links.
+
+    Link k joins nodes li[k] and lj[k]; (si, di) describe li's half and (sj, dj) lj's.  Each link
+    becomes two entries, (i, j) from i's side and (j, i) from j's side.
+    """
+    li, lj = np.asarray(li, np.int64), np.asarray(lj, np.int64)
+    rows = np.concatenate([li, lj, np.arange(n)])
+    cols = np.concatenate([lj, li, np.arange(n)])
+    # scipy's COO -> CSR conversion sorts in compiled code; the values carried through are entry
+    # numbers + 1, so they give the permutation (duplicates would be summed: caught by the count)
+    entry = sp.coo_matrix((np.arange(1, rows.size + 1, dtype=np.float64), (rows, cols)), shape=(n, n)).tocsr()
+    entry.sort_indices()
+    if entry.nnz != rows.size:
+        keys, counts = np.unique(rows * n + cols, return_counts=True)
+        at = int(keys[np.argmax(counts > 1)])
+        raise ValueError(f"nodes {at // n} and {at % n}")
+    order = entry.data.astype(np.int64) - 1
+    z0, z8 = np.zeros(n), np.zeros(n, np.int8)
+    return dict(
+        indptr=entry.indptr.astype(np.int64), indices=entry.indices.astype(np.int64),
+        diag_pos=np.nonzero(rows[order] == cols[order])[0].astype(np.int64),
+        s_self=np.concatenate([si, sj, z0])[order], s_other=np.concatenate([sj, si, z0])[order],
+        dir_self=np.concatenate([di, dj, z8])[order].astype(np.int8),
+        dir_other=np.concatenate([dj, di, z8])[order].astype(np.int8),
+        r_link=np.concatenate([r, r, z0])[order])
+
+
+def build_network(case: Case) -> Network:
+    """Mesh every panel and assemble nodes, links (CSR) and radiating surfaces."""
+    b = _Builder(case)
+    material_names = sorted(case.materials)
+    meshes, nodes_of, mats_of = {}, {}, {}
+    # table 0: a constant 1 (dummy k for zero-volume nodes; never divided by: their s is 0)
+
+    b.table(PropertyTable((300.0,), (1.0,)))
+    for panel in case.panels:
+        mesh = build_panel_mesh(panel)
+        meshes[panel.name] = mesh
+        nodes_of[panel.name], mats_of[panel.name] = _panel(b, panel, mesh, material_names)
+
+    lumped = {}
+    for ln in case.nodes:
+        fixed = ln.fixed_t_k is not None
+        # a lumped node is "1 kg" of a material whose cp is its capacitance, so the storage kernel
+        # treats cells and lumped nodes alike
+        ids = b.add_nodes(1, 1.0, b.table(PropertyTable((300.0,), (ln.capacitance_j_k,))), (0, 0),
+                          q=ln.power_w, fixed=int(fixed), t_fixed=ln.fixed_t_k or 0.0)
+        lumped[ln.name] = int(ids[0])
+
+    for c in case.contacts:
+        if c.failed:
+            continue
+        ends = [c.a, c.b]
+        node_end = next(e for e in ends if e.node is not None)
+        other = ends[1] if ends[0] is node_end else ends[0]
+        ni = lumped[node_end.node]
+        if other.node is not None:
+            b.add_links([ni], [lumped[other.node]], 0.0, 0.0, 0, 0, 1.0 / c.conductance_w_k)
+            continue
+        mesh = meshes[other.panel]
+        cells, area, half, direction = _region_cells(case, mesh, nodes_of[other.panel], other)
+        if cells.size == 0:
+            raise CaseError(case.file, c.key, f"{other.panel}.{other.region}", "the region has no cells")
+        if c.conductance_w_k is not None:
+            h = c.conductance_w_k / area.sum()
+            r = 1.0 / (h * area)
+        elif c.conductance_w_m2k is not None:
+            r = 1.0 / (c.conductance_w_m2k * area)
+        else:
+            r = 0.0
+        b.add_links(np.full(cells.size, ni), cells, 0.0, half / area, direction, direction, r)
+
+    pipes = add_heat_pipes(b, case, meshes, nodes_of, THROUGH, IN_PLANE)
+    n = b.n
+    if not b.links:
+        li = lj = np.zeros(0, np.int64)
+        si = sj = r = np.zeros(0)
+        di = dj = np.zeros(0, np.int8)
+    else:
+        li, lj, si, sj, di, dj, r = (np.concatenate(x) for x in zip(*b.links))
+    try:
+        csr = links_to_csr(n, li, lj, si, sj, di, dj, r)
+    except ValueError as exc:
+        raise CaseError(case.file, "contacts", str(exc), "two links join the same pair of nodes "
+                        "(overlapping contact regions); merge them") from None
+
+    npts = max(len(t) for t, _ in b.tab_rows)
+    tab_t = np.zeros((len(b.tab_rows), npts))
+    tab_v = np.zeros((len(b.tab_rows), npts))
+    tab_n = np.zeros(len(b.tab_rows), np.int64)
+    for row, (t, v) in enumerate(b.tab_rows):
+        tab_t[row, :len(t)], tab_v[row, :len(v)], tab_n[row] = t, v, len(t)
+
+    if b.surfaces:
+        sn, sa, se, sal, sf = (np.concatenate(x) for x in zip(*b.surfaces))
+    else:
+        sn = sf = np.zeros(0, np.int64)
+        sa = se = sal = np.zeros(0)
+    pipes = locate_film_entries(csr["indptr"], csr["indices"], pipes)
+    net = Network(
+        n_nodes=n, rho_v_kg=np.concatenate(b.rho_v), cp_tab=np.concatenate(b.cp_tab),
+        k_tab=np.concatenate(b.k_tab), q_w=np.concatenate(b.q), fixed=np.concatenate(b.fixed),
+        t_fixed_k=np.concatenate(b.t_fixed), tab_t=tab_t, tab_v=tab_v, tab_n=tab_n,
+        **csr,
+        surf_node=sn.astype(np.int64), surf_area_m2=sa, surf_eps=se, surf_alpha=sal, surf_face=sf.astype(np.int64),
+        face_names=b.face_names, face_q_solar_w_m2=np.asarray(b.face_qs, float),
+        face_q_ir_w_m2=np.asarray(b.face_qir, float), t_sink_k=case.t_sink_k,
+        meshes=meshes, node_index=nodes_of, material_id=mats_of, material_names=material_names,
+        # vapour nodes are reported with the lumped nodes (/nodes/T)
+        lumped_names=list(lumped) + [f"{p.pipe.name}.vapour" for p in pipes if p.vapour >= 0],
+        lumped_nodes=np.asarray(list(lumped.values()) + [p.vapour for p in pipes if p.vapour >= 0], np.int64),
+        surface_node_count=b.surface_count, scheduled_loads=b.scheduled, chips=b.chips, heat_pipes=tuple(pipes),
+    )
+    return net

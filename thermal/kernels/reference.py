@@ -1,0 +1,202 @@
+"""Plain-numpy twins of the Numba kernels: the test oracle, and the maths written out.
+
+Each function takes the same arrays as its kernel and returns what the kernel writes.  They are
+vectorised and allocate freely: clarity over speed.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from thermal.constants import SIGMA_W_M2K4
+
+
+
+def table(t, tab_t, tab_v, tab_n, rows):
+    """Value and derivative of table rows (array) at temperatures t (array)."""
+    t = np.asarray(t, float)
+    val = np.empty_like(t)
+    der = np.zeros_like(t)
+    for idx in np.ndindex(t.shape):
+        row = rows[idx]
+        n = tab_n[row]
+        xs, ys = tab_t[row, :n], tab_v[row, :n]
+        val[idx] = np.interp(t[idx], xs, ys)
+        if n > 1 and xs[0] < t[idx] < xs[-1]:
+            seg = np.searchsorted(xs, t[idx], side="right") - 1
+            der[idx] = (ys[seg + 1] - ys[seg]) / (xs[seg + 1] - xs[seg])
+    return val, der
+
+
+def table_integral(t_from, t_to, tab_t, tab_v, tab_n, rows):
+    """Integral of each row's table between t_from and t_to (trapezoid on a fine grid of breakpoints)."""
+    out = np.empty(np.shape(t_from))
+    for idx in np.ndindex(out.shape):
+        row = rows[idx]
+        n = tab_n[row]
+        a, b = t_from[idx], t_to[idx]
+        lo, hi = min(a, b), max(a, b)
+        pts = np.unique(np.concatenate([[lo, hi], tab_t[row, :n][(tab_t[row, :n] > lo) & (tab_t[row, :n] < hi)]]))
+        vals = np.interp(pts, tab_t[row, :n], tab_v[row, :n])
+        integral = np.sum(0.5 * (vals[1:] + vals[:-1]) * np.diff(pts))  # exact: linear between points
+        out[idx] = integral if b >= a else -integral
+    return out
+
+
+def conductivity(t_k, k_tab, tab_t, tab_v, tab_n):
+    rows = np.asarray(k_tab)
+    tt = np.repeat(np.asarray(t_k)[:, None], 2, axis=1)
+    return table(tt, tab_t, tab_v, tab_n, rows)
+
+
+def link_conductance(t_k, rows, cols, s_self, s_other, dir_self, dir_other, r_link, k_node):
+    """G of each (row, col) entry: 1 / (r + s_self/k_row + s_other/k_col)."""
+    a = np.where(s_self > 0, s_self / k_node[rows, dir_self], 0.0)
+    b = np.where(s_other > 0, s_other / k_node[cols, dir_other], 0.0)
+    return 1.0 / (r_link + (a + b)), a, b
+
+
+def conduction(t_k, indptr, indices, diag_pos, s_self, s_other, dir_self, dir_other, r_link, k_node, dk_node,
+               fixed):
+    """(residual, a_data) of the conduction kernel."""
+    n = t_k.size
+    rows = np.repeat(np.arange(n), np.diff(indptr))
+    cols = indices
+    off = rows != cols
+    g, a, b = link_conductance(t_k, rows[off], cols[off], s_self[off], s_other[off], dir_self[off],
+                               dir_other[off], r_link[off], k_node)
+    dt = t_k[cols[off]] - t_k[rows[off]]
+    da = a * dk_node[rows[off], dir_self[off]] / k_node[rows[off], dir_self[off]]
+    db = np.where(s_other[off] > 0, b * dk_node[cols[off], dir_other[off]] / k_node[cols[off], dir_other[off]], 0)
+    residual = np.zeros(n)
+    np.add.at(residual, rows[off], g * dt)
+    a_data = np.zeros(indices.size)
+    a_data[off] = -(g + g * g * db * dt)
+    diag = np.zeros(n)
+    np.add.at(diag, rows[off], g - g * g * da * dt)
+    a_data[diag_pos] = diag
+    fixed = fixed.astype(bool)
+    a_data[fixed[cols] & off] = 0.0
+    a_data[fixed[rows]] = 0.0
+    a_data[diag_pos[fixed]] = 1.0
+    residual[fixed] = 0.0
+    return residual, a_data
+
+
+def surfaces(t_k, surf_node, surf_area_m2, surf_eps, surf_alpha, surf_face, face_q_solar_w_m2, face_q_ir_w_m2,
+             t_sink_k, fixed, n):
+    """(residual, diagonal) contributions of radiating surfaces."""
+    live = ~fixed.astype(bool)[surf_node]
+    node = surf_node[live]
+    area, eps, alpha, face = surf_area_m2[live], surf_eps[live], surf_alpha[live], surf_face[live]
+    t = t_k[node]
+    absorbed = area * (alpha * face_q_solar_w_m2[face] + eps * face_q_ir_w_m2[face])
+    emitted = eps * SIGMA_W_M2K4 * area * (t**4 - t_sink_k**4)
+    residual = np.bincount(node, absorbed - emitted, minlength=n)
+    diag = np.bincount(node, 4 * eps * SIGMA_W_M2K4 * area * t**3, minlength=n)
+    return residual, diag
+
+
+def sources_and_storage(t_k, t_old_k, q_w, rho_v_kg, cp_tab, tab_t, tab_v, tab_n, inv_dt_s, fixed, bdf_a=1.0,
+                        stored_offset_w=None):
+    """(residual, diagonal) contributions of fixed loads and BDF storage (see kernels/storage.py)."""
+    offset = np.zeros_like(t_k) if stored_offset_w is None else stored_offset_w
+    free = ~fixed.astype(bool)
+    residual = np.where(free, q_w, 0.0)
+    diag = np.zeros_like(t_k)
+    if inv_dt_s > 0:
+        stored = bdf_a * rho_v_kg * table_integral(t_old_k, t_k, tab_t, tab_v, tab_n, cp_tab) * inv_dt_s - offset
+        cp, _ = table(t_k, tab_t, tab_v, tab_n, cp_tab)
+        residual -= np.where(free, stored, 0.0)
+        diag += np.where(free, bdf_a * rho_v_kg * cp * inv_dt_s, 0.0)
+    return residual, diag
+
+
+def energy(net, t_k, t_old_k, inv_dt_s, k_node, bdf_a=1.0, stored_offset_w=None):
+    """[generated, absorbed, radiated, stored, conducted_out, conducted gross, radiated gross] in W
+    (see kernels.energy)."""
+    free = ~net.fixed.astype(bool)
+    live = free[net.surf_node]
+    f = net.surf_face[live]
+    area, eps, alpha = net.surf_area_m2[live], net.surf_eps[live], net.surf_alpha[live]
+    t = t_k[net.surf_node[live]]
+    absorbed = np.sum(area * (alpha * net.face_q_solar_w_m2[f] + eps * net.face_q_ir_w_m2[f]))
+    radiated = np.sum(eps * SIGMA_W_M2K4 * area * (t**4 - net.t_sink_k**4))
+    radiated_gross = np.sum(eps * SIGMA_W_M2K4 * area * (t**4 + net.t_sink_k**4))
+    stored = 0.0
+    if inv_dt_s > 0:
+        offset = np.zeros_like(t_k) if stored_offset_w is None else stored_offset_w
+        stored = np.sum((bdf_a * net.rho_v_kg * table_integral(t_old_k, t_k, net.tab_t, net.tab_v, net.tab_n,
+                                                                net.cp_tab) * inv_dt_s - offset)[free])
+    rows = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
+    cols = net.indices
+    sel = (rows != cols) & ~free[rows] & free[cols]
+    g, _, _ = link_conductance(t_k, rows[sel], cols[sel], net.s_self[sel], net.s_other[sel], net.dir_self[sel],
+                               net.dir_other[sel], net.r_link[sel], k_node)
+    into = g * (t_k[cols[sel]] - t_k[rows[sel]])
+    gross = np.sum(np.abs(np.bincount(rows[sel], into, minlength=net.n_nodes)))
+    return np.array([np.sum(net.q_w[free]), absorbed, radiated, stored, np.sum(into), gross, radiated_gross])
+
+
+def stored_heat(t_from_k, t_to_k, rho_v_kg, cp_tab, tab_t, tab_v, tab_n):
+    return rho_v_kg * table_integral(t_from_k, t_to_k, tab_t, tab_v, tab_n, cp_tab)
+
+
+def heat_capacity(t_k, rho_v_kg, cp_tab, tab_t, tab_v, tab_n):
+    cp, _ = table(t_k, tab_t, tab_v, tab_n, cp_tab)
+    return rho_v_kg * cp
+
+
+# ---------------------------------------------------------------------------------------------
+# AMG (kernels/amg.py): the same V-cycle and PCG written with scipy matrices
+
+
+def gauss_seidel(a, x, b, forward: bool) -> np.ndarray:
+    """One Gauss-Seidel sweep as a triangular solve: forward (D + L) x' = b - U x, backward
+    (D + U) x' = b - L x."""
+    a = sp.csr_matrix(a)
+    lower, upper = sp.tril(a, format="csr"), sp.triu(a, format="csr")
+    if forward:
+        return spla.spsolve_triangular(lower, b - sp.triu(a, 1) @ x, lower=True)
+    return spla.spsolve_triangular(upper, b - sp.tril(a, -1) @ x, lower=False)
+
+
+def vcycle(a0, levels_a, levels_p, levels_r, coarse_inv, b) -> np.ndarray:
+    """x = V(b): forward Gauss-Seidel down, exact coarse solve, prolongation and backward
+    Gauss-Seidel up; ``a0`` replaces the finest level's operator (the current matrix)."""
+    ops = [sp.csr_matrix(a0)] + [sp.csr_matrix(m) for m in levels_a[1:]]
+    rhs, xs = [np.asarray(b, float)], []
+    for lv in range(len(ops)):
+        x = gauss_seidel(ops[lv], np.zeros_like(rhs[lv]), rhs[lv], True)
+        xs.append(x)
+        rhs.append(levels_r[lv] @ (rhs[lv] - ops[lv] @ x))
+    x = coarse_inv @ rhs[-1]
+    for lv in range(len(ops) - 1, -1, -1):
+        x = gauss_seidel(ops[lv], xs[lv] + levels_p[lv] @ x, rhs[lv], False)
+    return x
+
+
+def pcg(a, b, x0, precondition, rtol: float, maxiter: int):
+    """Preconditioned conjugate gradients to ||b - A x|| <= rtol ||b||: (x, iterations or -1)."""
+    x = np.array(x0, float)
+    bnorm = np.linalg.norm(b)
+    if bnorm == 0.0:
+        return np.zeros_like(x), 0
+    r = b - a @ x
+    if np.linalg.norm(r) <= rtol * bnorm:
+        return x, 0
+    z = precondition(r)
+    p, rz = z.copy(), r @ z
+    for it in range(1, maxiter + 1):
+        q = a @ p
+        alpha = rz / (p @ q)
+        x += alpha * p
+        r -= alpha * q
+        if np.linalg.norm(r) <= rtol * bnorm:
+            return x, it
+        z = precondition(r)
+        rz_new = r @ z
+        p = z + (rz_new / rz) * p
+        rz = rz_new
+    return x, -1

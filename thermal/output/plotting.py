@@ -1,0 +1,210 @@
+"""Figures (matplotlib, imported lazily so the solver never pays for it)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(plt, fig, path, dpi) -> Path:
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
+
+
+def temperature_maps(result, path, step: int = -1, layer: str | None = None) -> Path:
+    """One panel per subplot: the hottest temperature through the thickness of each column (or one
+    layer's), in degC, with footprint outlines (chips) and a colour bar."""
+    plt = pyplot()
+    panels = list(result.fields)
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.0 * len(panels), 5.0), squeeze=False)
+    time_s = float(result.times_s[step])
+    for ax, panel in zip(axes[0], panels):
+        m = result.mesh[panel]
+        t = result.fields[panel][step]
+        if layer is not None and layer in m["layer_names"]:
+            sel = np.asarray(m["z_layer"]) == m["layer_names"].index(layer)
+            t = t[sel]
+            label = f"layer '{layer}', max through its cells"
+        else:
+            label = "max through the thickness"
+        with np.errstate(all="ignore"):
+            column = np.nanmax(np.where(np.isfinite(t), t, -np.inf), axis=0)
+        column[~np.isfinite(column)] = np.nan
+        x_mm, y_mm = np.asarray(m["x_edges"]) * 1e3, np.asarray(m["y_edges"]) * 1e3
+        mesh = ax.pcolormesh(x_mm, y_mm, column - 273.15, cmap="inferno", shading="flat")
+        cbar = fig.colorbar(mesh, ax=ax)
+        cbar.set_label("temperature [°C]")
+        for name, x0, x1, y0, y1 in m.get("footprints", []):
+            ax.add_patch(__import__("matplotlib.patches", fromlist=["Rectangle"]).Rectangle(
+                (x0 * 1e3, y0 * 1e3), (x1 - x0) * 1e3, (y1 - y0) * 1e3, fill=False, ec="cyan", lw=1.2))
+            ax.text(x0 * 1e3, y1 * 1e3, f" {name}", color="cyan", fontsize=8, va="bottom")
+        for pname, pipe in getattr(result, "heat_pipes", {}).items():
+            for on_panel, pts in pipe["polylines"]:
+                if on_panel != panel:
+                    continue
+                xy = np.asarray(pts) * 1e3
+                style = dict(color="white", lw=1.0, ls=":" if pipe["failed"] else "-")
+                if pipe["dried"]:
+                    style.update(color="red", lw=1.6)
+                ax.plot(xy[:, 0], xy[:, 1], **style)
+                ax.text(xy[-1, 0], xy[-1, 1], f" {pname}", color=style["color"], fontsize=7)
+        ax.set_aspect("equal")
+        ax.set_xlabel("x [mm]")
+        ax.set_ylabel("y [mm]")
+        tmax = np.nanmax(column)
+        ax.set_title(f"{panel}: {label}\nmax {tmax - 273.15:.1f} °C ({tmax:.1f} K)", fontsize=10)
+    mode = result.mode
+    fig.suptitle(f"{result.case_name} ({mode}{'' if mode == 'steady' else f', t = {time_s:g} s'})")
+    return save_figure(plt, fig, path, dpi=120)
+
+
+def history(result, path, probes=()) -> Path:
+    """Temperature (max and mean per panel, lumped nodes, and probes) against time, with eclipses
+    shaded, and for orbit cases the incident fluxes on each face below it.  A probe is
+    (panel, x_m, y_m): the hottest cell through the thickness of the column containing that point."""
+    plt = pyplot()
+    has_orbit = bool(result.orbit) and len(result.orbit["faces"]) > 0
+    fig, axes = plt.subplots(2 if has_orbit else 1, 1, figsize=(9, 7 if has_orbit else 4.5), sharex=True,
+                             squeeze=False)
+    t = np.asarray(result.times_s, float)
+    period = float(result.attrs.get("orbit_period_s", 0.0) or 0.0)
+    x, xlabel = (t / period, "time [orbits]") if period > 0 else (t / 60.0, "time [min]")
+    ax = axes[0, 0]
+    for panel, temps in result.fields.items():
+        flat = temps.reshape(temps.shape[0], -1)
+        with np.errstate(all="ignore"):
+            ax.plot(x, np.nanmax(flat, axis=1) - 273.15, label=f"{panel} max")
+            ax.plot(x, np.nanmean(flat, axis=1) - 273.15, "--", label=f"{panel} mean (cells)")
+    for k, name in enumerate(result.node_names):
+        ax.plot(x, result.node_t_k[:, k] - 273.15, ":", label=name)
+    for panel, px, py in probes:
+        m = result.mesh[panel]
+        i = int(np.clip(np.searchsorted(m["x_edges"], px) - 1, 0, len(m["x_edges"]) - 2))
+        j = int(np.clip(np.searchsorted(m["y_edges"], py) - 1, 0, len(m["y_edges"]) - 2))
+        with np.errstate(all="ignore"):
+            column = np.nanmax(result.fields[panel][:, :, j, i], axis=1)
+        ax.plot(x, column - 273.15, "-.", label=f"{panel} at ({px * 1e3:g}, {py * 1e3:g}) mm")
+    ax.set_ylabel("temperature [°C]")
+    ax.grid(alpha=0.3)
+    if has_orbit:
+        sun = np.asarray(result.orbit["sun_fraction"], float)
+        dark = sun < 0.5
+        for a in axes[:, 0]:
+            _shade(a, x, dark)
+        q_s = np.asarray(result.orbit["q_solar"], float)
+        q_ir = np.asarray(result.orbit["q_ir"], float)
+        for j, face in enumerate(result.orbit["faces"]):
+            axes[1, 0].plot(x, q_s[:, j], label=f"{face} sun+albedo")
+            axes[1, 0].plot(x, q_ir[:, j], "--", label=f"{face} Earth IR")
+        axes[1, 0].set_ylabel("incident flux [W/m²]")
+        axes[1, 0].legend(fontsize=7, ncol=2)
+        axes[1, 0].grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    axes[-1, 0].set_xlabel(xlabel)
+    title = result.case_name + (" (eclipse shaded)" if has_orbit else "")
+    fig.suptitle(title)
+    return save_figure(plt, fig, path, dpi=110)
+
+
+def _shade(ax, x, dark):
+    """Grey spans where ``dark`` holds (eclipse)."""
+    start = None
+    for i, d in enumerate(dark):
+        if d and start is None:
+            start = x[i]
+        if not d and start is not None:
+            ax.axvspan(start, x[i], color="0.85", zorder=0)
+            start = None
+    if start is not None:
+        ax.axvspan(start, x[-1], color="0.85", zorder=0)
+
+
+def pipe_utilisation(result, path) -> Path:
+    """One bar per heat pipe: Q / Q_max (the largest over the output times), coloured by the
+    governing limit, a line at 1, failed and dried-out pipes marked."""
+    plt = pyplot()
+    names = list(result.heat_pipes)
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.7 * len(names) + 2.0), 4.0))
+    colours = {"capillary": "tab:blue", "viscous": "tab:purple", "sonic": "tab:orange", "entrainment": "tab:green",
+               "boiling": "tab:red"}
+    for i, name in enumerate(names):
+        p = result.heat_pipes[name]
+        if p["failed"]:
+            ax.text(i, 0.02, "failed", rotation=90, ha="center", va="bottom", fontsize=8)
+            continue
+        use = float(np.nanmax(p["utilisation"])) if np.isfinite(p["utilisation"]).any() else np.nan
+        ax.bar(i, use, color=colours.get(p["governing"], "grey"), edgecolor="red" if p["dried"] else "black",
+               lw=2.0 if p["dried"] else 0.5)
+        q_max = p["limits"].get(p["governing"], np.nan)
+        ax.text(i, use, f"{float(p['q'][-1]):.0f}/{q_max:.0f} W", ha="center", va="bottom", fontsize=7)
+    ax.axhline(1.0, color="red", lw=1.0, ls="--")
+    ax.set_xticks(range(len(names)), names, rotation=45 if len(names) > 8 else 0)
+    ax.set_ylabel("utilisation Q / Q_max")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colours.values()]
+    ax.legend(handles, [f"{k} limit" for k in colours], fontsize=7, loc="upper left")
+    ax.set_title(f"{result.case_name}: heat-pipe utilisation (red edge: dried out)", fontsize=10)
+    return save_figure(plt, fig, path, 120)
+
+
+def sweep_figures(rows, inputs, outputs, ranking, out_dir) -> list:
+    """scatter.png: each output against each input (failed cases left out); sensitivity.png:
+    |Spearman rho| of each input per output."""
+    plt = pyplot()
+    out_dir = Path(out_dir)
+    ok = [r for r in rows if r.get("status") == "ok"]
+
+    def num(v):
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            return np.nan
+
+    paths = []
+    fig, axes = plt.subplots(len(outputs), len(inputs), figsize=(3.2 * len(inputs), 2.6 * len(outputs)),
+                             squeeze=False)
+    for a, o in enumerate(outputs):
+        for b, i in enumerate(inputs):
+            ax = axes[a][b]
+            xs = [r.get(i) for r in ok]
+            ys = np.array([num(r.get(o)) for r in ok])
+            xn = np.array([num(x) for x in xs])
+            if np.isfinite(xn).all():
+                ax.plot(xn, ys, ".", ms=5)
+            else:  # categorical input (a coating name): one column per value
+                cats = sorted({str(x) for x in xs})
+                ax.plot([cats.index(str(x)) for x in xs], ys, ".", ms=5)
+                ax.set_xticks(range(len(cats)), cats, rotation=30, fontsize=7)
+            if a == len(outputs) - 1:
+                ax.set_xlabel(i, fontsize=8)
+            if b == 0:
+                ax.set_ylabel(o, fontsize=8)
+            ax.tick_params(labelsize=7)
+    fig.suptitle(f"{len(ok)} finished cases")
+    paths.append(save_figure(plt, fig, out_dir / "scatter.png", 110))
+
+    fig, axes = plt.subplots(1, len(outputs), figsize=(4.0 * len(outputs), 0.5 * len(inputs) + 1.8), squeeze=False)
+    for ax, o in zip(axes[0], outputs):
+        rank = ranking.get(o, [])
+        names = [n for n, _ in rank][::-1]
+        vals = [abs(v) for _, v in rank][::-1]
+        colours = ["tab:red" if v > 0 else "tab:blue" for _, v in rank][::-1]
+        ax.barh(range(len(names)), vals, color=colours)
+        ax.set_yticks(range(len(names)), names, fontsize=7)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("|Spearman rho| (red: output rises with the input)", fontsize=7)
+        ax.set_title(o, fontsize=9)
+    paths.append(save_figure(plt, fig, out_dir / "sensitivity.png", 110))
+    return paths

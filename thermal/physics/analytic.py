@@ -1,0 +1,189 @@
+"""Closed forms and tightly-integrated references used by the tests and `thermal validate`.
+
+Each function states the problem it solves; all inputs and outputs in SI units.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.integrate import solve_bvp, solve_ivp
+from scipy.optimize import brentq
+
+from thermal.constants import SIGMA_W_M2K4
+
+
+
+def isothermal_plate_k(power_w: float, area_m2: float, eps: float, faces: int, t_sink_k: float,
+                       absorbed_w: float = 0.0) -> float:
+    """Uniform plate: (P + Q_abs) = faces * eps sigma A (T^4 - T_sink^4)."""
+    return ((power_w + absorbed_w) / (faces * eps * SIGMA_W_M2K4 * area_m2) + t_sink_k**4) ** 0.25
+
+
+def absorbed_flux_plate_k(alpha: float, eps: float, q_solar_w_m2: float, q_ir_w_m2: float, faces: int,
+                          t_sink_k: float) -> float:
+    """Plate with no internal power, sunlit (alpha) and IR-lit (eps) on one face, radiating from ``faces``:
+    alpha q_s + eps q_ir = faces eps sigma (T^4 - T_sink^4)."""
+    return ((alpha * q_solar_w_m2 + eps * q_ir_w_m2) / (faces * eps * SIGMA_W_M2K4) + t_sink_k**4) ** 0.25
+
+
+def radiating_slab(z_m, thickness_m: float, q_w_m3: float, k_w_mk: float, eps: float, t_sink_k: float):
+    """Slab with uniform generation radiating from both faces (1-D, symmetric).
+
+    Face: q L / 2 = eps sigma (T_s^4 - T_sink^4); inside: T(z) = T_s + q z (L - z) / (2 k).
+    Returns (T(z), T_s).
+    """
+    t_s = (q_w_m3 * thickness_m / 2 / (eps * SIGMA_W_M2K4) + t_sink_k**4) ** 0.25
+    z = np.asarray(z_m, float)
+    return t_s + q_w_m3 * z * (thickness_m - z) / (2 * k_w_mk), t_s
+
+
+def radiating_fin(length_m: float, thickness_m: float, k_w_mk: float, eps: float, t_base_k: float,
+                  t_sink_k: float, tol: float = 1e-9):
+    """Straight fin radiating from both faces, base at T_b, adiabatic tip:
+
+        k t T'' = 2 eps sigma (T^4 - T_sink^4),  T(0) = T_b,  T'(L) = 0
+
+    solved with ``scipy.integrate.solve_bvp`` (analytic Jacobian) to a relative residual ``tol``;
+    at 1e-9 the base heat flow agrees with the 1e-8 solution to 6e-13 (1e-10 exceeds its mesh limit).  Returns (callable T(x), base heat flow per
+    unit width [W/m], fin efficiency Q / (2 eps sigma L (T_b^4 - T_sink^4))).
+    """
+    c = 2 * eps * SIGMA_W_M2K4 / (k_w_mk * thickness_m)
+
+    def rhs(x, y):
+        return np.vstack([y[1], c * (y[0] ** 4 - t_sink_k**4)])
+
+    def jac(x, y):
+        j = np.zeros((2, 2, x.size))
+        j[0, 1] = 1.0
+        j[1, 0] = 4 * c * y[0] ** 3
+        return j
+
+    def bc(ya, yb):
+        return np.array([ya[0] - t_base_k, yb[1]])
+
+    def bc_jac(ya, yb):
+        return np.array([[1.0, 0.0], [0.0, 0.0]]), np.array([[0.0, 0.0], [0.0, 1.0]])
+
+    x = np.linspace(0, length_m, 2000)
+    y0 = np.vstack([np.full_like(x, t_base_k), np.zeros_like(x)])
+    sol = solve_bvp(rhs, bc, x, y0, fun_jac=jac, bc_jac=bc_jac, tol=tol, max_nodes=1_000_000, bc_tol=1e-12)
+    if not sol.success:
+        raise RuntimeError(f"solve_bvp did not converge: {sol.message}")
+    q_base = -k_w_mk * thickness_m * float(sol.sol(0.0)[1])
+    eff = q_base / (2 * eps * SIGMA_W_M2K4 * length_m * (t_base_k**4 - t_sink_k**4))
+    return (lambda xx: sol.sol(np.asarray(xx, float))[0]), q_base, eff
+
+
+def manufactured_plate(x, y, t0_k: float, dt_k: float, lx: float, ly: float):
+    """T = T0 + dT cos(pi x / Lx) cos(pi y / Ly): zero normal gradient on every edge of the plate."""
+    return t0_k + dt_k * np.cos(np.pi * x / lx) * np.cos(np.pi * y / ly)
+
+
+def manufactured_plate_source(x, y, t0_k, dt_k, lx, ly, k_w_mk, thickness_m, eps, t_sink_k, faces=2):
+    """Heat input per area [W/m2] that makes ``manufactured_plate`` the exact steady solution of
+    k d lap(T) + q - faces eps sigma (T^4 - T_sink^4) = 0."""
+    t = manufactured_plate(x, y, t0_k, dt_k, lx, ly)
+    lap = -(np.pi**2 / lx**2 + np.pi**2 / ly**2) * (t - t0_k)
+    return -k_w_mk * thickness_m * lap + faces * eps * SIGMA_W_M2K4 * (t**4 - t_sink_k**4)
+
+
+def observed_order(h, errors) -> float:
+    """Slope of log(error) against log(h), least squares over all refinements."""
+    return float(np.polyfit(np.log(np.asarray(h, float)), np.log(np.asarray(errors, float)), 1)[0])
+
+
+def radiative_cooling_time_s(t_k, t0_k, capacity_j_k, eps_area_m2, t_sink_k):
+    """Time for a lumped body (capacity C, emitting eps A) to cool from T0 to T towards a sink:
+    C dT/dt = -eps sigma A (T^4 - Ts^4).  Ts = 0: t = C/(3 eps sigma A) (T^-3 - T0^-3); Ts > 0:
+    t = C/(eps sigma A) (G(T0) - G(T)), G(T) = [ln((T - Ts)/(T + Ts)) - 2 atan(T/Ts)] / (4 Ts^3)."""
+    k = eps_area_m2 * SIGMA_W_M2K4 / capacity_j_k
+    if t_sink_k == 0.0:
+        return (t_k**-3 - t0_k**-3) / (3 * k)
+    a = t_sink_k
+
+    def g(t):
+        return (np.log((t - a) / (t + a)) - 2 * np.arctan(t / a)) / (4 * a**3)
+
+    return (g(t0_k) - g(t_k)) / k
+
+
+def radiative_cooling_temperature_k(time_s, t0_k, capacity_j_k, eps_area_m2, t_sink_k):
+    """Inverse of radiative_cooling_time_s (bracketed root, to 1e-13 relative)."""
+    lo = t_sink_k * (1 + 1e-12) if t_sink_k > 0 else 1e-3
+    hi = t0_k
+    if time_s < 0:  # before the start: hotter than T0
+        lo, hi = t0_k, 2 * t0_k
+        while radiative_cooling_time_s(hi, t0_k, capacity_j_k, eps_area_m2, t_sink_k) > time_s:
+            hi *= 2
+    return brentq(lambda t: radiative_cooling_time_s(t, t0_k, capacity_j_k, eps_area_m2, t_sink_k) - time_s,
+                  lo, hi, xtol=1e-13 * t0_k, rtol=4 * np.finfo(float).eps)
+
+
+def spreading_resistance_isothermal_base(a_m, b_m, c_m, d_m, t_m, k_w_mk, terms=1600):
+    """Mean-source-temperature resistance [K/W] of a uniform-flux a x b source centred on the top of
+    a c x d x t plate (conductivity k) with adiabatic sides and an isothermal bottom.
+
+    Separation of variables: T = sum A_mn cos(m pi x / c) cos(n pi y / d) sinh(beta_mn z), with the
+    top flux expanded in the same cosines; averaging over the source gives
+    R = sum_mn (e_m e_n / (c d)) X_m^2 Y_n^2 tanh(beta_mn t) / (k beta_mn)   (the (0,0) term: t/(k c d)),
+    X_m = (1/a) integral of cos(m pi x / c) over the source, e_0 = 1, e_m = 2.  This is the isothermal-
+    base limit of the Yovanovich-Muzychka-Culham series for rectangular flux channels.  The sum over
+    m, n < ``terms`` converges as 1/terms (1e-5 relative at 1600)."""
+    m = np.arange(0, terms + 1)
+    dm = m * np.pi / c_m
+    ln = m * np.pi / d_m
+
+    def source_mean(delta, length, width):
+        out = np.ones_like(delta)
+        nz = delta > 0
+        out[nz] = 2 * np.cos(delta[nz] * length / 2) * np.sin(delta[nz] * width / 2) / (delta[nz] * width)
+        return out
+
+    x, y = source_mean(dm, c_m, a_m), source_mean(ln, d_m, b_m)
+    e = np.where(m == 0, 1.0, 2.0)
+    beta = np.sqrt(dm[:, None] ** 2 + ln[None, :] ** 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = np.where(beta > 0, np.tanh(beta * t_m) / (k_w_mk * beta), t_m / k_w_mk)
+    return float(np.sum(e[:, None] * e[None, :] * (x * x)[:, None] * (y * y)[None, :] * g) / (c_m * d_m))
+
+
+def radiating_fin_shooting(length_m, thickness_m, k_w_mk, eps, t_base_k, t_sink_k, rtol=1e-10):
+    """The same fin as :func:`radiating_fin`, by shooting from the adiabatic tip: T'' = c (T^4 - T_s^4)
+    with T(tip) = T_t, T'(tip) = 0, and T_t found (Brent) so that T(base) = T_b.  Robust and fast
+    for design loops.  Returns (base heat flow per unit width [W/m], fin efficiency, tip T [K])."""
+    c = 2 * eps * SIGMA_W_M2K4 / (k_w_mk * thickness_m)
+
+    def shoot(t_tip):
+        sol = solve_ivp(lambda x, y: [y[1], c * (y[0] ** 4 - t_sink_k**4)], (0.0, length_m), [t_tip, 0.0],
+                        rtol=rtol, atol=1e-12 * t_base_k, method="DOP853")
+        return sol.y[0, -1], sol.y[1, -1]
+
+    if t_base_k <= t_sink_k:
+        return 0.0, 1.0, t_base_k
+    t_tip = brentq(lambda tt: shoot(tt)[0] - t_base_k, t_sink_k, t_base_k, xtol=1e-12 * t_base_k, rtol=1e-15)
+    _, slope = shoot(t_tip)
+    q = k_w_mk * thickness_m * slope
+    ideal = 2 * eps * SIGMA_W_M2K4 * length_m * (t_base_k**4 - t_sink_k**4)
+    return q, q / ideal, t_tip
+
+
+def view_factor_to_sphere_numerical(cos_lambda: float, h_ratio: float, n: int = 600) -> float:
+    """View factor from a flat face to a sphere by brute force, for checking the closed form:
+    F = (1/pi) integral over the visible cap of cos(t1) cos(t2) / d^2 dA, midpoint rule in (polar
+    angle from the sub-satellite point, azimuth) on an n x 2n grid; sphere radius 1, face at height
+    ``h_ratio`` (radii from the centre), its normal tilted by lambda from nadir.  First order at the
+    face's own horizon, where the integrand has a kink: compare two n to bound the error."""
+    g_max = math.acos(1.0 / h_ratio)  # the horizon seen from the face's height
+    g = (np.arange(n) + 0.5) * g_max / n
+    p = (np.arange(2 * n) + 0.5) * 2 * math.pi / (2 * n)
+    gg, pp = np.meshgrid(g, p, indexing="ij")
+    pts = np.stack([np.sin(gg) * np.cos(pp), np.sin(gg) * np.sin(pp), np.cos(gg)], axis=-1)
+    d = pts - np.array([0.0, 0.0, h_ratio])
+    dist = np.linalg.norm(d, axis=-1)
+    lam = math.acos(max(-1.0, min(1.0, cos_lambda)))
+    normal = np.array([math.sin(lam), 0.0, -math.cos(lam)])  # nadir is -z
+    cos1 = (d @ normal) / dist
+    cos2 = -np.sum(d * pts, axis=-1) / dist
+    integrand = np.where((cos1 > 0) & (cos2 > 0), cos1 * cos2 / dist**2, 0.0) * np.sin(gg)
+    return float(integrand.sum() * (g_max / n) * (2 * math.pi / (2 * n)) / math.pi)
