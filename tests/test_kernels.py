@@ -109,11 +109,11 @@ def test_conduction_only_moves_heat(sample):
     net = dataclasses.replace(net, fixed=np.zeros(net.n_nodes, np.uint8))
     k = np.empty((net.n_nodes, 2))
     dk = np.empty((net.n_nodes, 2))
-    kernels.eval_conductivity(t, net.k_tab, net.tab_t, net.tab_v, net.tab_n, k, dk)
+    bundles = Assembler(net)
+    kernels.eval_conductivity(t, net.k_tab, bundles.tables, k, dk)
     res = np.empty(net.n_nodes)
     a = np.empty(net.indices.size)
-    kernels.conduction_rows(t, net.indptr, net.indices, net.diag_pos, net.s_self, net.s_other, net.dir_self,
-                            net.dir_other, net.r_link, k, dk, net.fixed, res, a)
+    kernels.conduction_rows(t, bundles.links, net.r_link, k, dk, net.fixed, res, a)
     bound = 4 * net.indices.size * EPS * float(np.sum(np.abs(res)) + np.max(np.abs(t)) * np.sum(np.abs(a)))
     assert abs(res.sum()) <= bound
 
@@ -193,8 +193,9 @@ def test_stored_heat_and_heat_capacity_match_their_twins(sample):
     net, t, t_old = sample
     tab = (net.tab_t, net.tab_v, net.tab_n)
     out = np.empty(net.n_nodes)
-    kernels.stored_heat(t_old, t, net.rho_v_kg, net.cp_tab, *tab, out)
+    storage = Assembler(net).storage
+    kernels.stored_heat(t_old, t, storage, out)
     np.testing.assert_allclose(out, reference.stored_heat(t_old, t, net.rho_v_kg, net.cp_tab, *tab), rtol=1e-12,
                                atol=1e-12 * float(np.max(np.abs(out))))
-    kernels.heat_capacity(t, net.rho_v_kg, net.cp_tab, *tab, out)
+    kernels.heat_capacity(t, storage, out)
     np.testing.assert_allclose(out, reference.heat_capacity(t, net.rho_v_kg, net.cp_tab, *tab), rtol=1e-13)

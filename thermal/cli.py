@@ -47,7 +47,13 @@ def _parser() -> argparse.ArgumentParser:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"thermal {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    _add_run_and_plot(sub)
+    _add_size_and_sweep(sub)
+    _add_checks(sub)
+    return p
 
+
+def _add_run_and_plot(sub):
     r = sub.add_parser("run", help="solve a case file and write an HDF5 result",
                        description="Solve CASE.toml (steady Newton or backward-Euler transient, as its [case] mode "
                                    "says), print a summary (max/mean temperature per panel and layer, energy "
@@ -74,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     pl.add_argument("--probe", action="append", default=[], metavar="PANEL:X_MM,Y_MM",
                     help="add the temperature history at this point of a panel (repeatable)")
 
+
+def _add_size_and_sweep(sub):
     sz = sub.add_parser("size", help="size a radiator for a compute power",
                         description="Turn a compute power into radiator area, mass and margins: a closed-form first "
                                     "estimate, then the field solver on a repeating unit (one chip, its cold plate, "
@@ -124,6 +132,8 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--list", action="store_true", help="list the cases (id and inputs) and exit")
     sw.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
+
+def _add_checks(sub):
     c = sub.add_parser("compare", help="compare two result files",
                        description="Compare the temperature fields of two result files at every common step. "
                                    "Exit 0 if |A-B| <= atol + rtol*|B| everywhere, else 1.")
@@ -146,7 +156,6 @@ def _parser() -> argparse.ArgumentParser:
                           "  [materials.al6061]\n  k = \"160 W/m/K\"            # override one value\n"
                           "  [materials.my_cfrp]\n  base = \"k1100_cfrp\"\n  k_inplane = \"400 W/m/K\"\n"
                           "  [coatings.aged_white]\n  base = \"white_paint\"\n  alpha = 0.35")
-    return p
 
 
 def main(argv=None) -> int:

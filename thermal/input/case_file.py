@@ -88,6 +88,24 @@ def parse_case(text: str, file: str = "<string>") -> Case:
     orbit = parse_orbit(orbit_table, file, defaults) if orbit_table is not None else None
     _check_faces(panels, orbit, file, defaults)
     schedules = {name: _parse_schedule(name, st, orbit) for name, st in root.subtables("schedules").items()}
+    _check_references(panels, nodes, schedules, file)
+    contacts = tuple(_parse_contact(ct, panels, nodes) for ct in root.table_list("contacts"))
+    heat_pipes = parse_heat_pipes(root, panels, materials)
+    if not panels and not nodes:
+        raise CaseError(file, "panels", "<missing>", "a case needs at least one [panels.NAME] or [nodes.NAME]")
+
+    solver = _parse_solver(root.sub("solver", {}), defaults)
+    transient = _parse_transient(root.sub("transient", None), mode, file)
+    periodic = _parse_periodic(root.sub("periodic", None), mode, orbit, file)
+    root.finish()
+    return Case(name=name, description=description, mode=mode, file=file, source_text=text,
+                t_sink_k=t_sink_k, materials=materials, coatings=coatings, panels=panels, nodes=nodes,
+                contacts=contacts, solver=solver, transient=transient, defaults_used=tuple(defaults), orbit=orbit,
+                periodic=periodic, schedules=schedules, heat_pipes=heat_pipes)
+
+
+def _check_references(panels, nodes, schedules: dict, file: str) -> None:
+    """Every footprint's schedule exists; no lumped node shares a panel's name."""
     for p in panels:
         for fp in p.footprints:
             if fp.schedule is not None and fp.schedule not in schedules:
@@ -97,12 +115,9 @@ def parse_case(text: str, file: str = "<string>") -> Case:
     dup = {n for n in names if names.count(n) > 1}
     if dup:
         raise CaseError(file, "nodes", sorted(dup)[0], "a lumped node may not share a panel's name")
-    contacts = tuple(_parse_contact(ct, panels, nodes) for ct in root.table_list("contacts"))
-    heat_pipes = parse_heat_pipes(root, panels, materials)
-    if not panels and not nodes:
-        raise CaseError(file, "panels", "<missing>", "a case needs at least one [panels.NAME] or [nodes.NAME]")
 
-    st = root.sub("solver", {})
+
+def _parse_solver(st: Table, defaults: list) -> SolverSettings:
     base = SolverSettings()
     if st.has("initial_temperature"):
         t0 = st.quantity("initial_temperature", "K", minimum=0.0, strict_minimum=True)
@@ -119,55 +134,56 @@ def parse_case(text: str, file: str = "<string>") -> Case:
         direct_limit=st.integer("direct_limit", base.direct_limit, minimum=0),
     )
     st.finish()
+    return solver
 
-    transient = None
-    tt = root.sub("transient", None)
-    if mode == "transient":
-        if tt is None:
-            raise CaseError(file, "transient", "<missing>", "mode 'transient' needs a [transient] table "
-                            "with time_step and end_time")
-        dt = tt.quantity("time_step", "s", minimum=0.0, strict_minimum=True)
-        t_end = tt.quantity("end_time", "s", minimum=0.0, strict_minimum=True)
-        if t_end < dt:
-            raise tt.error("end_time", tt.raw["end_time"], "must be at least one time_step")
-        scheme = tt.choice("scheme", SCHEMES, "fixed")
-        if scheme == "fixed":
-            for key in ("tolerance", "max_step", "output_interval"):
-                if tt.has(key):
-                    raise tt.error(key, tt.raw[key], "only for an adaptive scheme ('bdf1' or 'bdf2')")
-            transient = TransientSettings(dt, t_end, tt.integer("output_every", 1, minimum=1))
-        else:
-            if tt.has("output_every"):
-                raise tt.error("output_every", tt.raw["output_every"], "for the 'fixed' scheme; adaptive "
-                               "schemes take output_interval")
-            transient = TransientSettings(
-                dt, t_end, 1, scheme, tt.quantity("tolerance", "K", 0.01, minimum=0.0, strict_minimum=True),
-                tt.quantity("max_step", "s", float("inf"), minimum=0.0, strict_minimum=True),
-                tt.quantity("output_interval", "s", None, minimum=0.0, strict_minimum=True))
-        tt.finish()
-    elif tt is not None:
-        raise CaseError(file, "transient", "{...}", "a [transient] table needs case.mode = 'transient'")
-    periodic = None
-    pt = root.sub("periodic", None)
-    if mode == "periodic":
-        if orbit is None:
-            raise CaseError(file, "case.mode", "periodic", "an orbit-periodic solve needs an [orbit] table")
-        pt = pt if pt is not None else Table({}, file, "periodic")
-        base_p = PeriodicSettings()
-        periodic = PeriodicSettings(
-            pt.quantity("tolerance", "K", base_p.tolerance_k, minimum=0.0, strict_minimum=True),
-            pt.choice("method", ("anderson", "march"), base_p.method),
-            pt.integer("max_orbits", base_p.max_orbits, minimum=1, maximum=10_000),
-            pt.quantity("step_tolerance", "K", base_p.step_tolerance_k, minimum=0.0, strict_minimum=True),
-            pt.quantity("max_step", "s", base_p.max_step_s, minimum=0.0, strict_minimum=True))
-        pt.finish()
-    elif pt is not None:
-        raise CaseError(file, "periodic", "{...}", "a [periodic] table needs case.mode = 'periodic'")
-    root.finish()
-    return Case(name=name, description=description, mode=mode, file=file, source_text=text,
-                t_sink_k=t_sink_k, materials=materials, coatings=coatings, panels=panels, nodes=nodes,
-                contacts=contacts, solver=solver, transient=transient, defaults_used=tuple(defaults), orbit=orbit,
-                periodic=periodic, schedules=schedules, heat_pipes=heat_pipes)
+
+def _parse_transient(tt: Table | None, mode: str, file: str) -> TransientSettings | None:
+    if mode != "transient":
+        if tt is not None:
+            raise CaseError(file, "transient", "{...}", "a [transient] table needs case.mode = 'transient'")
+        return None
+    if tt is None:
+        raise CaseError(file, "transient", "<missing>", "mode 'transient' needs a [transient] table "
+                        "with time_step and end_time")
+    dt = tt.quantity("time_step", "s", minimum=0.0, strict_minimum=True)
+    t_end = tt.quantity("end_time", "s", minimum=0.0, strict_minimum=True)
+    if t_end < dt:
+        raise tt.error("end_time", tt.raw["end_time"], "must be at least one time_step")
+    scheme = tt.choice("scheme", SCHEMES, "fixed")
+    if scheme == "fixed":
+        for key in ("tolerance", "max_step", "output_interval"):
+            if tt.has(key):
+                raise tt.error(key, tt.raw[key], "only for an adaptive scheme ('bdf1' or 'bdf2')")
+        transient = TransientSettings(dt, t_end, tt.integer("output_every", 1, minimum=1))
+    else:
+        if tt.has("output_every"):
+            raise tt.error("output_every", tt.raw["output_every"], "for the 'fixed' scheme; adaptive "
+                           "schemes take output_interval")
+        transient = TransientSettings(
+            dt, t_end, 1, scheme, tt.quantity("tolerance", "K", 0.01, minimum=0.0, strict_minimum=True),
+            tt.quantity("max_step", "s", float("inf"), minimum=0.0, strict_minimum=True),
+            tt.quantity("output_interval", "s", None, minimum=0.0, strict_minimum=True))
+    tt.finish()
+    return transient
+
+
+def _parse_periodic(pt: Table | None, mode: str, orbit, file: str) -> PeriodicSettings | None:
+    if mode != "periodic":
+        if pt is not None:
+            raise CaseError(file, "periodic", "{...}", "a [periodic] table needs case.mode = 'periodic'")
+        return None
+    if orbit is None:
+        raise CaseError(file, "case.mode", "periodic", "an orbit-periodic solve needs an [orbit] table")
+    pt = pt if pt is not None else Table({}, file, "periodic")
+    base = PeriodicSettings()
+    periodic = PeriodicSettings(
+        pt.quantity("tolerance", "K", base.tolerance_k, minimum=0.0, strict_minimum=True),
+        pt.choice("method", ("anderson", "march"), base.method),
+        pt.integer("max_orbits", base.max_orbits, minimum=1, maximum=10_000),
+        pt.quantity("step_tolerance", "K", base.step_tolerance_k, minimum=0.0, strict_minimum=True),
+        pt.quantity("max_step", "s", base.max_step_s, minimum=0.0, strict_minimum=True))
+    pt.finish()
+    return periodic
 
 
 def _parse_panel(name: str, t: Table, materials: dict, coatings: dict) -> Panel:
@@ -184,6 +200,38 @@ def _parse_panel(name: str, t: Table, materials: dict, coatings: dict) -> Panel:
     surface_nodes = t.boolean("surface_nodes", False)
     footprint_cells = t.integer("footprint_cells", 1, minimum=1, maximum=10_000)
 
+    footprints = _parse_footprints(t, lx, ly)
+    layers = _parse_layers(t, materials, {f.name for f in footprints})
+    lnames = [l.name for l in layers]
+    for fp in footprints:
+        if fp.layer is not None and fp.layer not in lnames:
+            raise CaseError(t.file, f"{t.key('footprints')}.{fp.name}.layer", fp.layer,
+                            "unknown layer; defined: " + ", ".join(lnames))
+        if fp.layer is not None:
+            lay = layers[lnames.index(fp.layer)]
+            if lay.on is not None and fp.name not in lay.on:
+                raise CaseError(t.file, f"{t.key('footprints')}.{fp.name}.layer", fp.layer,
+                                f"layer '{fp.layer}' does not exist on footprint '{fp.name}'")
+    faces = {}
+    ftab = t.sub("faces", {})
+    for side in FACES:
+        st = ftab.sub(side, None)
+        if st is None:
+            continue
+        coat = st.string("coating")
+        if coat not in coatings:
+            raise st.error("coating", coat, "unknown coating; known: " + ", ".join(sorted(coatings)))
+        faces[side] = Face(coat, st.quantity("solar_flux", "W/m^2", 0.0, minimum=0.0),
+                           st.quantity("ir_flux", "W/m^2", 0.0, minimum=0.0), _normal(st))
+        st.finish()
+    ftab.finish()
+    panel = Panel(name, lx, ly, cells[0], cells[1], float(grading[0]), float(grading[1]), snap, surface_nodes,
+                  footprint_cells, tuple(layers), tuple(footprints), faces)
+    t.finish()
+    return panel
+
+
+def _parse_footprints(t: Table, lx: float, ly: float) -> list:
     footprints = []
     for fname, ft in t.subtables("footprints").items():
         cx, cy = ft.pair("center", "m")
@@ -200,8 +248,10 @@ def _parse_panel(name: str, t: Table, materials: dict, coatings: dict) -> Panel:
                            f"the panel [0, {lx:g}] x [0, {ly:g}] m")
         ft.finish()
         footprints.append(fp)
-    fp_names = {f.name for f in footprints}
+    return footprints
 
+
+def _parse_layers(t: Table, materials: dict, fp_names: set) -> list:
     layers = []
     layer_tables = t.table_list("layers")
     if not layer_tables:
@@ -232,33 +282,7 @@ def _parse_panel(name: str, t: Table, materials: dict, coatings: dict) -> Panel:
     if layers[0].on is not None and layers[-1].on is not None and all(l.on is not None for l in layers):
         raise t.error("layers", [l.name for l in layers], "at least one layer must cover the whole panel "
                       "(omit 'on' for it)")
-    for fp in footprints:
-        if fp.layer is not None and fp.layer not in lnames:
-            raise CaseError(t.file, f"{t.key('footprints')}.{fp.name}.layer", fp.layer,
-                            "unknown layer; defined: " + ", ".join(lnames))
-        if fp.layer is not None:
-            lay = layers[lnames.index(fp.layer)]
-            if lay.on is not None and fp.name not in lay.on:
-                raise CaseError(t.file, f"{t.key('footprints')}.{fp.name}.layer", fp.layer,
-                                f"layer '{fp.layer}' does not exist on footprint '{fp.name}'")
-
-    faces = {}
-    ftab = t.sub("faces", {})
-    for side in FACES:
-        st = ftab.sub(side, None)
-        if st is None:
-            continue
-        coat = st.string("coating")
-        if coat not in coatings:
-            raise st.error("coating", coat, "unknown coating; known: " + ", ".join(sorted(coatings)))
-        faces[side] = Face(coat, st.quantity("solar_flux", "W/m^2", 0.0, minimum=0.0),
-                           st.quantity("ir_flux", "W/m^2", 0.0, minimum=0.0), _normal(st))
-        st.finish()
-    ftab.finish()
-    panel = Panel(name, lx, ly, cells[0], cells[1], float(grading[0]), float(grading[1]), snap, surface_nodes,
-                  footprint_cells, tuple(layers), tuple(footprints), faces)
-    t.finish()
-    return panel
+    return layers
 
 
 def _hot_spots(ft: Table, cx, cy, sx, sy) -> tuple:
@@ -333,24 +357,31 @@ def _normal(t: Table):
     raise t.error("normal", value, "must be a body axis (" + ", ".join(AXIS_NAMES) + ") or a non-zero vector [x, y, z]")
 
 
+def _parse_date(t: Table):
+    """orbit.date as an aware UTC datetime (a TOML date-time, a date, or an ISO string), or None."""
+    date = t.value("date", None)
+    if date is None:
+        return None
+    if isinstance(date, str):
+        try:
+            date = dt.datetime.fromisoformat(date.replace("Z", "+00:00"))
+        except ValueError:
+            raise t.error("date", date, "must be an ISO date-time such as 2026-06-21T12:00:00Z") from None
+    if isinstance(date, dt.date) and not isinstance(date, dt.datetime):
+        date = dt.datetime(date.year, date.month, date.day)
+    if not isinstance(date, dt.datetime):
+        raise t.error("date", date, "must be an ISO date-time such as 2026-06-21T12:00:00Z")
+    if date.tzinfo is None:
+        date = date.replace(tzinfo=dt.timezone.utc)
+    return date
+
+
 def parse_orbit(t: Table, file: str, defaults: list) -> Orbit:
     alt = t.quantity("altitude", "m", what="circular orbit altitude")
     if alt < orb.MIN_ALTITUDE_M:
         raise t.error("altitude", t.raw["altitude"], f"must be at least {orb.MIN_ALTITUDE_M / 1e3:g} km: lower "
                       "orbits are inside the atmosphere (or the Earth) and decay within days")
-    date = t.value("date", None)
-    if date is not None:
-        if isinstance(date, str):
-            try:
-                date = dt.datetime.fromisoformat(date.replace("Z", "+00:00"))
-            except ValueError:
-                raise t.error("date", date, "must be an ISO date-time such as 2026-06-21T12:00:00Z") from None
-        if isinstance(date, dt.date) and not isinstance(date, dt.datetime):
-            date = dt.datetime(date.year, date.month, date.day)
-        if not isinstance(date, dt.datetime):
-            raise t.error("date", date, "must be an ISO date-time such as 2026-06-21T12:00:00Z")
-        if date.tzinfo is None:
-            date = date.replace(tzinfo=dt.timezone.utc)
+    date = _parse_date(t)
     inclination = raan = None
     if t.has("beta"):
         for other in ("inclination", "sun_synchronous", "raan", "ltan"):

@@ -27,8 +27,10 @@ def half_link(s, k_node, dk_node, node, direction):
 
 
 @njit(cache=True, parallel=True)
-def conduction_rows(t_k, indptr, indices, diag_pos, s_self, s_other, dir_self, dir_other, r_link,
-                    k_node, dk_node, fixed, residual_w, a_data):
+def conduction_rows(t_k, links, r_link, k_node, dk_node, fixed, residual_w, a_data):
+    """``links``: bundles.Links; ``r_link`` [K/W] per CSR entry (the run state's)."""
+    indptr, indices, diag_pos = links.indptr, links.indices, links.diag_pos
+    s_self, s_other, dir_self, dir_other = links.s_self, links.s_other, links.dir_self, links.dir_other
     n = t_k.size
     for i in prange(n):
         ti = t_k[i]

@@ -20,10 +20,17 @@ from thermal.kernels.radiation import surface_exchange
 
 
 @njit(cache=True)
-def energy_terms(t_k, t_old_k, q_w, rho_v_kg, cp_tab, tab_t, tab_v, tab_n, inv_dt_s, bdf_a, stored_offset_w, fixed,
-                 indptr,
-                 indices, s_self, s_other, dir_self, dir_other, r_link, k_node, surf_node, surf_area_m2,
-                 surf_eps, surf_alpha, surf_face, face_q_solar_w_m2, face_q_ir_w_m2, t_sink_k, out):
+def energy_terms(t_k, step, q_w, fixed, storage, links, r_link, k_node, surfaces, face_q_solar_w_m2,
+                 face_q_ir_w_m2, t_sink_k, out):
+    """Bundles as in the other kernels (bundles.py); ``q_w``, ``r_link`` and the face fluxes are the
+    run state's."""
+    t_old_k, inv_dt_s, bdf_a, stored_offset_w = step.t_old_k, step.inv_dt_s, step.bdf_a, step.stored_offset_w
+    rho_v_kg, cp_tab = storage.rho_v_kg, storage.cp_tab
+    tab_t, tab_v, tab_n = storage.tables.t_k, storage.tables.value, storage.tables.count
+    indptr, indices, s_self, s_other = links.indptr, links.indices, links.s_self, links.s_other
+    dir_self, dir_other = links.dir_self, links.dir_other
+    surf_node, surf_area_m2, surf_eps = surfaces.node, surfaces.area_m2, surfaces.eps
+    surf_alpha, surf_face = surfaces.alpha, surfaces.face
     for m in range(7):
         out[m] = 0.0
     ts2 = t_sink_k * t_sink_k

@@ -61,8 +61,10 @@ def table_integral(t_from, t_to, tab_t, tab_v, tab_n, row):
 
 
 @njit(cache=True, parallel=True)
-def eval_conductivity(t_k, k_tab, tab_t, tab_v, tab_n, k_out, dk_out):
-    """k_out[i, d], dk_out[i, d]: conductivity [W/m/K] and dk/dT of node i in direction d."""
+def eval_conductivity(t_k, k_tab, tables, k_out, dk_out):
+    """k_out[i, d], dk_out[i, d]: conductivity [W/m/K] and dk/dT of node i in direction d
+    (``tables``: bundles.PropertyTables, ``k_tab[i, d]`` its row)."""
+    tab_t, tab_v, tab_n = tables.t_k, tables.value, tables.count
     for i in prange(t_k.size):
         for d in range(2):
             v, dv = table_value(t_k[i], tab_t, tab_v, tab_n, k_tab[i, d])

@@ -128,30 +128,44 @@ def parse_sizing(text: str, file: str = "<string>") -> SizingSpec:
     materials = matlib.resolve_materials(root.subtables("materials"))
     coatings = matlib.resolve_coatings(root.subtables("coatings"))
     extra = {k: raw[k] for k in ("materials", "coatings") if k in raw}
+    fields = {"file": file, "materials": materials, "materials_text": dumps(extra) if extra else ""}
+    fields.update(_sizing_table(root.sub("sizing")))
+    orbit_defaults: list[str] = []  # the orbit's own flux defaults are replaced by the hot/cold design values
+    fields["orbit"] = parse_orbit(root.sub("orbit"), file, orbit_defaults)
+    defaults += [d for d in orbit_defaults if not d.startswith(("orbit.solar_constant", "orbit.earth_ir",
+                                                                 "orbit.albedo"))]
+    fields["hot"], fields["cold"] = _design_environments(root.sub("environment", {}), defaults)
+    r = root.sub("radiator")
+    fields.update(_radiator_table(r, coatings, materials))
+    fields.update(_chip_table(root.sub("chip"), materials))
+    fields.update(_heat_pipes_table(root.sub("heat_pipes"), materials))
+    _resolve_pitch(fields, r, file, defaults)
+    root.finish()
+    limit, margin = fields["junction_limit_k"], fields["junction_margin_k"]
+    if limit - margin <= DEFAULT_T_SINK_K:  # the environment only adds heat to deep space's sink
+        raise CaseError(file, "sizing.junction_limit", f"{limit:.2f} K", f"with a {margin:g} K margin the target "
+                        f"{limit - margin:.2f} K is not above the radiative sink ({DEFAULT_T_SINK_K:.1f} K "
+                        "deep space): no radiator can reject heat there")
+    return SizingSpec(defaults_used=tuple(defaults), **fields)
 
-    materials_text = dumps(extra) if extra else ""
 
-    s = root.sub("sizing")
-    name = s.string("name")
-    description = s.string("description", "")
+def _sizing_table(s: Table) -> dict:
+    out = {"name": s.string("name"), "description": s.string("description", "")}
     power = s.quantity("compute_power", "W", minimum=0.0, strict_minimum=True, what="total compute power")
     chip = s.quantity("chip_power", "W", minimum=0.0, strict_minimum=True, what="power of one chip")
     if chip > power:
         raise s.error("chip_power", s.raw["chip_power"], f"larger than compute_power ({power:g} W)")
-    limit = s.quantity("junction_limit", "K", minimum=0.0, strict_minimum=True)
-    margin = s.quantity("junction_margin", "K", 0.0, minimum=0.0)
-    hot_factor = s.number("hot_power_factor", 1.0, minimum=1.0, maximum=3.0)
-    idle = s.number("idle_fraction", 0.3, minimum=0.0, maximum=1.0)
-    t_min = s.quantity("min_temperature", "K", minimum=0.0, strict_minimum=True)
+    out.update(compute_power_w=power, chip_power_w=chip,
+               junction_limit_k=s.quantity("junction_limit", "K", minimum=0.0, strict_minimum=True),
+               junction_margin_k=s.quantity("junction_margin", "K", 0.0, minimum=0.0),
+               hot_power_factor=s.number("hot_power_factor", 1.0, minimum=1.0, maximum=3.0),
+               idle_fraction=s.number("idle_fraction", 0.3, minimum=0.0, maximum=1.0),
+               min_temperature_k=s.quantity("min_temperature", "K", minimum=0.0, strict_minimum=True))
     s.finish()
+    return out
 
-    ot = root.sub("orbit")
-    orbit_defaults: list[str] = []  # the orbit's own flux defaults are replaced by the hot/cold design values
-    orbit = parse_orbit(ot, file, orbit_defaults)
-    defaults += [d for d in orbit_defaults if not d.startswith(("orbit.solar_constant", "orbit.earth_ir",
-                                                                 "orbit.albedo"))]
 
-    et = root.sub("environment", {})
+def _design_environments(et: Table, defaults: list) -> tuple[Env, Env]:
     envs = []
     for which, dflt in (("hot", HOT_DEFAULT), ("cold", COLD_DEFAULT)):
         t = et.sub(which, {})
@@ -163,11 +177,17 @@ def parse_sizing(text: str, file: str = "<string>") -> SizingSpec:
                         t.quantity("earth_ir", "W/m^2", dflt["earth_ir"], minimum=0.0)))
         t.finish()
     et.finish()
+    return envs[0], envs[1]
 
-    r = root.sub("radiator")
+
+def _known(t: Table, key: str, name: str, known: dict, what: str) -> None:
+    if name not in known:
+        raise t.error(key, name, f"unknown {what}; known: " + ", ".join(sorted(known)))
+
+
+def _radiator_table(r: Table, coatings: dict, materials: dict) -> dict:
     coat = r.string("coating")
-    if coat not in coatings:
-        raise r.error("coating", coat, "unknown coating; known: " + ", ".join(sorted(coatings)))
+    _known(r, "coating", coat, coatings, "coating")
     c = coatings[coat]
     alpha_eol = r.fraction("alpha_eol", c.alpha)
     eps_eol = r.fraction("eps_eol", c.eps)
@@ -176,29 +196,32 @@ def parse_sizing(text: str, file: str = "<string>") -> SizingSpec:
                       f"({c.alpha:g}) and eps_eol <= eps ({c.eps:g})")
     sides = r.integer("sides", 2, minimum=1, maximum=2)
     normal = r.value("normal", "+y")
-
     if normal not in AXIS_NAMES:
         raise r.error("normal", normal, "a body axis: " + ", ".join(AXIS_NAMES))
     face = r.string("facesheet")
     core = r.string("core", "al_honeycomb")
     for key, mat in (("facesheet", face), ("core", core)):
-        if mat not in materials:
-            raise r.error(key, mat, "unknown material; known: " + ", ".join(sorted(materials)))
-    fs_m = r.quantity("facesheet_thickness", "m", minimum=0.0, strict_minimum=True)
-    core_m = r.quantity("core_thickness", "m", 0.0, minimum=0.0)
+        _known(r, key, mat, materials, "material")
+    out = dict(coating=coat, alpha_bol=c.alpha, eps_bol=c.eps, alpha_eol=alpha_eol, eps_eol=eps_eol, sides=sides,
+               normal=tuple(AXIS_NAMES[normal]), facesheet=face,
+               facesheet_m=r.quantity("facesheet_thickness", "m", minimum=0.0, strict_minimum=True),
+               core=core, core_m=r.quantity("core_thickness", "m", 0.0, minimum=0.0))
     auto_pitch = r.raw.get("pipe_pitch") == "auto"
     if auto_pitch:
         r.known.add("pipe_pitch")
-        pitch = None
+        out["pipe_pitch_m"] = None
     else:
-        pitch = r.quantity("pipe_pitch", "m", minimum=0.0, strict_minimum=True)
+        out["pipe_pitch_m"] = r.quantity("pipe_pitch", "m", minimum=0.0, strict_minimum=True)
         if r.has("pipe_pitch_range"):
             raise r.error("pipe_pitch_range", r.raw["pipe_pitch_range"], 'only with pipe_pitch = "auto"')
-    pitch_range = r.pair("pipe_pitch_range", "m", None, minimum=0.0, strict_minimum=True) if auto_pitch else None
-    max_len = r.quantity("max_length", "m", 20.0, minimum=0.0, strict_minimum=True)
+    out["pitch_range_m"] = (r.pair("pipe_pitch_range", "m", None, minimum=0.0, strict_minimum=True)
+                            if auto_pitch else None)
+    out["max_length_m"] = r.quantity("max_length", "m", 20.0, minimum=0.0, strict_minimum=True)
     r.finish()
+    return out
 
-    ch = root.sub("chip")
+
+def _chip_table(ch: Table, materials: dict) -> dict:
     dx, dy = ch.pair("die_size", "m", minimum=0.0, strict_minimum=True)
     die_m = ch.quantity("die_thickness", "m", 0.75e-3, minimum=0.0, strict_minimum=True)
     tim = ch.string("tim", "indium")
@@ -207,13 +230,15 @@ def parse_sizing(text: str, file: str = "<string>") -> SizingSpec:
     plate_m = ch.quantity("cold_plate_thickness", "m", minimum=0.0, strict_minimum=True)
     px, py = ch.pair("cold_plate_size", "m", minimum=0.0, strict_minimum=True)
     for key, mat in (("tim", tim), ("cold_plate", plate)):
-        if mat not in materials:
-            raise ch.error(key, mat, "unknown material; known: " + ", ".join(sorted(materials)))
+        _known(ch, key, mat, materials, "material")
     if dx > px or dy > py:
         raise ch.error("die_size", ch.raw["die_size"], "the die must fit on its cold plate")
     ch.finish()
+    return dict(die_x_m=dx, die_y_m=dy, die_m=die_m, tim=tim, tim_m=tim_m, plate=plate, plate_m=plate_m,
+                plate_x_m=px, plate_y_m=py)
 
-    hp = root.sub("heat_pipes")
+
+def _heat_pipes_table(hp: Table, materials: dict) -> dict:
     n_p = hp.integer("per_chip", minimum=1, maximum=64)
     fluid = hp.choice("fluid", tuple(FLUIDS))
     do = hp.quantity("outer_diameter", "m", minimum=0.0, strict_minimum=True)
@@ -221,13 +246,21 @@ def parse_sizing(text: str, file: str = "<string>") -> SizingSpec:
     if dv >= do:
         raise hp.error("vapour_diameter", hp.raw["vapour_diameter"], "must be smaller than the outer diameter")
     wall = hp.string("wall_material", "al6061")
-    if wall not in materials:
-        raise hp.error("wall_material", wall, "unknown material; known: " + ", ".join(sorted(materials)))
+    _known(hp, "wall_material", wall, materials, "material")
     wick_raw = hp.raw.get("wick")
-    wick = parse_wick(hp.sub("wick"), do, dv)
-    adiabatic = hp.quantity("adiabatic_length", "m", 0.3, minimum=0.0)
+    out = dict(pipes_per_chip=n_p, fluid=fluid, outer_diameter_m=do, vapour_diameter_m=dv, wall_material=wall,
+               wick=parse_wick(hp.sub("wick"), do, dv), wick_text=_inline(wick_raw),
+               adiabatic_length_m=hp.quantity("adiabatic_length", "m", 0.3, minimum=0.0))
     hp.finish()
-    if auto_pitch:
+    return out
+
+
+def _resolve_pitch(fields: dict, r: Table, file: str, defaults: list) -> None:
+    """pipe_pitch = "auto": its range (default twice the pipe diameter to 0.5 m) and a placeholder
+    pitch until size() chooses; either way the pipes must fit."""
+    do, n_p, py = fields["outer_diameter_m"], fields["pipes_per_chip"], fields["plate_y_m"]
+    if fields["pipe_pitch_m"] is None:
+        pitch_range = fields["pitch_range_m"]
         if pitch_range is None:
             pitch_range = (2.0 * do, 0.5)
             defaults.append(f"radiator.pipe_pitch_range = [{2e3 * do:g} mm, 500 mm] (twice the pipe diameter "
@@ -235,21 +268,11 @@ def parse_sizing(text: str, file: str = "<string>") -> SizingSpec:
         if not do < pitch_range[0] < pitch_range[1]:
             raise CaseError(file, "radiator.pipe_pitch_range", r.raw.get("pipe_pitch_range", pitch_range),
                             f"[low, high] with the pipe diameter ({do * 1e3:g} mm) < low < high")
-        pitch = math.sqrt(pitch_range[0] * pitch_range[1])
-    if n_p * pitch < do:
+        fields["pitch_range_m"] = pitch_range
+        fields["pipe_pitch_m"] = math.sqrt(pitch_range[0] * pitch_range[1])
+    if n_p * fields["pipe_pitch_m"] < do:
         raise CaseError(file, "radiator.pipe_pitch", r.raw["pipe_pitch"], "closer than one pipe diameter")
     if py / n_p < do:
         raise CaseError(file, "heat_pipes.per_chip", n_p, f"{n_p} pipes of {do * 1e3:g} mm do not fit across a "
                         f"{py * 1e3:g} mm cold plate")
-    root.finish()
-
-    if limit - margin <= DEFAULT_T_SINK_K:  # the environment only adds heat to deep space's sink
-        raise CaseError(file, "sizing.junction_limit", f"{limit:.2f} K", f"with a {margin:g} K margin the target "
-                        f"{limit - margin:.2f} K is not above the radiative sink ({DEFAULT_T_SINK_K:.1f} K "
-                        "deep space): no radiator can reject heat there")
-    return SizingSpec(
-        file, name, description, power, chip, limit, margin, hot_factor, idle, t_min, materials, orbit,
-        envs[0], envs[1], coat, c.alpha, c.eps, alpha_eol, eps_eol, sides, tuple(AXIS_NAMES[normal]), face, fs_m,
-        core, core_m, pitch, max_len, dx, dy, die_m, tim, tim_m, plate, plate_m, px, py, n_p, fluid, do, dv, wall,
-        _inline(wick_raw), wick, adiabatic, materials_text, tuple(defaults), pitch_range)
 

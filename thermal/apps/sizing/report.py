@@ -231,13 +231,19 @@ def trade_studies(res, out) -> dict:
     mass against junction margin (Pareto) -- on the first-estimate model, scaled to the field answer
     where it says so."""
     plt = pyplot()
-    s = res.spec
-    env = res.hot_env
-    materials = s.materials
     figs, text = [], []
-    p_hot = s.chip_power_w * s.hot_power_factor
+    for study in (_trade_temperature, _trade_power, _trade_coating, _trade_pareto):
+        fig, line = study(plt, res, out)
+        figs.append(fig)
+        if line:
+            text.append(line)
+    return {"figures": figs, "text": "\n".join(text)}
+
+
+def _trade_temperature(plt, res, out):
+    """Area against an isothermal radiator temperature (ideal panel, fin efficiency 1)."""
+    s, env = res.spec, res.hot_env
     kg_per_m2 = res.mass_kg["total"] / res.area_m2
-    # 1. area against an isothermal radiator temperature (ideal panel, fin efficiency 1)
     t = np.linspace(250.0, 400.0, 151)
     net = np.array([isothermal_panel_net_w_m2(tk, env) for tk in t])
     area = np.where(net > 0, s.compute_power_w * s.hot_power_factor / np.where(net > 0, net, 1), np.nan)
@@ -252,8 +258,12 @@ def trade_studies(res, out) -> dict:
     ax.set_ylabel("panel area [m²]")
     ax.set_title(f"{s.compute_power_w / 1e3:g} kW: area against radiator temperature (hot case)", fontsize=10)
     ax.legend(fontsize=8)
-    figs.append(save_figure(plt, fig, out / "trade_temperature.png", 110))
-    # 2. against compute power: modules of this design tiled
+    return save_figure(plt, fig, out / "trade_temperature.png", 110), None
+
+
+def _trade_power(plt, res, out):
+    """Against compute power: modules of this design tiled."""
+    s = res.spec
     p = np.logspace(4, 7, 61)
     modules = np.ceil(p / s.compute_power_w - 1e-9)
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -264,31 +274,38 @@ def trade_studies(res, out) -> dict:
                  f"{s.compute_power_w / res.mass_kg['total']:.0f} W/kg)", fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(True, which="both", alpha=0.3)
-    figs.append(save_figure(plt, fig, out / "trade_power.png", 110))
-    text.append(f"- Compute power 10 kW to 10 MW: {s.compute_power_w / res.area_m2:.0f} W/m² and "
-                f"{s.compute_power_w / res.mass_kg['total']:.0f} W/kg per tiled module (1 MW: "
-                f"{math.ceil(1e6 / s.compute_power_w)} modules, {math.ceil(1e6 / s.compute_power_w) * res.area_m2:.0f} m²).")
-    # 3. per coating (estimate; the design's EOL degradation added to each coating's BOL optics)
+    line = (f"- Compute power 10 kW to 10 MW: {s.compute_power_w / res.area_m2:.0f} W/m² and "
+            f"{s.compute_power_w / res.mass_kg['total']:.0f} W/kg per tiled module (1 MW: "
+            f"{math.ceil(1e6 / s.compute_power_w)} modules, {math.ceil(1e6 / s.compute_power_w) * res.area_m2:.0f} m²).")
+    return save_figure(plt, fig, out / "trade_power.png", 110), line
 
+
+def _trade_coating(plt, res, out):
+    """Per coating (estimate; the design's EOL degradation added to each coating's BOL optics)."""
+    s, env = res.spec, res.hot_env
+    p_hot = s.chip_power_w * s.hot_power_factor
     d_alpha, d_eps = s.alpha_eol - s.alpha_bol, s.eps_eol - s.eps_bol
-    names, areas, masses_ = [], [], []
+    names, areas = [], []
     scale = res.area_m2 / res.estimate.area_m2  # the field's correction of the estimate, applied to all
     for name, c in sorted(library_coatings().items()):
         e_env = _with_optics(env, min(1.0, c.alpha + d_alpha), max(0.01, c.eps + d_eps))
-        est = estimate(s, materials, e_env, s.target_k, p_hot)
+        est = estimate(s, s.materials, e_env, s.target_k, p_hot)
         names.append(name)
         areas.append(est.area_m2 * scale if est else np.nan)
-        masses_.append(est.mass_kg["total"] * scale if est else np.nan)
     fig, ax = plt.subplots(figsize=(6.5, 4))
     ax.bar(range(len(names)), areas, color="tab:blue")
     ax.set_xticks(range(len(names)), names, rotation=30, fontsize=8)
     ax.set_ylabel("panel area [m²] (estimate x field correction)")
     ax.set_title("area per coating (hot case, end-of-life)", fontsize=10)
-    figs.append(save_figure(plt, fig, out / "trade_coating.png", 110))
-    text.append("- Per coating (area m², estimate scaled by the field/estimate ratio "
-                f"{scale:.3f}): " + ", ".join(f"{n} {a:.0f}" for n, a in zip(names, areas)) + ".")
-    # 4. Pareto: mass against junction margin over pitch x facesheet thickness
+    line = ("- Per coating (area m², estimate scaled by the field/estimate ratio "
+            f"{scale:.3f}): " + ", ".join(f"{n} {a:.0f}" for n, a in zip(names, areas)) + ".")
+    return save_figure(plt, fig, out / "trade_coating.png", 110), line
 
+
+def _trade_pareto(plt, res, out):
+    """Mass against junction margin over pitch x facesheet thickness (estimate)."""
+    s, env = res.spec, res.hot_env
+    p_hot = s.chip_power_w * s.hot_power_factor
     pts = []
     for pitch_f in (0.6, 0.8, 1.0, 1.3):
         for sheet_f in (0.5, 1.0, 2.0):
@@ -297,24 +314,22 @@ def trade_studies(res, out) -> dict:
                             junction_margin_k=margin)
                 if v.pipes_per_chip * v.pipe_pitch_m < v.outer_diameter_m:
                     continue
-                est = estimate(v, materials, env, v.target_k, p_hot)
+                est = estimate(v, s.materials, env, v.target_k, p_hot)
                 if est is not None:
                     pts.append((margin, est.mass_kg["total"], pitch_f, sheet_f))
     pts = np.array(pts)
     fig, ax = plt.subplots(figsize=(6, 4))
     sc = ax.scatter(pts[:, 0], pts[:, 1], c=pts[:, 2], cmap="viridis", s=18 + 12 * pts[:, 3])
-    front = [min((q for q in pts if q[0] == m), key=lambda q: q[1]) for m in np.unique(pts[:, 0])]
-    front = np.array(front)
+    front = np.array([min((q for q in pts if q[0] == m), key=lambda q: q[1]) for m in np.unique(pts[:, 0])])
     ax.plot(front[:, 0], front[:, 1], "r-", lw=1.2, label="Pareto front (least mass per margin)")
     fig.colorbar(sc, ax=ax).set_label("pipe pitch / design pitch")
     ax.set_xlabel("junction margin [K]")
     ax.set_ylabel("system mass [kg] (estimate)")
     ax.set_title("mass against junction margin (marker size: facesheet thickness)", fontsize=10)
     ax.legend(fontsize=8)
-    figs.append(save_figure(plt, fig, out / "trade_pareto.png", 110))
-    text.append(f"- Pareto (estimate): {len(pts)} designs over pitch x facesheet x margin; least mass per margin: "
-                + ", ".join(f"{m:g} K -> {kg:.0f} kg (pitch x{pf:g}, sheet x{sf:g})" for m, kg, pf, sf in front) + ".")
-    return {"figures": figs, "text": "\n".join(text)}
+    line = (f"- Pareto (estimate): {len(pts)} designs over pitch x facesheet x margin; least mass per margin: "
+            + ", ".join(f"{m:g} K -> {kg:.0f} kg (pitch x{pf:g}, sheet x{sf:g})" for m, kg, pf, sf in front) + ".")
+    return save_figure(plt, fig, out / "trade_pareto.png", 110), line
 
 
 def _with_optics(env, alpha, eps):

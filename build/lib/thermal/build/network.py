@@ -163,7 +163,24 @@ def _panel(b: _Builder, panel: Panel, mesh: PanelMesh, material_names: list):
     for k in range(nz):
         layer = panel.layers[mesh.z_layer[k]]
         mat_id[k][present[k]] = material_names.index(layer.material)
-    # heat loads: exact overlap of each footprint with the cells of its power layer
+    q = _panel_loads(b, panel, mesh, node)
+    # nodes, layer by layer so each block shares its property tables
+    for k in range(nz):
+        layer = panel.layers[mesh.z_layer[k]]
+        mat = case.materials[layer.material]
+        cnt = int(present[k].sum())
+        b.add_nodes(cnt, mat.rho_kg_m3 * vol[k][present[k]], b.table(mat.cp),
+                    (b.table(mat.k_inplane), b.table(mat.k_through)), q=q[k][present[k]])
+    _panel_links(b, panel, mesh, node)
+    _panel_faces(b, panel, mesh, node)
+    return node, mat_id
+
+
+def _panel_loads(b: _Builder, panel: Panel, mesh: PanelMesh, node: np.ndarray) -> np.ndarray:
+    """Heat load of each cell [W]: exact overlap of each footprint (and its hot spots) with the cells
+    of its power layer; records the chips' junction cells and the scheduled loads."""
+    case = b.case
+    present, dz = mesh.present, mesh.dz
     q = np.zeros(mesh.shape)
     for fp in panel.footprints:
         if fp.power_w == 0.0:
@@ -191,15 +208,14 @@ def _panel(b: _Builder, panel: Panel, mesh: PanelMesh, material_names: list):
         if fp.schedule is not None:
             cells = share > 0
             b.scheduled.append((fp.schedule, node[ks][cells], share[cells]))
-    # nodes, layer by layer so each block shares its property tables
-    for k in range(nz):
-        layer = panel.layers[mesh.z_layer[k]]
-        mat = case.materials[layer.material]
-        cnt = int(present[k].sum())
-        b.add_nodes(cnt, mat.rho_kg_m3 * vol[k][present[k]], b.table(mat.cp),
-                    (b.table(mat.k_inplane), b.table(mat.k_through)), q=q[k][present[k]])
+    return q
 
-    # links in x, y (in-plane) and z (through-thickness)
+
+def _panel_links(b: _Builder, panel: Panel, mesh: PanelMesh, node: np.ndarray) -> None:
+    """Links in x, y (in-plane) and z (through-thickness, with the layers' contact conductances)."""
+    present = mesh.present
+    dx, dy, dz = mesh.dx, mesh.dy, mesh.dz
+    nz, ny, nx = mesh.shape
     xa = present[:, :, :-1] & present[:, :, 1:]
     area = (dz[:, None] * dy[None, :])[:, :, None] * np.ones((1, 1, nx - 1))
     s_l = (0.5 * dx[:-1])[None, None, :] / area
@@ -223,7 +239,12 @@ def _panel(b: _Builder, panel: Panel, mesh: PanelMesh, material_names: list):
         b.add_links(node[k][m], node[k + 1][m], 0.5 * dz[k] / area_xy[m], 0.5 * dz[k + 1] / area_xy[m],
                     THROUGH, THROUGH, r)
 
-    # radiating faces: the exposed top/bottom of columns whose outer cell is a whole-panel layer
+
+def _panel_faces(b: _Builder, panel: Panel, mesh: PanelMesh, node: np.ndarray) -> None:
+    """Radiating faces: the exposed top/bottom of columns whose outer cell is a whole-panel layer."""
+    case = b.case
+    present, dz = mesh.present, mesh.dz
+    area_xy = mesh.dy[:, None] * mesh.dx[None, :]
     for side, face in panel.faces.items():
         fid = b.face(f"{panel.name}.{side}", face)
         coat = case.coatings[face.coating]
@@ -245,7 +266,6 @@ def _panel(b: _Builder, panel: Panel, mesh: PanelMesh, material_names: list):
             cells = surf
         b.surfaces.append((cells, area, np.full(cells.size, coat.eps), np.full(cells.size, coat.alpha),
                            np.full(cells.size, fid, np.int64)))
-    return node, mat_id
 
 def _outer_cells(present: np.ndarray, side: str) -> np.ndarray:
     """(ny, nx) index k of the topmost (or bottommost) present cell of each column, -1 if none."""
@@ -307,28 +327,9 @@ def links_to_csr(n, li, lj, si, sj, di, dj, r) -> dict:
         r_link=np.concatenate([r, r, z0])[order])
 
 
-def build_network(case: Case) -> Network:
-    """Mesh every panel and assemble nodes, links (CSR) and radiating surfaces."""
-    b = _Builder(case)
-    material_names = sorted(case.materials)
-    meshes, nodes_of, mats_of = {}, {}, {}
-    # table 0: a constant 1 (dummy k for zero-volume nodes; never divided by: their s is 0)
-
-    b.table(PropertyTable((300.0,), (1.0,)))
-    for panel in case.panels:
-        mesh = build_panel_mesh(panel)
-        meshes[panel.name] = mesh
-        nodes_of[panel.name], mats_of[panel.name] = _panel(b, panel, mesh, material_names)
-
-    lumped = {}
-    for ln in case.nodes:
-        fixed = ln.fixed_t_k is not None
-        # a lumped node is "1 kg" of a material whose cp is its capacitance, so the storage kernel
-        # treats cells and lumped nodes alike
-        ids = b.add_nodes(1, 1.0, b.table(PropertyTable((300.0,), (ln.capacitance_j_k,))), (0, 0),
-                          q=ln.power_w, fixed=int(fixed), t_fixed=ln.fixed_t_k or 0.0)
-        lumped[ln.name] = int(ids[0])
-
+def _add_contacts(b: _Builder, case: Case, meshes: dict, nodes_of: dict, lumped: dict) -> None:
+    """Contact links: lumped node to lumped node, or lumped node to a panel region (a total
+    conductance shared over the region's area, or one per area)."""
     for c in case.contacts:
         if c.failed:
             continue
@@ -352,6 +353,42 @@ def build_network(case: Case) -> Network:
             r = 0.0
         b.add_links(np.full(cells.size, ni), cells, 0.0, half / area, direction, direction, r)
 
+
+def _property_tables(rows: list):
+    """(t, value, count) arrays of the piecewise-linear tables, rows padded to the longest."""
+    npts = max(len(t) for t, _ in rows)
+    tab_t = np.zeros((len(rows), npts))
+    tab_v = np.zeros((len(rows), npts))
+    tab_n = np.zeros(len(rows), np.int64)
+    for row, (t, v) in enumerate(rows):
+        tab_t[row, :len(t)], tab_v[row, :len(v)], tab_n[row] = t, v, len(t)
+    return tab_t, tab_v, tab_n
+
+
+def build_network(case: Case) -> Network:
+    """Mesh every panel and assemble nodes, links (CSR) and radiating surfaces."""
+    b = _Builder(case)
+    material_names = sorted(case.materials)
+    meshes, nodes_of, mats_of = {}, {}, {}
+    # table 0: a constant 1 (dummy k for zero-volume nodes; never divided by: their s is 0)
+
+    b.table(PropertyTable((300.0,), (1.0,)))
+    for panel in case.panels:
+        mesh = build_panel_mesh(panel)
+        meshes[panel.name] = mesh
+        nodes_of[panel.name], mats_of[panel.name] = _panel(b, panel, mesh, material_names)
+
+    lumped = {}
+    for ln in case.nodes:
+        fixed = ln.fixed_t_k is not None
+        # a lumped node is "1 kg" of a material whose cp is its capacitance, so the storage kernel
+        # treats cells and lumped nodes alike
+        ids = b.add_nodes(1, 1.0, b.table(PropertyTable((300.0,), (ln.capacitance_j_k,))), (0, 0),
+                          q=ln.power_w, fixed=int(fixed), t_fixed=ln.fixed_t_k or 0.0)
+        lumped[ln.name] = int(ids[0])
+
+    _add_contacts(b, case, meshes, nodes_of, lumped)
+
     pipes = add_heat_pipes(b, case, meshes, nodes_of, THROUGH, IN_PLANE)
     n = b.n
     if not b.links:
@@ -366,12 +403,7 @@ def build_network(case: Case) -> Network:
         raise CaseError(case.file, "contacts", str(exc), "two links join the same pair of nodes "
                         "(overlapping contact regions); merge them") from None
 
-    npts = max(len(t) for t, _ in b.tab_rows)
-    tab_t = np.zeros((len(b.tab_rows), npts))
-    tab_v = np.zeros((len(b.tab_rows), npts))
-    tab_n = np.zeros(len(b.tab_rows), np.int64)
-    for row, (t, v) in enumerate(b.tab_rows):
-        tab_t[row, :len(t)], tab_v[row, :len(v)], tab_n[row] = t, v, len(t)
+    tab_t, tab_v, tab_n = _property_tables(b.tab_rows)
 
     if b.surfaces:
         sn, sa, se, sal, sf = (np.concatenate(x) for x in zip(*b.surfaces))

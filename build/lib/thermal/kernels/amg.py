@@ -5,9 +5,9 @@ these kernels run the V-cycle and the CG loop without returning to Python, which
 nodes is where pyamg's per-level Python overhead dominated (1.8 ms per CG iteration at 16k nodes).
 The finest level always uses the *current* matrix; coarse levels are those of the set-up.
 
-Levels are stored flattened: level l's CSR arrays are the slices ``[ptr_off[l]:ptr_off[l+1]]`` of
-``indptr`` and ``[idx_off[l]:idx_off[l+1]]`` of ``indices``/``data`` (level 0 of ``a_*`` is unused:
-the current matrix is passed separately).  Smoothing: one forward Gauss-Seidel sweep before and one
+Levels are stored flattened (bundles.Levels): level l's CSR arrays are the slices
+``[ptr_off[l]:ptr_off[l+1]]`` of ``indptr`` and ``[idx_off[l]:idx_off[l+1]]`` of ``indices``/``data``
+(level 0 of the operators is unused: the current matrix is passed separately).  Smoothing: one forward Gauss-Seidel sweep before and one
 backward sweep after the coarse correction, so the V-cycle is a symmetric operator (valid for CG).
 """
 import numpy as np
@@ -17,9 +17,11 @@ PARALLEL_ROWS = 4096  # below this, starting threads costs more than the rows (m
 
 
 @njit(cache=True, inline="always")
-def _level(ptr_off, idx_off, indptr, indices, data, level):
-    ip = indptr[ptr_off[level]:ptr_off[level + 1]]
-    return ip, indices[idx_off[level]:idx_off[level + 1]], data[idx_off[level]:idx_off[level + 1]]
+def level_csr(levels, level):
+    """(indptr, indices, data) of one level of a bundles.Levels stack."""
+    ptr_off, idx_off = levels.ptr_off, levels.idx_off
+    ip = levels.indptr[ptr_off[level]:ptr_off[level + 1]]
+    return ip, levels.indices[idx_off[level]:idx_off[level + 1]], levels.data[idx_off[level]:idx_off[level + 1]]
 
 
 @njit(cache=True)
@@ -67,10 +69,11 @@ def gauss_seidel(indptr, indices, data, x, b, forward):
 
 
 @njit(cache=True)
-def vcycle(a0_indptr, a0_indices, a0_data, a_ptr_off, a_idx_off, a_indptr, a_indices, a_data,
-           p_ptr_off, p_idx_off, p_indptr, p_indices, p_data, r_ptr_off, r_idx_off, r_indptr, r_indices,
-           r_data, sizes, vec_off, coarse_inv, b, x, work_b, work_x, work_r):
-    """x = V-cycle(b), the preconditioner applied to b."""
+def vcycle(a0, hier, b, x, work):
+    """x = V-cycle(b), the preconditioner applied to b.  ``a0``: bundles.Csr, the current finest
+    matrix; ``hier``: bundles.AmgHierarchy; ``work``: bundles.AmgWork."""
+    sizes, vec_off, coarse_inv = hier.sizes, hier.vec_off, hier.coarse_inv
+    work_b, work_x, work_r = work.b, work.x, work.r
     n_levels = sizes.size
     n0 = sizes[0]
     for i in range(n0):
@@ -82,15 +85,15 @@ def vcycle(a0_indptr, a0_indices, a0_data, a_ptr_off, a_idx_off, a_indptr, a_ind
         xl = work_x[o:o + n]
         rl = work_r[o:o + n]
         if lv == 0:
-            ip, ix, dt = a0_indptr, a0_indices, a0_data
+            ip, ix, dt = a0.indptr, a0.indices, a0.data
         else:
-            ip, ix, dt = _level(a_ptr_off, a_idx_off, a_indptr, a_indices, a_data, lv)
+            ip, ix, dt = level_csr(hier.a, lv)
         xl[:] = 0.0
         gauss_seidel(ip, ix, dt, xl, bl, True)
         csr_matvec(ip, ix, dt, xl, rl)
         for i in range(n):
             rl[i] = bl[i] - rl[i]
-        rip, rix, rdt = _level(r_ptr_off, r_idx_off, r_indptr, r_indices, r_data, lv)
+        rip, rix, rdt = level_csr(hier.r, lv)
         oc = vec_off[lv + 1]
         csr_matvec(rip, rix, rdt, rl, work_b[oc:oc + sizes[lv + 1]])
     lc = n_levels - 1
@@ -106,26 +109,25 @@ def vcycle(a0_indptr, a0_indices, a0_data, a_ptr_off, a_idx_off, a_indptr, a_ind
         o = vec_off[lv]
         xl = work_x[o:o + n]
         rl = work_r[o:o + n]
-        pip, pix, pdt = _level(p_ptr_off, p_idx_off, p_indptr, p_indices, p_data, lv)
+        pip, pix, pdt = level_csr(hier.p, lv)
         oc = vec_off[lv + 1]
         csr_matvec(pip, pix, pdt, work_x[oc:oc + sizes[lv + 1]], rl)
         for i in range(n):
             xl[i] += rl[i]
         if lv == 0:
-            ip, ix, dt = a0_indptr, a0_indices, a0_data
+            ip, ix, dt = a0.indptr, a0.indices, a0.data
         else:
-            ip, ix, dt = _level(a_ptr_off, a_idx_off, a_indptr, a_indices, a_data, lv)
+            ip, ix, dt = level_csr(hier.a, lv)
         gauss_seidel(ip, ix, dt, xl, work_b[o:o + n], False)
     for i in range(n0):
         x[i] = work_x[i]
 
 
 @njit(cache=True)
-def amg_pcg(a0_indptr, a0_indices, a0_data, a_ptr_off, a_idx_off, a_indptr, a_indices, a_data,
-            p_ptr_off, p_idx_off, p_indptr, p_indices, p_data, r_ptr_off, r_idx_off, r_indptr, r_indices,
-            r_data, sizes, vec_off, coarse_inv, b, x, rtol, maxiter, work_b, work_x, work_r, r, z, p, q):
+def amg_pcg(a0, hier, b, x, rtol, maxiter, work, vecs):
     """Solve A x = b (x holds the first guess) to ||b - A x|| <= rtol ||b||; return the iteration
-    count, or -1 if maxiter was reached."""
+    count, or -1 if maxiter was reached.  Bundles as in ``vcycle``; ``vecs``: bundles.PcgVectors."""
+    r, z, p, q = vecs.r, vecs.z, vecs.p, vecs.q
     n = b.size
     bnorm = 0.0
     for i in range(n):
@@ -134,22 +136,20 @@ def amg_pcg(a0_indptr, a0_indices, a0_data, a_ptr_off, a_idx_off, a_indptr, a_in
     if bnorm == 0.0:
         x[:] = 0.0
         return 0
-    csr_matvec(a0_indptr, a0_indices, a0_data, x, q)
+    csr_matvec(a0.indptr, a0.indices, a0.data, x, q)
     rr = 0.0
     for i in range(n):
         r[i] = b[i] - q[i]
         rr += r[i] * r[i]
     if np.sqrt(rr) <= rtol * bnorm:
         return 0
-    vcycle(a0_indptr, a0_indices, a0_data, a_ptr_off, a_idx_off, a_indptr, a_indices, a_data, p_ptr_off, p_idx_off,
-           p_indptr, p_indices, p_data, r_ptr_off, r_idx_off, r_indptr, r_indices, r_data, sizes, vec_off,
-           coarse_inv, r, z, work_b, work_x, work_r)
+    vcycle(a0, hier, r, z, work)
     rz = 0.0
     for i in range(n):
         p[i] = z[i]
         rz += r[i] * z[i]
     for it in range(1, maxiter + 1):
-        csr_matvec(a0_indptr, a0_indices, a0_data, p, q)
+        csr_matvec(a0.indptr, a0.indices, a0.data, p, q)
         pq = 0.0
         for i in range(n):
             pq += p[i] * q[i]
@@ -161,9 +161,7 @@ def amg_pcg(a0_indptr, a0_indices, a0_data, a_ptr_off, a_idx_off, a_indptr, a_in
             rr += r[i] * r[i]
         if np.sqrt(rr) <= rtol * bnorm:
             return it
-        vcycle(a0_indptr, a0_indices, a0_data, a_ptr_off, a_idx_off, a_indptr, a_indices, a_data, p_ptr_off,
-               p_idx_off, p_indptr, p_indices, p_data, r_ptr_off, r_idx_off, r_indptr, r_indices, r_data, sizes,
-               vec_off, coarse_inv, r, z, work_b, work_x, work_r)
+        vcycle(a0, hier, r, z, work)
         rz_new = 0.0
         for i in range(n):
             rz_new += r[i] * z[i]

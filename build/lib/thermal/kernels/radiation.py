@@ -24,8 +24,10 @@ def surface_exchange(t, area_m2, eps, alpha, q_solar_w_m2, q_ir_w_m2, t_sink4):
 
 
 @njit(cache=True)
-def add_surfaces(t_k, surf_node, surf_area_m2, surf_eps, surf_alpha, surf_face, face_q_solar_w_m2,
-                 face_q_ir_w_m2, t_sink_k, fixed, diag_pos, residual_w, a_data):
+def add_surfaces(t_k, surfaces, face_q_solar_w_m2, face_q_ir_w_m2, t_sink_k, fixed, diag_pos, residual_w, a_data):
+    """``surfaces``: bundles.Surfaces; incident fluxes per face [W/m2] (the run state's)."""
+    surf_node, surf_area_m2, surf_eps = surfaces.node, surfaces.area_m2, surfaces.eps
+    surf_alpha, surf_face = surfaces.alpha, surfaces.face
     ts2 = t_sink_k * t_sink_k
     ts4 = ts2 * ts2
     for s in range(surf_node.size):

@@ -1,6 +1,7 @@
 """Plain-numpy twins of the Numba kernels: the test oracle, and the maths written out.
 
-Each function takes the same arrays as its kernel and returns what the kernel writes.  They are
+Each function takes the arrays its kernel takes (unbundled: kernels/bundles.py names the fields) and
+returns what the kernel writes.  They are
 vectorised and allocate freely: clarity over speed.
 """
 from __future__ import annotations

@@ -15,8 +15,11 @@ from thermal.kernels.properties import table_integral, table_value
 
 
 @njit(cache=True, parallel=True)
-def add_sources_and_storage(t_k, t_old_k, q_w, rho_v_kg, cp_tab, tab_t, tab_v, tab_n, inv_dt_s, bdf_a,
-                            stored_offset_w, fixed, diag_pos, residual_w, a_data):
+def add_sources_and_storage(t_k, step, q_w, storage, fixed, diag_pos, residual_w, a_data):
+    """``step``: bundles.Step; ``q_w`` fixed loads [W] (the run state's); ``storage``: bundles.Storage."""
+    t_old_k, inv_dt_s, bdf_a, stored_offset_w = step.t_old_k, step.inv_dt_s, step.bdf_a, step.stored_offset_w
+    rho_v_kg, cp_tab = storage.rho_v_kg, storage.cp_tab
+    tab_t, tab_v, tab_n = storage.tables.t_k, storage.tables.value, storage.tables.count
     for i in prange(t_k.size):
         if fixed[i]:
             continue
@@ -32,15 +35,19 @@ def add_sources_and_storage(t_k, t_old_k, q_w, rho_v_kg, cp_tab, tab_t, tab_v, t
 
 
 @njit(cache=True, parallel=True)
-def stored_heat(t_from_k, t_to_k, rho_v_kg, cp_tab, tab_t, tab_v, tab_n, out_j):
+def stored_heat(t_from_k, t_to_k, storage, out_j):
     """out_j[i] = m_i * integral_{T_from}^{T_to} cp dT [J] (exact for the piecewise-linear table)."""
+    rho_v_kg, cp_tab = storage.rho_v_kg, storage.cp_tab
+    tab_t, tab_v, tab_n = storage.tables.t_k, storage.tables.value, storage.tables.count
     for i in prange(t_to_k.size):
         out_j[i] = rho_v_kg[i] * table_integral(t_from_k[i], t_to_k[i], tab_t, tab_v, tab_n, cp_tab[i])
 
 
 @njit(cache=True, parallel=True)
-def heat_capacity(t_k, rho_v_kg, cp_tab, tab_t, tab_v, tab_n, out_j_per_k):
+def heat_capacity(t_k, storage, out_j_per_k):
     """out[i] = m_i cp_i(T_i) [J/K]."""
+    rho_v_kg, cp_tab = storage.rho_v_kg, storage.cp_tab
+    tab_t, tab_v, tab_n = storage.tables.t_k, storage.tables.value, storage.tables.count
     for i in prange(t_k.size):
         cp, _ = table_value(t_k[i], tab_t, tab_v, tab_n, cp_tab[i])
         out_j_per_k[i] = rho_v_kg[i] * cp

@@ -24,6 +24,7 @@ from thermal.constants import DIRECT_LIMIT_NODES
 
 from thermal.errors import ConvergenceError
 from thermal.kernels.amg import amg_pcg, vcycle
+from thermal.kernels.bundles import AmgHierarchy, AmgWork, Csr, Levels, PcgVectors
 
 
 @dataclass
@@ -136,18 +137,20 @@ def linear_solver_for(net, settings) -> LinearSolver:
 class Hierarchy:
     """A pyamg hierarchy flattened into arrays for the compiled V-cycle (kernels/amg.py)."""
 
-    def __init__(self, a, p, r, coarse_inv, sizes):
-        self.a, self.p, self.r = a, p, r
+    def __init__(self, a: Levels, p: Levels, r: Levels, coarse_inv, sizes):
+        sizes = np.asarray(sizes, np.int64)
+        vec_off = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self.coarse_inv = coarse_inv
-        self.sizes = np.asarray(sizes, np.int64)
-        self.vec_off = np.concatenate([[0], np.cumsum(self.sizes)]).astype(np.int64)
-        total = int(self.vec_off[-1])
-        self.work = [np.zeros(total) for _ in range(3)]
-        n = int(self.sizes[0])
-        self.vecs = [np.zeros(n) for _ in range(4)]
+        self.arrays = AmgHierarchy(a, p, r, sizes, vec_off, coarse_inv)
+        total = int(vec_off[-1])
+        self.work = AmgWork(np.zeros(total), np.zeros(total), np.zeros(total))
+        n = int(sizes[0])
+        self.vecs = PcgVectors(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n))
+        self._pattern_key = None
+        self._pattern_arrays = None
 
     @staticmethod
-    def _flatten(mats):
+    def flatten(mats) -> Levels:
         ptr_off, idx_off = [0], [0]
         indptr, indices, data = [], [], []
         for m in mats:
@@ -159,39 +162,32 @@ class Hierarchy:
             ptr_off.append(ptr_off[-1] + m.indptr.size)
             idx_off.append(idx_off[-1] + m.indices.size)
         cat = lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt)  # noqa: E731
-        return (np.asarray(ptr_off, np.int64), np.asarray(idx_off, np.int64), cat(indptr, np.int64),
-                cat(indices, np.int64), cat(data, float))
+        return Levels(np.asarray(ptr_off, np.int64), np.asarray(idx_off, np.int64), cat(indptr, np.int64),
+                      cat(indices, np.int64), cat(data, float))
 
     @classmethod
     def from_pyamg(cls, ml):
         levels = ml.levels
-        a = cls._flatten([lv.A for lv in levels[:-1]])
-        p = cls._flatten([lv.P for lv in levels[:-1]])
-        r = cls._flatten([lv.R for lv in levels[:-1]])
+        a = cls.flatten([lv.A for lv in levels[:-1]])
+        p = cls.flatten([lv.P for lv in levels[:-1]])
+        r = cls.flatten([lv.R for lv in levels[:-1]])
         coarse = levels[-1].A.toarray()
         return cls(a, p, r, np.linalg.pinv(coarse), [lv.A.shape[0] for lv in levels])
 
-    def _pattern(self, matrix):
-        """int64 index arrays of the finest matrix (scipy may hold them as int32); converted once."""
+    def _finest(self, matrix) -> Csr:
+        """The finest matrix with int64 index arrays (scipy may hold them as int32; converted once)."""
         key = (id(matrix.indptr), id(matrix.indices))
-        if getattr(self, "_pattern_key", None) != key:
+        if self._pattern_key != key:
             self._pattern_key = key
             self._pattern_arrays = (matrix.indptr.astype(np.int64), matrix.indices.astype(np.int64))
-        return self._pattern_arrays
+        return Csr(*self._pattern_arrays, matrix.data)
 
     def pcg(self, matrix, rhs, x, rtol, maxiter) -> int:
-        wb, wx, wr = self.work
-        r, z, p, q = self.vecs
-        ip, ix = self._pattern(matrix)
-        return int(amg_pcg(ip, ix, matrix.data, *self.a, *self.p, *self.r, self.sizes,
-                           self.vec_off, self.coarse_inv, np.ascontiguousarray(rhs, float), x, float(rtol),
-                           int(maxiter), wb, wx, wr, r, z, p, q))
+        return int(amg_pcg(self._finest(matrix), self.arrays, np.ascontiguousarray(rhs, float), x, float(rtol),
+                           int(maxiter), self.work, self.vecs))
 
     def apply(self, matrix, b) -> np.ndarray:
         """One V-cycle applied to b (for tests)."""
         x = np.zeros_like(b)
-        wb, wx, wr = self.work
-        ip, ix = self._pattern(matrix)
-        vcycle(ip, ix, matrix.data, *self.a, *self.p, *self.r, self.sizes, self.vec_off,
-               self.coarse_inv, b, x, wb, wx, wr)
+        vcycle(self._finest(matrix), self.arrays, b, x, self.work)
         return x

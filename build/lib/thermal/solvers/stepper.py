@@ -16,6 +16,12 @@ would cross one is shortened to end on it, and the integration restarts at first
 because the forcing is not smooth there.  ``fixed_step`` turns error control off: every step is
 ``dt_initial_s`` except where one is shortened to land on an event (the user's fixed-step backward
 Euler, the reference benchmark's scheme, and the order-of-accuracy checks all run through here).
+
+A ``step_hook`` has ``before_step(state, T_n)`` (may change film resistances in the run state for
+the step) and ``after_step(state, T_{n+1}) -> bool`` (True: it changed the run state, solve the step
+again from there); the heat pipes' dry-out uses it.  ``state`` is the run state the environment and
+the hook write (a fresh one if none; an ``assembler`` brings its own).  Output times land on steps
+too; the end time is always an output.
 """
 from __future__ import annotations
 
@@ -65,6 +71,22 @@ class _History:
             self.states.pop(0)
 
 
+class _Outputs:
+    """The states a run returns (and passes to ``on_output`` as they are reached)."""
+
+    def __init__(self, output_set, on_output):
+        self.output_set, self.on_output = output_set, on_output
+        self.times, self.states, self.balances = [], [], []
+
+    def add(self, now_s, t_k, balance, always=False):
+        if always or self.output_set is None or now_s in self.output_set:
+            self.times.append(now_s)
+            self.states.append(t_k.copy())
+            self.balances.append(balance)
+            if self.on_output:
+                self.on_output(now_s, t_k, balance)
+
+
 def _schedule(events, output_times, end_time_s, output_all_steps):
     """(sorted times the steps land on, the output times or None for every step)."""
     outs = None if output_times is None else {float(e) for e in output_times if 0.0 < e < end_time_s}
@@ -86,10 +108,15 @@ def _step_size(adaptive: AdaptiveSettings, h: float, now: float, target: float, 
     return h
 
 
+def _order(adaptive: AdaptiveSettings, hist: _History) -> int:
+    order = min(adaptive.order, len(hist.times))
+    if order == 2 and len(hist.times) < 3 and not adaptive.fixed_step:
+        order = 1  # the BDF2 error estimate needs three past states
+    return order
+
+
 def _predict(assembler, adaptive, hist: _History, t, h, t_new_time, order, stores, cap, offset, scratch):
     """(predictor of T at t_new_time, BDF coefficient a); fills the BDF2 ``offset`` (storage.py)."""
-    net = assembler.net
-    tab = (net.tab_t, net.tab_v, net.tab_n)
     if adaptive.fixed_step and order == 1:
         # no error estimate to feed: the cheapest good first guess for Newton is the linear
         # extrapolation of the last two states (one Newton iteration fewer per step on smooth runs)
@@ -99,14 +126,14 @@ def _predict(assembler, adaptive, hist: _History, t, h, t_new_time, order, store
         return t + (h / (hist.times[-1] - hist.times[-2])) * (t - hist.states[-2]), 1.0
     if order == 1:
         residual, _ = assembler.evaluate(t, None, 0.0)
-        kernels.heat_capacity(t, net.rho_v_kg, net.cp_tab, *tab, cap)
+        kernels.heat_capacity(t, assembler.storage, cap)
         rate = np.zeros_like(t)
         rate[stores] = residual[stores] / cap[stores]
         offset[:] = 0.0
         return t + h * rate, 1.0
     t0, t1, t2 = hist.times[-3] if len(hist.times) >= 3 else None, hist.times[-2], hist.times[-1]
     w = h / (t2 - t1)
-    kernels.stored_heat(hist.states[-2], hist.states[-1], net.rho_v_kg, net.cp_tab, *tab, scratch)
+    kernels.stored_heat(hist.states[-2], hist.states[-1], assembler.storage, scratch)
     offset[:] = w * w / (1 + w) * scratch / h
     if t0 is None:
         return hist.states[-1] + w * (hist.states[-1] - hist.states[-2]), (1 + 2 * w) / (1 + w)
@@ -145,16 +172,9 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
                              events=(), on_output=None, output_all_steps=True, progress=False,
                              assembler=None, linear=None, previous_state=None, t_initial_k=None,
                              output_times=None, step_hook=None, state=None) -> Solution:
-    """``previous_state`` = (t < 0, T(t)): a known earlier state, so that BDF2 starts at second order
-    (order-of-accuracy checks start from exact values); without it the first step is BDF1.
-
-    Outputs: every accepted step (``output_all_steps``), else at the events; ``output_times`` (steps
-    land on them too) replaces the events as the output times, the end time always being one.
-
-    ``step_hook``: an object with ``before_step(state, T_n)`` (may change film resistances in the
-    run state for the step) and ``after_step(state, T_{n+1}) -> bool`` (True: it changed the run
-    state, solve the step again from there); the heat pipes' dry-out uses it.  ``state``: the run
-    state the environment and the hook write (a fresh one if none; an ``assembler`` brings its own)."""
+    """March to ``end_time_s``.  ``previous_state`` = (t < 0, T(t)) lets BDF2 start at second order;
+    outputs: every accepted step, or the events (``output_all_steps`` false), or ``output_times``;
+    ``step_hook`` and ``state`` as in the module docstring."""
     start = time.perf_counter()
     assembler = assembler or Assembler(net, state)
     state = assembler.state
@@ -163,15 +183,13 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
     offset = np.zeros(net.n_nodes)
     scratch = np.empty(net.n_nodes)
     t = assembler.initial_state(settings.initial_t_k) if t_initial_k is None else np.array(t_initial_k, float)
-    kernels.heat_capacity(t, net.rho_v_kg, net.cp_tab, net.tab_t, net.tab_v, net.tab_n, cap)
+    kernels.heat_capacity(t, assembler.storage, cap)
     stores = (cap > 0) & (net.fixed == 0)
     events, output_set = _schedule(events, output_times, end_time_s, output_all_steps)
     if environment is not None:
         environment.apply(state, 0.0)
-    first = assembler.initial_balance(t)
-    times, states, balances = [0.0], [t.copy()], [first]
-    if on_output:
-        on_output(0.0, t, first)
+    outputs = _Outputs(output_set, on_output)
+    outputs.add(0.0, t, assembler.initial_balance(t), always=True)
     hist = _History(0.0, t, previous_state)
     now, h = 0.0, adaptive.dt_initial_s
     newton_total = [0]
@@ -183,9 +201,7 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
             ev += 1
         target = events[ev]
         h = _step_size(adaptive, h, now, target, retry)
-        order = min(adaptive.order, len(hist.times))
-        if order == 2 and len(hist.times) < 3 and not adaptive.fixed_step:
-            order = 1  # the BDF2 error estimate needs three past states
+        order = _order(adaptive, hist)
         t_new_time = now + h
         if environment is not None:
             environment.apply(state, t_new_time)
@@ -220,19 +236,15 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
             hist.restart(now, t)  # restart at first order after a discontinuity
         else:
             hist.push(now, t)
-        if output_set is None or now in output_set:
-            times.append(now)
-            states.append(t.copy())
-            balances.append(balance)
-            if on_output:
-                on_output(now, t, balance)
+        outputs.add(now, t, balance)
         if bar:
             bar.update(h / (environment.period_s if environment is not None and environment.period_s else 1.0))
         if not adaptive.fixed_step:
             h *= 2.0 if err == 0.0 else min(2.0, max(0.2, 0.9 * err ** (-1.0 / (order + 1))))
     if bar:
         bar.close()
-    return Solution(np.asarray(times), np.asarray(states), balances, newton_total[0], linear.method,
+    return Solution(np.asarray(outputs.times), np.asarray(outputs.states), outputs.balances, newton_total[0],
+                    linear.method,
                     time.perf_counter() - start, linear_stats=linear.stats, steps_accepted=accepted,
                     steps_rejected=rejected, state=state)
 

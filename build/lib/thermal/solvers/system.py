@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from thermal import kernels
+from thermal.kernels.bundles import Links, PropertyTables, Step, Storage, Surfaces
 from thermal.build.network import Network
 from thermal.solvers.run_state import RunState
 
@@ -54,6 +55,12 @@ class Assembler:
     def __init__(self, net: Network, state: RunState | None = None):
         self.net = net
         self.state = RunState.fresh(net) if state is None else state
+        # the network's arrays bundled as the kernels take them (kernels/bundles.py)
+        self.tables = PropertyTables(net.tab_t, net.tab_v, net.tab_n)
+        self.storage = Storage(net.rho_v_kg, net.cp_tab, self.tables)
+        self.links = Links(net.indptr, net.indices, net.diag_pos, net.s_self, net.s_other, net.dir_self,
+                           net.dir_other)
+        self.surfaces = Surfaces(net.surf_node, net.surf_area_m2, net.surf_eps, net.surf_alpha, net.surf_face)
         n = net.n_nodes
         self.k_node = np.empty((n, 2))
         self.dk_node = np.empty((n, 2))
@@ -77,16 +84,13 @@ class Assembler:
         net, st = self.net, self.state
         t_old = t_k if t_old_k is None else t_old_k
         offset = self._zeros if stored_offset_w is None else stored_offset_w
-        kernels.eval_conductivity(t_k, net.k_tab, net.tab_t, net.tab_v, net.tab_n, self.k_node, self.dk_node)
-        kernels.conduction_rows(t_k, net.indptr, net.indices, net.diag_pos, net.s_self, net.s_other, net.dir_self,
-                                net.dir_other, st.r_link, self.k_node, self.dk_node, net.fixed, self.residual_w,
+        kernels.eval_conductivity(t_k, net.k_tab, self.tables, self.k_node, self.dk_node)
+        kernels.conduction_rows(t_k, self.links, st.r_link, self.k_node, self.dk_node, net.fixed, self.residual_w,
                                 self.a_data)
-        kernels.add_surfaces(t_k, net.surf_node, net.surf_area_m2, net.surf_eps, net.surf_alpha, net.surf_face,
-                             st.face_q_solar_w_m2, st.face_q_ir_w_m2, net.t_sink_k, net.fixed, net.diag_pos,
-                             self.residual_w, self.a_data)
-        kernels.add_sources_and_storage(t_k, t_old, st.q_w, net.rho_v_kg, net.cp_tab, net.tab_t, net.tab_v,
-                                        net.tab_n, inv_dt_s, bdf_a, offset, net.fixed, net.diag_pos, self.residual_w,
-                                        self.a_data)
+        kernels.add_surfaces(t_k, self.surfaces, st.face_q_solar_w_m2, st.face_q_ir_w_m2, net.t_sink_k, net.fixed,
+                             net.diag_pos, self.residual_w, self.a_data)
+        kernels.add_sources_and_storage(t_k, Step(t_old, inv_dt_s, bdf_a, offset), st.q_w, self.storage, net.fixed,
+                                        net.diag_pos, self.residual_w, self.a_data)
         self.evaluations += 1
         return self.residual_w, self.matrix
 
@@ -95,11 +99,10 @@ class Assembler:
         net, st = self.net, self.state
         t_old = t_k if t_old_k is None else t_old_k
         offset = self._zeros if stored_offset_w is None else stored_offset_w
-        kernels.eval_conductivity(t_k, net.k_tab, net.tab_t, net.tab_v, net.tab_n, self.k_node, self.dk_node)
-        kernels.energy_terms(t_k, t_old, st.q_w, net.rho_v_kg, net.cp_tab, net.tab_t, net.tab_v, net.tab_n, inv_dt_s,
-                             bdf_a, offset, net.fixed, net.indptr, net.indices, net.s_self, net.s_other, net.dir_self, net.dir_other,
-                             st.r_link, self.k_node, net.surf_node, net.surf_area_m2, net.surf_eps, net.surf_alpha,
-                             net.surf_face, st.face_q_solar_w_m2, st.face_q_ir_w_m2, net.t_sink_k, self._energy)
+        kernels.eval_conductivity(t_k, net.k_tab, self.tables, self.k_node, self.dk_node)
+        kernels.energy_terms(t_k, Step(t_old, inv_dt_s, bdf_a, offset), st.q_w, net.fixed, self.storage, self.links,
+                             st.r_link, self.k_node, self.surfaces, st.face_q_solar_w_m2, st.face_q_ir_w_m2,
+                             net.t_sink_k, self._energy)
         return EnergyBalance(*(float(v) for v in self._energy))
 
     def initial_balance(self, t_k: np.ndarray) -> EnergyBalance:

@@ -106,57 +106,35 @@ def _chain_message(spec, est_env, materials, power):
             "raise the limit")
 
 
-def size(spec, progress=None) -> SizingResult:
-    start = time.perf_counter()
-    materials = spec.materials
-    hot_env = design_environment(spec, "hot")
-    cold_env = design_environment(spec, "cold")
-    p_hot = spec.chip_power_w * spec.hot_power_factor
-    pitch_scan = None
-    if spec.pitch_range_m is not None:
-        chosen, pitch_scan = choose_pitch(spec, materials, hot_env, p_hot)
-        if chosen is None:
-            lo, hi = spec.pitch_range_m
-            raise ImpossibleDesign(f"{spec.file}: no pipe pitch in {lo * 1e3:.0f}-{hi * 1e3:.0f} mm "
-                                   "(radiator.pipe_pitch_range) works in the first estimate: the junction chain, the "
-                                   "pipes' transport limit or radiator.max_length rules every one out")
-        spec = chosen
-        if progress is not None:
-            progress(f"pipe pitch {spec.pipe_pitch_m * 1e3:.1f} mm: least estimated mass in "
-                     f"{spec.pitch_range_m[0] * 1e3:.0f}-{spec.pitch_range_m[1] * 1e3:.0f} mm")
-    est = estimate(spec, materials, hot_env, spec.target_k, p_hot)
-    if est is None:
-        raise ImpossibleDesign(_chain_message(spec, hot_env, materials, p_hot))
-    if est.pipe_load_w > est.pipe_limit_w:
-        need = math.ceil(p_hot / est.pipe_limit_w)
-        raise ImpossibleDesign(
-            f"{spec.file}: the heat pipes cannot carry the load: at the estimated radiator length "
-            f"({est.length_m:.2f} m per unit, {est.area_m2:.1f} m2) each of the {spec.pipes_per_chip} pipes per chip "
-            f"would carry {est.pipe_load_w:.0f} W against a transport limit of {est.pipe_limit_w:.0f} W; use at least "
-            f"{need} pipes per chip (heat_pipes.per_chip, then a wider unit and shorter pipes), a pipe with more "
-            "capacity, or a wider pitch")
-    evaluations = []
-    first_unit = []
+class _LengthSearch:
+    """The hot-case radiator length that puts the hottest junction on a target: field solves of the
+    repeating unit, bracketed, then Illinois regula falsi on f(L) = Tj(L) - target (f falls with L)."""
 
-    def tj_at(length, target):
+    def __init__(self, spec, env, power_w, progress):
+        self.spec, self.env, self.power_w, self.progress = spec, env, power_w, progress
+        self.evaluations = []  # (length, Tj) of every field solve
+        self.first_unit = None  # the first field solve (at the estimate's length)
+
+    def tj_at(self, length, target):
         try:
-            u = _solve_unit(spec, hot_env, length, p_hot)
+            u = _solve_unit(self.spec, self.env, length, self.power_w)
         except ThermalError as exc:  # a radiator too small (supercritical) or pipes dried out and frozen
             if "critical point" in str(exc) or "frozen" in str(exc):
-                evaluations.append((length, math.inf))
+                self.evaluations.append((length, math.inf))
                 return None, 1e3
             raise
-        evaluations.append((length, u.tj_k))
-        if not first_unit:
-            first_unit.append(u)
-        if progress is not None:
-            progress(f"hot case: L = {length:.3f} m per unit, Tj = {u.tj_k - 273.15:.2f} degC")
+        self.evaluations.append((length, u.tj_k))
+        if self.first_unit is None:
+            self.first_unit = u
+        if self.progress is not None:
+            self.progress(f"hot case: L = {length:.3f} m per unit, Tj = {u.tj_k - 273.15:.2f} degC")
         return u, u.tj_k - target
 
-    def solve_length(target, first):
-        """Illinois regula falsi on f(L) = Tj(L) - target (f falls with L), bracketed from ``first``."""
+    def solve(self, target, first):
+        """The unit on target, or None when no length up to radiator.max_length gets there."""
+        spec = self.spec
         length = min(first, spec.max_length_m)
-        u, f = tj_at(length, target)
+        u, f = self.tj_at(length, target)
         if abs(f) <= T_TOL_K:
             return u
         a = b = None  # a: too hot (f > 0), b: too cold (f < 0)
@@ -167,7 +145,7 @@ def size(spec, progress=None) -> SizingResult:
                 if length >= spec.max_length_m or step < 1.01:
                     return None
                 trial = min(length * step, spec.max_length_m)
-                u, f = tj_at(trial, target)
+                u, f = self.tj_at(trial, target)
                 if abs(f) <= T_TOL_K:
                     return u
                 if f < 0:
@@ -182,15 +160,18 @@ def size(spec, progress=None) -> SizingResult:
             b = (length, f)
             while a is None:
                 length *= 0.7
-                u, f = tj_at(length, target)
+                u, f = self.tj_at(length, target)
                 if abs(f) <= T_TOL_K:
                     return u
                 (a, b) = ((length, f), b) if f > 0 else (None, (length, f))
+        return self._regula_falsi(target, a, b)
+
+    def _regula_falsi(self, target, a, b):
         side = 0
         for _ in range(MAX_EVALS):
             (la, fa), (lb, fb) = a, b
             length = lb - fb * (lb - la) / (fb - fa)
-            u, f = tj_at(length, target)
+            u, f = self.tj_at(length, target)
             if abs(f) <= T_TOL_K or abs(la - lb) <= 1e-9 * length:
                 return u
             if f > 0:
@@ -203,11 +184,70 @@ def size(spec, progress=None) -> SizingResult:
                 if side == -1:
                     a = (la, fa / 2)
                 side = -1
-        raise ThermalError(f"{spec.file}: the radiator length did not converge in {MAX_EVALS} field solves "
+        raise ThermalError(f"{self.spec.file}: the radiator length did not converge in {MAX_EVALS} field solves "
                            f"(last Tj {f + target - 273.15:.2f} degC vs target {target - 273.15:.2f} degC)")
 
-    unit = solve_length(spec.target_k, est.length_m)
+
+def _chosen_pitch(spec, hot_env, p_hot, progress):
+    """pipe_pitch = "auto": the spec with the pitch of least estimated mass, and the scan."""
+    if spec.pitch_range_m is None:
+        return spec, None
+    chosen, pitch_scan = choose_pitch(spec, spec.materials, hot_env, p_hot)
+    if chosen is None:
+        lo, hi = spec.pitch_range_m
+        raise ImpossibleDesign(f"{spec.file}: no pipe pitch in {lo * 1e3:.0f}-{hi * 1e3:.0f} mm "
+                               "(radiator.pipe_pitch_range) works in the first estimate: the junction chain, the "
+                               "pipes' transport limit or radiator.max_length rules every one out")
+    if progress is not None:
+        progress(f"pipe pitch {chosen.pipe_pitch_m * 1e3:.1f} mm: least estimated mass in "
+                 f"{chosen.pitch_range_m[0] * 1e3:.0f}-{chosen.pitch_range_m[1] * 1e3:.0f} mm")
+    return chosen, pitch_scan
+
+
+def _checked_estimate(spec, hot_env, p_hot) -> Estimate:
+    est = estimate(spec, spec.materials, hot_env, spec.target_k, p_hot)
+    if est is None:
+        raise ImpossibleDesign(_chain_message(spec, hot_env, spec.materials, p_hot))
+    if est.pipe_load_w > est.pipe_limit_w:
+        need = math.ceil(p_hot / est.pipe_limit_w)
+        raise ImpossibleDesign(
+            f"{spec.file}: the heat pipes cannot carry the load: at the estimated radiator length "
+            f"({est.length_m:.2f} m per unit, {est.area_m2:.1f} m2) each of the {spec.pipes_per_chip} pipes per chip "
+            f"would carry {est.pipe_load_w:.0f} W against a transport limit of {est.pipe_limit_w:.0f} W; use at least "
+            f"{need} pipes per chip (heat_pipes.per_chip, then a wider unit and shorter pipes), a pipe with more "
+            "capacity, or a wider pitch")
+    return est
+
+
+def _periodic_peak_on_target(search, unit, progress):
+    """Where the hot orbit has an eclipse the orbit-periodic peak sits above the orbit-average state:
+    lower the steady target by the overshoot and size again, until the periodic peak is on target
+    (the overshoot itself changes a little with the length, hence a few rounds)."""
+    spec = search.spec
+    target = spec.target_k
+    for _ in range(PERIODIC_ROUNDS):
+        per = _solve_unit(spec, search.env, unit.length_m, search.power_w, mode="periodic")
+        if progress is not None:
+            progress(f"hot case, orbit-periodic: L = {unit.length_m:.3f} m, peak Tj = {per.tj_k - 273.15:.2f} degC")
+        if abs(per.tj_k - spec.target_k) <= PERIODIC_TOL_K:
+            break
+        target -= per.tj_k - spec.target_k
+        unit = search.solve(target, unit.length_m)
+    return unit, {"tj_max_k": per.tj_k, "overshoot_k": per.tj_k - unit.tj_k,
+                  "orbits": per.result.attrs["periodic_orbits"], "result": per.result}
+
+
+def size(spec, progress=None) -> SizingResult:
+    start = time.perf_counter()
+    hot_env = design_environment(spec, "hot")
+    cold_env = design_environment(spec, "cold")
+    p_hot = spec.chip_power_w * spec.hot_power_factor
+    spec, pitch_scan = _chosen_pitch(spec, hot_env, p_hot, progress)
+    est = _checked_estimate(spec, hot_env, p_hot)
+    search = _LengthSearch(spec, hot_env, p_hot, progress)
+    unit = search.solve(spec.target_k, est.length_m)
     if unit is None:
+        evaluations = search.evaluations
         last = evaluations[-1][1]
         longest = max(e[0] for e in evaluations)
         raise ImpossibleDesign(
@@ -216,28 +256,13 @@ def size(spec, progress=None) -> SizingResult:
             f"(last {last - 273.15:.1f} degC): " + _limited_by(evaluations))
     periodic_hot = None
     if hot_env.eclipse_fraction > 0:
-        # the orbit-periodic peak sits above the orbit-average state: lower the steady target by the
-        # overshoot and size again, until the periodic peak is on target (the overshoot itself
-        # changes a little with the length, hence a few rounds)
-        target = spec.target_k
-        for _ in range(PERIODIC_ROUNDS):
-            per = _solve_unit(spec, hot_env, unit.length_m, p_hot, mode="periodic")
-            if progress is not None:
-                progress(f"hot case, orbit-periodic: L = {unit.length_m:.3f} m, peak Tj = {per.tj_k - 273.15:.2f} degC")
-            if abs(per.tj_k - spec.target_k) <= PERIODIC_TOL_K:
-                break
-            target -= per.tj_k - spec.target_k
-            unit = solve_length(target, unit.length_m)
-        periodic_hot = {"tj_max_k": per.tj_k, "overshoot_k": per.tj_k - unit.tj_k,
-                        "orbits": per.result.attrs["periodic_orbits"], "result": per.result}
+        unit, periodic_hot = _periodic_peak_on_target(search, unit, progress)
     cold, heater, cold_min, periodic_cold = _cold_case(spec, cold_env, unit.length_m, progress)
     pipe = pipe_for(spec, unit.length_m)
-    res = SizingResult(spec, hot_env, cold_env, est, unit.length_m, unit, cold, heater, cold_min,
-                       masses(spec, materials, unit.length_m, pipe), evaluations, periodic_hot, periodic_cold)
-    res.at_estimate = first_unit[0] if first_unit else None
-    res.pitch_scan = pitch_scan
-    res.wall_s = time.perf_counter() - start
-    return res
+    return SizingResult(spec, hot_env, cold_env, est, unit.length_m, unit, cold, heater, cold_min,
+                        masses(spec, spec.materials, unit.length_m, pipe), search.evaluations, periodic_hot,
+                        periodic_cold, wall_s=time.perf_counter() - start, at_estimate=search.first_unit,
+                        pitch_scan=pitch_scan)
 
 
 def _limited_by(evaluations) -> str:

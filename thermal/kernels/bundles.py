@@ -1,0 +1,27 @@
+"""Named bundles of the arrays the kernels take, so that no kernel has a list of 20-30 positional arrays.
+
+They are ``collections.namedtuple`` types: Numba compiles them as structs of arrays and caches
+kernels that take them (``cache=True`` keys on the field types; the classes are module-level and
+pickle by name).  Numba cannot pass a tuple into a ``prange`` loop body, so parallel kernels
+unpack the fields into locals before the loop.
+"""
+from collections import namedtuple
+
+# piecewise-linear property tables: row r uses points [:count[r]] of t_k[r], value[r] (kernels/properties.py)
+PropertyTables = namedtuple("PropertyTables", ["t_k", "value", "count"])
+# heat storage of each node: m_i = rho_v_kg[i], cp(T) from table row cp_tab[i]
+Storage = namedtuple("Storage", ["rho_v_kg", "cp_tab", "tables"])
+# the fixed CSR pattern with both half-links of each entry (kernels/conduction.py); r_link comes apart
+# because a run changes it (film resistances)
+Links = namedtuple("Links", ["indptr", "indices", "diag_pos", "s_self", "s_other", "dir_self", "dir_other"])
+# radiating surfaces: node, area [m2], IR emittance, solar absorptance, face index
+Surfaces = namedtuple("Surfaces", ["node", "area_m2", "eps", "alpha", "face"])
+# an implicit step's storage form (kernels/storage.py): inv_dt_s = 0 is steady state
+Step = namedtuple("Step", ["t_old_k", "inv_dt_s", "bdf_a", "stored_offset_w"])
+# AMG (kernels/amg.py): one CSR matrix; a stack of levels flattened (level l = the slices
+# [ptr_off[l]:ptr_off[l+1]] of indptr and [idx_off[l]:idx_off[l+1]] of indices/data)
+Csr = namedtuple("Csr", ["indptr", "indices", "data"])
+Levels = namedtuple("Levels", ["ptr_off", "idx_off", "indptr", "indices", "data"])
+AmgHierarchy = namedtuple("AmgHierarchy", ["a", "p", "r", "sizes", "vec_off", "coarse_inv"])
+AmgWork = namedtuple("AmgWork", ["b", "x", "r"])  # per-level vectors, stacked like the levels
+PcgVectors = namedtuple("PcgVectors", ["r", "z", "p", "q"])
