@@ -32,9 +32,11 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 # The kernels run as plain Python too (Numba's pure-Python semantics), so coverage tools and
-# debuggers see them; the kernel and linear-algebra tests must pass that way as well.
+# debuggers see them: the whole suite passes that way, less the tests marked jit_speed (minutes
+# without compilation: full validation runs, the wheel test, long transients and sweeps; smaller
+# tests of the same code stay in).
 test-nojit: $(STAMP)
-	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -p no:cacheprovider tests/test_kernels.py tests/test_linalg.py
+	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -p no:cacheprovider -m "not slow and not jit_speed"
 
 validate: $(STAMP)
 	$(VENV)/bin/thermal validate -o out/validation

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from thermal.input.case_file import parse_case
 from thermal.build.network import build_network
+from thermal.input.case_file import parse_case
 from thermal.input.overrides import case_text_with
 from thermal.solvers import solve_transient_fixed_step
 from thermal.solvers.stepper import AdaptiveSettings, solve_transient_adaptive

@@ -25,8 +25,8 @@ CASES = ("leo_53deg_eclipse", "dawn_dusk_edge_on", "leo_heavy_periodic")
 def run(name: str, method: str):
     import tomllib
 
-    from thermal.input.case_file import parse_case
     from thermal.apps.solve import solve
+    from thermal.input.case_file import parse_case
     from thermal.input.overrides import dumps, set_key
 
     raw = tomllib.loads((ROOT / "cases" / f"{name}.toml").read_text())

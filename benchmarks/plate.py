@@ -52,8 +52,8 @@ def converged(t, t_prev):
 
 # ----------------------------------------------------------------------------- implementations
 def run_thermal(n, mode):
-    from thermal.input.case_file import parse_case
     from thermal.build.network import build_network
+    from thermal.input.case_file import parse_case
     from thermal.input.overrides import case_text_with
     from thermal.solvers import solve_steady, solve_transient_fixed_step
 

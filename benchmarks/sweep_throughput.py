@@ -36,8 +36,8 @@ print(t1 - t0, t2 - t1, t3 - t2)
 
 
 def main(n: int = 16) -> None:
-    from thermal.apps.sweep.spec import expand, load_sweep
     from thermal.apps.sweep.execute import run_case, run_sweep
+    from thermal.apps.sweep.spec import expand, load_sweep
 
     tmp = Path(tempfile.mkdtemp(prefix="sweep_bench_"))
     powers = ", ".join(f'"{300 + 300 * k / (n - 1):.4g} W"' for k in range(n))  # all below the pipe limits

@@ -5,13 +5,13 @@ Krylov iterations (compiled V-cycle + CG), energy balance, and the rest (the Pyt
 """
 import sys
 import time
+from pathlib import Path
 
-from thermal.input.case_file import parse_case
 from thermal.build.network import build_network
+from thermal.input.case_file import parse_case
 from thermal.input.overrides import case_text_with
 from thermal.solvers import solve_steady, solve_transient_fixed_step
 from thermal.solvers.system import Assembler
-from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 timers = {"assembly": 0.0, "energy": 0.0}

@@ -8,7 +8,6 @@ from thermal.cli import main
 
 from .conftest import MINIMAL_CASE
 
-
 ORBIT = '\n[orbit]\naltitude = "550 km"\nbeta = "30 deg"\nattitude = "nadir"\n'
 
 

@@ -5,12 +5,12 @@ import h5py
 import numpy as np
 import pytest
 
-from thermal.physics import heat_pipes as heatpipes
-from thermal.input.case_file import load_case, parse_case
-from thermal.cli import main
 from thermal.apps.solve import solve
-from thermal.physics.fluids import saturation
 from thermal.build.network import build_network
+from thermal.cli import main
+from thermal.input.case_file import load_case, parse_case
+from thermal.physics import heat_pipes as heatpipes
+from thermal.physics.fluids import saturation
 from thermal.solvers.heat_pipes import film_heat_w
 from thermal.solvers.system import Assembler
 
@@ -234,6 +234,7 @@ def test_custom_wick_takes_vendor_values():
     assert 0.0 < full < liquid_only
 
 
+@pytest.mark.jit_speed
 def test_transient_overload_dries_the_pipe_and_it_rewets_when_the_load_falls(tmp_path):
     """60 W (the pipe at ~45 % of its limit), then 150 W for an hour (more than it can carry), then
     60 W again.  In the overload the pipe dries back until it carries its limit (to 1 %); when the

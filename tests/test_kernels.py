@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from thermal import kernels
-from thermal.kernels import reference
 from thermal.build.network import Network, links_to_csr
+from thermal.kernels import reference
 from thermal.solvers.system import Assembler
 
 EPS = np.finfo(float).eps

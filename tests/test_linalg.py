@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from thermal.input.case_file import parse_case
-from thermal.solvers.linalg import LinearSolver
 from thermal.build.network import build_network
+from thermal.input.case_file import parse_case
 from thermal.input.overrides import case_text_with
 from thermal.solvers import solve_steady
+from thermal.solvers.linalg import LinearSolver
 from thermal.solvers.system import Assembler
 
 from .conftest import CASES

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from thermal.input.case_file import load_case, parse_case
 from thermal.build.mesh import axis_edges, graded_segment
 from thermal.build.network import build_network
+from thermal.input.case_file import load_case, parse_case
 
 from .conftest import CASES, MINIMAL_CASE
 

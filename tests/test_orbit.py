@@ -8,7 +8,6 @@ import pytest
 from thermal.physics import analytic, orbit
 from thermal.physics.orbit import R_EARTH_M, OrbitGeometry, view_factor_to_sphere
 
-
 ALTITUDES_KM = (400.0, 550.0, 1200.0, 36000.0)
 ANGLES_DEG = (0.0, 30.0, 60.0, 80.0, 90.0, 100.0, 120.0, 160.0)
 

@@ -5,9 +5,9 @@ import h5py
 import numpy as np
 import pytest
 
-from thermal.physics import orbit as orb
-from thermal.input.case_file import parse_case
 from thermal.apps.solve import solve
+from thermal.input.case_file import parse_case
+from thermal.physics import orbit as orb
 
 from .conftest import CASES
 

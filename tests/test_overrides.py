@@ -2,8 +2,8 @@ import tomllib
 
 import pytest
 
-from thermal.input.case_file import parse_case
 from thermal.errors import CaseError
+from thermal.input.case_file import parse_case
 from thermal.input.overrides import case_text_with, dumps, set_key
 
 from .conftest import CASES

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from thermal.input.case_file import load_case
-from thermal.cli import main
 from thermal.build.network import build_network
+from thermal.cli import main
+from thermal.input.case_file import load_case
 
 from .conftest import MINIMAL_CASE
 

@@ -6,9 +6,9 @@ import h5py
 import numpy as np
 import pytest
 
+from thermal.apps.solve import solve
 from thermal.constants import VERSION as __version__
 from thermal.input.case_file import load_case, parse_case
-from thermal.apps.solve import solve
 from thermal.input.overrides import case_text_with
 from thermal.output.results import read_result
 

@@ -5,14 +5,19 @@ import math
 import numpy as np
 import pytest
 
-from thermal.model.case import Orbit
-from thermal.input.case_file import parse_case
-from thermal.cli import main
-from thermal.apps.solve import solve
-from thermal.errors import CaseError
-from thermal.apps.sizing.size import ImpossibleDesign, size
-from thermal.apps.sizing.estimate import (DesignEnvironment, hand_check_net_flux, isothermal_panel_net_w_m2, orbit_average_fluxes)
+from thermal.apps.sizing.estimate import (
+    DesignEnvironment,
+    hand_check_net_flux,
+    isothermal_panel_net_w_m2,
+    orbit_average_fluxes,
+)
 from thermal.apps.sizing.input import Env, load_sizing
+from thermal.apps.sizing.size import ImpossibleDesign, size
+from thermal.apps.solve import solve
+from thermal.cli import main
+from thermal.errors import CaseError
+from thermal.input.case_file import parse_case
+from thermal.model.case import Orbit
 
 # small and fast: two 200 W chips, a fixed beta above the critical angle (no eclipse, steady only)
 SIZING = """

@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from thermal.input.case_file import load_case, parse_case
 from thermal.apps.solve import solve
-from thermal.errors import ConvergenceError
 from thermal.build.network import build_network
+from thermal.errors import ConvergenceError
+from thermal.input.case_file import load_case, parse_case
 from thermal.input.overrides import case_text_with
 from thermal.solvers import solve_steady
 

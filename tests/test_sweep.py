@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from thermal.apps.sweep.execute import job_script, read_table, run_sweep
+from thermal.apps.sweep.spec import expand, load_sweep
 from thermal.cli import main
 from thermal.errors import CaseError, ThermalError
-from thermal.apps.sweep.spec import expand, load_sweep
-from thermal.apps.sweep.execute import job_script, read_table, run_sweep
 
 from .conftest import CASES, ROOT
 
@@ -94,6 +94,7 @@ def _outputs(rows):
             for r in rows}
 
 
+@pytest.mark.jit_speed
 def test_worker_killed_mid_sweep_costs_only_its_case(tmp_path, loopback_cluster):
     address, workers = loopback_cluster
     spec = load_sweep(write(tmp_path))
@@ -127,6 +128,7 @@ def test_worker_killed_mid_sweep_costs_only_its_case(tmp_path, loopback_cluster)
     print(f"\nkill test: remote {remote_s:.1f} s (worker {killed[0][0]} killed), local {local_s:.1f} s")
 
 
+@pytest.mark.jit_speed
 def test_interrupted_sweep_resumes_with_only_the_missing_cases(tmp_path):
     path = write(tmp_path, SWEEP.replace("workers = 2", "workers = 1"))
     out = tmp_path / "out"
@@ -243,9 +245,9 @@ def test_bad_sweep_files_give_one_clear_line(tmp_path, capsys, name, edit, words
 
 
 def test_outputs_match_the_result_they_come_from():
-    from thermal.input.case_file import load_case
     from thermal.apps.solve import solve
     from thermal.apps.sweep.outputs import collect
+    from thermal.input.case_file import load_case
 
     result = solve(load_case(CASES / "gpu_radiator.toml"))
     out = collect(result, ["tj_max_k", "tj_margin_k", "t_mean_k.radiator", "t_max_k.radiator", "radiated_w",
@@ -260,11 +262,12 @@ def test_outputs_match_the_result_they_come_from():
     assert np.isnan(out["pipe_utilisation_max"])  # no heat pipes in this case
 
 
+@pytest.mark.jit_speed
 def test_sweep_over_a_sizing_file(tmp_path):
     """Sweeps run whatever `thermal size` runs: the sizing's own quantities are outputs, and an
     output added later is read back from the finished cases' /sizing attributes without re-running."""
-    from thermal.apps.sizing.size import size
     from thermal.apps.sizing.input import parse_sizing
+    from thermal.apps.sizing.size import size
 
     from .test_sizing import SIZING
 

@@ -9,9 +9,9 @@ import h5py
 import numpy as np
 import pytest
 
-from thermal.input.case_file import parse_case
 from thermal.apps.solve import solve
 from thermal.errors import ConvergenceError
+from thermal.input.case_file import parse_case
 from thermal.input.overrides import case_text_with
 from thermal.output.results import read_result
 
@@ -30,6 +30,7 @@ def plate_transient(end_time="600 s", every=1, extra=None):
     return parse_case(case_text_with(text, over, create=True), "plate_transient.toml")
 
 
+@pytest.mark.jit_speed
 def test_reference_plate_transient_matches_published_values(tmp_path):
     case = plate_transient("600 s", every=6)
     result = solve(case, output=tmp_path / "tr.h5")

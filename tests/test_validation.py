@@ -1,8 +1,11 @@
 """`thermal validate --quick` in CI: every case inside its tolerance, report and figures written."""
-from thermal.cli import main
+import pytest
+
 from thermal.apps.validation import run_validation
+from thermal.cli import main
 
 
+@pytest.mark.jit_speed
 def test_quick_validation_passes_and_writes_the_report(tmp_path):
     report = run_validation(tmp_path, quick=True)
     failed = [c for c in report.checks if not c.passed]
@@ -17,6 +20,7 @@ def test_quick_validation_passes_and_writes_the_report(tmp_path):
     assert len(list(tmp_path.glob("*.h5"))) >= 6
 
 
+@pytest.mark.jit_speed
 def test_validate_command_exit_status(tmp_path, capsys):
     assert main(["validate", "--quick", "-o", str(tmp_path)]) == 0
     assert "checks passed" in capsys.readouterr().out

@@ -27,6 +27,7 @@ from thermal.input.overrides import case_text_with
 from thermal.output.plotting import pyplot, save_figure
 from thermal.output.results import result_from_solution
 from thermal.physics import analytic
+from thermal.physics import view_factors as vf
 from thermal.physics.fluids import saturation
 from thermal.physics.heat_pipes import capillary_limit_w
 from thermal.physics.orbit import R_EARTH_M, OrbitGeometry, critical_beta_rad, eclipse_fraction, view_factor_to_sphere
@@ -302,6 +303,42 @@ def check_view_factors(report, out_dir, quick):
             report.add("view_factor", f"{alt_km:g} km, {label}", value, closed, value - closed, 1e-12 * closed, "")
 
 
+def _rect(x0, x1, y0, y1, z, up=True):
+    pts = [[x0, y0, z], [x1, y0, z], [x1, y1, z], [x0, y1, z]]
+    return np.array(pts if up else pts[::-1], float)
+
+
+def check_surface_view_factors(report, out_dir, quick):
+    """View factors between surfaces by the contour integral against Howell's closed forms; a closed
+    box sums to 1 and reciprocity holds, both to round-off.  Tolerances: 64 eps for a sum of 8 O(1)
+    terms (ours); the parallel-plate closed form's own round-off where it cancels (far apart)."""
+    eps = np.finfo(float).eps
+    for x, y, gap in ((1.0, 1.0, 1.0), (2.0, 1.0, 0.7), (0.2, 3.0, 0.05)):
+        value = vf.view_factor(_rect(0, x, 0, y, 0.0), _rect(0, x, 0, y, gap, up=False))
+        closed = analytic.vf_parallel_rectangles(x, y, gap)
+        report.add("surface_view_factors", f"parallel {x:g} x {y:g} m at {gap:g} m", value, closed, value - closed,
+                   64 * eps, "", "Howell C-11")
+    for common, w_from, w_to in ((1.0, 1.0, 1.0), (1.0, 0.6, 1.3), (2.0, 0.1, 5.0)):
+        value = vf.view_factor(_rect(0, common, 0, w_from, 0.0),
+                               np.array([[0, 0, 0], [0, 0, w_to], [common, 0, w_to], [common, 0, 0]], float))
+        closed = analytic.vf_perpendicular_rectangles(common, w_from, w_to)
+        report.add("surface_view_factors", f"perpendicular, common edge {common:g} m, {w_from:g} to {w_to:g} m",
+                   value, closed, value - closed, 256 * eps, "", "Howell C-14")
+    lx, ly, lz = 1.0, 2.0, 0.5
+    box = [_rect(0, lx, 0, ly, 0.0), _rect(0, lx, 0, ly, lz, up=False),
+           np.array([[0, 0, 0], [0, 0, lz], [lx, 0, lz], [lx, 0, 0]], float),
+           np.array([[0, ly, 0], [lx, ly, 0], [lx, ly, lz], [0, ly, lz]], float),
+           np.array([[0, 0, 0], [0, ly, 0], [0, ly, lz], [0, 0, lz]], float),
+           np.array([[lx, 0, 0], [lx, 0, lz], [lx, ly, lz], [lx, ly, 0]], float)]
+    worst = max(abs(sum(vf.view_factor(fi, fj) for j, fj in enumerate(box) if j != i) - 1.0)
+                for i, fi in enumerate(box))
+    report.add("surface_view_factors", "closed 1 x 2 x 0.5 m box: max |sum_j F_ij - 1|", 1.0 + worst, 1.0, worst,
+               256 * eps, "", "closure")
+    a12, a21 = vf.exchange_area(box[0], box[2]), vf.exchange_area(box[2], box[0])
+    report.add("surface_view_factors", "reciprocity A1 F12 - A2 F21", a12, a21, a12 - a21, 64 * eps * abs(a12),
+               "m2")
+
+
 def check_lumped_cooling(report, out_dir, quick):
     """Radiative cooling of a lumped plate to 0 K and 200 K sinks against the closed forms.
 
@@ -513,7 +550,7 @@ def _radiated_by(net, t_k, panel) -> float:
 
 
 CHECKS = (check_isothermal, check_absorbed, check_slab, check_fin, check_manufactured, check_eclipse,
-          check_view_factors, check_lumped_cooling, check_plate_in_orbit, check_spreading, check_capillary_example,
+          check_view_factors, check_surface_view_factors, check_lumped_cooling, check_plate_in_orbit, check_spreading, check_capillary_example,
           check_fluid_properties, check_parallel_pipes)
 
 

@@ -187,3 +187,45 @@ def view_factor_to_sphere_numerical(cos_lambda: float, h_ratio: float, n: int = 
     cos2 = -np.sum(d * pts, axis=-1) / dist
     integrand = np.where((cos1 > 0) & (cos2 > 0), cos1 * cos2 / dist**2, 0.0) * np.sin(gg)
     return float(integrand.sum() * (g_max / n) * (2 * math.pi / (2 * n)) / math.pi)
+
+
+# ---------------------------------------------------------------------------------------------
+# View factors between surfaces (Howell, *A Catalog of Radiation Heat Transfer Configuration
+# Factors*, 3rd ed.; Incropera & DeWitt, Table 13.2)
+
+
+def vf_parallel_rectangles(x_m: float, y_m: float, gap_m: float) -> float:
+    """Directly opposed parallel rectangles x by y at distance gap (Howell C-11)."""
+    a, b = x_m / gap_m, y_m / gap_m
+    return 2.0 / (math.pi * a * b) * (
+        math.log(math.sqrt((1 + a * a) * (1 + b * b) / (1 + a * a + b * b)))
+        + a * math.sqrt(1 + b * b) * math.atan(a / math.sqrt(1 + b * b))
+        + b * math.sqrt(1 + a * a) * math.atan(b / math.sqrt(1 + a * a))
+        - a * math.atan(a) - b * math.atan(b))
+
+
+def vf_perpendicular_rectangles(common_m: float, width_from_m: float, width_to_m: float) -> float:
+    """Perpendicular rectangles with a common edge of length common_m, from the one of width
+    width_from_m to the one of width width_to_m (Howell C-14)."""
+    h, w = width_to_m / common_m, width_from_m / common_m
+    a = (1 + w * w) * (1 + h * h) / (1 + w * w + h * h)
+    b = (w * w * (1 + w * w + h * h) / ((1 + w * w) * (w * w + h * h))) ** (w * w)
+    c = (h * h * (1 + h * h + w * w) / ((1 + h * h) * (h * h + w * w))) ** (h * h)
+    return 1.0 / (math.pi * w) * (w * math.atan(1 / w) + h * math.atan(1 / h)
+                                  - math.sqrt(h * h + w * w) * math.atan(1 / math.sqrt(h * h + w * w))
+                                  + 0.25 * math.log(a * b * c))
+
+
+def vf_coaxial_discs(r_from_m: float, r_to_m: float, gap_m: float) -> float:
+    """Coaxial parallel discs (Howell C-41)."""
+    ri, rj = r_from_m / gap_m, r_to_m / gap_m
+    s = 1 + (1 + rj * rj) / (ri * ri)
+    return 0.5 * (s - math.sqrt(s * s - 4 * (r_to_m / r_from_m) ** 2))
+
+
+def vf_element_to_parallel_rectangle(a_m: float, b_m: float, gap_m: float) -> float:
+    """A small element to a parallel a by b rectangle, the element's normal through one corner
+    (Howell B-3)."""
+    x, y = a_m / gap_m, b_m / gap_m
+    return 1.0 / (2 * math.pi) * (x / math.sqrt(1 + x * x) * math.atan(y / math.sqrt(1 + x * x))
+                                  + y / math.sqrt(1 + y * y) * math.atan(x / math.sqrt(1 + y * y)))

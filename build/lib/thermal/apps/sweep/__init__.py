@@ -1,1 +1,0 @@
-"""thermal sweep: parameter studies on Dask (sweep files, execution, outputs)."""

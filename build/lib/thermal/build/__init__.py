@@ -1,1 +1,0 @@
-"""Build: the model -> an immutable network (mesh, nodes, links, heat pipes) and its environment over time."""

@@ -1,1 +1,0 @@
-"""Input: TOML case files, units (pint), the material library and overrides -> the model."""

@@ -1,1 +1,0 @@
-"""Output: results in memory, HDF5/XDMF files, plots."""
