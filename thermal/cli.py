@@ -23,6 +23,7 @@ from thermal.errors import ThermalError
 from thermal.input.case_file import load_case
 from thermal.input.materials import library_coatings, library_materials
 from thermal.output.plotting import history, pipe_utilisation, sweep_figures, temperature_maps
+from thermal.output.paths import check_output, default_output
 from thermal.output.results import read_result
 
 DESCRIPTION = """\
@@ -173,11 +174,14 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("thermal: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (| head): nothing left to say to it
+        sys.stderr.close()
+        return 0
 
 
 def _run(args) -> int:
     case = load_case(args.case)
-    output = args.output or Path(f"{case.name}.h5")
+    output = check_output(args.output or default_output(case.name), inputs=(args.case,))
     show = not args.quiet and sys.stderr.isatty()
     result = solve(case, output=output, progress=show)
     print(format_summary(case, result, output))
@@ -304,7 +308,7 @@ def _probes(specs, result):
 
 def _size(args) -> int:
     spec = load_sizing(args.sizing)
-    out_dir = args.output or Path(f"size-{spec.name}")
+    out_dir = args.output or default_output(f"size-{spec.name}", suffix="")
     show = not args.quiet
 
     def progress(msg):
@@ -319,7 +323,7 @@ def _size(args) -> int:
 
 def _sweep(args) -> int:
     spec = load_sweep(args.sweep)
-    out_dir = args.output or Path(f"sweep-{spec.name}")
+    out_dir = args.output or default_output(f"sweep-{spec.name}", suffix="")
     kind = "slurm" if args.slurm else "pbs" if args.pbs else None
     if args.job_script:
         k = kind or spec.cluster.kind

@@ -37,3 +37,7 @@ class EnergyBalanceError(ThermalError):
     """A converged solution whose global energy balance does not close."""
 
     exit_status = 3
+
+
+class OutputError(ThermalError):
+    """An output location that cannot or must not be written (checked before any solve)."""

@@ -48,7 +48,7 @@ def load_case(path) -> Case:
     """Read and validate a case file; raise CaseError naming file, key, value and what is allowed."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM (Windows editors) is not content
     except FileNotFoundError:
         raise CaseError(str(path), "", None, "file not found") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -103,7 +103,7 @@ def load_sizing(path) -> SizingSpec:
     path = Path(path)
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM (Windows editors) is not content
     except FileNotFoundError:
         raise CaseError(file, "", None, "file not found") from None
     return parse_sizing(text, file)

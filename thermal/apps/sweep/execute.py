@@ -130,7 +130,7 @@ def _jobqueue_cluster(spec, out_dir, kind):
     kwargs = dict(cores=c.cores, processes=c.processes or c.cores, memory=c.memory, walltime=c.walltime,
                   queue=c.queue, account=c.account, job_extra_directives=list(c.job_extra),
                   job_script_prologue=prologue, local_directory=c.local_directory or str(out_dir / ".dask"),
-                  scheduler_options={"dashboard_address": ":0"})
+                  scheduler_options={"dashboard_address": "127.0.0.1:0"})
     return cls(**kwargs)
 
 
@@ -159,7 +159,7 @@ def _client(spec: SweepSpec, out_dir: Path, scheduler: str | None, kind: str):
     os.environ.update({k: v for k, v in env.items() if k not in os.environ})  # workers inherit it
     try:
         cluster = LocalCluster(n_workers=spec.cluster.workers, threads_per_worker=1, processes=True,
-                               dashboard_address=":0", silence_logs=logging.ERROR, env=env)
+                               dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR, env=env)
     except (RuntimeError, OSError) as exc:
         raise ThermalError(f"could not start a local Dask cluster of {spec.cluster.workers} workers: {exc}") from None
     return Client(cluster), cluster

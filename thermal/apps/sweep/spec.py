@@ -136,7 +136,7 @@ def load_sweep(path) -> SweepSpec:
     path = Path(path)
     file = str(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise CaseError(file, "", None, "file not found") from None
     except tomllib.TOMLDecodeError as exc:
@@ -147,7 +147,7 @@ def load_sweep(path) -> SweepSpec:
     base_rel = st.string("base")
     base_path = (path.parent / base_rel).resolve()
     try:
-        base_text = base_path.read_text(encoding="utf-8")
+        base_text = base_path.read_text(encoding="utf-8-sig")
     except OSError:
         raise st.error("base", base_rel, f"cannot read the base case {base_path}") from None
     sampling = st.choice("sampling", SAMPLINGS, "grid")
