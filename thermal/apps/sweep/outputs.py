@@ -4,7 +4,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.stats import spearmanr
 
 OUTPUTS = {
     "tj_max_k": "hottest junction over all chips (and output times) [K]",
@@ -116,7 +115,7 @@ def sensitivity(rows, inputs, outputs) -> dict:
             if np.ptp(x) == 0 or np.ptp(y) == 0:
                 rho = 0.0
             else:
-                rho = float(spearmanr(x, y).statistic)
+                rho = float(_spearmanr(x, y).statistic)
             ranking.append((i, rho))
         out[o] = sorted(ranking, key=lambda t: -abs(t[1]))
     return out
@@ -127,3 +126,10 @@ def _num(v) -> float:
         return float(v)
     except (TypeError, ValueError):
         return math.nan
+
+
+def _spearmanr(x, y):
+    # deliberately lazy: scipy.stats costs 0.5 s to import, which every `thermal` command would pay
+    from scipy.stats import spearmanr
+
+    return spearmanr(x, y)

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import qmc
 
 from thermal.apps.sizing.input import is_sizing_text, parse_sizing
 from thermal.apps.sweep.outputs import OUTPUTS, check_output_name
@@ -252,6 +251,9 @@ def expand(spec: SweepSpec) -> list[SweepCase]:
         rows = list(itertools.product(*(p.grid() for p in spec.parameters)))
     else:
         d = len(spec.parameters)
+        # deliberately lazy: scipy.stats costs 0.5 s to import, which every `thermal` command would pay
+        from scipy.stats import qmc
+
         engine = (qmc.LatinHypercube(d=d, seed=spec.seed) if spec.sampling == "latin"
                   else qmc.Sobol(d=d, scramble=True, seed=spec.seed))
         u = engine.random(spec.samples)
