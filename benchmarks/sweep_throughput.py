@@ -23,8 +23,8 @@ os.environ["OPENBLAS_NUM_THREADS"] = "1"
 COLD = """
 import time, sys
 t0 = time.perf_counter()
-from thermal.sweep import load_sweep, expand
-from thermal.sweep_exec import run_case
+from thermal.apps.sweep.spec import load_sweep, expand
+from thermal.apps.sweep.execute import run_case
 spec = load_sweep(sys.argv[1]); c = expand(spec)[0]
 t1 = time.perf_counter()
 run_case(c.text, str(spec.base_path), c.case_id, sys.argv[2], spec.outputs)

@@ -332,7 +332,7 @@ def check_surface_view_factors(report, out_dir, quick):
            np.array([[lx, 0, 0], [lx, 0, lz], [lx, ly, lz], [lx, ly, 0]], float)]
     worst = max(abs(sum(vf.view_factor(fi, fj) for j, fj in enumerate(box) if j != i) - 1.0)
                 for i, fi in enumerate(box))
-    report.add("surface_view_factors", "closed 1 x 2 x 0.5 m box: max |sum_j F_ij - 1|", 1.0 + worst, 1.0, worst,
+    report.add("surface_view_factors", "closed 1 x 2 x 0.5 m box: worst row sum of F - 1", 1.0 + worst, 1.0, worst,
                256 * eps, "", "closure")
     a12, a21 = vf.exchange_area(box[0], box[2]), vf.exchange_area(box[2], box[0])
     report.add("surface_view_factors", "reciprocity A1 F12 - A2 F21", a12, a21, a12 - a21, 64 * eps * abs(a12),
@@ -613,8 +613,8 @@ def _write_markdown(report, out_dir, quick):
     lines = ["# thermal validation report", "",
              f"Mode: {'quick' if quick else 'full'}; {len(report.checks)} checks, "
              f"{sum(c.passed for c in report.checks)} passed; wall time {report.wall_s:.1f} s.", "",
-             "Expected values come from closed forms or scipy's solve_bvp (thermal/analytic.py); tolerances are "
-             "the Newton stopping rule, round-off, or the leading truncation term (see thermal/validation.py).", "",
+             "Expected values come from closed forms or scipy's solve_bvp (thermal/physics/analytic.py); tolerances are "
+             "the Newton stopping rule, round-off, or the leading truncation term (see thermal/apps/validation.py).", "",
              report.table(), ""]
     for fig in report.figures:
         lines += [f"![{fig}]({fig})", ""]

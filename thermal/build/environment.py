@@ -2,7 +2,7 @@
 the compute loads that follow a schedule.
 
 Without an ``[orbit]`` the fluxes are the constants of the case's faces.  With one, they follow the
-orbit (thermal/orbit.py): ``apply(state, t)`` writes the fluxes and scheduled loads at time t into
+orbit (thermal/physics/orbit.py): ``apply(state, t)`` writes the fluxes and scheduled loads at time t into
 a run state (run_state.RunState), which is all the kernels see; the network is never written.  A steady solve of an orbit case uses the orbit average of
 the fluxes (the state the orbit-periodic solution oscillates about), and says so in its summary.
 """

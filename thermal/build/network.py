@@ -75,7 +75,7 @@ class Network:
     surface_node_count: int = 0
     scheduled_loads: list = field(default_factory=list)  # (schedule name, node ids, base loads W)
     chips: list = field(default_factory=list)  # (panel, footprint, heated node ids, junction limit K | None)
-    heat_pipes: tuple = ()  # pipe_network.PipeNodes
+    heat_pipes: tuple = ()  # build.pipes.PipeNodes
 
     def __post_init__(self):
         for f in fields(self):

@@ -19,7 +19,7 @@ def registry():
     """The process-wide pint UnitRegistry, created on first use (it costs ~0.1 s)."""
     global _REGISTRY
     if _REGISTRY is None:
-        import pint
+        import pint  # deliberately lazy: 0.4 s with its registry, paid only when a unit is parsed
 
         _REGISTRY = pint.UnitRegistry()
     return _REGISTRY
@@ -51,7 +51,7 @@ def to_si(value: object, unit: str) -> float:
             result = number
         else:
             ureg = registry()
-            import pint
+            import pint  # already loaded by registry(); here for its error classes
 
             try:
                 result = float(ureg.Quantity(number, unit_text).to(unit).magnitude)

@@ -149,7 +149,7 @@ class TransientSettings:
 
 @dataclass(frozen=True, slots=True)
 class Orbit:
-    """A circular orbit and the spacecraft's attitude (see thermal/orbit.py for the frames)."""
+    """A circular orbit and the spacecraft's attitude (see thermal/physics/orbit.py for the frames)."""
 
     altitude_m: float
     beta_rad: float  # given, or computed from inclination, node and date
@@ -209,4 +209,4 @@ class Case:
     orbit: Orbit | None = None
     periodic: PeriodicSettings | None = None
     schedules: dict = field(default_factory=dict)
-    heat_pipes: tuple = ()  # heatpipes.HeatPipe
+    heat_pipes: tuple = ()  # model.heat_pipe.HeatPipe

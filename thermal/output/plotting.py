@@ -7,7 +7,7 @@ import numpy as np
 
 
 def pyplot():
-    import matplotlib
+    import matplotlib  # deliberately lazy: plotting is optional and pyplot costs 0.4 s
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -47,7 +47,7 @@ class Result:
     orbit: dict | None = None  # {"faces", "sun_fraction" (nt,), "q_solar" (nt, nf), "q_ir" (nt, nf)}
     periodic: object = field(default=None, repr=False)  # PeriodicResult of an orbit-periodic solve
     chips: dict = field(default_factory=dict)  # "panel.footprint" -> {"t_max", "t_mean" (nt,) K, "limit_k"}
-    heat_pipes: dict = field(default_factory=dict)  # name -> pipe_report.pipe_series entry
+    heat_pipes: dict = field(default_factory=dict)  # name -> solvers.heat_pipes.pipe_series entry
     solution: object = field(default=None, repr=False)  # the solver's Solution, when solved in this process
     network: object = field(default=None, repr=False)  # the Network it was solved on
 

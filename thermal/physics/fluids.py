@@ -49,7 +49,7 @@ def _acetone_transport(t_k: float) -> tuple[float, float, float]:
 
 @lru_cache(maxsize=None)
 def _state(coolprop_name: str):
-    from CoolProp.CoolProp import AbstractState
+    from CoolProp.CoolProp import AbstractState  # deliberately lazy: CoolProp costs 1.3 s to import
 
     return AbstractState("HEOS", coolprop_name)
 
@@ -62,7 +62,7 @@ def valid_range_k(fluid: str) -> tuple[float, float]:
 
 def saturation(fluid: str, t_k: float, where: str = "") -> Saturation:
     """Properties of the saturated fluid at ``t_k``; FluidRangeError outside the two-phase range."""
-    import CoolProp
+    import CoolProp  # deliberately lazy (1.3 s): only cases with heat pipes pay it
 
     lo, hi = valid_range_k(fluid)
     # the last kelvin below the critical point has sigma -> 0 and h_fg -> 0: no heat pipe works there

@@ -4,7 +4,7 @@ Also the steady outer loop: the film conductances depend on the fluid at the vap
 and a pipe asked to carry more than its limit dries out.  Dry-out is modelled the way it happens:
 the wick can feed only Q_max, so the evaporator dries back from its far end until the wetted part
 evaporates exactly Q_max; its film conductance falls with the wetted fraction (down to
-heatpipes.DRY_FRACTION), and the heat it no longer takes spreads through the wall and the host to
+physics.heat_pipes.DRY_FRACTION), and the heat it no longer takes spreads through the wall and the host to
 the neighbouring pipes (which may then dry out in turn: a cascade is reported, not hidden).  The
 steady solve is repeated, warm-started, until the vapour temperatures settle to 0.01 K and every
 dried pipe carries its limit to 1 %.  The search on the wetted fraction is a bracketed regula falsi

@@ -82,7 +82,7 @@ class LinearSolver:
     def _setup(self, matrix):
         self._hierarchy = None
 
-        import pyamg
+        import pyamg  # deliberately lazy: 0.3 s, needed only above the direct-solve limit
 
         start = time.perf_counter()
         a = matrix.copy()  # pyamg keeps a reference; the assembler overwrites its values in place

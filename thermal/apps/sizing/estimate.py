@@ -2,7 +2,7 @@
 
 * Design environments: the beta angle over the year that makes the radiator absorb most (hot case)
   and least (cold case), with the orbit-average incident fluxes on each radiating face (exact view
-  factors, thermal/orbit.py).
+  factors, thermal/physics/orbit.py).
 * Net rejection of an isothermal panel: n_sides eps sigma (T^4 - T_sink^4) - absorbed.
 * A chip's thermal chain, each drop a closed form: die and TIM conduction (1-D), spreading in the
   cold plate (series solution, isothermal base at the pipes), evaporator and condenser films

@@ -2,8 +2,8 @@
 
 1. Design environments over the year (hot: most absorbed, end-of-life optics, hot fluxes, maximum
    power; cold: least absorbed, beginning-of-life optics, cold fluxes, idle power).
-2. The first estimate (thermal/sizing_estimate.py): closed forms, the radiator length per chip.
-3. The field solver on the repeating unit (thermal/sizing_model.py) iterated on the radiator length
+2. The first estimate (thermal/apps/sizing/estimate.py): closed forms, the radiator length per chip.
+3. The field solver on the repeating unit (thermal/apps/sizing/unit_case.py) iterated on the radiator length
    (Illinois regula falsi on Tj(L) - target, bracketed) until the hottest junction is on target to
    0.02 K in the hot case (orbit-average steady state; where the orbit has eclipses, the
    orbit-periodic state is then solved and the steady target lowered by its overshoot, once).

@@ -121,7 +121,7 @@ def job_script(spec: SweepSpec, out_dir: Path, kind: str) -> str:
 
 
 def _jobqueue_cluster(spec, out_dir, kind):
-    import dask_jobqueue
+    import dask_jobqueue  # deliberately lazy, like dask below: only sweeps need the engine
 
     c = spec.cluster
     env = _env(out_dir)
@@ -136,7 +136,7 @@ def _jobqueue_cluster(spec, out_dir, kind):
 
 def _client(spec: SweepSpec, out_dir: Path, scheduler: str | None, kind: str):
     """A connected Dask client and the cluster object we own (None for an outside scheduler)."""
-    import dask
+    import dask  # deliberately lazy: 0.3 s of imports that only sweeps need
     from distributed import Client, LocalCluster
 
     if scheduler is not None or kind == "scheduler":
@@ -170,7 +170,7 @@ def run_sweep(spec: SweepSpec, out_dir, scheduler: str | None = None, kind: str 
               on_row=None) -> SweepReport:
     """Run every unfinished case of the sweep; return what happened.  ``on_row`` is called with each
     new row (tests use it to kill a worker mid-sweep)."""
-    from distributed import as_completed
+    from distributed import as_completed  # deliberately lazy (see _client)
 
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)

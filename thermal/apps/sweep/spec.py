@@ -3,7 +3,7 @@
 A sweep case is the base case file with some keys set (``overrides.case_text_with``); its identity
 is the SHA-256 of that effective case text, so a re-run recognises finished cases even if the
 sweep file was reordered or extended, and any change to the base case re-runs everything.
-Execution (Dask) lives in :mod:`thermal.sweep_exec`.
+Execution (Dask) lives in :mod:`thermal.apps.sweep.execute`.
 """
 from __future__ import annotations
 
