@@ -45,3 +45,70 @@ def test_a_byte_order_mark_is_not_content(tmp_path, capsys):
     path = tmp_path / "bom.toml"
     path.write_bytes(b"\xef\xbb\xbf" + MINIMAL_CASE.encode())
     assert main(["run", str(path), "-o", str(tmp_path / "r.h5"), "-q"]) == 0
+
+
+def test_a_result_is_written_aside_and_renamed_when_complete(case_file, tmp_path):
+    import h5py
+
+    out = tmp_path / "r.h5"
+    out.write_bytes(b"an older result that a reader may hold")
+    assert main(["run", str(case_file), "-o", str(out), "-q"]) == 0
+    assert not (tmp_path / "r.h5.part").exists()
+    with h5py.File(out) as f:
+        assert f.attrs["complete"] and f.attrs["steps_written"] == 1
+
+
+def test_a_second_writer_is_refused_and_harms_nothing(case_file, tmp_path, capsys):
+    """Another process holds OUT.h5.part open for writing (HDF5 locks it): the second run says so in
+    one line and exits 2 before truncating the first one's file."""
+    import subprocess
+    import sys
+
+    import h5py
+
+    out = tmp_path / "r.h5"
+    part = tmp_path / "r.h5.part"
+    holder = subprocess.Popen([sys.executable, "-c", f"import h5py, time\nf = h5py.File({str(part)!r}, 'w')\n"
+                               "f['mine'] = 42.0\nf.flush()\nprint('ready', flush=True)\ntime.sleep(60)\n"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        assert main(["run", str(case_file), "-o", str(out), "-q"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "another run is writing it" in err
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+        holder.stdout.close()
+    with h5py.File(part, "r") as f:
+        assert f["mine"][()] == 42.0
+    assert not out.exists()
+
+
+def _transient_case(tmp_path, name, extra=""):
+    text = MINIMAL_CASE.replace('[case]\nname = "minimal"', '[case]\nname = "minimal"\nmode = "transient"')
+    text += '\n[transient]\ntime_step = "10 s"\nend_time = "100 s"\n' + extra
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_compare_reports_step_counts_failed_runs_and_other_cases(tmp_path, capsys):
+    """An 11-step result against a run that stopped after its first step is not "same" because their
+    common step agrees; neither is another case's result."""
+    whole = tmp_path / "whole.h5"
+    assert main(["run", str(_transient_case(tmp_path, "t.toml")), "-o", str(whole), "-q"]) == 0
+    stopped = tmp_path / "stopped.h5"
+    assert main(["run", str(_transient_case(tmp_path, "f.toml", '\n[solver]\nmax_iterations = 1\n')),
+                 "-o", str(stopped), "-q"]) == 3
+    capsys.readouterr()
+    assert main(["compare", str(whole), str(tmp_path / "stopped.h5.part")]) == 1
+    out = capsys.readouterr().out
+    assert "stopped early" in out and "11 output steps against 1" in out and "DIFFERENT" in out
+    assert main(["compare", str(whole), str(whole)]) == 0
+    other = tmp_path / "other.h5"
+    assert main(["run", str(_transient_case(tmp_path, "o.toml", '\n[solver]\nstep_tolerance = 1e-9\n')),
+                 "-o", str(other), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["compare", str(whole), str(other), "--atol", "1e-3"]) == 1
+    assert "the case texts differ" in capsys.readouterr().out

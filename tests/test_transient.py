@@ -63,12 +63,15 @@ def test_non_convergence_stops_with_diagnosis_and_keeps_written_steps(tmp_path):
     with pytest.raises(ConvergenceError) as info:
         solve(case, output=out)
     msg = str(info.value)
-    assert "time step" in msg and "Newton iteration" in msg and str(out) in msg
-    result = read_result(out)
+    part = out.with_name(out.name + ".part")
+    assert "time step" in msg and "Newton iteration" in msg and str(part) in msg
+    # an incomplete run never takes the result's name: the steps it wrote stay readable in .part
+    assert not out.exists()
+    result = read_result(part)
     assert len(result.times_s) >= 1
     assert np.all(np.isfinite(result.fields["plate"]))
-    with h5py.File(out) as f:
-        assert "no convergence" in f.attrs["failed"]
+    with h5py.File(part) as f:
+        assert "no convergence" in f.attrs["failed"] and not f.attrs["complete"]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
@@ -79,6 +82,7 @@ def test_killed_run_leaves_every_flushed_step_readable(tmp_path):
     path = tmp_path / "long.toml"
     path.write_text(text)
     out = tmp_path / "long.h5"
+    part = tmp_path / "long.h5.part"  # where a run writes until it completes
     env = dict(os.environ, HDF5_USE_FILE_LOCKING="FALSE")
     proc = subprocess.Popen([sys.executable, "-m", "thermal.cli", "run", str(path), "-o", str(out), "-q"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -88,7 +92,7 @@ def test_killed_run_leaves_every_flushed_step_readable(tmp_path):
         while time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.3)
             try:
-                with h5py.File(out, "r", locking=False) as f:
+                with h5py.File(part, "r", locking=False) as f:
                     steps = f["time"].shape[0]
             except (OSError, KeyError):
                 continue
@@ -100,7 +104,8 @@ def test_killed_run_leaves_every_flushed_step_readable(tmp_path):
         _, err = proc.communicate(timeout=30)
     assert alive, err.decode()
     assert steps >= 4, "the run wrote no steps in time"
-    result = read_result(out)
+    assert not out.exists()  # killed: it never completed, so it never took the result's name
+    result = read_result(part)
     assert len(result.times_s) >= steps
     np.testing.assert_array_equal(result.times_s, 10.0 * np.arange(len(result.times_s)))
     assert np.all(np.isfinite(result.fields["plate"]))

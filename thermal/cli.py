@@ -137,7 +137,10 @@ def _add_size_and_sweep(sub):
 def _add_checks(sub):
     c = sub.add_parser("compare", help="compare two result files",
                        description="Compare the temperature fields of two result files at every common step. "
-                                   "Exit 0 if |A-B| <= atol + rtol*|B| everywhere, else 1.")
+                                   "Exit 0 if |A-B| <= atol + rtol*|B| everywhere and the files are the same "
+                                   "kind of result; else 1, saying why: a file from a run that stopped early or "
+                                   "never completed, different step counts or times, another case, other "
+                                   "panels or grids.")
     c.add_argument("a", type=Path)
     c.add_argument("b", type=Path)
     c.add_argument("--rtol", type=float, default=1e-9, help="relative tolerance (default 1e-9)")
@@ -362,17 +365,43 @@ def _sweep(args) -> int:
     return 0
 
 
+def _incomplete(name, result) -> str | None:
+    if "failed" in result.attrs:
+        return f"{name} is from a run that stopped early ({result.attrs['failed']})"
+    if "complete" in result.attrs and not bool(result.attrs["complete"]):
+        return f"{name} is incomplete (a run that was killed or is still writing)"
+    return None
+
+
+def _compare_reasons(args, a, b) -> list:
+    """Why the two files cannot be the same result, whatever their common steps say."""
+    reasons = [r for r in (_incomplete(str(args.a), a), _incomplete(str(args.b), b)) if r]
+    if len(a.times_s) != len(b.times_s):
+        reasons.append(f"{len(a.times_s)} output steps against {len(b.times_s)}")
+    elif not np.allclose(a.times_s, b.times_s, rtol=1e-12, atol=0.0):
+        reasons.append("the output times differ")
+    if a.case_text and b.case_text and a.case_text != b.case_text:
+        reasons.append("the case texts differ")
+    return reasons
+
+
 def _compare(args) -> int:
     a, b = read_result(args.a), read_result(args.b)
     if set(a.fields) != set(b.fields):
-        raise ThermalError(f"the files hold different panels: {sorted(a.fields)} vs {sorted(b.fields)}")
+        print(f"different: the files hold different panels: {sorted(a.fields)} vs {sorted(b.fields)}\nDIFFERENT")
+        return 1
+    reasons = _compare_reasons(args, a, b)
+    for reason in reasons:
+        print(f"different: {reason}")
     nt = min(len(a.times_s), len(b.times_s))
     worst_all = 0.0
-    ok = True
+    ok = not reasons
     for panel in a.fields:
         fa, fb = a.fields[panel][:nt], b.fields[panel][:nt]
         if fa.shape != fb.shape:
-            raise ThermalError(f"panel '{panel}': grids differ {fa.shape[1:]} vs {fb.shape[1:]}")
+            print(f"different: panel '{panel}': grids differ {fa.shape[1:]} vs {fb.shape[1:]}")
+            ok = False
+            continue
         both = np.isfinite(fa) & np.isfinite(fb)
         if np.any(np.isfinite(fa) != np.isfinite(fb)):
             print(f"{panel}: void cells differ")

@@ -21,7 +21,7 @@ import numpy as np
 from thermal.build.environment import Environment
 from thermal.build.network import build_network
 from thermal.errors import ThermalError
-from thermal.output.results import ResultWriter, mesh_dict, result_from_solution, write_heat_pipes
+from thermal.output.results import ResultWriter, mesh_dict, result_from_solution
 from thermal.physics import orbit as orb
 from thermal.solvers import solve_steady, solve_transient_fixed_step
 from thermal.solvers.heat_pipes import PipeSeries, TransientPipes, solve_steady_with_pipes
@@ -95,10 +95,8 @@ def solve(case, output=None, progress=False, network=None):
     if rec.series is not None:
         result.heat_pipes = rec.series.result()
     result.orbit = rec.orbit()
-    if rec.writer is not None:
-        rec.writer.close(attrs)
-        if result.heat_pipes:
-            write_heat_pipes(output, result.heat_pipes)
+    if rec.writer is not None:  # streamed: complete it (renamed from .part), with the pipe series
+        rec.writer.close(attrs, heat_pipes=result.heat_pipes)
     elif output is not None:
         result.write(output)
     result.solution = solution

@@ -16,6 +16,8 @@ readable (measured in shared/STACK.md); ``libver='latest'`` is avoided on purpos
 from __future__ import annotations
 
 import datetime as _dt
+import errno
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -24,7 +26,7 @@ import h5py
 import numpy as np
 
 from thermal.constants import VERSION as __version__
-from thermal.errors import ThermalError
+from thermal.errors import OutputError, ThermalError
 from thermal.solvers.system import TERMS
 
 ENERGY_NAMES = TERMS + ("balance_error",)
@@ -63,10 +65,10 @@ class Result:
                 chip_row = {k: (v["t_max"][n], v["t_mean"][n]) for k, v in self.chips.items()}
                 writer.append_fields(time_s, {p: f[n] for p, f in self.fields.items()}, self.node_t_k[n],
                                      np.array([self.energy[t][n] for t in TERMS]), orbit_row, chip_row)
-        finally:
-            writer.close(self.attrs, xdmf=xdmf)
-        if self.heat_pipes:
-            write_heat_pipes(path, self.heat_pipes)
+        except BaseException:
+            writer.close({"failed": "interrupted while writing"}, xdmf=False)
+            raise
+        writer.close(self.attrs, xdmf=xdmf, heat_pipes=self.heat_pipes)
         return Path(path)
 
     def summary_rows(self, step: int = -1) -> list[tuple]:
@@ -141,9 +143,11 @@ class ResultWriter:
 
     def __init__(self, path, case_name, mode, case_text, mesh: dict, node_names, attrs=None, faces=None,
                  chips=None):
-        self.path = Path(path)
+        # written as PATH.part and renamed when complete: an existing PATH is never opened for writing
+        self.final = Path(path)
+        self.path = part_path(self.final)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.f = h5py.File(self.path, "w")
+        self.f = _open_for_writing(self.path, self.final)
         f = self.f
         f.attrs.update({"thermal_version": __version__, "case_name": case_name, "mode": mode,
                         "case_text": case_text, "created": _dt.datetime.now(_dt.timezone.utc).isoformat()})
@@ -251,43 +255,88 @@ class ResultWriter:
         self.append_fields(time_s, fields, t_k[net.lumped_nodes], balance.as_array(), orbit_row,
                            chip_temperatures(net, t_k))
 
-    def close(self, attrs=None, xdmf: bool = True):
-        if self.f.id.valid:
-            for key, value in (attrs or {}).items():
-                self.f.attrs[key] = value
-            self.f.attrs["steps_written"] = self.n
-            self.f.flush()
-            self.f.close()
-            if xdmf:
-                write_xdmf(self.path, self.mesh, self.n)
+    def close(self, attrs=None, xdmf: bool = True, heat_pipes=None):
+        """Finish the file.  Complete (no ``failed`` in ``attrs``): flushed, synced and renamed from
+        PATH.part to PATH with ``complete = true``; failed or interrupted: left as PATH.part with
+        ``complete = false``, every step written before it readable."""
+        if not self.f.id.valid:
+            return
+        attrs = dict(attrs or {})
+        for key, value in attrs.items():
+            self.f.attrs[key] = value
+        complete = "failed" not in attrs
+        self.f.attrs["steps_written"] = self.n
+        self.f.attrs["complete"] = complete
+        if heat_pipes:
+            write_heat_pipes(self.f, heat_pipes)
+        self.f.flush()
+        self.f.close()
+        with open(self.path, "rb+") as fh:
+            os.fsync(fh.fileno())
+        if complete:
+            os.replace(self.path, self.final)
+        if xdmf:
+            write_xdmf(self.final if complete else self.path, self.mesh, self.n)
 
 
 LIMIT_NAMES = ("capillary", "viscous", "sonic", "entrainment", "boiling")
 
 
-def write_heat_pipes(path, pipes: dict) -> None:
+def part_path(path) -> Path:
+    """Where a result is written until it is complete."""
+    path = Path(path)
+    return path.with_name(path.name + ".part")
+
+
+def _is_lock_error(exc: OSError) -> bool:
+    text = str(exc).lower()
+    return "lock" in text or getattr(exc, "errno", None) in (errno.EAGAIN, errno.EWOULDBLOCK)
+
+
+def _open_for_writing(part: Path, final: Path):
+    """Open PATH.part for writing, unless another run holds it (HDF5 locks a file it writes): then
+    one line and exit 2, and the other run's file is not truncated.  A .part left by a killed run
+    is overwritten."""
+    busy = OutputError(f"output {final}: another run is writing it ({part} is locked); wait for it or choose "
+                       "another -o")
+    if part.exists():
+        try:
+            with h5py.File(part, "r"):
+                pass
+        except OSError as exc:
+            if _is_lock_error(exc):
+                raise busy from None
+    try:
+        return h5py.File(part, "w")
+    except OSError as exc:
+        if _is_lock_error(exc):
+            raise busy from None
+        raise OutputError(f"output {final}: cannot be written ({exc})") from None
+
+
+def write_heat_pipes(f, pipes: dict) -> None:
     """/heat_pipes/<name>/{T_vapour, Q, utilisation, wetted} per output step, limits of the last step as
-    attributes, the path polylines as /heat_pipes/<name>/path_<i> (x, y) with the panel named."""
-    with h5py.File(path, "a") as f:
-        if "heat_pipes" in f:
-            del f["heat_pipes"]
-        for name, p in pipes.items():
-            g = f.create_group(f"heat_pipes/{name}")
-            for key, ds_name, units in (("t_vapour", "T_vapour", "K"), ("q", "Q", "W"), ("utilisation", "utilisation", "1"),
-                                        ("wetted_series", "wetted", "1")):
-                if key in p:
-                    d = g.create_dataset(ds_name, data=np.asarray(p[key], float))
-                    d.attrs["units"] = units
-            g.attrs.update({"fluid": p["fluid"], "failed": bool(p["failed"]), "dried": bool(p["dried"]),
-                            "wetted_fraction": float(p.get("wetted", 1.0)),
-                            "governing_limit": p["governing"], "out_of_range": p.get("out_of_range", ""),
-                            "length_m": p["length_m"], "effective_length_m": p["effective_length_m"]})
-            for lim in LIMIT_NAMES:
-                g.attrs[f"limit_{lim}_w"] = float(p["limits"].get(lim, np.nan))
-            for i, (panel, pts) in enumerate(p["polylines"]):
-                d = g.create_dataset(f"path_{i}", data=np.asarray(pts, float))
-                d.attrs["units"] = "m"
-                d.attrs["panel"] = panel
+    attributes, the path polylines as /heat_pipes/<name>/path_<i> (x, y) with the panel named; into
+    the open file ``f``."""
+    if "heat_pipes" in f:
+        del f["heat_pipes"]
+    for name, p in pipes.items():
+        g = f.create_group(f"heat_pipes/{name}")
+        for key, ds_name, units in (("t_vapour", "T_vapour", "K"), ("q", "Q", "W"), ("utilisation", "utilisation", "1"),
+                                    ("wetted_series", "wetted", "1")):
+            if key in p:
+                d = g.create_dataset(ds_name, data=np.asarray(p[key], float))
+                d.attrs["units"] = units
+        g.attrs.update({"fluid": p["fluid"], "failed": bool(p["failed"]), "dried": bool(p["dried"]),
+                        "wetted_fraction": float(p.get("wetted", 1.0)),
+                        "governing_limit": p["governing"], "out_of_range": p.get("out_of_range", ""),
+                        "length_m": p["length_m"], "effective_length_m": p["effective_length_m"]})
+        for lim in LIMIT_NAMES:
+            g.attrs[f"limit_{lim}_w"] = float(p["limits"].get(lim, np.nan))
+        for i, (panel, pts) in enumerate(p["polylines"]):
+            d = g.create_dataset(f"path_{i}", data=np.asarray(pts, float))
+            d.attrs["units"] = "m"
+            d.attrs["panel"] = panel
 
 
 def read_heat_pipes(f, nt) -> dict:
