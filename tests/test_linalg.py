@@ -113,3 +113,21 @@ def test_gauss_seidel_kernel_matches_its_triangular_solve_twin():
         x = x0.copy()
         gauss_seidel(a.indptr.astype(np.int64), a.indices.astype(np.int64), a.data, x, b, forward)
         np.testing.assert_allclose(x, reference.gauss_seidel(a, x0, b, forward), rtol=1e-12, atol=1e-12 * np.abs(x).max())
+
+
+@pytest.mark.parametrize("n", [50, 5000])  # below and above the row count where it goes parallel
+def test_csr_matvec_kernel_matches_scipy_on_random_matrices(n):
+    import scipy.sparse as sp
+
+    from thermal.kernels.amg import PARALLEL_ROWS, csr_matvec
+
+    assert (n >= PARALLEL_ROWS) == (n == 5000)
+    rng = np.random.default_rng(n)
+    a = sp.random(n, n, density=min(1.0, 8.0 / n), random_state=rng, format="csr")
+    a.sort_indices()
+    x = rng.normal(size=n)
+    out = np.empty(n)
+    csr_matvec(a.indptr.astype(np.int64), a.indices.astype(np.int64), a.data, x, out)
+    # each row sums the same products in the same order as scipy's: equal to round-off of a row sum
+    row_scale = np.abs(a) @ np.abs(x)
+    assert np.all(np.abs(out - a @ x) <= 8 * np.finfo(float).eps * row_scale)
