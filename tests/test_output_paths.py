@@ -112,3 +112,43 @@ def test_compare_reports_step_counts_failed_runs_and_other_cases(tmp_path, capsy
     capsys.readouterr()
     assert main(["compare", str(whole), str(other), "--atol", "1e-3"]) == 1
     assert "the case texts differ" in capsys.readouterr().out
+
+
+def test_an_unexpected_error_is_one_line_and_its_traceback_is_kept(case_file, tmp_path, capsys, monkeypatch):
+    import thermal.cli as cli
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(cli, "solve", broken)
+    assert main(["run", str(case_file), "-o", str(tmp_path / "r.h5"), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error: RuntimeError: a bug" in err
+    log = Path(err.split("traceback in ")[1].split(")")[0])
+    try:
+        assert "Traceback" in log.read_text() and "RuntimeError: a bug" in log.read_text()
+    finally:
+        log.unlink()
+
+
+@pytest.mark.parametrize("faces", ["", "\n[panels.plate.faces.top]\ncoating = \"white_paint\"\n"])
+def test_heat_with_no_way_out_is_refused_before_newton(tmp_path, capsys, faces):
+    """No face at all, or a face whose emittance is 0: a steady state does not exist (the old run
+    reported T = 1.5e19 K after 50 Newton iterations)."""
+    text = MINIMAL_CASE[:MINIMAL_CASE.index("[panels.plate.faces.top]")] + faces
+    if faces:
+        text += '\n[coatings.white_paint]\neps = 0.0\n'
+    path = tmp_path / "stranded.toml"
+    path.write_text(text)
+    assert main(["run", str(path), "-o", str(tmp_path / "r.h5"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no steady state: panel 'plate' take in heat" in err
+
+
+@pytest.mark.parametrize("value", ['"1e300 W"', '"inf W"', '"nan W"', '"-1e40 W"'])
+def test_overflowing_quantities_name_their_key(tmp_path, capsys, value):
+    path = tmp_path / "huge.toml"
+    path.write_text(MINIMAL_CASE.replace('power = "100 W"', f"power = {value}"))
+    assert main(["run", str(path), "-o", str(tmp_path / "r.h5"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "panels.plate.footprints.chip.power" in err

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+import traceback
 from pathlib import Path
 
 import numpy as np
@@ -180,6 +182,19 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # the reader went away (| head): nothing left to say to it
         sys.stderr.close()
         return 0
+    except Exception as exc:  # noqa: BLE001 - a bug of ours: one line for the user, the traceback kept
+        log = _crash_log(exc)
+        print(f"thermal: internal error: {type(exc).__name__}: {exc} (please report it with the traceback in "
+              f"{log})".replace("\n", " "), file=sys.stderr)
+        return 1
+
+
+def _crash_log(exc: BaseException) -> str:
+    """Write the traceback of an unexpected error to a log file and return its name."""
+    with tempfile.NamedTemporaryFile("w", prefix="thermal-error-", suffix=".log", delete=False) as fh:
+        fh.write(f"thermal {__version__}, {' '.join(sys.argv)}\n")
+        fh.write("".join(traceback.format_exception(exc)))
+        return fh.name
 
 
 def _run(args) -> int:

@@ -41,3 +41,7 @@ class EnergyBalanceError(ThermalError):
 
 class OutputError(ThermalError):
     """An output location that cannot or must not be written (checked before any solve)."""
+
+
+class ModelError(ThermalError):
+    """The model as built has no solution of the kind asked for (a steady state with no heat sink)."""

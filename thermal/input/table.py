@@ -8,6 +8,7 @@ from thermal.errors import CaseError
 from thermal.input.units import UnitParseError, to_si
 
 MISSING = object()  # a required key: no default
+MAX_MAGNITUDE_SI = 1e30  # no physical input of this tool comes near (1e30 W, m, Pa, K)
 
 
 class Table:
@@ -49,6 +50,10 @@ class Table:
             si = to_si(value, unit)
         except UnitParseError as exc:
             raise self.error(name, value, f"{exc}{what}") from None
+        if not math.isfinite(si) or abs(si) > MAX_MAGNITUDE_SI:
+            # 1e300 W would pass every sign check and overflow T^4 inside Newton, far from this key
+            raise self.error(name, value, f"must be a finite quantity below {MAX_MAGNITUDE_SI:g} {unit} in "
+                             f"magnitude{what}")
         if minimum is not None and (si < minimum or (strict_minimum and si == minimum)):
             bound = ">" if strict_minimum else ">="
             raise self.error(name, value, f"must be {bound} {minimum:g} {unit}{what}")

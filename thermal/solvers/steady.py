@@ -5,8 +5,9 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.sparse.csgraph import connected_components
 
-from thermal.errors import EnergyBalanceError
+from thermal.errors import EnergyBalanceError, ModelError
 from thermal.solvers.linalg import linear_solver_for
 from thermal.solvers.newton import newton_solve
 from thermal.solvers.system import Assembler, EnergyBalance
@@ -39,12 +40,42 @@ def check_balance(balance: EnergyBalance, context: str):
                                  f" = {balance.error_w:.3g} W (relative {balance.relative_error:.2e})")
 
 
+def check_heat_has_a_sink(net, state) -> None:
+    """A steady state exists only if every group of connected nodes that takes in heat can give it
+    away: a radiating face with emittance > 0 or a fixed-temperature node in the group.  Without one
+    Newton would chase T -> infinity (the review saw 1.5e19 K after 50 iterations); say which parts
+    have no way out instead."""
+    n_comp, label = connected_components(net.matrix(np.ones(net.indices.size)), directed=False)
+    sunk = np.zeros(n_comp, bool)
+    sunk[label[net.fixed.astype(bool)]] = True
+    sunk[label[net.surf_node[net.surf_eps > 0.0]]] = True
+    absorbed = net.surf_area_m2 * (net.surf_alpha * state.face_q_solar_w_m2[net.surf_face]
+                                   + net.surf_eps * state.face_q_ir_w_m2[net.surf_face])
+    heated = np.zeros(n_comp, bool)
+    heated[label[state.q_w != 0.0]] = True
+    heated[label[net.surf_node[absorbed != 0.0]]] = True
+    stranded = np.nonzero(~sunk)[0]
+    if stranded.size == 0:
+        return
+    nodes = np.isin(label, stranded)
+    parts = [f"panel '{name}'" for name, idx in net.node_index.items() if np.any(nodes[idx[idx >= 0]])]
+    parts += [f"node '{name}'" for name, i in zip(net.lumped_names, net.lumped_nodes) if nodes[i]]
+    what = ", ".join(parts) or f"{int(nodes.sum())} nodes"
+    if np.any(heated[stranded]):
+        why = "take in heat but reach"
+    else:  # no heat and no sink: every uniform temperature is a steady state
+        why = "are not determined: they reach"
+    raise ModelError(f"no steady state: {what} {why} no radiating face with emittance > 0 and no fixed-temperature "
+                     "node; give a face a coating, connect them to one, or run a transient")
+
+
 def solve_steady(net, settings, assembler=None, linear=None, t_initial=None, state=None) -> Solution:
     """Newton on F(T) = 0 with the loads, fluxes and films of the run ``state`` (a fresh one from
     the network's base values if none is given; ignored when an ``assembler`` brings its own)."""
     start = time.perf_counter()
     assembler = assembler or Assembler(net, state)
     linear = linear or linear_solver_for(net, settings)
+    check_heat_has_a_sink(net, assembler.state)
     t0 = assembler.initial_state(settings.initial_t_k) if t_initial is None else t_initial.copy()
     result = newton_solve(assembler, linear, t0, settings, context=" (steady state)")
     balance = assembler.energy(result.t_k)
