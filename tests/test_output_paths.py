@@ -152,3 +152,34 @@ def test_overflowing_quantities_name_their_key(tmp_path, capsys, value):
     assert main(["run", str(path), "-o", str(tmp_path / "r.h5"), "-q"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "panels.plate.footprints.chip.power" in err
+
+
+def test_a_case_too_big_for_the_machine_is_refused_before_allocating(tmp_path, capsys):
+    path = tmp_path / "huge.toml"
+    path.write_text(MINIMAL_CASE.replace("cells = [4, 2]", "cells = [100000, 100000]"))
+    assert main(["run", str(path), "-o", str(tmp_path / "r.h5"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "GiB needed (10,000,000,000 nodes" in err and "--force" in err
+
+
+def test_a_time_step_that_never_ends_is_refused(tmp_path, capsys):
+    path = tmp_path / "tiny_step.toml"
+    path.write_text(MINIMAL_CASE.replace('[case]\nname = "minimal"', '[case]\nname = "minimal"\nmode = "transient"')
+                    + '\n[transient]\ntime_step = "1e-300 s"\nend_time = "1 s"\n')
+    assert main(["run", str(path), "-o", str(tmp_path / "r.h5"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "1e+300 steps" in err
+
+
+def test_the_memory_estimate_follows_nodes_and_outputs():
+    from thermal import parse_case
+    from thermal.apps.resources import BYTES_PER_NODE, BYTES_PER_STORED_VALUE, check_resources
+
+    case = parse_case(MINIMAL_CASE.replace('[case]\nname = "minimal"', '[case]\nname = "minimal"\nmode = "transient"')
+                      + '\n[transient]\ntime_step = "10 s"\nend_time = "100 s"\noutput_every = 2\n')
+    est = check_resources(case)
+    assert est["nodes"] == 4 * 2 and est["steps"] == 10 and est["outputs"] == 6
+    assert est["memory_bytes"] == 8 * BYTES_PER_NODE + 6 * 8 * BYTES_PER_STORED_VALUE
+    with pytest.raises(Exception, match="GiB is available"):
+        check_resources(case, available_bytes=1)
+    assert check_resources(case, force=True, available_bytes=1) == est

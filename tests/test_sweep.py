@@ -232,6 +232,8 @@ BAD = [
     ("no_parameters", ('"panels.coldplate.footprints.gpu_a.power" = { from = "300 W", to = "600 W", steps = 4 }\n'
                        '"panels.radiator.layers.sheet.thickness" = ["1 mm", "2 mm"]', ''), "at least one parameter"),
     ("unknown_cluster", ('workers = 2', 'kind = "kubernetes"'), "'local'"),
+    # 1,000,000 x 2 cases: refused by counting, before any case text is made
+    ("too_many_cases", (', steps = 4 }', ', steps = 1000000 }'), "more than 100,000 cases"),
 ]
 
 

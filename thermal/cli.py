@@ -65,6 +65,9 @@ def _add_run_and_plot(sub):
     r.add_argument("case", type=Path, help="case file (TOML)")
     r.add_argument("-o", "--output", type=Path, help="result file (default: <case name>.h5 here)")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--force", action="store_true",
+                   help="run even when the estimated memory exceeds what is available or the fixed steps "
+                        "exceed 1e7 (the guard's message gives the estimate)")
     r.add_argument("--n-minus-1", action="store_true",
                    help="after the nominal case, solve it once per heat pipe with that pipe failed (its wall "
                         "still conducts) and tabulate the worst junction temperature of each")
@@ -134,6 +137,7 @@ def _add_size_and_sweep(sub):
     sw.add_argument("--retry-failed", action="store_true", help="also re-run cases recorded as failed")
     sw.add_argument("--list", action="store_true", help="list the cases (id and inputs) and exit")
     sw.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    sw.add_argument("--force", action="store_true", help="run more than 100,000 cases (refused otherwise)")
 
 
 def _add_checks(sub):
@@ -201,7 +205,7 @@ def _run(args) -> int:
     case = load_case(args.case)
     output = check_output(args.output or default_output(case.name), inputs=(args.case,))
     show = not args.quiet and sys.stderr.isatty()
-    result = solve(case, output=output, progress=show)
+    result = solve(case, output=output, progress=show, force=args.force)
     print(format_summary(case, result, output))
     if args.n_minus_1:
         with tqdm(total=len([p for p in case.heat_pipes if not p.failed]), desc="N-1 cases", disable=not show) as bar:
@@ -350,14 +354,14 @@ def _sweep(args) -> int:
         print(job_script(spec, Path(out_dir).resolve(), k))
         return 0
     if args.list:
-        for c in expand(spec):
+        for c in expand(spec, force=args.force):
             print(c.case_id, " ".join(f"{k}={v}" for k, v in c.inputs.items()))
         return 0
     if args.workers is not None and args.workers < 1:
         raise ThermalError(f"--workers {args.workers}: a LocalCluster needs at least 1 worker")
     show = not args.quiet and sys.stderr.isatty()
     report = run_sweep(spec, out_dir, scheduler=args.scheduler, kind=kind, workers=args.workers, progress=show,
-                       retry_failed=args.retry_failed)
+                       retry_failed=args.retry_failed, force=args.force)
     inputs = [p.column for p in spec.parameters]
     ranking = sensitivity(report.rows, inputs, spec.outputs)
     print(f"sweep      {spec.name}: {report.total} cases; {report.skipped} already finished, {report.ran} run now "

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from thermal.apps.resources import check_resources
 from thermal.build.environment import Environment
 from thermal.build.network import build_network
 from thermal.errors import ThermalError
@@ -70,10 +71,13 @@ class _Recorder:
                 "q_solar": [r[1] for r in self.orbit_rows], "q_ir": [r[2] for r in self.orbit_rows]}
 
 
-def solve(case, output=None, progress=False, network=None):
+def solve(case, output=None, progress=False, network=None, force=False):
     """Solve ``case`` (steady, transient or periodic, as it says) on ``network`` (built from the case
-    if not given: a network can be solved any number of times) and return a Result."""
+    if not given: a network can be solved any number of times) and return a Result.  The case's
+    memory and step count are estimated first (apps/resources.py); ``force`` runs past the guard."""
     start = time.perf_counter()
+    if network is None:
+        check_resources(case, force=force)
     net = network or build_network(case)
     build_s = time.perf_counter() - start
     env = Environment(case, net)

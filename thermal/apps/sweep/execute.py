@@ -167,14 +167,14 @@ def _client(spec: SweepSpec, out_dir: Path, scheduler: str | None, kind: str):
 
 def run_sweep(spec: SweepSpec, out_dir, scheduler: str | None = None, kind: str | None = None,
               workers: int | None = None, progress: bool = True, retry_failed: bool = False,
-              on_row=None) -> SweepReport:
+              on_row=None, force: bool = False) -> SweepReport:
     """Run every unfinished case of the sweep; return what happened.  ``on_row`` is called with each
-    new row (tests use it to kill a worker mid-sweep)."""
+    new row (tests use it to kill a worker mid-sweep); ``force`` runs past the case-count guard."""
     from distributed import as_completed  # deliberately lazy (see _client)
 
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    cases = expand(spec)
+    cases = expand(spec, force=force)
     table = out_dir / "results.csv"
     cols = columns(spec)
     old = {r["case_id"]: r for r in read_table(table)}

@@ -118,6 +118,13 @@ class SweepSpec:
     cluster: ClusterSpec
     retries: int = 2
 
+    @property
+    def case_count(self) -> int:
+        """How many cases the sweep asks for, counted without making them (before de-duplication)."""
+        if self.sampling != "grid":
+            return self.samples
+        return math.prod(len(p.values) if p.values is not None else p.steps for p in self.parameters)
+
 
 @dataclass(frozen=True)
 class SweepCase:
@@ -245,8 +252,16 @@ def _parameter(pt: Table, key: str, spec, sampling: str) -> Parameter:
     raise CaseError(pt.file, where, spec, "a list of values, or a range { from = \"1 mm\", to = \"3 mm\", steps = 5 }")
 
 
-def expand(spec: SweepSpec) -> list[SweepCase]:
-    """Every case of the sweep, in a reproducible order (the same seed gives the same samples)."""
+MAX_CASES = 100_000  # each case keeps its case text (~2 kB) and takes >= 0.3 s of a worker
+
+
+def expand(spec: SweepSpec, force: bool = False) -> list[SweepCase]:
+    """Every case of the sweep, in a reproducible order (the same seed gives the same samples).  More
+    than MAX_CASES is refused before any is made, unless ``force``."""
+    count = spec.case_count
+    if count > MAX_CASES and not force:
+        raise CaseError(spec.file, "parameters", f"{count:,} cases", f"more than {MAX_CASES:,} cases (each takes a "
+                        "worker at least 0.3 s and its case text is kept); split the study or use --force")
     if spec.sampling == "grid":
         rows = list(itertools.product(*(p.grid() for p in spec.parameters)))
     else:
