@@ -13,7 +13,9 @@ import math
 import numpy as np
 
 from thermal.constants import ORBIT_AVERAGE_SAMPLES
+from thermal.physics.geometry import hemisphere_directions
 from thermal.physics.orbit import OrbitGeometry
+from thermal.physics.rays import earth_visibilities, sunlit_fractions
 
 
 class Environment:
@@ -30,11 +32,13 @@ class Environment:
             o = self.orbit
             self.geometry = OrbitGeometry(o.altitude_m, o.beta_rad, o.solar_constant_w_m2, o.earth_ir_w_m2,
                                           o.albedo, o.shadow)
-            normals = []
-            for panel in case.panels:
-                for side, face in panel.faces.items():
-                    normals.append(face.normal)
-            self.normals = np.asarray(normals, float).reshape(-1, 3)
+            self.normals = np.asarray(net.face_normal, float).reshape(-1, 3)
+        self.radiation = net.radiation
+        self.arrays = net.solar_arrays
+        if self.radiation is not None and self.geometry is not None:
+            self._earth_dirs = hemisphere_directions(case.radiation.earth_rays)
+            self._earth_cache = {}
+        self.last_visibility = None  # (sunlit, earth-visible) fractions per patch at the last orbit time
 
     @property
     def period_s(self) -> float | None:
@@ -47,7 +51,45 @@ class Environment:
         if self.normals.size == 0:
             return np.zeros(0), np.zeros(0), self.geometry.sun_fraction(t_s)
         o = self.orbit
-        return self.geometry.face_fluxes(t_s, self.normals, o.attitude, o.pointing, o.align)
+        if self.radiation is None:
+            return self.geometry.face_fluxes(t_s, self.normals, o.attitude, o.pointing, o.align)
+        direct, albedo, ir, nu, sun, nadir = self.geometry.flux_parts(t_s, self.normals, o.attitude, o.pointing, o.align)
+        sunlit, earth = self.visibility(sun, nadir, nu)
+        self.last_visibility = (sunlit, earth)
+        solar = direct * sunlit + albedo * earth
+        ir = ir * earth
+        # what patches reflect falls on the others (solar band with alpha, infrared with eps)
+        return solar + self.radiation.reflect_solar @ solar, ir + self.radiation.reflect_ir @ ir, nu
+
+    def visibility(self, sun_body, nadir_body, nu: float):
+        """(share of each patch's sample points in sunlight, share of its rays to the Earth not
+        blocked), by ray casting (physics/rays.py); the Earth's part is cached by its direction
+        (constant in a nadir attitude)."""
+        rad = self.radiation
+        verts, count, normals, offset, bounds = rad.blockers
+        sunlit = np.ones(rad.count)
+        if nu > 0.0:
+            sunlit_fractions(rad.points, rad.normal, np.ascontiguousarray(sun_body, float), verts, count, normals,
+                             offset, bounds, sunlit)
+        key = tuple(np.round(nadir_body, 9))
+        earth = self._earth_cache.get(key)
+        if earth is None:
+            earth = np.ones(rad.count)
+            earth_visibilities(rad.points, rad.frames, self._earth_dirs, np.ascontiguousarray(nadir_body, float),
+                               self.geometry.earth_cone_cos, verts, count, normals, offset, bounds, earth)
+            if len(self._earth_cache) < 100_000:
+                self._earth_cache[key] = earth
+        return sunlit, earth
+
+    def electrical_w(self, solar_w_m2: np.ndarray) -> np.ndarray:
+        """Electrical power of each solar array [W] for these incident solar fluxes per face."""
+        return np.array([a.efficiency * float(a.front_area_m2 @ solar_w_m2[a.front_faces]) for a in self.arrays])
+
+    def _apply_arrays(self, state):
+        """The arrays' electrical power leaves them (it feeds the compute, whose heat is its own load)."""
+        if self.arrays and self.geometry is not None:
+            for a, p in zip(self.arrays, self.electrical_w(state.face_q_solar_w_m2)):
+                state.q_w[a.node] = self.base_q_w[a.node] - p  # the base is 0 with an orbit: no constant flux
 
     def apply(self, state, t_s: float) -> float:
         """Write the fluxes and loads at time t into the run state; return the visible Sun fraction."""
@@ -55,6 +97,7 @@ class Environment:
         state.face_q_solar_w_m2[:] = solar
         state.face_q_ir_w_m2[:] = ir
         self._apply_loads(state, lambda sched: self.factor(sched, t_s, nu))
+        self._apply_arrays(state)
         return nu
 
     def factor(self, sched, t_s: float, sun_fraction: float) -> float:
@@ -109,6 +152,7 @@ class Environment:
         solar, ir = self.orbit_average(samples)
         state.face_q_solar_w_m2[:] = solar
         state.face_q_ir_w_m2[:] = ir
+        self._apply_arrays(state)  # electrical power is linear in the flux: its mean is the mean flux's
         if self.loads and self.geometry is not None:
             ts = (np.arange(samples) + 0.5) * self.period_s / samples
             nus = [self.geometry.sun_fraction(t) for t in ts]

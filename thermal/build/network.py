@@ -20,10 +20,13 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 import scipy.sparse as sp
 
-from thermal.model.case import Case, Footprint, Panel, PropertyTable
+from thermal.model.case import Case, Face, Footprint, Panel, PropertyTable
 from thermal.errors import CaseError
 from thermal.build.mesh import PanelMesh, build_panel_mesh
 from thermal.build.pipes import add_heat_pipes, locate_film_entries
+from thermal.build.radiation import PatchList, build_radiation, check_placements, patch_edges, rectangle_patches, \
+    surface_polygons
+from thermal.physics import geometry as geo
 
 IN_PLANE, THROUGH = 0, 1
 
@@ -76,6 +79,9 @@ class Network:
     scheduled_loads: list = field(default_factory=list)  # (schedule name, node ids, base loads W)
     chips: list = field(default_factory=list)  # (panel, footprint, heated node ids, junction limit K | None)
     heat_pipes: tuple = ()  # build.pipes.PipeNodes
+    face_normal: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))  # body axes; 0 without an orbit
+    radiation: object = None  # build.radiation.RadiationModel (face k of the network = patch k), or None
+    solar_arrays: tuple = ()  # SolarArray
 
     def __post_init__(self):
         for f in fields(self):
@@ -105,6 +111,17 @@ class Network:
         return m
 
 
+@dataclass(frozen=True)
+class SolarArray:
+    """A solar array's node and the faces of its front (its electrical power comes from their sunlight)."""
+
+    name: str
+    node: int
+    front_faces: np.ndarray
+    front_area_m2: np.ndarray
+    efficiency: float
+
+
 class _Builder:
     def __init__(self, case: Case):
         self.case = case
@@ -113,7 +130,8 @@ class _Builder:
         self.rho_v, self.cp_tab, self.k_tab, self.q, self.fixed, self.t_fixed = [], [], [], [], [], []
         self.links = []  # (i, j, s_i, s_j, dir_i, dir_j, r)
         self.surfaces = []  # (node, area, eps, alpha, face)
-        self.face_names, self.face_qs, self.face_qir = [], [], []
+        self.face_names, self.face_qs, self.face_qir, self.face_normals = [], [], [], []
+        self.patches = PatchList() if case.radiation is not None else None
         self.n = 0
         self.surface_count = 0
         self.scheduled = []  # (schedule name, node ids, base loads W) of footprints with a schedule
@@ -148,6 +166,7 @@ class _Builder:
         self.face_names.append(name)
         self.face_qs.append(face.solar_flux_w_m2)
         self.face_qir.append(face.ir_flux_w_m2)
+        self.face_normals.append(face.normal if face.normal is not None else (0.0, 0.0, 0.0))
         return len(self.face_names) - 1
 
 def _panel(b: _Builder, panel: Panel, mesh: PanelMesh, material_names: list):
@@ -241,12 +260,12 @@ def _panel_links(b: _Builder, panel: Panel, mesh: PanelMesh, node: np.ndarray) -
 
 
 def _panel_faces(b: _Builder, panel: Panel, mesh: PanelMesh, node: np.ndarray) -> None:
-    """Radiating faces: the exposed top/bottom of columns whose outer cell is a whole-panel layer."""
+    """Radiating faces: the exposed top/bottom of columns whose outer cell is a whole-panel layer.
+    In a radiation-exchange case each face is cut into patches, one network face each."""
     case = b.case
     present, dz = mesh.present, mesh.dz
     area_xy = mesh.dy[:, None] * mesh.dx[None, :]
     for side, face in panel.faces.items():
-        fid = b.face(f"{panel.name}.{side}", face)
         coat = case.coatings[face.coating]
         k_outer = _outer_cells(present, side)
         has = k_outer >= 0
@@ -257,6 +276,10 @@ def _panel_faces(b: _Builder, panel: Panel, mesh: PanelMesh, node: np.ndarray) -
         jj, ii, kk = jj[full], ii[full], kk[full]
         cells = node[kk, jj, ii]
         area = area_xy[jj, ii]
+        if b.patches is None:
+            fid = np.full(cells.size, b.face(f"{panel.name}.{side}", face), np.int64)
+        else:
+            fid = _patch_faces(b, panel, mesh, side, face, coat, jj, ii)
         if panel.surface_nodes:
             # A zero-capacity node on the face, half a cell from the centre: the face temperature
             # radiates, not the centre's (second-order through-thickness radiation).
@@ -264,8 +287,77 @@ def _panel_faces(b: _Builder, panel: Panel, mesh: PanelMesh, node: np.ndarray) -
             b.add_links(surf, cells, 0.0, 0.5 * dz[kk] / area, THROUGH, THROUGH, 0.0)
             b.surface_count += cells.size
             cells = surf
-        b.surfaces.append((cells, area, np.full(cells.size, coat.eps), np.full(cells.size, coat.alpha),
-                           np.full(cells.size, fid, np.int64)))
+        b.surfaces.append((cells, area, np.full(cells.size, coat.eps), np.full(cells.size, coat.alpha), fid))
+
+
+def _patch_faces(b: _Builder, panel: Panel, mesh: PanelMesh, side: str, face, coat, jj, ii) -> np.ndarray:
+    """One network face per patch of a panel face; returns the face of each radiating column."""
+    px, py = face.patches
+    xi = patch_edges(mesh.x_edges_m, px)
+    yi = patch_edges(mesh.y_edges_m, py)
+    w = panel.placement
+    col_patch = np.searchsorted(xi, ii, side="right") - 1
+    row_patch = np.searchsorted(yi, jj, side="right") - 1
+    ids = np.zeros((py, px), np.int64)
+    for j in range(py):
+        for i in range(px):
+            label = f"{panel.name}.{side}" + (f"[{i},{j}]" if (px, py) != (1, 1) else "")
+            ids[j, i] = b.face(label, face)
+            poly = geo.rectangle(w.origin_m, w.x_axis, w.y_axis, mesh.x_edges_m[xi[i]], mesh.x_edges_m[xi[i + 1]],
+                                 mesh.y_edges_m[yi[j]], mesh.y_edges_m[yi[j + 1]])
+            b.patches.add(label, f"{panel.name}.{side}", geo.reverse(poly) if side == "bottom" else poly, coat.eps,
+                          coat.alpha, int(ids[j, i]))
+    return ids[row_patch, col_patch]
+
+
+def _add_surfaces(b: _Builder, case: Case, lumped: dict) -> list:
+    """Solar arrays, walls and blockers: ray-stopping polygons, and (arrays, walls) radiating patches
+    on a lumped node."""
+    arrays = []
+    for s in case.surfaces:
+        polys = surface_polygons(s)
+        b.patches.blockers.extend(polys)
+        b.patches.blocker_names.extend([s.name] * len(polys))
+        if s.shape in ("box", "cylinder"):
+            b.patches.solids.append((s.name, s.shape, s))
+        if s.kind == "blocker":
+            continue
+        if s.kind == "solar_array":
+            ids = b.add_nodes(1, 1.0, b.table(PropertyTable((300.0,), (s.capacitance_j_k,))), (0, 0))
+            node = int(ids[0])
+            lumped[s.name] = node
+        elif s.node is not None:
+            node = lumped[s.node]
+        else:
+            ids = b.add_nodes(1, 1.0, b.table(PropertyTable((300.0,), (1.0,))), (0, 0), fixed=1, t_fixed=s.t_fixed_k)
+            node = int(ids[0])
+            lumped[s.name] = node
+        front_faces, front_area = [], []
+        for side, face in (("front", s.front), ("back", s.back)):
+            if face is None:
+                continue
+            coat = case.coatings[face.coating]
+            if s.shape == "rectangle":
+                pieces = rectangle_patches(s.placement, s.size_m[0], s.size_m[1], face.patches, side == "back")
+            else:
+                pieces = [((0, 0), geo.reverse(polys[0]) if side == "back" else polys[0])]
+            for (i, j), poly in pieces:
+                label = f"{s.name}.{side}" + (f"[{i},{j}]" if face.patches != (1, 1) else "")
+                normal = geo.area_normal(poly)[1]
+                fid = b.face(label, face if case.orbit is None else
+                             Face(face.coating, 0.0, 0.0, tuple(float(v) for v in normal), face.patches))
+                b.patches.add(label, f"{s.name}.{side}", poly, coat.eps, coat.alpha, fid)
+                area = geo.area_normal(poly)[0]
+                b.surfaces.append((np.array([node]), np.array([area]), np.array([coat.eps]), np.array([coat.alpha]),
+                                   np.array([fid])))
+                if side == "front":
+                    front_faces.append(fid)
+                    front_area.append(area)
+        if s.kind == "solar_array":
+            arrays.append(SolarArray(s.name, node, np.asarray(front_faces, np.int64), np.asarray(front_area),
+                                     s.efficiency))
+    return arrays
+
 
 def _outer_cells(present: np.ndarray, side: str) -> np.ndarray:
     """(ny, nx) index k of the topmost (or bottommost) present cell of each column, -1 if none."""
@@ -387,6 +479,15 @@ def build_network(case: Case) -> Network:
                           q=ln.power_w, fixed=int(fixed), t_fixed=ln.fixed_t_k or 0.0)
         lumped[ln.name] = int(ids[0])
 
+    arrays = []
+    if b.patches is not None:
+        for panel in case.panels:
+            if panel.placement is not None:  # the plate stops rays (both faces lie in its plane)
+                w = panel.placement
+                b.patches.blockers.append(geo.rectangle(w.origin_m, w.x_axis, w.y_axis, 0.0, panel.length_x_m, 0.0,
+                                                        panel.length_y_m))
+                b.patches.blocker_names.append(panel.name)
+        arrays = _add_surfaces(b, case, lumped)
     _add_contacts(b, case, meshes, nodes_of, lumped)
 
     pipes = add_heat_pipes(b, case, meshes, nodes_of, THROUGH, IN_PLANE)
@@ -411,18 +512,29 @@ def build_network(case: Case) -> Network:
         sn = sf = np.zeros(0, np.int64)
         sa = se = sal = np.zeros(0)
     pipes = locate_film_entries(csr["indptr"], csr["indices"], pipes)
+    radiation = None
+    face_qs, face_qir = np.asarray(b.face_qs, float), np.asarray(b.face_qir, float)
+    if b.patches is not None:
+        radiation = build_radiation(case, b.patches)
+        check_placements(case, radiation, b.patches)
+        # constant fluxes (no orbit) reach other patches by reflection too
+        face_qs = face_qs + radiation.reflect_solar @ face_qs
+        face_qir = face_qir + radiation.reflect_ir @ face_qir
+    q = np.concatenate(b.q)
+    for a in arrays:  # a constant environment: the arrays' electrical power leaves them
+        q[a.node] -= a.efficiency * float(a.front_area_m2 @ face_qs[a.front_faces])
     net = Network(
         n_nodes=n, rho_v_kg=np.concatenate(b.rho_v), cp_tab=np.concatenate(b.cp_tab),
-        k_tab=np.concatenate(b.k_tab), q_w=np.concatenate(b.q), fixed=np.concatenate(b.fixed),
+        k_tab=np.concatenate(b.k_tab), q_w=q, fixed=np.concatenate(b.fixed),
         t_fixed_k=np.concatenate(b.t_fixed), tab_t=tab_t, tab_v=tab_v, tab_n=tab_n,
         **csr,
         surf_node=sn.astype(np.int64), surf_area_m2=sa, surf_eps=se, surf_alpha=sal, surf_face=sf.astype(np.int64),
-        face_names=b.face_names, face_q_solar_w_m2=np.asarray(b.face_qs, float),
-        face_q_ir_w_m2=np.asarray(b.face_qir, float), t_sink_k=case.t_sink_k,
+        face_names=b.face_names, face_q_solar_w_m2=face_qs, face_q_ir_w_m2=face_qir, t_sink_k=case.t_sink_k,
         meshes=meshes, node_index=nodes_of, material_id=mats_of, material_names=material_names,
         # vapour nodes are reported with the lumped nodes (/nodes/T)
         lumped_names=list(lumped) + [f"{p.pipe.name}.vapour" for p in pipes if p.vapour >= 0],
         lumped_nodes=np.asarray(list(lumped.values()) + [p.vapour for p in pipes if p.vapour >= 0], np.int64),
         surface_node_count=b.surface_count, scheduled_loads=b.scheduled, chips=b.chips, heat_pipes=tuple(pipes),
+        face_normal=np.asarray(b.face_normals, float).reshape(-1, 3), radiation=radiation, solar_arrays=tuple(arrays),
     )
     return net

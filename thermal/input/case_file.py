@@ -8,6 +8,7 @@ path, the value and what is allowed.  Defaults exist only where they are standar
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 import math
 import tomllib
 from pathlib import Path
@@ -18,6 +19,8 @@ from thermal.constants import DEFAULT_T_SINK_K
 from thermal.errors import CaseError
 from thermal.input import materials as matlib
 from thermal.input.heat_pipes import parse_heat_pipes
+from thermal.input.radiation import check_radiation, direction, parse_radiation, parse_surfaces, patches, \
+    placed_normals, placement
 from thermal.input.table import MISSING, Table
 from thermal.model.case import (
     SCHEDULE_KINDS,
@@ -86,7 +89,13 @@ def parse_case(text: str, file: str = "<string>") -> Case:
     nodes = tuple(_parse_node(nname, nt) for nname, nt in root.subtables("nodes").items())
     orbit_table = root.sub("orbit", None)
     orbit = parse_orbit(orbit_table, file, defaults) if orbit_table is not None else None
+    if orbit is not None:
+        panels = tuple(replace(p, faces=placed_normals(p, file, defaults)) if p.placement is not None else p
+                       for p in panels)
     _check_faces(panels, orbit, file, defaults)
+    surfaces = parse_surfaces(root, coatings, {n.name for n in nodes})
+    radiation = parse_radiation(root)
+    check_radiation(file, panels, surfaces, radiation, orbit)
     schedules = {name: _parse_schedule(name, st, orbit) for name, st in root.subtables("schedules").items()}
     _check_references(panels, nodes, schedules, file)
     contacts = tuple(_parse_contact(ct, panels, nodes) for ct in root.table_list("contacts"))
@@ -101,7 +110,7 @@ def parse_case(text: str, file: str = "<string>") -> Case:
     return Case(name=name, description=description, mode=mode, file=file, source_text=text,
                 t_sink_k=t_sink_k, materials=materials, coatings=coatings, panels=panels, nodes=nodes,
                 contacts=contacts, solver=solver, transient=transient, defaults_used=tuple(defaults), orbit=orbit,
-                periodic=periodic, schedules=schedules, heat_pipes=heat_pipes)
+                periodic=periodic, schedules=schedules, heat_pipes=heat_pipes, surfaces=surfaces, radiation=radiation)
 
 
 def _check_references(panels, nodes, schedules: dict, file: str) -> None:
@@ -222,11 +231,16 @@ def _parse_panel(name: str, t: Table, materials: dict, coatings: dict) -> Panel:
         if coat not in coatings:
             raise st.error("coating", coat, "unknown coating; known: " + ", ".join(sorted(coatings)))
         faces[side] = Face(coat, st.quantity("solar_flux", "W/m^2", 0.0, minimum=0.0),
-                           st.quantity("ir_flux", "W/m^2", 0.0, minimum=0.0), _normal(st))
+                           st.quantity("ir_flux", "W/m^2", 0.0, minimum=0.0), direction(st, "normal", None),
+                           patches(st))
         st.finish()
     ftab.finish()
+    pt = t.sub("placement", None)
+    where = placement(pt) if pt is not None else None
+    if pt is not None:
+        pt.finish()
     panel = Panel(name, lx, ly, cells[0], cells[1], float(grading[0]), float(grading[1]), snap, surface_nodes,
-                  footprint_cells, tuple(layers), tuple(footprints), faces)
+                  footprint_cells, tuple(layers), tuple(footprints), faces, where)
     t.finish()
     return panel
 
@@ -338,23 +352,6 @@ def _power_map(ft: Table, cx, cy, sx, sy) -> tuple:
     frac = values / values.sum()
     return tuple((x0 + i * sx / nx, x0 + (i + 1) * sx / nx, y0 + j * sy / ny, y0 + (j + 1) * sy / ny, float(frac[j, i]))
                  for j in range(ny) for i in range(nx) if frac[j, i] > 0)
-
-
-AXIS_NAMES = {"+x": (1.0, 0.0, 0.0), "-x": (-1.0, 0.0, 0.0), "+y": (0.0, 1.0, 0.0), "-y": (0.0, -1.0, 0.0),
-              "+z": (0.0, 0.0, 1.0), "-z": (0.0, 0.0, -1.0)}
-
-
-def _normal(t: Table):
-    value = t.value("normal", None)
-    if value is None:
-        return None
-    if isinstance(value, str) and value in AXIS_NAMES:
-        return AXIS_NAMES[value]
-    if (isinstance(value, list) and len(value) == 3 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                                            for v in value) and any(v != 0 for v in value)):
-        norm = math.sqrt(sum(v * v for v in value))
-        return tuple(float(v) / norm for v in value)
-    raise t.error("normal", value, "must be a body axis (" + ", ".join(AXIS_NAMES) + ") or a non-zero vector [x, y, z]")
 
 
 def _parse_date(t: Table):

@@ -7,9 +7,10 @@ every conductivity is constant).  Each kernel has a numpy twin in :mod:`thermal.
 """
 from thermal.kernels.conduction import conduction_rows
 from thermal.kernels.energy import energy_terms
+from thermal.kernels.exchange import add_exchange
 from thermal.kernels.properties import eval_conductivity
 from thermal.kernels.radiation import add_surfaces
 from thermal.kernels.storage import add_sources_and_storage, heat_capacity, stored_heat
 
-__all__ = ["eval_conductivity", "conduction_rows", "add_surfaces", "add_sources_and_storage", "energy_terms",
+__all__ = ["eval_conductivity", "conduction_rows", "add_surfaces", "add_sources_and_storage", "energy_terms", "add_exchange",
            "stored_heat", "heat_capacity"]

@@ -78,6 +78,25 @@ class Face:
     solar_flux_w_m2: float  # incident; absorbed with alpha (constant environment only)
     ir_flux_w_m2: float  # incident infrared; absorbed with eps (constant environment only)
     normal: tuple[float, float, float] | None = None  # outward normal in body axes (orbit cases)
+    patches: tuple[int, int] = (1, 1)  # radiation patches along the face's x and y (surface exchange)
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a rectangle lies in body axes: the corner at its local (0, 0) and its local x and y axes
+    (unit, orthogonal).  Its front (a panel's top face) faces x_axis x y_axis."""
+
+    origin_m: tuple[float, float, float]
+    x_axis: tuple[float, float, float]
+    y_axis: tuple[float, float, float]
+
+    @property
+    def normal(self) -> tuple[float, float, float]:
+        return tuple(float(v) for v in np.cross(self.x_axis, self.y_axis))
+
+    def point(self, x_m: float, y_m: float) -> np.ndarray:
+        """Body-axes position of the local point (x, y)."""
+        return np.asarray(self.origin_m) + x_m * np.asarray(self.x_axis) + y_m * np.asarray(self.y_axis)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +114,7 @@ class Panel:
     layers: tuple[Layer, ...]
     footprints: tuple[Footprint, ...]
     faces: dict  # "top"/"bottom" -> Face (absent = adiabatic)
+    placement: Placement | None = None  # where the panel lies in body axes (surface exchange)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +185,45 @@ class Orbit:
     align: object = None  # inertial attitude: body +x leans this way (same forms); None = orbit noon
 
 
+SURFACE_KINDS = ("solar_array", "wall", "blocker")
+SHAPES = ("rectangle", "disc", "box", "cylinder")
+
+
+@dataclass(frozen=True, slots=True)
+class Surface:
+    """A surface that is not a conduction panel (radiation exchange cases).
+
+    * ``solar_array``: a rectangle with its own lumped node (capacitance), radiating from both faces;
+      it converts ``efficiency`` of the sunlight incident on its front into electrical power, which
+      leaves it (the compute consumes it) and is reported.
+    * ``wall``: a rectangle or disc of the bus, radiating from its front (and back, if given) at a
+      fixed temperature or at the temperature of a lumped node.
+    * ``blocker``: opaque geometry (rectangle, disc, box, cylinder) that casts shadows and hides
+      surfaces from each other; it takes part in no heat balance: what is aimed at it is lost as if
+      to deep space (black at the sink temperature).
+    """
+
+    name: str
+    kind: str
+    shape: str
+    placement: Placement  # corner (rectangle, box) or centre (disc, cylinder base) and axes
+    size_m: tuple  # rectangle (x, y); disc (radius,); box (x, y, z); cylinder (radius, length along normal)
+    front: Face | None = None
+    back: Face | None = None
+    node: str | None = None  # wall: the lumped node it belongs to
+    t_fixed_k: float | None = None  # wall: held at this temperature
+    capacitance_j_k: float = 0.0  # solar array
+    efficiency: float = 0.0  # solar array: electrical power / incident sunlight on the front
+
+
+@dataclass(frozen=True, slots=True)
+class RadiationSettings:
+    """Surface-to-surface exchange (build/radiation.py)."""
+
+    blocking_points: int = 4  # n x n sample points per patch for ray-cast blocking and shadows
+    earth_rays: int = 64  # rays per sample point towards the Earth (its visible part)
+
+
 SCHEDULE_KINDS = ("eclipse", "table")
 
 
@@ -210,3 +269,5 @@ class Case:
     periodic: PeriodicSettings | None = None
     schedules: dict = field(default_factory=dict)
     heat_pipes: tuple = ()  # model.heat_pipe.HeatPipe
+    surfaces: tuple = ()  # Surface: arrays, walls, blockers (radiation exchange)
+    radiation: RadiationSettings | None = None  # None: every face sees only space and the Earth

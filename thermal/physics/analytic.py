@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 from scipy.integrate import solve_bvp, solve_ivp
-from scipy.optimize import brentq
+from scipy.optimize import brentq, fsolve
 
 from thermal.constants import SIGMA_W_M2K4
 
@@ -229,3 +229,45 @@ def vf_element_to_parallel_rectangle(a_m: float, b_m: float, gap_m: float) -> fl
     x, y = a_m / gap_m, b_m / gap_m
     return 1.0 / (2 * math.pi) * (x / math.sqrt(1 + x * x) * math.atan(y / math.sqrt(1 + x * x))
                                   + y / math.sqrt(1 + y * y) * math.atan(x / math.sqrt(1 + y * y)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Grey diffuse enclosures solved by the radiosity (net-radiation) method, the textbook way
+# (Incropera & DeWitt, sec. 13.3; Modest, ch. 5): isothermal surfaces, what is not seen is black
+# space at t_sink.  Independent of the solver's exchange areas, Gebhart factors and Newton.
+
+
+def radiosity_net_w(area_m2, eps, f, t_k, t_sink_k: float) -> np.ndarray:
+    """Net radiation leaving each surface [W] for given temperatures: radiosities from
+    J_i = eps_i E_i + (1 - eps_i) H_i,  H_i = sum_j F_ij J_j + (1 - sum_j F_ij) E_space;  q_i = A_i (J_i - H_i)."""
+    area, eps, f = (np.asarray(v, float) for v in (area_m2, eps, f))
+    e_b = SIGMA_W_M2K4 * np.asarray(t_k, float) ** 4
+    e_space = SIGMA_W_M2K4 * t_sink_k**4
+    space = 1.0 - f.sum(axis=1)
+    lhs = np.eye(area.size) - (1.0 - eps)[:, None] * f
+    j = np.linalg.solve(lhs, eps * e_b + (1.0 - eps) * space * e_space)
+    h = f @ j + space * e_space
+    return area * (j - h)
+
+
+def radiosity_bodies_k(area_m2, eps, f, body, power_w, t_sink_k: float, t_guess_k: float = 300.0) -> np.ndarray:
+    """Temperatures of isothermal bodies (each owning the surfaces with its index in ``body``) that
+    radiate away their ``power_w`` (their net radiation equals it): a root of the radiosity balance."""
+    body = np.asarray(body)
+    n_body = len(power_w)
+
+    def balance(log_t):
+        t = np.exp(log_t)
+        q = radiosity_net_w(area_m2, eps, f, t[body], t_sink_k)
+        return (np.bincount(body, q, minlength=n_body) - np.asarray(power_w)) / max(np.abs(power_w).max(), 1.0)
+
+    sol = fsolve(balance, np.full(n_body, math.log(t_guess_k)), xtol=1e-13)
+    worst = float(np.max(np.abs(balance(sol))))
+    if not worst <= 1e-11:  # relative to the largest power: far below any tolerance it is used with
+        raise RuntimeError(f"radiosity reference did not converge (relative residual {worst:.2e})")
+    return np.exp(sol)
+
+
+def parallel_plates_eps_eff(eps1: float, eps2: float) -> float:
+    """Effective emittance of two infinite parallel grey plates: q = eps_eff sigma (T1^4 - T2^4)."""
+    return 1.0 / (1.0 / eps1 + 1.0 / eps2 - 1.0)

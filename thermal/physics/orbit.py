@@ -310,6 +310,12 @@ class OrbitGeometry:
 
     def face_fluxes(self, t_s: float, normals_body: np.ndarray, attitude: str, pointing=None, align=None):
         """Incident (solar + albedo, Earth IR) fluxes [W/m2] on faces with the given body normals."""
+        direct, albedo, ir, nu, _, _ = self.flux_parts(t_s, normals_body, attitude, pointing, align)
+        return direct + albedo, ir, nu
+
+    def flux_parts(self, t_s: float, normals_body: np.ndarray, attitude: str, pointing=None, align=None):
+        """(direct sunlight, albedo, Earth IR per face [W/m2], visible Sun fraction, unit Sun direction and
+        unit nadir in body axes): the parts a shadowed face scales apart."""
         r_hat, v_hat, n_hat, s_hat = self.state(t_s)
         axes = body_axes(attitude, r_hat, v_hat, n_hat, s_hat, pointing, align)
         m = np.atleast_2d(normals_body) @ axes  # body -> orbit frame
@@ -319,4 +325,10 @@ class OrbitGeometry:
         f_earth = view_factor_to_sphere(m @ (-r_hat), self.radius_m / R_EARTH_M)
         ir = self.earth_ir_w_m2 * f_earth
         albedo = self.solar_constant_w_m2 * self.albedo * f_earth * max(0.0, float(r_hat @ s_hat))
-        return direct + albedo, ir, nu
+        # body axes are the rows of ``axes`` in the orbit frame: a direction's body components are axes @ v
+        return direct, albedo, ir, nu, axes @ s_hat, axes @ (-r_hat)
+
+    @property
+    def earth_cone_cos(self) -> float:
+        """Cosine of the Earth's angular radius seen from the orbit."""
+        return math.sqrt(max(0.0, 1.0 - (R_EARTH_M / self.radius_m) ** 2))

@@ -61,7 +61,7 @@ def newton_solve(assembler, linear, t_guess_k, settings, t_old_k=None, inv_dt_s=
     for iteration in range(1, settings.max_iterations + 1):
         if not np.isfinite(r_norm):
             raise _diagnose(net, t, residual, iteration, "non-finite residual", context)
-        step = linear.solve(matrix, residual.copy(), rtol=forcing)
+        step = linear.solve(matrix, residual.copy(), rtol=forcing, low_rank=assembler.low_rank)
         if not np.all(np.isfinite(step)):
             raise _diagnose(net, t, residual, iteration, "the linear solve returned NaN", context)
         # keep every temperature above half its current value

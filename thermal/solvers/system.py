@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from thermal import kernels
+from thermal.constants import SIGMA_W_M2K4
 from thermal.kernels.bundles import Links, PropertyTables, Step, Storage, Surfaces
 from thermal.build.network import Network
 from thermal.solvers.run_state import RunState
@@ -51,6 +53,20 @@ class EnergyBalance:
         return np.array([self.generated_w, self.absorbed_w, self.radiated_w, self.stored_w, self.conducted_out_w])
 
 
+@dataclass
+class ExchangeJacobian:
+    """The radiation exchange's part of A = -dF/dT, kept factored: A_full = A - u @ m @ j with
+    u (n, r) the cells' areas on their patches, m (r, r) = S^T / A_p, j (r, n) = d e_p / dT
+    (kernels/exchange.py).  Rank r = the number of patches."""
+
+    u: sp.csr_matrix
+    m: np.ndarray
+    j: sp.csr_matrix
+
+    def matvec(self, x: np.ndarray) -> np.ndarray:
+        return self.u @ (self.m @ (self.j @ x))
+
+
 class Assembler:
     def __init__(self, net: Network, state: RunState | None = None):
         self.net = net
@@ -70,6 +86,35 @@ class Assembler:
         self._energy = np.empty(7)
         self._zeros = np.zeros(n)
         self.evaluations = 0
+        self.low_rank = None
+        if net.radiation is not None:
+            self._setup_exchange()
+
+    def _setup_exchange(self):
+        net = self.net
+        r = net.radiation.count
+        self.patch_area_m2 = np.bincount(net.surf_face, net.surf_area_m2, minlength=r)
+        self.incoming = np.ascontiguousarray(net.radiation.exchange_m2.T / self.patch_area_m2[:, None])
+        self.e_patch = np.zeros(r)
+        self.g_patch = np.zeros(r)
+        free = net.fixed[net.surf_node] == 0
+        nodes, patches, area = net.surf_node[free], net.surf_face[free], net.surf_area_m2[free]
+        u = sp.csr_matrix((area, (nodes, patches)), shape=(net.n_nodes, r))
+        # j's pattern is fixed; its values follow T: keep the permutation from surfaces to its entries
+        order = sp.csr_matrix((np.arange(1.0, nodes.size + 1), (patches, nodes)), shape=(r, net.n_nodes))
+        order.sort_indices()
+        self._j_order = order.data.astype(np.int64) - 1
+        self._j_nodes = nodes[self._j_order]
+        self._j_scale = 4.0 * SIGMA_W_M2K4 * area[self._j_order] / self.patch_area_m2[patches[self._j_order]]
+        j = sp.csr_matrix((np.zeros(nodes.size), order.indices, order.indptr), shape=(r, net.n_nodes))
+        self.low_rank = ExchangeJacobian(u, self.incoming, j)
+        self._scratch = np.zeros(net.n_nodes)
+
+    def _exchange(self, t_k, residual_w) -> float:
+        net = self.net
+        absorbed = kernels.add_exchange(t_k, self.surfaces, self.patch_area_m2, self.incoming, net.t_sink_k, net.fixed,
+                                        self.e_patch, self.g_patch, residual_w)
+        return float(absorbed)
 
     def initial_state(self, t_initial_k: float) -> np.ndarray:
         t = np.full(self.net.n_nodes, float(t_initial_k))
@@ -89,6 +134,10 @@ class Assembler:
                                 self.a_data)
         kernels.add_surfaces(t_k, self.surfaces, st.face_q_solar_w_m2, st.face_q_ir_w_m2, net.t_sink_k, net.fixed,
                              net.diag_pos, self.residual_w, self.a_data)
+        if self.low_rank is not None:
+            self._exchange(t_k, self.residual_w)
+            t = t_k[self._j_nodes]
+            self.low_rank.j.data[:] = self._j_scale * t * t * t
         kernels.add_sources_and_storage(t_k, Step(t_old, inv_dt_s, bdf_a, offset), st.q_w, self.storage, net.fixed,
                                         net.diag_pos, self.residual_w, self.a_data)
         self.evaluations += 1
@@ -103,6 +152,10 @@ class Assembler:
         kernels.energy_terms(t_k, Step(t_old, inv_dt_s, bdf_a, offset), st.q_w, net.fixed, self.storage, self.links,
                              st.r_link, self.k_node, self.surfaces, st.face_q_solar_w_m2, st.face_q_ir_w_m2,
                              net.t_sink_k, self._energy)
+        if self.low_rank is not None:
+            # what other patches absorb of a patch's emission did not leave for space: radiated is
+            # the net heat leaving the free nodes by radiation (to space and to fixed-temperature walls)
+            self._energy[2] -= self._exchange(t_k, self._scratch)
         return EnergyBalance(*(float(v) for v in self._energy))
 
     def initial_balance(self, t_k: np.ndarray) -> EnergyBalance:

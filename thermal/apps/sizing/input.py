@@ -11,7 +11,8 @@ from pathlib import Path
 from thermal.constants import DEFAULT_T_SINK_K
 from thermal.errors import CaseError
 from thermal.input import materials as matlib
-from thermal.input.case_file import AXIS_NAMES, parse_orbit
+from thermal.input.case_file import parse_orbit
+from thermal.input.radiation import AXIS_NAMES
 from thermal.input.heat_pipes import parse_wick
 from thermal.input.overrides import dumps, toml_scalar
 from thermal.input.table import Table

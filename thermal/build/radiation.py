@@ -1,0 +1,255 @@
+"""Surface-to-surface radiation: patches, view factors with blocking, grey diffuse exchange.
+
+Every radiating face of a radiation-exchange case is cut into patches (rectangles whose edges are
+cell edges, so a patch's area is exactly the sum of its cells' faces).  Between patches:
+
+* **View factors** F_ij, exact for unobstructed planar polygons (the contour integral of
+  physics/view_factors.py) after each patch is clipped to the half-space in front of the other (the
+  part behind sees nothing: exact, not an approximation), times the pair's visible share found by
+  ray casting (physics/rays.py: n x n sample points on each, weighted by cos cos / r^2, the
+  integrand of the view factor).  Computed once per unordered pair, so A_i F_ij = A_j F_ji to
+  round-off; 1 - sum_j F_ij is the view to space (and the Earth).
+* **Grey diffuse exchange, infrared band**: with incidence factors R = (I - F diag(1 - eps))^-1 F
+  (the share of what leaves i, emitted or reflected, that falls on j after any number of diffuse
+  reflections), the total exchange areas are S = diag(A eps) R diag(eps) (symmetric: S_ij = S_ji).
+  Patch p then absorbs G_p A_p = sum_q S_qp (E_q - sigma T_sink^4) from the emission of all patches
+  (itself included, by reflection), E_q = its cells' area-mean of sigma T^4, while each cell keeps
+  emitting eps sigma A (T^4 - T_sink^4) as before: what is not absorbed by another patch goes to
+  space, which is the only sink.  The solver adds a_s G_p to each cell s of patch p (kernels/
+  exchange.py) and the exact Jacobian as a rank-r correction (solvers/linalg.py).
+* **Reflected environment**: sunlight and albedo reflect diffusely with 1 - alpha, Earth infrared
+  with 1 - eps; what patch p reflects falls on j as R_pj (solar band R with alpha).  So the incident
+  flux including reflections is H' = H + Q H with Q = diag(1/A) R^T diag((1 - alpha) A).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from thermal.errors import CaseError
+from thermal.physics import geometry as geo
+from thermal.physics.rays import pair_visibility
+from thermal.physics.view_factors import exchange_area
+
+OVERLAP_TOLERANCE = 1e-6  # sum_j F_ij above 1 by more than this: surfaces overlap or cross
+
+
+@dataclass
+class PatchList:
+    """Patches as the network builder makes them (one network face each)."""
+
+    names: list = field(default_factory=list)
+    owners: list = field(default_factory=list)  # "panel.top", "array.front", ...
+    polygons: list = field(default_factory=list)
+    eps: list = field(default_factory=list)
+    alpha: list = field(default_factory=list)
+    faces: list = field(default_factory=list)  # network face index
+    blockers: list = field(default_factory=list)  # polygons that stop rays (one per plate, blocker faces)
+    blocker_names: list = field(default_factory=list)
+    solids: list = field(default_factory=list)  # (name, kind, placement, size) of boxes and cylinders
+
+    def add(self, name, owner, polygon, eps, alpha, face):
+        self.names.append(name)
+        self.owners.append(owner)
+        self.polygons.append(np.asarray(polygon, float))
+        self.eps.append(eps)
+        self.alpha.append(alpha)
+        self.faces.append(face)
+
+
+@dataclass(frozen=True)
+class RadiationModel:
+    """The exchange of a network (immutable once built; arrays read-only)."""
+
+    names: list  # patch names
+    owners: list  # the surface each patch belongs to
+    polygons: list  # (m, 3) each, counter-clockwise from the front
+    area_m2: np.ndarray  # geometric area of each patch
+    normal: np.ndarray  # (r, 3)
+    eps: np.ndarray
+    alpha: np.ndarray
+    view_factor: np.ndarray  # F (r, r), blocking included
+    view_factor_unblocked: np.ndarray
+    exchange_m2: np.ndarray  # S (r, r), total exchange areas (infrared)
+    reflect_solar: np.ndarray  # Q (r, r): incident solar including reflections = H + Q H
+    reflect_ir: np.ndarray
+    points: np.ndarray  # (r, m, 3) sample points for shadows and the Earth
+    frames: np.ndarray  # (r, 3, 3) rows (t1, t2, n) of each patch
+    blockers: tuple  # geometry.polygon_set of every ray-stopping polygon
+    blocker_names: list
+    reciprocity_error: float  # max |A_i F_ij - A_j F_ji| / max(A_i F_ij)
+    closure: np.ndarray  # sum_j F_ij per patch (1 - closure: the view to space)
+    rays: int  # segments cast for blocking
+    timings_s: dict
+
+    def __post_init__(self):
+        for value in self.__dict__.values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+
+    @property
+    def count(self) -> int:
+        return len(self.names)
+
+    def space_exchange_m2(self) -> np.ndarray:
+        """A eps - sum_q S_pq: the exchange area of each patch with space."""
+        return self.area_m2 * self.eps - self.exchange_m2.sum(axis=1)
+
+
+def patch_edges(edges: np.ndarray, count: int) -> np.ndarray:
+    """Indices into ``edges`` (cell edges) of ``count`` patches' edges, as near to equal widths as
+    the cells allow, strictly increasing."""
+    n = edges.size - 1
+    target = edges[0] + (edges[-1] - edges[0]) * np.arange(count + 1) / count
+    idx = np.array([int(np.argmin(np.abs(edges - x))) for x in target])
+    idx[0], idx[-1] = 0, n
+    for k in range(1, count):  # keep at least one cell per patch on either side
+        idx[k] = min(max(idx[k], idx[k - 1] + 1), n - (count - k))
+    return idx
+
+
+def _pair_candidates(bounds: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    return np.nonzero(np.all(bounds[:, :3] <= hi[None, :], axis=1) & np.all(bounds[:, 3:] >= lo[None, :], axis=1))[0]
+
+
+def _same_plane(n1, c1, n2, c2, tol) -> bool:
+    return abs(abs(float(n1 @ n2)) - 1.0) < 1e-12 and abs(float(n1 @ (c2 - c1))) <= tol
+
+
+def build_radiation(case, patches: PatchList) -> RadiationModel:
+    """View factors (blocking included), exchange areas and reflection operators of the patches."""
+    settings = case.radiation
+    r = len(patches.names)
+    polys = patches.polygons
+    areas = np.zeros(r)
+    normals = np.zeros((r, 3))
+    centres = np.zeros((r, 3))
+    for i, p in enumerate(polys):
+        areas[i], normals[i] = geo.area_normal(p)
+        centres[i] = p.mean(axis=0)
+    size = max((float(np.ptp(np.vstack(polys + patches.blockers), axis=0).max()) if polys else 1.0), 1e-30)
+    tol = 1e-9 * size
+    n_pts = settings.blocking_points
+    points = np.array([geo.sample_points(p, n_pts) if len(p) == 4 else
+                       np.vstack([p.mean(axis=0)] * (n_pts * n_pts)) for p in polys]).reshape(r, n_pts * n_pts, 3)
+    blockers = geo.polygon_set(patches.blockers)
+    verts, count, bnormals, offset, bounds = blockers
+    t0 = time.perf_counter()
+    exact = np.zeros((r, r))
+    seen = np.ones((r, r))
+    rays = 0
+    t_exact = t_block = 0.0
+    for i in range(r):
+        for j in range(i + 1, r):
+            if _same_plane(normals[i], centres[i], normals[j], centres[j], tol):
+                continue
+            a = geo.clip_to_front(polys[i], centres[j], normals[j], tol)
+            b = geo.clip_to_front(polys[j], centres[i], normals[i], tol)
+            if len(a) < 3 or len(b) < 3 or geo.area_normal(a)[0] <= tol * tol or geo.area_normal(b)[0] <= tol * tol:
+                continue
+            s0 = time.perf_counter()
+            aij = exchange_area(a, b)
+            t_exact += time.perf_counter() - s0
+            if aij <= 0.0:
+                continue
+            exact[i, j] = exact[j, i] = aij
+            lo = np.minimum(a.min(axis=0), b.min(axis=0))
+            hi = np.maximum(a.max(axis=0), b.max(axis=0))
+            cand = _pair_candidates(bounds, lo, hi)
+            if cand.size == 0:
+                continue
+            s0 = time.perf_counter()
+            vis = pair_visibility(points[i], normals[i], points[j], normals[j], verts[cand], count[cand],
+                                  bnormals[cand], offset[cand], bounds[cand])
+            t_block += time.perf_counter() - s0
+            rays += points[i].shape[0] * points[j].shape[0]
+            seen[i, j] = seen[j, i] = vis
+    exch = exact * seen  # A_i F_ij, symmetric by construction
+    f_unblocked = exact / areas[:, None]
+    f = exch / areas[:, None]
+    closure = f.sum(axis=1)
+    worst = int(np.argmax(closure)) if r else 0
+    if r and closure[worst] > 1.0 + OVERLAP_TOLERANCE:
+        raise CaseError(case.file, "radiation", patches.names[worst],
+                        f"this patch's view factors add up to {closure[worst]:.6f} > 1: surfaces overlap, cross or "
+                        "coincide; move them apart")
+    recip = float(np.max(np.abs(exch - exch.T)) / max(float(np.max(exch)), 1e-300)) if r else 0.0
+    eps = np.asarray(patches.eps, float)
+    alpha = np.asarray(patches.alpha, float)
+    s_ir, q_ir = _grey_exchange(f, areas, eps)
+    _, q_solar = _grey_exchange(f, areas, alpha)
+    frames = np.array([geo.frame(n) for n in normals]).reshape(r, 3, 3)
+    return RadiationModel(list(patches.names), list(patches.owners), [p.copy() for p in polys], areas, normals, eps,
+                          alpha, f, f_unblocked, s_ir, q_solar, q_ir, points, frames, blockers,
+                          list(patches.blocker_names), recip, closure, rays,
+                          {"exact_s": t_exact, "blocking_s": t_block, "total_s": time.perf_counter() - t0})
+
+
+def _grey_exchange(f: np.ndarray, area: np.ndarray, absorptance: np.ndarray):
+    """(total exchange areas S = diag(A a) R diag(a), reflection operator Q) for one band with
+    absorptance a, R = (I - F diag(1 - a))^-1 F."""
+    r = area.size
+    if r == 0:
+        return np.zeros((0, 0)), np.zeros((0, 0))
+    incidence = np.linalg.solve(np.eye(r) - f * (1.0 - absorptance)[None, :], f)
+    s = (area * absorptance)[:, None] * incidence * absorptance[None, :]
+    s = 0.5 * (s + s.T)  # symmetric in exact arithmetic; make it so to the last bit
+    q = incidence.T * ((1.0 - absorptance) * area)[None, :] / area[:, None]
+    return s, q
+
+
+def rectangle_patches(where, lx: float, ly: float, counts: tuple, back: bool):
+    """Polygons of a rectangle cut into counts = (px, py) equal patches, facing front or back, with
+    their (i, j) labels."""
+    px, py = counts
+    out = []
+    for j in range(py):
+        for i in range(px):
+            poly = geo.rectangle(where.origin_m, where.x_axis, where.y_axis, lx * i / px, lx * (i + 1) / px,
+                                 ly * j / py, ly * (j + 1) / py)
+            out.append(((i, j), geo.reverse(poly) if back else poly))
+    return out
+
+
+def surface_polygons(s) -> list:
+    """The polygons of a surface (front-facing), for blocking and drawing."""
+    w = s.placement
+    if s.shape == "rectangle":
+        return [geo.rectangle(w.origin_m, w.x_axis, w.y_axis, 0.0, s.size_m[0], 0.0, s.size_m[1])]
+    if s.shape == "disc":
+        return [geo.disc(w.origin_m, w.x_axis, w.y_axis, s.size_m[0])]
+    if s.shape == "box":
+        return geo.box(w.origin_m, w.x_axis, w.y_axis, s.size_m)
+    return geo.cylinder(w.origin_m, w.x_axis, w.y_axis, s.size_m[0], s.size_m[1])
+
+
+def check_placements(case, model: RadiationModel, patches: PatchList) -> None:
+    """Refuse a radiating patch inside a box or cylinder, or facing into one (its normal points into
+    the solid right at the patch)."""
+    for name, kind, s in patches.solids:
+        w = s.placement
+        inside = (lambda p, s=s, w=w: geo.point_in_box(p, w.origin_m, w.x_axis, w.y_axis, s.size_m)) \
+            if kind == "box" else \
+            (lambda p, s=s, w=w: geo.point_in_cylinder(p, w.origin_m, w.x_axis, w.y_axis, *s.size_m))
+        scale = max(s.size_m)
+        for k, poly in enumerate(model.polygons):
+            c = poly.mean(axis=0)
+            if inside(c):
+                raise CaseError(case.file, f"surfaces.{name}", model.names[k],
+                                f"this radiating patch lies inside the {kind} '{name}'; move it out")
+            if inside(c + 1e-6 * scale * model.normal[k]):
+                raise CaseError(case.file, f"surfaces.{name}", model.names[k],
+                                f"this radiating patch faces into the {kind} '{name}' (its normal points into "
+                                "the solid); flip its axes or move it")
+
+
+def summary_rows(model: RadiationModel) -> list:
+    """Rows describing the exchange for a run summary."""
+    r = model.count
+    owners = sorted(set(model.owners), key=model.owners.index)
+    return [("radiation patches", f"{r} on {len(owners)} surfaces, {len(model.blocker_names)} ray-stopping polygons"),
+            ("view factors", f"reciprocity {model.reciprocity_error:.1e}, max closure {model.closure.max(initial=0):.6f}"
+                             f", {model.rays} blocking rays, {model.timings_s['total_s']:.2f} s")]
+

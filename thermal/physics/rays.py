@@ -1,0 +1,136 @@
+"""Ray casting against convex planar polygons (Numba): blocking between patches, shadows, the
+visible part of the Earth.
+
+Polygons come as the padded arrays of ``geometry.polygon_set``.  A ray o + t d (0 < t < t_max)
+is blocked when it crosses the inside of any polygon strictly between its ends: the patches it
+leaves and reaches lie in planes it meets only at t = 0 and t = t_max, so they never block it
+(``EDGE`` keeps the ends out by a relative margin).  Each test first rejects polygons whose
+bounding box the ray's segment cannot reach (a slab test), so a blocker far from a pair costs a few
+comparisons.  All loops are serial: a call does little work and is made many times (never
+threads on small work; the callers loop over patches).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+EDGE = 1e-9  # relative margin at the ray's ends
+FAR = 1e30  # "infinite" ray length (towards the Sun or the Earth)
+
+
+@njit(cache=True)
+def _box_hit(o, d, t_max, b):
+    """Whether the segment o + t d, 0 <= t <= t_max, can reach the box b (min xyz, max xyz)."""
+    t0, t1 = 0.0, t_max
+    for a in range(3):
+        if abs(d[a]) < 1e-300:
+            if o[a] < b[a] or o[a] > b[a + 3]:
+                return False
+            continue
+        inv = 1.0 / d[a]
+        lo = (b[a] - o[a]) * inv
+        hi = (b[a + 3] - o[a]) * inv
+        if lo > hi:
+            lo, hi = hi, lo
+        t0 = max(t0, lo)
+        t1 = min(t1, hi)
+        if t0 > t1 * (1.0 + 1e-12) + 1e-12:
+            return False
+    return True
+
+
+@njit(cache=True)
+def blocked(o, d, t_max, verts, count, normals, offset, bounds):
+    """Whether the ray o + t d (|d| = 1) crosses any polygon for EDGE t_max < t < (1 - EDGE) t_max."""
+    lo = EDGE * min(t_max, 1.0)
+    hi = t_max * (1.0 - EDGE)
+    for k in range(count.size):
+        if not _box_hit(o, d, t_max, bounds[k]):
+            continue
+        nx, ny, nz = normals[k, 0], normals[k, 1], normals[k, 2]
+        den = nx * d[0] + ny * d[1] + nz * d[2]
+        if den == 0.0:
+            continue
+        t = (offset[k] - (nx * o[0] + ny * o[1] + nz * o[2])) / den
+        if t <= lo or t >= hi:
+            continue
+        px, py, pz = o[0] + t * d[0], o[1] + t * d[1], o[2] + t * d[2]
+        inside = True
+        m = count[k]
+        for e in range(m):
+            a = verts[k, e]
+            b = verts[k, (e + 1) % m]
+            ex, ey, ez = b[0] - a[0], b[1] - a[1], b[2] - a[2]
+            qx, qy, qz = px - a[0], py - a[1], pz - a[2]
+            # (e x q) . n >= 0 for a point inside a counter-clockwise convex polygon
+            c = (ey * qz - ez * qy) * nx + (ez * qx - ex * qz) * ny + (ex * qy - ey * qx) * nz
+            if c < 0.0:
+                inside = False
+                break
+        if inside:
+            return True
+    return False
+
+
+@njit(cache=True)
+def pair_visibility(pts_a, n_a, pts_b, n_b, verts, count, normals, offset, bounds):
+    """The visible share of the exchange between two patches: sum over sample pairs of
+    cos_a cos_b / r^2 for unblocked segments over the same sum for all (1 when none see each other)."""
+    total = 0.0
+    seen = 0.0
+    d = np.empty(3)
+    for i in range(pts_a.shape[0]):
+        for j in range(pts_b.shape[0]):
+            for c in range(3):
+                d[c] = pts_b[j, c] - pts_a[i, c]
+            r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
+            r = np.sqrt(r2)
+            if r == 0.0:
+                continue
+            for c in range(3):
+                d[c] /= r
+            ca = d[0] * n_a[0] + d[1] * n_a[1] + d[2] * n_a[2]
+            cb = -(d[0] * n_b[0] + d[1] * n_b[1] + d[2] * n_b[2])
+            if ca <= 0.0 or cb <= 0.0:
+                continue
+            w = ca * cb / r2
+            total += w
+            if not blocked(pts_a[i], d, r, verts, count, normals, offset, bounds):
+                seen += w
+    return seen / total if total > 0.0 else 1.0
+
+
+@njit(cache=True)
+def sunlit_fractions(points, normals_p, sun, verts, count, normals, offset, bounds, out):
+    """Per patch p (points (r, m, 3), normal normals_p[p]): the share of its sample points that see the
+    Sun along ``sun`` (1 for a patch facing away: it gets no direct sunlight anyway)."""
+    for p in range(points.shape[0]):
+        if sun[0] * normals_p[p, 0] + sun[1] * normals_p[p, 1] + sun[2] * normals_p[p, 2] <= 0.0:
+            out[p] = 1.0
+            continue
+        lit = 0
+        for i in range(points.shape[1]):
+            if not blocked(points[p, i], sun, FAR, verts, count, normals, offset, bounds):
+                lit += 1
+        out[p] = lit / points.shape[1]
+
+
+@njit(cache=True)
+def earth_visibilities(points, frames, dirs, nadir, cos_earth, verts, count, normals, offset, bounds, out):
+    """Per patch: of the cosine-weighted rays (``dirs`` about +z, turned into the patch's frame) from
+    its sample points that hit the Earth (within the cone about ``nadir`` of half-angle acos(cos_earth)),
+    the share no polygon blocks (1 when none hits the Earth)."""
+    d = np.empty(3)
+    for p in range(points.shape[0]):
+        hit = 0
+        free = 0
+        for k in range(dirs.shape[0]):
+            for c in range(3):
+                d[c] = dirs[k, 0] * frames[p, 0, c] + dirs[k, 1] * frames[p, 1, c] + dirs[k, 2] * frames[p, 2, c]
+            if d[0] * nadir[0] + d[1] * nadir[1] + d[2] * nadir[2] < cos_earth:
+                continue
+            for i in range(points.shape[1]):
+                hit += 1
+                if not blocked(points[p, i], d, FAR, verts, count, normals, offset, bounds):
+                    free += 1
+        out[p] = free / hit if hit > 0 else 1.0
