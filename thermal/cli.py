@@ -27,6 +27,7 @@ from thermal.input.materials import library_coatings, library_materials
 from thermal.output.plotting import history, pipe_utilisation, sweep_figures, temperature_maps
 from thermal.output.paths import check_output, default_output
 from thermal.output.results import read_result
+from thermal.output.radiation import summary_lines as radiation_summary_lines
 
 DESCRIPTION = """\
 thermal: finite-volume radiator solver for orbital compute.
@@ -278,6 +279,12 @@ def format_summary(case, result, output=None) -> str:
                          "longer carry heat; the temperatures above include that")
         if result.mode != "steady":
             lines.append("(use: the largest Q/Q_max over all output times; Q, T vap at the last output)")
+    if result.radiation:
+        rad = result.radiation
+        lines += ["", f"radiation exchange (last output): {len(rad['patch_names'])} patches, view-factor reciprocity "
+                  f"{rad['reciprocity_error']:.1e}, {rad['blocking_rays']}"
+                  " blocking rays"]
+        lines += radiation_summary_lines(rad)
     e = {k: float(v[-1]) for k, v in result.energy.items()}
     scale = max(abs(e["generated"]) + abs(e["absorbed"]), abs(e["radiated"]), 1e-300)
     lines += ["", "energy balance (last output) [W]",

@@ -22,6 +22,7 @@ from thermal.apps.resources import check_resources
 from thermal.build.environment import Environment
 from thermal.build.network import build_network
 from thermal.errors import ThermalError
+from thermal.output.radiation import radiation_record
 from thermal.output.results import ResultWriter, mesh_dict, result_from_solution
 from thermal.physics import orbit as orb
 from thermal.solvers import solve_steady, solve_transient_fixed_step
@@ -99,8 +100,13 @@ def solve(case, output=None, progress=False, network=None, force=False):
     if rec.series is not None:
         result.heat_pipes = rec.series.result()
     result.orbit = rec.orbit()
+    if net.radiation is not None:
+        nt = len(solution.times_s)
+        solar = result.orbit["q_solar"] if result.orbit else [net.face_q_solar_w_m2] * nt
+        ir = result.orbit["q_ir"] if result.orbit else [net.face_q_ir_w_m2] * nt
+        result.radiation = radiation_record(net, env, solution.t_k, solar, ir)
     if rec.writer is not None:  # streamed: complete it (renamed from .part), with the pipe series
-        rec.writer.close(attrs, heat_pipes=result.heat_pipes)
+        rec.writer.close(attrs, heat_pipes=result.heat_pipes, radiation=result.radiation)
     elif output is not None:
         result.write(output)
     result.solution = solution

@@ -538,6 +538,126 @@ def check_parallel_pipes(report, out_dir, quick):
     _balance(report, "parallel_pipes", sol)
 
 
+def _panel_t(net, t_k, name) -> np.ndarray:
+    idx = net.node_index[name]
+    return t_k[idx[idx >= 0]]
+
+
+def check_parallel_plates(report, out_dir, quick):
+    """Two parallel grey plates and space: each plate's temperature against the radiosity network
+    with Howell's closed-form view factor (isothermal plates, one patch per face: the textbook
+    uniform-radiosity model, so the only error is Newton's).  Large plates close together: the heat
+    exchanged against eps_eff sigma (T1^4 - T2^4), within the share 1 - F12 that escapes each pass
+    (over the 1/eps_eff passes a beam makes).  View factors summed over 4 x 4 patches: the whole
+    plate's, to round-off (the contour integral is exact under subdivision)."""
+    case = _case("parallel_plates")
+    net, sol = _solve_steady(case, out_dir=out_dir)
+    t = sol.t_k[0]
+    f12 = analytic.vf_parallel_rectangles(1.0, 1.0, 0.5)
+    c1, c2 = case.coatings["lower"], case.coatings["upper"]
+    f = np.array([[0.0, f12, 0.0], [f12, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    ref = analytic.radiosity_bodies_k([1.0, 1.0, 1.0], [c1.eps, c2.eps, c2.eps], f, [0, 1, 1], [1000.0, 0.0],
+                                      case.t_sink_k)
+    for k, name in enumerate(("heated", "facing")):
+        tp = _panel_t(net, t, name)
+        err = float(np.max(np.abs(tp - ref[k])))
+        report.add("parallel_plates", f"{name}: max |T - T_radiosity|", float(tp.max()), float(ref[k]), err,
+                   _newton_tol(case, t), "K", "radiosity network, Howell C-11")
+    _balance(report, "parallel_plates", sol)
+
+    # large plates close together approach infinite ones: the deviation from eps_eff is analytic in
+    # the share 1 - F12 that escapes between them, and first order in it
+    side, deviations, escapes = 10.0, [], []
+    for gap in ((0.04, 0.02, 0.01) if quick else (0.08, 0.04, 0.02, 0.01)):
+        big = _case("parallel_plates", {"panels.heated.size": [f"{side} m", f"{side} m"],
+                                        "panels.facing.size": [f"{side} m", f"{side} m"],
+                                        "panels.heated.footprints.heater.center": [f"{side / 2} m", f"{side / 2} m"],
+                                        "panels.heated.footprints.heater.size": [f"{side} m", f"{side} m"],
+                                        "panels.facing.placement.origin": ["0 m", "0 m", f"{gap} m"]})
+        net, sol = _solve_steady(big)
+        t1 = float(_panel_t(net, sol.t_k[0], "heated").mean())
+        t2 = float(_panel_t(net, sol.t_k[0], "facing").mean())
+        q_inf = analytic.parallel_plates_eps_eff(c1.eps, c2.eps) * SIGMA_W_M2K4 * (t1**4 - t2**4) * side * side
+        deviations.append(abs(q_inf - 1000.0) / 1000.0)
+        escapes.append(1.0 - analytic.vf_parallel_rectangles(side, side, gap))
+    order = analytic.observed_order(escapes, deviations)
+    report.add("parallel_plates", f"|P / (eps_eff sigma A (T1^4 - T2^4)) - 1|: order in 1 - F12 "
+               f"({deviations[-1]:.1e} at 1 - F12 = {escapes[-1]:.1e})", order, 1.0, order - 1.0, 0.1, "",
+               "infinite plates: eps_eff = 1/(1/eps1 + 1/eps2 - 1)")
+
+    fine = _case("parallel_plates", {"panels.heated.faces.top.patches": [4, 4],
+                                     "panels.facing.faces.bottom.patches": [4, 4]})
+    rad = build_network(fine).radiation
+    heated = np.array([o == "heated.top" for o in rad.owners])
+    total = float((rad.area_m2[heated] @ rad.view_factor[heated]).sum() / rad.area_m2[heated].sum())
+    report.add("parallel_plates", "F from the heated plate summed over 4 x 4 patches", total, f12, total - f12,
+               1024 * np.finfo(float).eps, "", "Howell C-11")
+
+
+def check_radiation_shield(report, out_dir, quick):
+    """A floating shield between a heated plate and an outer plate: the three temperatures against
+    the radiosity network (the shield hides the outer plate from the heated one entirely, so ray
+    casting must block every ray: F13 = 0)."""
+    case = _case("radiation_shield")
+    net, sol = _solve_steady(case, out_dir=out_dir)
+    t = sol.t_k[0]
+    f = np.zeros((5, 5))
+    f[0, 1] = f[1, 0] = f[2, 3] = f[3, 2] = analytic.vf_parallel_rectangles(1.0, 1.0, 0.1)
+    eps = [case.coatings[c].eps for c in ("hot", "shield", "shield", "outer", "outer")]
+    ref = analytic.radiosity_bodies_k(np.ones(5), eps, f, [0, 1, 1, 2, 2], [500.0, 0.0, 0.0], case.t_sink_k)
+    for k, name in enumerate(("heated", "shield", "outer")):
+        tp = _panel_t(net, t, name)
+        report.add("radiation_shield", f"{name}: max |T - T_radiosity|", float(tp.max()), float(ref[k]),
+                   float(np.max(np.abs(tp - ref[k]))), _newton_tol(case, t), "K", "radiosity network")
+    rad = net.radiation
+    hot, outer = rad.names.index("heated.top"), rad.names.index("outer.bottom")
+    report.add("radiation_shield", "F heated -> outer through the shield", float(rad.view_factor[hot, outer]), 0.0,
+               float(rad.view_factor[hot, outer]), 0.0, "", "fully blocked")
+    _balance(report, "radiation_shield", sol)
+
+
+def check_enclosure(report, out_dir, quick):
+    """A cube with a heated floor, a ceiling held at 250 K and four reradiating walls: the
+    three-surface closed form for the floor's temperature and the walls' (Oppenheim network)."""
+    case = _case("enclosure")
+    net, sol = _solve_steady(case, out_dir=out_dir)
+    t = sol.t_k[0]
+    e1, e2 = case.coatings["floor"].eps, case.coatings["ceiling"].eps
+    f12 = analytic.vf_parallel_rectangles(1.0, 1.0, 1.0)
+    f1r = 1.0 - f12
+    power, t2 = 800.0, 250.0
+    resistance = (1 - e1) / e1 + 1.0 / (f12 + 1.0 / (2.0 / f1r)) + (1 - e2) / e2  # per m2 (A = 1)
+    t1 = (power * resistance / SIGMA_W_M2K4 + t2**4) ** 0.25
+    j1 = SIGMA_W_M2K4 * t1**4 - power * (1 - e1) / e1
+    j2 = SIGMA_W_M2K4 * t2**4 + power * (1 - e2) / e2
+    t_walls = (0.5 * (j1 + j2) / SIGMA_W_M2K4) ** 0.25  # equal resistances to both: J_R is their mean
+    floor = _panel_t(net, t, "floor")
+    report.add("enclosure", "floor: max |T - T_closed form|", float(floor.max()), t1, float(np.max(np.abs(floor - t1))),
+               _newton_tol(case, t), "K", "three-surface enclosure")
+    walls = np.concatenate([_panel_t(net, t, f"wall_{w}") for w in ("xmin", "xmax", "ymin", "ymax")])
+    report.add("enclosure", "reradiating walls: max |T - T_closed form|", float(walls.max()), t_walls,
+               float(np.max(np.abs(walls - t_walls))), _newton_tol(case, t), "K", "J_R = (J1 + J2) / 2")
+    closure = net.radiation.closure
+    report.add("enclosure", "closed cube: worst |sum_j F_ij - 1|", float(closure[np.argmax(np.abs(closure - 1))]), 1.0,
+               float(np.max(np.abs(closure - 1.0))), 256 * np.finfo(float).eps, "", "closure")
+    _balance(report, "enclosure", sol)
+
+
+def check_shadowing(report, out_dir, quick):
+    """Shadows by ray casting, sun-tracking at orbit noon: direct sunlight on a plate wholly under a
+    larger cover, on a plate half under it, and on one clear of it (4 x 4 sample points: the shadow
+    edge falls between them, so the share is exact)."""
+    case = _case("shadowing")
+    net = build_network(case)
+    env = Environment(case, net)
+    solar, _, nu = env.at(0.0)
+    s = case.orbit.solar_constant_w_m2 * nu
+    for name, share in (("hidden.top", 0.0), ("half.top", 0.5), ("open.top", 1.0)):
+        value = float(solar[net.face_names.index(name)])
+        report.add("shadowing", f"direct sunlight on {name.split('.')[0]}", value, share * s, value - share * s,
+                   1e-9 * s, "W/m2", "exposed area x S")
+
+
 def _radiated_by(net, t_k, panel) -> float:
     """Net heat a panel's faces radiate minus what they absorb [W]."""
     nodes = net.node_index[panel]
@@ -551,7 +671,8 @@ def _radiated_by(net, t_k, panel) -> float:
 
 CHECKS = (check_isothermal, check_absorbed, check_slab, check_fin, check_manufactured, check_eclipse,
           check_view_factors, check_surface_view_factors, check_lumped_cooling, check_plate_in_orbit, check_spreading, check_capillary_example,
-          check_fluid_properties, check_parallel_pipes)
+          check_fluid_properties, check_parallel_pipes, check_parallel_plates, check_radiation_shield, check_enclosure,
+          check_shadowing)
 
 
 def run_validation(out_dir, quick: bool = False, figures: bool = True) -> Report:

@@ -30,7 +30,7 @@ import numpy as np
 
 from thermal.errors import CaseError
 from thermal.physics import geometry as geo
-from thermal.physics.rays import pair_visibility
+from thermal.physics.rays import blocked, pair_visibility
 from thermal.physics.view_factors import exchange_area
 
 OVERLAP_TOLERANCE = 1e-6  # sum_j F_ij above 1 by more than this: surfaces overlap or cross
@@ -118,8 +118,53 @@ def _same_plane(n1, c1, n2, c2, tol) -> bool:
     return abs(abs(float(n1 @ n2)) - 1.0) < 1e-12 and abs(float(n1 @ (c2 - c1))) <= tol
 
 
+def placement_key(case, name: str) -> str:
+    """The case-file key that places a named panel or surface."""
+    return f"panels.{name}.placement" if any(p.name == name for p in case.panels) else f"surfaces.{name}"
+
+
+def check_overlaps(case, patches: PatchList) -> None:
+    """Refuse surfaces that coincide (overlap in one plane) or cross (an edge of one passes through
+    the inside of another).  Touching is allowed: shared edges, a fin's edge on a plate."""
+    polys, names = patches.blockers, patches.blocker_names
+    if not polys:
+        return
+    verts, count, normals, offset, bounds = geo.polygon_set(polys)
+    size = float(np.ptp(np.vstack(polys), axis=0).max())
+    tol = 1e-9 * size
+    for a in range(len(polys)):
+        for b in range(len(polys)):
+            if names[a] == names[b] or not np.all(bounds[a, :3] <= bounds[b, 3:] + tol) \
+                    or not np.all(bounds[b, :3] <= bounds[a, 3:] + tol):
+                continue
+            pa, pb = polys[a], polys[b]
+            if a < b and abs(abs(float(normals[a] @ normals[b])) - 1.0) < 1e-12 \
+                    and abs(float(normals[a] @ (pb[0] - pa[0]))) <= tol:
+                inter = pa
+                for k in range(len(pb)):
+                    edge = pb[(k + 1) % len(pb)] - pb[k]
+                    inward = np.cross(normals[b], edge)
+                    inter = geo.clip_to_front(inter, pb[k], inward / np.linalg.norm(inward), -tol)
+                    if len(inter) < 3:
+                        break
+                if len(inter) >= 3 and geo.area_normal(inter)[0] > 1e-9 * min(geo.area_normal(pa)[0],
+                                                                               geo.area_normal(pb)[0]):
+                    raise CaseError(case.file, placement_key(case, names[b]), f"{names[a]} / {names[b]}",
+                                    "these surfaces overlap in one plane (coincident); move one of them")
+                continue
+            for k in range(len(pa)):
+                start, end = pa[k], pa[(k + 1) % len(pa)]
+                length = float(np.linalg.norm(end - start))
+                if length > 0 and blocked(start, (end - start) / length, length, verts[b:b + 1], count[b:b + 1],
+                                          normals[b:b + 1], offset[b:b + 1], bounds[b:b + 1]):
+                    raise CaseError(case.file, placement_key(case, names[b]), f"{names[a]} / {names[b]}",
+                                    "these surfaces cross: an edge of the first passes through the second; "
+                                    "move them apart (touching along an edge is fine)")
+
+
 def build_radiation(case, patches: PatchList) -> RadiationModel:
     """View factors (blocking included), exchange areas and reflection operators of the patches."""
+    check_overlaps(case, patches)
     settings = case.radiation
     r = len(patches.names)
     polys = patches.polygons
