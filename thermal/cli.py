@@ -22,11 +22,15 @@ from thermal.apps.sweep.spec import expand, load_sweep
 from thermal.apps.validation import run_validation
 from thermal.constants import VERSION as __version__
 from thermal.errors import ThermalError
-from thermal.input.case_file import load_case
+from thermal.build.network import build_network
+from thermal.input.case_file import load_case, parse_case
 from thermal.input.materials import library_coatings, library_materials
+from thermal.output.plotting import geometry as geometry_figure
 from thermal.output.plotting import history, pipe_utilisation, sweep_figures, temperature_maps
 from thermal.output.paths import check_output, default_output
 from thermal.output.results import read_result
+from thermal.physics.orbit import OrbitGeometry
+from thermal.output.radiation import drawable, radiation_geometry
 from thermal.output.radiation import summary_lines as radiation_summary_lines
 
 DESCRIPTION = """\
@@ -86,6 +90,11 @@ def _add_run_and_plot(sub):
     pl.add_argument("--layer", help="plot this layer only (default: max over all layers)")
     pl.add_argument("--probe", action="append", default=[], metavar="PANEL:X_MM,Y_MM",
                     help="add the temperature history at this point of a panel (repeatable)")
+    pl.add_argument("--geometry", action="store_true",
+                    help="draw the assembly in 3-D instead (radiation-exchange cases): patches by surface with their "
+                         "normals, blockers, and the Sun and Earth directions at --time; RESULT may also be a case file")
+    pl.add_argument("--time", type=float, default=0.0, metavar="SECONDS",
+                    help="orbit time for the Sun and Earth directions of --geometry (0 = orbit noon)")
 
 
 def _add_size_and_sweep(sub):
@@ -296,7 +305,38 @@ def format_summary(case, result, output=None) -> str:
     return "\n".join(lines)
 
 
+def _plot_geometry(args) -> int:
+    """thermal plot --geometry: from a case file (built, not solved) or a result's /radiation."""
+    if args.result.suffix == ".toml":
+        case = load_case(args.result)
+        net = build_network(case)
+        if net.radiation is None:
+            raise ThermalError(f"{args.result}: no [radiation] table: the case places no surfaces to draw")
+        record = radiation_geometry(net)
+        text = case.source_text
+    else:
+        result = read_result(args.result)
+        if not result.radiation:
+            raise ThermalError(f"{args.result}: no /radiation group: the case placed no surfaces to draw")
+        record, text = result.radiation, result.case_text
+    case = parse_case(text, str(args.result))
+    sun = nadir = None
+    title = case.name
+    if case.orbit is not None:
+        o = case.orbit
+        geom = OrbitGeometry(o.altitude_m, o.beta_rad, o.solar_constant_w_m2, o.earth_ir_w_m2, o.albedo, o.shadow)
+        *_, nu, sun, nadir = geom.flux_parts(args.time, np.zeros((1, 3)) + [0, 0, 1], o.attitude, o.pointing, o.align)
+        title += f" at t = {args.time:g} s of {geom.period_s:.0f} s (Sun {'visible' if nu > 0 else 'eclipsed'})"
+    patches, blockers = drawable(record)
+    out = args.output or args.result.with_name(args.result.stem + "_geometry.png")
+    geometry_figure(patches, out, blockers, sun, nadir, title)
+    print(f"wrote {out}")
+    return 0
+
+
 def _plot(args) -> int:
+    if args.geometry:
+        return _plot_geometry(args)
     result = read_result(args.result)
     if len(result.times_s) == 0:
         raise ThermalError(f"{args.result}: the file holds no output step")

@@ -24,7 +24,7 @@ from thermal.model.case import Case, Face, Footprint, Panel, PropertyTable
 from thermal.errors import CaseError
 from thermal.build.mesh import PanelMesh, build_panel_mesh
 from thermal.build.pipes import add_heat_pipes, locate_film_entries
-from thermal.build.radiation import PatchList, build_radiation, check_placements, patch_edges, rectangle_patches, \
+from thermal.build.radiation import PatchList, build_radiation, patch_edges, rectangle_patches, \
     surface_polygons
 from thermal.physics import geometry as geo
 
@@ -306,7 +306,7 @@ def _patch_faces(b: _Builder, panel: Panel, mesh: PanelMesh, side: str, face, co
             poly = geo.rectangle(w.origin_m, w.x_axis, w.y_axis, mesh.x_edges_m[xi[i]], mesh.x_edges_m[xi[i + 1]],
                                  mesh.y_edges_m[yi[j]], mesh.y_edges_m[yi[j + 1]])
             b.patches.add(label, f"{panel.name}.{side}", geo.reverse(poly) if side == "bottom" else poly, coat.eps,
-                          coat.alpha, int(ids[j, i]))
+                          coat.alpha, int(ids[j, i]), panel.name)
     return ids[row_patch, col_patch]
 
 
@@ -346,7 +346,7 @@ def _add_surfaces(b: _Builder, case: Case, lumped: dict) -> list:
                 normal = geo.area_normal(poly)[1]
                 fid = b.face(label, face if case.orbit is None else
                              Face(face.coating, 0.0, 0.0, tuple(float(v) for v in normal), face.patches))
-                b.patches.add(label, f"{s.name}.{side}", poly, coat.eps, coat.alpha, fid)
+                b.patches.add(label, f"{s.name}.{side}", poly, coat.eps, coat.alpha, fid, s.name)
                 area = geo.area_normal(poly)[0]
                 b.surfaces.append((np.array([node]), np.array([area]), np.array([coat.eps]), np.array([coat.alpha]),
                                    np.array([fid])))
@@ -516,7 +516,6 @@ def build_network(case: Case) -> Network:
     face_qs, face_qir = np.asarray(b.face_qs, float), np.asarray(b.face_qir, float)
     if b.patches is not None:
         radiation = build_radiation(case, b.patches)
-        check_placements(case, radiation, b.patches)
         # constant fluxes (no orbit) reach other patches by reflection too
         face_qs = face_qs + radiation.reflect_solar @ face_qs
         face_qir = face_qir + radiation.reflect_ir @ face_qir

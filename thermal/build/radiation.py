@@ -30,8 +30,8 @@ import numpy as np
 
 from thermal.errors import CaseError
 from thermal.physics import geometry as geo
-from thermal.physics.rays import blocked, pair_visibility
-from thermal.physics.view_factors import exchange_area
+from thermal.physics.rays import batch_visibility, blocked
+from thermal.physics.view_factors import GAUSS_X, GAUSS_W, NEAR_FACTOR, batch_exchange_areas, exchange_area
 
 OVERLAP_TOLERANCE = 1e-6  # sum_j F_ij above 1 by more than this: surfaces overlap or cross
 
@@ -46,11 +46,13 @@ class PatchList:
     eps: list = field(default_factory=list)
     alpha: list = field(default_factory=list)
     faces: list = field(default_factory=list)  # network face index
+    plates: list = field(default_factory=list)  # name of the panel or surface each patch lies on
     blockers: list = field(default_factory=list)  # polygons that stop rays (one per plate, blocker faces)
     blocker_names: list = field(default_factory=list)
     solids: list = field(default_factory=list)  # (name, kind, placement, size) of boxes and cylinders
 
-    def add(self, name, owner, polygon, eps, alpha, face):
+    def add(self, name, owner, polygon, eps, alpha, face, plate):
+        self.plates.append(plate)
         self.names.append(name)
         self.owners.append(owner)
         self.polygons.append(np.asarray(polygon, float))
@@ -110,14 +112,6 @@ def patch_edges(edges: np.ndarray, count: int) -> np.ndarray:
     return idx
 
 
-def _pair_candidates(bounds: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    return np.nonzero(np.all(bounds[:, :3] <= hi[None, :], axis=1) & np.all(bounds[:, 3:] >= lo[None, :], axis=1))[0]
-
-
-def _same_plane(n1, c1, n2, c2, tol) -> bool:
-    return abs(abs(float(n1 @ n2)) - 1.0) < 1e-12 and abs(float(n1 @ (c2 - c1))) <= tol
-
-
 def placement_key(case, name: str) -> str:
     """The case-file key that places a named panel or surface."""
     return f"panels.{name}.placement" if any(p.name == name for p in case.panels) else f"surfaces.{name}"
@@ -164,6 +158,7 @@ def check_overlaps(case, patches: PatchList) -> None:
 
 def build_radiation(case, patches: PatchList) -> RadiationModel:
     """View factors (blocking included), exchange areas and reflection operators of the patches."""
+    check_placements(case, patches)
     check_overlaps(case, patches)
     settings = case.radiation
     r = len(patches.names)
@@ -180,37 +175,13 @@ def build_radiation(case, patches: PatchList) -> RadiationModel:
     points = np.array([geo.sample_points(p, n_pts) if len(p) == 4 else
                        np.vstack([p.mean(axis=0)] * (n_pts * n_pts)) for p in polys]).reshape(r, n_pts * n_pts, 3)
     blockers = geo.polygon_set(patches.blockers)
-    verts, count, bnormals, offset, bounds = blockers
     t0 = time.perf_counter()
-    exact = np.zeros((r, r))
-    seen = np.ones((r, r))
-    rays = 0
-    t_exact = t_block = 0.0
-    for i in range(r):
-        for j in range(i + 1, r):
-            if _same_plane(normals[i], centres[i], normals[j], centres[j], tol):
-                continue
-            a = geo.clip_to_front(polys[i], centres[j], normals[j], tol)
-            b = geo.clip_to_front(polys[j], centres[i], normals[i], tol)
-            if len(a) < 3 or len(b) < 3 or geo.area_normal(a)[0] <= tol * tol or geo.area_normal(b)[0] <= tol * tol:
-                continue
-            s0 = time.perf_counter()
-            aij = exchange_area(a, b)
-            t_exact += time.perf_counter() - s0
-            if aij <= 0.0:
-                continue
-            exact[i, j] = exact[j, i] = aij
-            lo = np.minimum(a.min(axis=0), b.min(axis=0))
-            hi = np.maximum(a.max(axis=0), b.max(axis=0))
-            cand = _pair_candidates(bounds, lo, hi)
-            if cand.size == 0:
-                continue
-            s0 = time.perf_counter()
-            vis = pair_visibility(points[i], normals[i], points[j], normals[j], verts[cand], count[cand],
-                                  bnormals[cand], offset[cand], bounds[cand])
-            t_block += time.perf_counter() - s0
-            rays += points[i].shape[0] * points[j].shape[0]
-            seen[i, j] = seen[j, i] = vis
+    # a patch's own plate cannot block rays that leave it or reach it: leave it out of its pairs' tests
+    first = {}
+    for k, name in enumerate(patches.blocker_names):
+        first.setdefault(name, k)
+    plate = np.array([first.get(name, -1) for name in patches.plates], np.int64)
+    exact, seen, rays, t_exact, t_block = _pair_factors(polys, areas, normals, centres, points, blockers, plate, tol)
     exch = exact * seen  # A_i F_ij, symmetric by construction
     f_unblocked = exact / areas[:, None]
     f = exch / areas[:, None]
@@ -230,6 +201,61 @@ def build_radiation(case, patches: PatchList) -> RadiationModel:
                           alpha, f, f_unblocked, s_ir, q_solar, q_ir, points, frames, blockers,
                           list(patches.blocker_names), recip, closure, rays,
                           {"exact_s": t_exact, "blocking_s": t_block, "total_s": time.perf_counter() - t0})
+
+
+def _pair_factors(polys, areas, normals, centres, points, blockers, plate, tol):
+    """(A_i F_ij unobstructed, visible share) of every pair.  Pairs are sorted out row by row with
+    array operations (coplanar, or wholly behind the other's plane: nothing; partly behind: clipped,
+    exactly, then the contour integral); the rest go to the compiled batch kernels."""
+    r = len(polys)
+    k = max((len(p) for p in polys), default=3)
+    padded = np.zeros((r, k, 3))
+    count = np.zeros(r, np.int64)
+    for i, p in enumerate(polys):
+        padded[i, :len(p)] = p
+        padded[i, len(p):] = p[-1]  # repeat the last vertex: harmless in the plane tests below
+        count[i] = len(p)
+    exact = np.zeros((r, r))
+    simple, clipped = [], []
+    for i in range(r - 1):
+        j = np.arange(i + 1, r)
+        d_ji = np.einsum("jkc,c->jk", padded[j] - centres[i], normals[i])  # j's vertices above i's plane
+        d_ij = np.einsum("kc,jc->jk", padded[i], normals[j]) - np.einsum("jc,jc->j", centres[j], normals[j])[:, None]
+        coplanar = (np.abs(np.abs(normals[j] @ normals[i]) - 1.0) < 1e-12) & (np.abs(d_ji).max(axis=1) <= tol)
+        behind = (d_ji.max(axis=1) <= tol) | (d_ij.max(axis=1) <= tol)
+        front = (d_ji.min(axis=1) >= -tol) & (d_ij.min(axis=1) >= -tol)
+        keep = ~coplanar & ~behind
+        simple.append(np.column_stack([np.full(int((keep & front).sum()), i), j[keep & front]]))
+        clipped += [(i, int(jj)) for jj in j[keep & ~front]]
+    simple = np.vstack(simple).astype(np.int64) if simple else np.zeros((0, 2), np.int64)
+    start = time.perf_counter()
+    values = np.zeros(len(simple))
+    adaptive = np.zeros(len(simple), np.bool_)
+    batch_exchange_areas(simple, padded, count, GAUSS_X, GAUSS_W, NEAR_FACTOR, values, adaptive)
+    for q in np.nonzero(adaptive)[0]:
+        i, j = simple[q]
+        values[q] = exchange_area(polys[i], polys[j])
+    exact[simple[:, 0], simple[:, 1]] = values
+    for i, j in clipped:
+        a = geo.clip_to_front(polys[i], centres[j], normals[j], tol)
+        b = geo.clip_to_front(polys[j], centres[i], normals[i], tol)
+        if len(a) >= 3 and len(b) >= 3 and geo.area_normal(a)[0] > tol * tol and geo.area_normal(b)[0] > tol * tol:
+            exact[i, j] = exchange_area(a, b)
+    exact = np.maximum(exact, 0.0)  # round-off of a grazing pair
+    exact = exact + exact.T
+    t_exact = time.perf_counter() - start
+    start = time.perf_counter()
+    iu, ju = np.nonzero(np.triu(exact) > 0.0)
+    pairs = np.column_stack([iu, ju]).astype(np.int64)
+    vis = np.ones(len(pairs))
+    verts, bcount, bnormals, offset, bounds = blockers
+    cast = np.zeros(1, np.int64)
+    if len(bcount):
+        batch_visibility(pairs, points, normals, plate, verts, bcount, bnormals, offset, bounds, vis, cast)
+    seen = np.ones((r, r))
+    seen[iu, ju] = seen[ju, iu] = vis
+    rays = int(cast[0])
+    return exact, seen, rays, t_exact, time.perf_counter() - start
 
 
 def _grey_exchange(f: np.ndarray, area: np.ndarray, absorptance: np.ndarray):
@@ -270,7 +296,7 @@ def surface_polygons(s) -> list:
     return geo.cylinder(w.origin_m, w.x_axis, w.y_axis, s.size_m[0], s.size_m[1])
 
 
-def check_placements(case, model: RadiationModel, patches: PatchList) -> None:
+def check_placements(case, patches: PatchList) -> None:
     """Refuse a radiating patch inside a box or cylinder, or facing into one (its normal points into
     the solid right at the patch)."""
     for name, kind, s in patches.solids:
@@ -279,13 +305,13 @@ def check_placements(case, model: RadiationModel, patches: PatchList) -> None:
             if kind == "box" else \
             (lambda p, s=s, w=w: geo.point_in_cylinder(p, w.origin_m, w.x_axis, w.y_axis, *s.size_m))
         scale = max(s.size_m)
-        for k, poly in enumerate(model.polygons):
+        for k, poly in enumerate(patches.polygons):
             c = poly.mean(axis=0)
             if inside(c):
-                raise CaseError(case.file, f"surfaces.{name}", model.names[k],
+                raise CaseError(case.file, f"surfaces.{name}", patches.names[k],
                                 f"this radiating patch lies inside the {kind} '{name}'; move it out")
-            if inside(c + 1e-6 * scale * model.normal[k]):
-                raise CaseError(case.file, f"surfaces.{name}", model.names[k],
+            if inside(c + 1e-6 * scale * geo.area_normal(poly)[1]):
+                raise CaseError(case.file, f"surfaces.{name}", patches.names[k],
                                 f"this radiating patch faces into the {kind} '{name}' (its normal points into "
                                 "the solid); flip its axes or move it")
 

@@ -208,3 +208,50 @@ def sweep_figures(rows, inputs, outputs, ranking, out_dir) -> list:
         ax.set_title(o, fontsize=9)
     paths.append(save_figure(plt, fig, out_dir / "sensitivity.png", 110))
     return paths
+
+
+def geometry(patches, path, blockers=(), sun=None, nadir=None, title="") -> Path:
+    """The assembly in 3-D, body axes: every radiating patch coloured by its surface, its normal as an
+    arrow, ray-stopping blockers in grey, and the directions to the Sun and to the Earth (nadir)
+    from the assembly's centre.  ``patches``: (polygon, surface name, unit normal) triples."""
+    plt = pyplot()
+    from mpl_toolkits.mplot3d.art3d import Poly3DCollection  # deliberately lazy, with pyplot
+
+    fig = plt.figure(figsize=(8, 7))
+    ax = fig.add_subplot(projection="3d")
+    surfaces = sorted({s for _, s, _ in patches}, key=[s for _, s, _ in patches].index)
+    cmap = plt.get_cmap("tab10")
+    points = [np.asarray(p) for p, _, _ in patches] + [np.asarray(b) for b in blockers]
+    allp = np.vstack(points) if points else np.zeros((1, 3))
+    centre = 0.5 * (allp.min(axis=0) + allp.max(axis=0))
+    size = float(np.ptp(allp, axis=0).max()) or 1.0
+    if blockers:
+        ax.add_collection3d(Poly3DCollection([np.asarray(b) for b in blockers], facecolor="0.75", edgecolor="0.4",
+                                             linewidth=0.3, alpha=0.35))
+    for k, name in enumerate(surfaces):
+        # the two faces of a plate lie in one plane: lift each off it along its normal to see both
+        mine = [(np.asarray(p) + 0.01 * size * np.asarray(n), n) for p, s, n in patches if s == name]
+        ax.add_collection3d(Poly3DCollection([p for p, _ in mine], facecolor=cmap(k % 10), edgecolor="k",
+                                             linewidth=0.3, alpha=0.55))
+        c = np.array([p.mean(axis=0) for p, _ in mine])
+        n = np.array([nn for _, nn in mine])
+        ax.quiver(c[:, 0], c[:, 1], c[:, 2], n[:, 0], n[:, 1], n[:, 2], length=0.12 * size, color=cmap(k % 10),
+                  linewidth=0.8)
+        ax.plot([], [], color=cmap(k % 10), linewidth=6, label=name)
+    for vec, colour, label in ((sun, "gold", "Sun"), (nadir, "tab:blue", "Earth (nadir)")):
+        if vec is not None:
+            v = np.asarray(vec, float) * 0.6 * size
+            ax.quiver(*centre, *v, color=colour, linewidth=2.5, arrow_length_ratio=0.12)
+            ax.text(*(centre + 1.08 * v), label, color=colour)
+    half = 0.6 * size
+    ax.set_xlim(centre[0] - half, centre[0] + half)
+    ax.set_ylim(centre[1] - half, centre[1] + half)
+    ax.set_zlim(centre[2] - half, centre[2] + half)
+    if nadir is not None and nadir[2] > 0.5:  # nadir-pointing: draw the Earth below
+        ax.invert_zaxis()
+    ax.set_xlabel("body x [m]")
+    ax.set_ylabel("body y [m]")
+    ax.set_zlabel("body z [m]")
+    ax.legend(loc="upper left", fontsize=8)
+    ax.set_title(title, fontsize=10)
+    return save_figure(plt, fig, path, 130)

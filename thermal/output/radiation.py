@@ -17,6 +17,7 @@ import h5py
 import numpy as np
 
 from thermal.constants import SIGMA_W_M2K4
+from thermal.errors import ThermalError
 
 SERIES = ("from_sun_w", "from_earth_w", "to_space_w")
 
@@ -72,28 +73,38 @@ def visibility_table(env, samples: int = 72) -> dict | None:
     return {"orbit_time_s": times, "sunlit_fraction": np.array(sunlit), "earth_visible_fraction": np.array(earth)}
 
 
-def radiation_record(net, env, t_k_steps, solar_steps, ir_steps) -> dict:
-    """Everything ``/radiation`` holds: the geometry and exchange of the patches, the series per
-    surface, the orbit visibility table."""
+def radiation_geometry(net) -> dict:
+    """The static part of ``/radiation``: patches, blockers, view factors and exchange areas."""
     model = net.radiation
     k = max(len(p) for p in model.polygons)
     polys = np.full((model.count, k, 3), np.nan)
     for i, p in enumerate(model.polygons):
         polys[i, :len(p)] = p
-    record = {"patch_names": list(model.names), "patch_surface": list(model.owners), "surfaces": owners_of(model),
-              "polygons_m": polys, "area_m2": model.area_m2, "normal": model.normal, "eps": model.eps,
-              "alpha": model.alpha, "view_factor": model.view_factor,
-              "view_factor_unblocked": model.view_factor_unblocked, "exchange_area_m2": model.exchange_m2,
-              "view_to_space": 1.0 - model.closure, "reciprocity_error": model.reciprocity_error,
-              "blocking_rays": model.rays, "arrays": [a.name for a in net.solar_arrays],
-              "series": exchange_series(net, t_k_steps, solar_steps, ir_steps)}
+    verts, count = model.blockers[0], model.blockers[1]
+    blockers = np.full(verts.shape, np.nan)
+    for i, c in enumerate(count):
+        blockers[i, :c] = verts[i, :c]
+    return {"patch_names": list(model.names), "patch_surface": list(model.owners), "surfaces": owners_of(model),
+            "polygons_m": polys, "area_m2": model.area_m2, "normal": model.normal, "eps": model.eps,
+            "alpha": model.alpha, "view_factor": model.view_factor,
+            "view_factor_unblocked": model.view_factor_unblocked, "exchange_area_m2": model.exchange_m2,
+            "view_to_space": 1.0 - model.closure, "reciprocity_error": model.reciprocity_error,
+            "blocking_rays": model.rays, "arrays": [a.name for a in net.solar_arrays],
+            "blocker_names": list(model.blocker_names), "blocker_polygons_m": blockers}
+
+
+def radiation_record(net, env, t_k_steps, solar_steps, ir_steps) -> dict:
+    """Everything ``/radiation`` holds: the geometry and exchange of the patches, the series per
+    surface, the orbit visibility table."""
+    record = radiation_geometry(net)
+    record["series"] = exchange_series(net, t_k_steps, solar_steps, ir_steps)
     table = visibility_table(env)
     if table is not None:
         record["visibility"] = table
     return record
 
 
-UNITS = {"polygons_m": "m", "area_m2": "m^2", "normal": "1", "eps": "1", "alpha": "1", "view_factor": "1",
+UNITS = {"polygons_m": "m", "blocker_polygons_m": "m", "area_m2": "m^2", "normal": "1", "eps": "1", "alpha": "1", "view_factor": "1",
          "view_factor_unblocked": "1", "exchange_area_m2": "m^2", "view_to_space": "1", "from_sun_w": "W",
          "from_earth_w": "W", "to_space_w": "W", "net_to_w": "W", "electrical_w": "W", "orbit_time_s": "s",
          "sunlit_fraction": "1", "earth_visible_fraction": "1"}
@@ -101,10 +112,10 @@ UNITS = {"polygons_m": "m", "area_m2": "m^2", "normal": "1", "eps": "1", "alpha"
 
 def write_radiation(f, record: dict) -> None:
     g = f.create_group("radiation")
-    for key in ("patch_names", "patch_surface", "surfaces", "arrays"):
+    for key in ("patch_names", "patch_surface", "surfaces", "arrays", "blocker_names"):
         g.create_dataset(key, data=np.array(record[key], dtype=object), dtype=h5py.string_dtype())
-    for key in ("polygons_m", "area_m2", "normal", "eps", "alpha", "view_factor", "view_factor_unblocked",
-                "exchange_area_m2", "view_to_space"):
+    for key in ("polygons_m", "blocker_polygons_m", "area_m2", "normal", "eps", "alpha", "view_factor",
+                "view_factor_unblocked", "exchange_area_m2", "view_to_space"):
         d = g.create_dataset(key, data=np.asarray(record[key], float))
         d.attrs["units"] = UNITS[key]
     g.attrs["reciprocity_error"] = record["reciprocity_error"]
@@ -125,11 +136,17 @@ def write_radiation(f, record: dict) -> None:
 def read_radiation(f) -> dict | None:
     if "radiation" not in f:
         return None
-    g = f["radiation"]
+    try:
+        return _read(f["radiation"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ThermalError(f"{f.filename}: the /radiation group is incomplete or malformed ({exc})") from None
+
+
+def _read(g) -> dict:
     out = {key: [x.decode() if isinstance(x, bytes) else str(x) for x in g[key][()]]
-           for key in ("patch_names", "patch_surface", "surfaces", "arrays")}
-    for key in ("polygons_m", "area_m2", "normal", "eps", "alpha", "view_factor", "view_factor_unblocked",
-                "exchange_area_m2", "view_to_space"):
+           for key in ("patch_names", "patch_surface", "surfaces", "arrays", "blocker_names")}
+    for key in ("polygons_m", "blocker_polygons_m", "area_m2", "normal", "eps", "alpha", "view_factor",
+                "view_factor_unblocked", "exchange_area_m2", "view_to_space"):
         out[key] = g[key][()]
     out["reciprocity_error"] = float(g.attrs["reciprocity_error"])
     out["blocking_rays"] = int(g.attrs["blocking_rays"])
@@ -137,6 +154,13 @@ def read_radiation(f) -> dict | None:
     if "visibility" in g:
         out["visibility"] = {key: g["visibility"][key][()] for key in g["visibility"]}
     return out
+
+
+def drawable(record: dict) -> tuple:
+    """(patches as (polygon, surface, normal), blocker polygons) of a record, NaN padding removed."""
+    trim = lambda poly: poly[np.all(np.isfinite(poly), axis=1)]  # noqa: E731
+    patches = [(trim(p), s, n) for p, s, n in zip(record["polygons_m"], record["patch_surface"], record["normal"])]
+    return patches, [trim(b) for b in record["blocker_polygons_m"]]
 
 
 def summary_lines(record: dict, step: int = -1) -> list[str]:

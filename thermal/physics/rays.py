@@ -101,6 +101,37 @@ def pair_visibility(pts_a, n_a, pts_b, n_b, verts, count, normals, offset, bound
 
 
 @njit(cache=True)
+def batch_visibility(pairs, points, normals_p, plate, verts, count, normals, offset, bounds, out, rays):
+    """pair_visibility for many pairs, each against only the polygons whose bounding box meets the
+    pair's (the segments between two patches stay inside that box), leaving out the plates the two
+    patches lie on (``plate[p]``: a ray meets them only at its ends).  Counts the rays cast."""
+    m = count.size
+    pick = np.empty(m, np.int64)
+    for q in range(pairs.shape[0]):
+        i, j = pairs[q, 0], pairs[q, 1]
+        lo = np.empty(3)
+        hi = np.empty(3)
+        for c in range(3):
+            lo[c] = min(points[i, :, c].min(), points[j, :, c].min())
+            hi[c] = max(points[i, :, c].max(), points[j, :, c].max())
+        n = 0
+        for k in range(m):
+            if k == plate[i] or k == plate[j]:
+                continue
+            if (bounds[k, 0] <= hi[0] and bounds[k, 1] <= hi[1] and bounds[k, 2] <= hi[2]
+                    and bounds[k, 3] >= lo[0] and bounds[k, 4] >= lo[1] and bounds[k, 5] >= lo[2]):
+                pick[n] = k
+                n += 1
+        if n == 0:
+            out[q] = 1.0
+            continue
+        sel = pick[:n]
+        rays[0] += points.shape[1] * points.shape[1]
+        out[q] = pair_visibility(points[i], normals_p[i], points[j], normals_p[j], verts[sel], count[sel],
+                                 normals[sel], offset[sel], bounds[sel])
+
+
+@njit(cache=True)
 def sunlit_fractions(points, normals_p, sun, verts, count, normals, offset, bounds, out):
     """Per patch p (points (r, m, 3), normal normals_p[p]): the share of its sample points that see the
     Sun along ``sun`` (1 for a patch facing away: it gets no direct sunlight anyway)."""

@@ -5,6 +5,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from thermal.errors import EnergyBalanceError, ModelError
@@ -45,10 +46,22 @@ def check_heat_has_a_sink(net, state) -> None:
     away: a radiating face with emittance > 0 or a fixed-temperature node in the group.  Without one
     Newton would chase T -> infinity (the review saw 1.5e19 K after 50 iterations); say which parts
     have no way out instead."""
-    n_comp, label = connected_components(net.matrix(np.ones(net.indices.size)), directed=False)
+    graph = net.matrix(np.ones(net.indices.size))
+    emits = net.surf_eps > 0.0
+    if net.radiation is not None:
+        # exchange couples the nodes of patches that see each other; only a view to space is a sink
+        first = np.full(net.radiation.count, -1)
+        first[net.surf_face[::-1]] = net.surf_node[::-1]
+        p, q = np.nonzero(net.radiation.exchange_m2 > 0.0)
+        rows = np.concatenate([net.surf_node, first[p]])
+        cols = np.concatenate([first[net.surf_face], first[q]])
+        graph = graph + sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=graph.shape)
+        space = net.radiation.space_exchange_m2()
+        emits &= space[net.surf_face] > 1e-9 * net.radiation.area_m2[net.surf_face] * net.surf_eps
+    n_comp, label = connected_components(graph, directed=False)
     sunk = np.zeros(n_comp, bool)
     sunk[label[net.fixed.astype(bool)]] = True
-    sunk[label[net.surf_node[net.surf_eps > 0.0]]] = True
+    sunk[label[net.surf_node[emits]]] = True
     absorbed = net.surf_area_m2 * (net.surf_alpha * state.face_q_solar_w_m2[net.surf_face]
                                    + net.surf_eps * state.face_q_ir_w_m2[net.surf_face])
     heated = np.zeros(n_comp, bool)
@@ -65,8 +78,8 @@ def check_heat_has_a_sink(net, state) -> None:
         why = "take in heat but reach"
     else:  # no heat and no sink: every uniform temperature is a steady state
         why = "are not determined: they reach"
-    raise ModelError(f"no steady state: {what} {why} no radiating face with emittance > 0 and no fixed-temperature "
-                     "node; give a face a coating, connect them to one, or run a transient")
+    raise ModelError(f"no steady state: {what} {why} no radiating face with emittance > 0 that sees space and no "
+                     "fixed-temperature node; give a face a coating, connect them to one, or run a transient")
 
 
 def solve_steady(net, settings, assembler=None, linear=None, t_initial=None, state=None) -> Solution:

@@ -110,6 +110,13 @@ class Assembler:
         self.low_rank = ExchangeJacobian(u, self.incoming, j)
         self._scratch = np.zeros(net.n_nodes)
 
+    def exchange_residual(self, t_k: np.ndarray) -> np.ndarray:
+        """The radiation exchange's part of F alone [W per node] (checks and diagnostics)."""
+        out = np.zeros(self.net.n_nodes)
+        if self.low_rank is not None:
+            self._exchange(t_k, out)
+        return out
+
     def _exchange(self, t_k, residual_w) -> float:
         net = self.net
         absorbed = kernels.add_exchange(t_k, self.surfaces, self.patch_area_m2, self.incoming, net.t_sink_k, net.fixed,

@@ -156,7 +156,10 @@ def _client(spec: SweepSpec, out_dir: Path, scheduler: str | None, kind: str):
         cluster.scale(jobs=spec.cluster.jobs)
         return Client(cluster), cluster
     env = _env(out_dir)
-    os.environ.update({k: v for k, v in env.items() if k not in os.environ})  # workers inherit it
+    # the cache folders must reach the workers before they import numba or matplotlib; the thread
+    # counts reach them through env= and must not change this process: a later Numba compilation here
+    # rereads NUMBA_NUM_THREADS and refuses a value other than the one its threads started with
+    os.environ.update({k: v for k, v in env.items() if k not in os.environ and not k.endswith("_NUM_THREADS")})
     try:
         cluster = LocalCluster(n_workers=spec.cluster.workers, threads_per_worker=1, processes=True,
                                dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR, env=env)

@@ -1,0 +1,111 @@
+"""Radiation exchange: the cost of view factors with blocking, and of a steady solve with exchange
+against the same case without it.
+
+1. Two parallel 1 m plates 0.5 m apart, n x n patches on each facing side: build time split
+   (exact contour integrals / ray casting / the rest), rays cast, and the error of sum F against
+   Howell's closed form for the whole plates.  Again with a 3 m x 0.5 m strip between the plates,
+   so that every pair's rays are tested against it.
+2. ``cases/radiator_with_array.toml`` solved steady with the array and without it (radiator alone,
+   no [radiation] table), at its own grid and at 96 x 96 cells (the AMG path): wall time, Newton
+   iterations, linear iterations.
+
+    python benchmarks/radiation.py [--out benchmarks/radiation_results.md] [--max-patches 32]
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+STRIP = """
+[surfaces.strip]
+kind = "blocker"
+origin = ["-1 m", "0.25 m", "0.25 m"]
+x_axis = "+x"
+y_axis = "+y"
+size = ["3 m", "0.5 m"]
+"""
+
+
+def view_factor_rows(sizes):
+    from thermal.build.network import build_network
+    from thermal.input.case_file import parse_case
+    from thermal.input.overrides import case_text_with
+    from thermal.physics import analytic
+
+    path = ROOT / "thermal" / "data" / "validation" / "parallel_plates.toml"
+    exact = analytic.vf_parallel_rectangles(1.0, 1.0, 0.5)
+    rows = []
+    for strip in (False, True):
+        for n in sizes:
+            text = case_text_with(path.read_text(), {"panels.heated.faces.top.patches": [n, n],
+                                                     "panels.facing.faces.bottom.patches": [n, n],
+                                                     "panels.heated.cells": [n, n], "panels.facing.cells": [n, n]},
+                                  str(path))
+            if strip:
+                text += STRIP
+            start = time.perf_counter()
+            net = build_network(parse_case(text, str(path)))
+            wall = time.perf_counter() - start
+            rad = net.radiation
+            hot = np.array([o == "heated.top" for o in rad.owners])
+            f_sum = float((rad.area_m2[hot] @ rad.view_factor_unblocked[hot]).sum() / rad.area_m2[hot].sum())
+            f_seen = float((rad.area_m2[hot] @ rad.view_factor[hot]).sum() / rad.area_m2[hot].sum())
+            t = rad.timings_s
+            rows.append((strip, rad.count, wall, t["exact_s"], t["blocking_s"], t["total_s"] - t["exact_s"] - t["blocking_s"],
+                         rad.rays, f_sum - exact, f_seen, rad.reciprocity_error))
+    return rows
+
+
+def solve_rows():
+    from thermal.apps.solve import solve
+    from thermal.input.case_file import parse_case
+
+    text = (ROOT / "cases" / "radiator_with_array.toml").read_text()
+    alone = text[:text.index("\n[surfaces.array]")]
+    rows = []
+    for cells in (None, 96):
+        for label, body in (("with array", text), ("alone, no exchange", alone)):
+            t = body if cells is None else body.replace("cells = [24, 24]", f"cells = [{cells}, {cells}]")
+            case = parse_case(t, "radiator_with_array.toml")
+            solve(case)  # compile and warm caches
+            start = time.perf_counter()
+            result = solve(case)
+            wall = time.perf_counter() - start
+            sol = result.solution
+            tj = float(result.chips["radiator.electronics"]["t_max"][-1]) - 273.15
+            rows.append((label, cells or 24, result.network.n_nodes, wall, sol.newton_iterations, sol.linear_method,
+                         sol.linear_stats.iterations, tj))
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=HERE / "radiation_results.md")
+    ap.add_argument("--max-patches", type=int, default=32, help="largest n (n x n patches per plate)")
+    args = ap.parse_args()
+    sizes = [n for n in (4, 8, 16, 32, 64) if n <= args.max_patches]
+    view_factor_rows([4])  # compile the kernels outside the timings
+    lines = ["# Radiation exchange benchmark", "", f"{time.strftime('%Y-%m-%d %H:%M')}, `python benchmarks/radiation.py`", "",
+             "## View factors with blocking (two parallel 1 m plates, 0.5 m apart)", "",
+             "| strip between | patches | build [s] | exact integrals [s] | ray casting [s] | rest [s] | rays | "
+             "sum F - Howell | sum F seen | reciprocity |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for strip, r, wall, ex, bl, rest, rays, err, seen, recip in view_factor_rows(sizes):
+        lines.append(f"| {'yes' if strip else 'no'} | {r} | {wall:.2f} | {ex:.2f} | {bl:.2f} | {rest:.2f} | {rays:.3g} | "
+                     f"{err:.1e} | {seen:.5f} | {recip:.1e} |")
+    lines += ["", "## Steady solve with and without the exchange (`cases/radiator_with_array.toml`)", "",
+              "| case | cells | nodes | wall [s] | Newton | linear | linear iterations | Tj max [°C] |",
+              "|---|---|---|---|---|---|---|---|"]
+    for label, cells, n, wall, newton, method, iters, tj in solve_rows():
+        lines.append(f"| {label} | {cells} x {cells} | {n} | {wall:.2f} | {newton} | {method} | {iters} | {tj:.2f} |")
+    text = "\n".join(lines) + "\n"
+    args.out.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
