@@ -244,3 +244,53 @@ def test_bad_pitch_range_says_why(tmp_path, capsys):
         assert main(["size", str(path), "-o", str(tmp_path / "o"), "-q", "--no-trades"]) == 2
         err = capsys.readouterr().err.strip()
         assert "\n" not in err and all(w in err for w in words), err
+
+
+NEIGHBOURHOOD = """
+[neighbourhood.wing]
+root = ["0 m", "0 m", "0 m"]
+x_axis = "-x"
+y_axis = "+z"
+aspect = 2.0
+patches = [4, 2]
+
+[neighbourhood.surfaces.array]
+kind = "solar_array"
+origin = ["{gap} m", "-1 m", "-1 m"]
+x_axis = "+y"
+y_axis = "+z"
+size = ["2 m", "2 m"]
+efficiency = 0.3
+capacitance = "20 kJ/K"
+front = {{ coating = "solar_cell" }}
+back = {{ coating = "black_paint" }}
+"""
+
+
+def test_neighbourhood_penalty_restores_the_isolated_temperature(sized):
+    """An array beside the wing: the wing runs hotter; the area factor found brings it back to the
+    temperature it has alone; the same array far away costs nothing."""
+    from thermal.apps.sizing.input import parse_sizing
+    from thermal.apps.sizing.neighbourhood import neighbourhood_penalty
+
+    power = sized.spec.chips * sized.spec.chip_power_w * sized.spec.hot_power_factor
+    near = parse_sizing(SIZING + NEIGHBOURHOOD.format(gap=0.2), "near.toml")
+    nb = neighbourhood_penalty(near, sized.hot_env, sized.area_m2, power)
+    assert nb["t_with_k"] > nb["t_alone_k"] + 0.5
+    assert nb["area_factor"] > 1.01
+    final = max(nb["curve"], key=lambda c: c[0] == nb["area_factor"])
+    assert abs(final[1] - nb["t_alone_k"]) <= 0.01
+    # the solved wing closes its energy balance with the array in it
+    assert abs(nb["result_near"].energy["balance_error"][-1]) < 1e-9 * nb["result_near"].energy["absorbed"][-1]
+    far = parse_sizing(SIZING + NEIGHBOURHOOD.format(gap=500.0), "far.toml")
+    nb_far = neighbourhood_penalty(far, sized.hot_env, sized.area_m2, power)
+    assert abs(nb_far["area_factor"] - 1.0) < 1e-3
+
+
+def test_neighbourhood_wing_must_lie_in_the_radiator_plane(tmp_path, capsys):
+    text = SIZING + NEIGHBOURHOOD.format(gap=0.2).replace('x_axis = "-x"\ny_axis = "+z"\naspect',
+                                                             'x_axis = "-x"\ny_axis = "+y"\naspect')
+    path = write(tmp_path, text)
+    assert main(["size", str(path), "-o", str(tmp_path / "o"), "-q", "--no-trades"]) == 2
+    err = capsys.readouterr().err
+    assert "neighbourhood.wing.y_axis" in err and "radiator's normal" in err

@@ -170,9 +170,13 @@ def summary_lines(record: dict, step: int = -1) -> list[str]:
     width = max(12, *(len(n) for n in names))
     head = f"{'surface':<{width}} {'Sun [W]':>10} {'Earth [W]':>10} {'to space [W]':>13}  net to others [W]"
     lines = [head]
+    net = series["net_to_w"][step]
+    # flows at round-off of the largest (e.g. a plate's two faces, coupled only through reflections
+    # of equal emissive powers) are not shown
+    floor = 1e-9 * max(float(np.max(np.abs(series["to_space_w"][step]), initial=0.0)), float(np.max(np.abs(net), initial=0.0)))
     for i, name in enumerate(names):
-        others = ", ".join(f"{names[j]} {series['net_to_w'][step][i, j]:+.4g}" for j in range(len(names))
-                           if j != i and abs(series["net_to_w"][step][i, j]) > 0.0)
+        others = ", ".join(f"{names[j]} {net[i, j]:+.4g}" for j in range(len(names))
+                           if j != i and abs(net[i, j]) > floor)
         lines.append(f"{name:<{width}} {series['from_sun_w'][step][i]:>10.4g} {series['from_earth_w'][step][i]:>10.4g} "
                      f"{series['to_space_w'][step][i]:>13.4g}  {others or '-'}")
     for name, p in zip(record["arrays"], series["electrical_w"][step] if len(record["arrays"]) else []):

@@ -12,7 +12,7 @@ from thermal.constants import DEFAULT_T_SINK_K
 from thermal.errors import CaseError
 from thermal.input import materials as matlib
 from thermal.input.case_file import parse_orbit
-from thermal.input.radiation import AXIS_NAMES
+from thermal.input.radiation import AXIS_NAMES, direction, parse_surfaces, patches, position
 from thermal.input.heat_pipes import parse_wick
 from thermal.input.overrides import dumps, toml_scalar
 from thermal.input.table import Table
@@ -84,6 +84,7 @@ class SizingSpec:
     materials_text: str  # [materials]/[coatings] tables copied into generated cases
     defaults_used: tuple
     pitch_range_m: tuple | None = None  # pipe_pitch = "auto": size() picks the least-mass pitch in here
+    neighbourhood: object = None  # Neighbourhood: the wing's surroundings (radiation exchange), or None
 
     @property
     def chips(self) -> int:
@@ -141,6 +142,7 @@ def parse_sizing(text: str, file: str = "<string>") -> SizingSpec:
     fields.update(_chip_table(root.sub("chip"), materials))
     fields.update(_heat_pipes_table(root.sub("heat_pipes"), materials))
     _resolve_pitch(fields, r, file, defaults)
+    fields["neighbourhood"] = _neighbourhood_table(root.sub("neighbourhood", None), coatings, fields["normal"], raw)
     root.finish()
     limit, margin = fields["junction_limit_k"], fields["junction_margin_k"]
     if limit - margin <= DEFAULT_T_SINK_K:  # the environment only adds heat to deep space's sink
@@ -148,6 +150,51 @@ def parse_sizing(text: str, file: str = "<string>") -> SizingSpec:
                         f"{limit - margin:.2f} K is not above the radiative sink ({DEFAULT_T_SINK_K:.1f} K "
                         "deep space): no radiator can reject heat there")
     return SizingSpec(defaults_used=tuple(defaults), **fields)
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    """The radiator wing in body axes and the surfaces around it (``[neighbourhood]``): the wing is one
+    plate of the sized area, ``aspect`` = length along x_axis / width along y_axis, its root edge
+    centred on ``root``; the surfaces use the case-file syntax ([neighbourhood.surfaces.NAME])."""
+
+    root_m: tuple
+    x_axis: tuple
+    y_axis: tuple
+    aspect: float
+    patches: tuple
+    surfaces: tuple  # model.case.Surface
+    surfaces_text: str  # the same, as case-file TOML ([surfaces.NAME] tables)
+    radiation_text: str  # the [radiation] table
+
+
+def _neighbourhood_table(t: Table | None, coatings: dict, normal: tuple, raw: dict):
+    if t is None:
+        return None
+    w = t.sub("wing")
+    root = position(w, "root")
+    x_axis, y_axis = direction(w, "x_axis"), direction(w, "y_axis")
+    if abs(sum(a * b for a, b in zip(x_axis, y_axis))) > 1e-6:
+        raise w.error("y_axis", w.raw["y_axis"], "must be perpendicular to x_axis")
+    n = (x_axis[1] * y_axis[2] - x_axis[2] * y_axis[1], x_axis[2] * y_axis[0] - x_axis[0] * y_axis[2],
+         x_axis[0] * y_axis[1] - x_axis[1] * y_axis[0])
+    if abs(abs(sum(a * b for a, b in zip(n, normal))) - 1.0) > 1e-6:
+        raise w.error("y_axis", w.raw["y_axis"], f"the wing's normal x_axis x y_axis = {[round(v, 6) for v in n]} must "
+                      f"be the radiator's normal {list(normal)} (or its opposite)")
+    wing = dict(root_m=root, x_axis=x_axis, y_axis=y_axis, aspect=w.number("aspect", 1.0, minimum=0.01, maximum=100.0),
+                patches=patches(w))
+    w.finish()
+    surfaces = parse_surfaces(t, coatings, set())
+    if not surfaces:
+        raise t.error("surfaces", "<missing>", "a neighbourhood needs at least one [neighbourhood.surfaces.NAME]")
+    settings = t.sub("radiation", {})
+    settings.integer("blocking_points", 4, minimum=1, maximum=32)
+    settings.integer("earth_rays", 64, minimum=8, maximum=4096)
+    settings.finish()
+    t.finish()
+    nb = raw["neighbourhood"]
+    return Neighbourhood(surfaces=surfaces, surfaces_text=dumps({"surfaces": nb["surfaces"]}),
+                         radiation_text=dumps({"radiation": nb.get("radiation", {})}), **wing)
 
 
 def _sizing_table(s: Table) -> dict:

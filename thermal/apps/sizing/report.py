@@ -109,12 +109,49 @@ def summary_text(res, out_dir=None) -> str:
                      f"orbit-average state ({res.periodic_hot['orbits']} orbit integrations)")
     if res.pitch_scan:
         lines.append("pipe pitch " + pitch_choice_text(res))
+    if res.neighbourhood:
+        lines += [""] + neighbourhood_lines(res)
     lines += ["", "why they differ: " + difference_reason(res)]
     lines.append(f"\nwall time  {res.wall_s:.1f} s ({len(res.evaluations)} hot-case field solves)")
     if out_dir is not None:
         lines.append(f"wrote      {out_dir}/ (report {s.name}.md, {s.name}.h5 hot field, {s.name}_cold.h5, figures, "
                      "the repeating-unit case files)")
     return "\n".join(lines)
+
+
+def neighbourhood_lines(res) -> list:
+    nb = res.neighbourhood
+    s = nb["area_factor"]
+    lines = [f"neighbourhood  the wing ({res.area_m2:.1f} m², isothermal, hot case) runs {_c(nb['t_alone_k']):.2f} °C "
+             f"alone and {_c(nb['t_with_k']):.2f} °C among its neighbours (+{nb['t_with_k'] - nb['t_alone_k']:.2f} K)",
+             f"               to run as cool it needs {100 * (s - 1):+.1f} % area: {res.area_with_neighbourhood_m2:.1f} m², "
+             f"{res.mass_with_neighbourhood_kg:.1f} kg (isolated: {res.area_m2:.1f} m², {res.mass_kg['total']:.1f} kg)"]
+    for name, w in nb["returned_w"].items():
+        if abs(w) >= 0.05:
+            lines.append(f"               {name} {'gives' if w > 0 else 'takes'} {abs(w):.4g} W net "
+                         f"{'to' if w > 0 else 'from'} the wing (infrared, at the sized area)")
+    for name, w in nb["electrical_w"].items():
+        lines.append(f"               array {name}: {w / 1e3:.4g} kW electrical (orbit average, hot case)")
+    return lines
+
+
+def neighbourhood_figure(res, path) -> Path:
+    """Wing temperature against area, alone and among its neighbours, with the sized and the penalised area."""
+    plt = pyplot()
+    nb = res.neighbourhood
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for curve, label, style in ((nb["alone_curve"], "wing alone", "o-"), (nb["curve"], "with neighbourhood", "s-")):
+        pts = sorted(curve)
+        ax.plot([res.area_m2 * c for c, _ in pts], [_c(t) for _, t in pts], style, label=label)
+    ax.axhline(_c(nb["t_alone_k"]), color="0.5", linestyle=":", linewidth=1)
+    ax.axvline(res.area_m2, color="tab:blue", linestyle="--", linewidth=1, label=f"sized alone {res.area_m2:.1f} m²")
+    ax.axvline(res.area_with_neighbourhood_m2, color="tab:orange", linestyle="--", linewidth=1,
+               label=f"with neighbourhood {res.area_with_neighbourhood_m2:.1f} m²")
+    ax.set_xlabel("radiator area [m²]")
+    ax.set_ylabel("mean wing temperature, hot case [°C]")
+    ax.set_title(f"{res.spec.name}: what the neighbourhood costs", fontsize=10)
+    ax.legend(fontsize=8)
+    return save_figure(plt, fig, path, 120)
 
 
 def difference_reason(res) -> str:
@@ -185,12 +222,16 @@ def write_outputs(res, out_dir, figures: bool = True, trades: bool = True) -> li
     (out / f"{s.name}_hot_unit.toml").write_text(res.hot.text)
     if res.cold is not None:
         (out / f"{s.name}_cold_unit.toml").write_text(res.cold.text)
+    if res.neighbourhood:
+        (out / f"{s.name}_wing.toml").write_text(res.neighbourhood["case_text"])
     figs = []
     if figures:
         figs.append(temperature_maps(hot_result, out / "hot_unit.png"))
         figs.append(pipe_utilisation(hot_result, out / "hot_pipes.png"))
         if cold is not None:
             figs.append(temperature_maps(cold, out / "cold_unit.png"))
+        if res.neighbourhood:
+            figs.append(neighbourhood_figure(res, out / "neighbourhood.png"))
     trade_info = {}
     if trades:
         start = time.perf_counter()

@@ -29,6 +29,7 @@ from thermal.apps.sizing.estimate import (
     pipe_for,
     stack_drops_k,
 )
+from thermal.apps.sizing.neighbourhood import neighbourhood_penalty
 from thermal.apps.sizing.unit_case import unit_case_text
 from thermal.apps.solve import solve
 from thermal.errors import ThermalError
@@ -70,6 +71,19 @@ class SizingResult:
     wall_s: float = 0.0
     at_estimate: UnitSolve | None = None  # the field solve at the first estimate's length
     pitch_scan: list | None = None  # pipe_pitch = "auto": (pitch, estimated mass, area) of the scan
+    neighbourhood: dict | None = None  # apps/sizing/neighbourhood.py: the wing with its surroundings
+
+    @property
+    def area_with_neighbourhood_m2(self) -> float | None:
+        return self.area_m2 * self.neighbourhood["area_factor"] if self.neighbourhood else None
+
+    @property
+    def mass_with_neighbourhood_kg(self) -> float | None:
+        """Panel and heat pipes scale with the radiator's area; the cold plates do not."""
+        if not self.neighbourhood:
+            return None
+        m = self.mass_kg
+        return m["total"] + (self.neighbourhood["area_factor"] - 1.0) * (m["panel"] + m["heat_pipes"])
 
     @property
     def area_m2(self) -> float:
@@ -259,10 +273,13 @@ def size(spec, progress=None) -> SizingResult:
         unit, periodic_hot = _periodic_peak_on_target(search, unit, progress)
     cold, heater, cold_min, periodic_cold = _cold_case(spec, cold_env, unit.length_m, progress)
     pipe = pipe_for(spec, unit.length_m)
-    return SizingResult(spec, hot_env, cold_env, est, unit.length_m, unit, cold, heater, cold_min,
-                        masses(spec, spec.materials, unit.length_m, pipe), search.evaluations, periodic_hot,
-                        periodic_cold, wall_s=time.perf_counter() - start, at_estimate=search.first_unit,
-                        pitch_scan=pitch_scan)
+    res = SizingResult(spec, hot_env, cold_env, est, unit.length_m, unit, cold, heater, cold_min,
+                       masses(spec, spec.materials, unit.length_m, pipe), search.evaluations, periodic_hot,
+                       periodic_cold, at_estimate=search.first_unit, pitch_scan=pitch_scan)
+    if spec.neighbourhood is not None:
+        res.neighbourhood = neighbourhood_penalty(spec, hot_env, res.area_m2, spec.chips * p_hot, progress)
+    res.wall_s = time.perf_counter() - start
+    return res
 
 
 def _limited_by(evaluations) -> str:
