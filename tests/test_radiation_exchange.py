@@ -263,3 +263,17 @@ def test_closed_enclosure_without_a_sink_is_refused():
         solve_steady(net, case.solver)
     # the same box with its ceiling held at 250 K has one
     solve_steady(build_network(_case("enclosure")), case.solver)
+
+
+def test_direct_path_iterates_when_woodbury_would_not_fit(monkeypatch):
+    """Above WOODBURY_LIMIT the direct path runs GMRES preconditioned by the exact LU: same answer."""
+    import thermal.solvers.linalg as linalg
+
+    case = _plates()
+    net = build_network(case)
+    exact = solve_steady(net, case.solver, linear=LinearSolver("direct", net.n_nodes, True)).t_k[0]
+    monkeypatch.setattr(linalg, "WOODBURY_LIMIT", 0)
+    linear = LinearSolver("direct", net.n_nodes, True)
+    sol = solve_steady(net, case.solver, linear=linear)
+    assert np.max(np.abs(sol.t_k[0] - exact)) < 1e-6
+    assert linear.stats.iterations > 0

@@ -307,6 +307,8 @@ def format_summary(case, result, output=None) -> str:
 
 def _plot_geometry(args) -> int:
     """thermal plot --geometry: from a case file (built, not solved) or a result's /radiation."""
+    if not np.isfinite(args.time):
+        raise ThermalError(f"--time {args.time}: must be a finite number of seconds")
     if args.result.suffix == ".toml":
         case = load_case(args.result)
         net = build_network(case)

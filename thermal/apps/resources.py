@@ -13,6 +13,7 @@ from thermal.errors import ModelError
 BYTES_PER_NODE = 1300  # peak RSS per node, steady reference plate at N = 1024: 1.28 GB / 1.05 M nodes
 BYTES_PER_STORED_VALUE = 16  # each output state is kept in the solution and in the Result (float64 x 2)
 MAX_STEPS = 10_000_000  # fixed steps: at >= 0.1 ms each, more than a day of stepping
+DENSE_PATCH_MATRICES = 10  # radiation exchange: r x r float64 matrices alive at once (F, S, R, Q, ...)
 
 
 def available_memory_bytes() -> int | None:
@@ -40,8 +41,14 @@ def estimate(case) -> dict:
     if tr is not None and tr.scheme == "fixed":
         steps = math.ceil(tr.end_time_s / tr.time_step_s)
         outputs = steps // tr.output_every + 1
-    memory = nodes * BYTES_PER_NODE + outputs * nodes * BYTES_PER_STORED_VALUE
-    return {"nodes": nodes, "steps": steps, "outputs": outputs, "memory_bytes": memory}
+    patches = 0
+    if case.radiation is not None:
+        faces = [f for p in case.panels for f in p.faces.values()]
+        faces += [f for s in case.surfaces for f in (s.front, s.back) if f is not None]
+        patches = sum(f.patches[0] * f.patches[1] for f in faces)
+    memory = (nodes * BYTES_PER_NODE + outputs * nodes * BYTES_PER_STORED_VALUE
+              + DENSE_PATCH_MATRICES * 8 * patches * patches)
+    return {"nodes": nodes, "steps": steps, "outputs": outputs, "patches": patches, "memory_bytes": memory}
 
 
 def check_resources(case, force: bool = False, available_bytes: int | None = None) -> dict:
@@ -55,6 +62,6 @@ def check_resources(case, force: bool = False, available_bytes: int | None = Non
     available = available_memory_bytes() if available_bytes is None else available_bytes
     if available is not None and est["memory_bytes"] > available:
         raise ModelError(f"{case.file}: about {est['memory_bytes'] / 2**30:.3g} GiB needed ({est['nodes']:,} nodes, "
-                         f"{est['outputs']:,} output states kept) but {available / 2**30:.1f} GiB is available; "
+                         f"{est['outputs']:,} output states kept, {est['patches']:,} radiation patches) but {available / 2**30:.1f} GiB is available; "
                          "use fewer cells or outputs (transient.output_every), or --force")
     return est

@@ -77,7 +77,7 @@ class Environment:
             earth = np.ones(rad.count)
             earth_visibilities(rad.points, rad.frames, self._earth_dirs, np.ascontiguousarray(nadir_body, float),
                                self.geometry.earth_cone_cos, verts, count, normals, offset, bounds, earth)
-            if len(self._earth_cache) < 100_000:
+            if len(self._earth_cache) < 1024:  # a nadir attitude needs one; an inertial one a row per sample
                 self._earth_cache[key] = earth
         return sunlit, earth
 

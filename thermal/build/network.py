@@ -311,8 +311,15 @@ def _patch_faces(b: _Builder, panel: Panel, mesh: PanelMesh, side: str, face, co
 
 
 def _add_surfaces(b: _Builder, case: Case, lumped: dict) -> list:
-    """Solar arrays, walls and blockers: ray-stopping polygons, and (arrays, walls) radiating patches
-    on a lumped node."""
+    """Ray-stopping polygons (each placed panel's plate: both its faces lie in its plane), and solar
+    arrays, walls and blockers: their polygons stop rays, and (arrays, walls) radiating patches on a
+    lumped node."""
+    for panel in case.panels:
+        if panel.placement is not None:
+            w = panel.placement
+            b.patches.blockers.append(geo.rectangle(w.origin_m, w.x_axis, w.y_axis, 0.0, panel.length_x_m, 0.0,
+                                                    panel.length_y_m))
+            b.patches.blocker_names.append(panel.name)
     arrays = []
     for s in case.surfaces:
         polys = surface_polygons(s)
@@ -479,15 +486,7 @@ def build_network(case: Case) -> Network:
                           q=ln.power_w, fixed=int(fixed), t_fixed=ln.fixed_t_k or 0.0)
         lumped[ln.name] = int(ids[0])
 
-    arrays = []
-    if b.patches is not None:
-        for panel in case.panels:
-            if panel.placement is not None:  # the plate stops rays (both faces lie in its plane)
-                w = panel.placement
-                b.patches.blockers.append(geo.rectangle(w.origin_m, w.x_axis, w.y_axis, 0.0, panel.length_x_m, 0.0,
-                                                        panel.length_y_m))
-                b.patches.blocker_names.append(panel.name)
-        arrays = _add_surfaces(b, case, lumped)
+    arrays = _add_surfaces(b, case, lumped) if b.patches is not None else []
     _add_contacts(b, case, meshes, nodes_of, lumped)
 
     pipes = add_heat_pipes(b, case, meshes, nodes_of, THROUGH, IN_PLANE)

@@ -22,6 +22,8 @@ import scipy.sparse.linalg as spla
 
 from thermal.constants import DIRECT_LIMIT_NODES
 
+WOODBURY_LIMIT = 20_000_000  # entries of A^-1 u (n x r, 160 MB) above which the direct path iterates instead
+
 from thermal.errors import ConvergenceError
 from thermal.kernels.amg import amg_pcg, vcycle
 from thermal.kernels.bundles import AmgHierarchy, AmgWork, Csr, Levels, PcgVectors
@@ -56,6 +58,10 @@ class LinearSolver:
             # a minimum-degree ordering of A+A^T suits these structurally symmetric matrices: half
             # the fill of COLAMD on 2-D grids, 1.5x faster factorisation (measured at 4k-40k nodes)
             lu = spla.splu(matrix.tocsc(), permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": bool(self.symmetric)})
+            if low_rank is not None and rhs.size * low_rank.m.shape[0] > WOODBURY_LIMIT:
+                # A^-1 u would not fit: GMRES with the exact A^-1 as preconditioner (at most r + 1 steps)
+                return self._exchange_krylov(matrix, rhs, rtol, x0, low_rank, start,
+                                             spla.LinearOperator(matrix.shape, matvec=lu.solve, dtype=float))
             x = lu.solve(rhs)
             if low_rank is not None:
                 x = _woodbury(lu, low_rank, x)
@@ -86,13 +92,15 @@ class LinearSolver:
 
     _maxiter = 500
 
-    def _exchange_krylov(self, matrix, rhs, rtol, x0, low_rank, start):
-        """GMRES on A - u m j, preconditioned by the AMG V-cycle of A (conduction, emission, storage).
+    def _exchange_krylov(self, matrix, rhs, rtol, x0, low_rank, start, preconditioner=None):
+        """GMRES on A - u m j, preconditioned by the AMG V-cycle of A (conduction, emission, storage),
+        or by ``preconditioner`` (the LU of A, on the direct path when Woodbury's A^-1 u is too big).
         The preconditioned operator is the identity minus a rank-r term whose eigenvalues lie in
         [0, 1) (each patch absorbs less than it emits), so the exchange adds at most r iterations
         and in practice a few: its coupling is weak next to conduction within a panel."""
-        if self._ml is None:
+        if preconditioner is None and self._ml is None:
             self._setup(matrix)
+        precondition = preconditioner if preconditioner is not None else self._preconditioner
         n = rhs.size
         op = spla.LinearOperator((n, n), matvec=lambda v: matrix @ v - low_rank.matvec(v), dtype=float)
         count = [0]
@@ -101,15 +109,15 @@ class LinearSolver:
             count[0] += 1
 
         x, info = spla.gmres(op, rhs, x0=x0, rtol=rtol, atol=0.0, restart=60, maxiter=self._maxiter,
-                             M=self._preconditioner, callback=callback, callback_type="pr_norm")
-        if info != 0:
+                             M=precondition, callback=callback, callback_type="pr_norm")
+        if info != 0 and preconditioner is None:
             self._setup(matrix)
             count[0] = 0
             x, info = spla.gmres(op, rhs, x0=x0, rtol=rtol, atol=0.0, restart=60, maxiter=self._maxiter,
                                  M=self._preconditioner, callback=callback, callback_type="pr_norm")
-            if info != 0:
-                raise ConvergenceError(f"the AMG-preconditioned GMRES solve with radiation exchange did not reach "
-                                       f"rtol {rtol:g} in {self._maxiter} iterations (n = {n})")
+        if info != 0:
+            raise ConvergenceError(f"the preconditioned GMRES solve with radiation exchange did not reach "
+                                   f"rtol {rtol:g} in {self._maxiter} iterations (n = {n})")
         self.stats.solves += 1
         self.stats.iterations += count[0]
         self.stats.solve_s += time.perf_counter() - start
