@@ -658,6 +658,39 @@ def check_shadowing(report, out_dir, quick):
                    1e-9 * s, "W/m2", "exposed area x S")
 
 
+def check_v_groove(report, out_dir, quick):
+    """A V-groove's apparent emittance: eps_a = P / (sigma (T^4 - Ts^4) A_opening) of an isothermal
+    groove against the closed form for an infinitely long one with a radiosity per wall,
+    eps / (eps + (1 - eps) sin(theta/2)).  The finite groove also radiates through its ends, a share
+    that falls as width / length: the deviation's order in width / length is checked (1), and the
+    longest groove's eps_a is reported against the closed form within that share (2 w / L)."""
+    width, half = 0.1, math.radians(30.0)
+    eps = 0.5
+    closed = eps / (eps + (1.0 - eps) * math.sin(half))
+    ratios, deviations, last = [], [], None
+    for length in (1.0, 2.0, 4.0):
+        over = {}
+        for wall in ("wall_a", "wall_b"):
+            over[f"panels.{wall}.size"] = [f"{length} m", f"{width} m"]
+            over[f"panels.{wall}.footprints.heater.center"] = [f"{length / 2} m", f"{width / 2} m"]
+            over[f"panels.{wall}.footprints.heater.size"] = [f"{length} m", f"{width} m"]
+        case = _case("v_groove", over)
+        net, sol = _solve_steady(case)
+        t = float(sol.t_k[0].mean())
+        opening = 2.0 * width * math.sin(half) * length
+        eps_a = 100.0 / (SIGMA_W_M2K4 * (t**4 - case.t_sink_k**4) * opening)
+        ratios.append(width / length)
+        deviations.append(abs(eps_a - closed))
+        last = (eps_a, length, sol)
+    order = analytic.observed_order(ratios, deviations)
+    report.add("v_groove", "|eps_a - closed form|: order in width / length", order, 1.0, order - 1.0, 0.15, "",
+               "end losses ~ w / L")
+    eps_a, length, sol = last
+    report.add("v_groove", f"apparent emittance, 60 deg, eps 0.5, L = {length / width:g} widths", eps_a, closed,
+               eps_a - closed, 2.0 * width / length, "", "eps / (eps + (1 - eps) sin(theta/2))")
+    _balance(report, "v_groove", sol)
+
+
 def _radiated_by(net, t_k, panel) -> float:
     """Net heat a panel's faces radiate minus what they absorb [W]."""
     nodes = net.node_index[panel]
@@ -672,7 +705,7 @@ def _radiated_by(net, t_k, panel) -> float:
 CHECKS = (check_isothermal, check_absorbed, check_slab, check_fin, check_manufactured, check_eclipse,
           check_view_factors, check_surface_view_factors, check_lumped_cooling, check_plate_in_orbit, check_spreading, check_capillary_example,
           check_fluid_properties, check_parallel_pipes, check_parallel_plates, check_radiation_shield, check_enclosure,
-          check_shadowing)
+          check_v_groove, check_shadowing)
 
 
 def run_validation(out_dir, quick: bool = False, figures: bool = True) -> Report:
