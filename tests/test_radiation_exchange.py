@@ -277,3 +277,15 @@ def test_direct_path_iterates_when_woodbury_would_not_fit(monkeypatch):
     sol = solve_steady(net, case.solver, linear=linear)
     assert np.max(np.abs(sol.t_k[0] - exact)) < 1e-6
     assert linear.stats.iterations > 0
+
+
+def test_wall_on_a_lumped_node_is_the_same_as_a_fixed_wall():
+    """The ceiling as a wall on a node held at 250 K, and as a wall at 250 K: the same temperatures."""
+    fixed = _case("enclosure")
+    text = fixed.source_text.replace('temperature = "250 K"', 'node = "lid"')
+    on_node = parse_case(text + '\n[nodes.lid]\ntemperature = "250 K"\n', "lid.toml")
+    a = solve_steady(build_network(fixed), fixed.solver).t_k[0]
+    net = build_network(on_node)
+    b = solve_steady(net, on_node.solver).t_k[0]
+    idx = build_network(fixed).node_index["floor"]
+    assert np.max(np.abs(a[idx[idx >= 0]] - b[net.node_index["floor"][net.node_index["floor"] >= 0]])) < 1e-9
