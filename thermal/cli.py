@@ -148,6 +148,9 @@ def _add_size_and_sweep(sub):
     sw.add_argument("--list", action="store_true", help="list the cases (id and inputs) and exit")
     sw.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     sw.add_argument("--force", action="store_true", help="run more than 100,000 cases (refused otherwise)")
+    sw.add_argument("--dashboard", metavar="HOST:PORT", default="127.0.0.1:0",
+                    help="where the Dask dashboard listens (default 127.0.0.1 on a free port: this machine only; "
+                         "it has no authentication, so another address prints a warning)")
 
 
 def _add_checks(sub):
@@ -392,6 +395,15 @@ def _size(args) -> int:
     return 0
 
 
+def check_dashboard_address(address: str) -> None:
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise ThermalError(f"--dashboard {address}: expected HOST:PORT, e.g. 127.0.0.1:8787 (port 0: any free one)")
+    if host not in ("127.0.0.1", "localhost", "::1", "[::1]"):
+        print(f"warning: the Dask dashboard will listen on {address}, reachable from other machines, and it has no "
+              "authentication; anyone who reaches it sees the sweep and its workers", file=sys.stderr)
+
+
 def _sweep(args) -> int:
     spec = load_sweep(args.sweep)
     out_dir = args.output or default_output(f"sweep-{spec.name}", suffix="")
@@ -408,9 +420,10 @@ def _sweep(args) -> int:
         return 0
     if args.workers is not None and args.workers < 1:
         raise ThermalError(f"--workers {args.workers}: a LocalCluster needs at least 1 worker")
+    check_dashboard_address(args.dashboard)
     show = not args.quiet and sys.stderr.isatty()
     report = run_sweep(spec, out_dir, scheduler=args.scheduler, kind=kind, workers=args.workers, progress=show,
-                       retry_failed=args.retry_failed, force=args.force)
+                       retry_failed=args.retry_failed, force=args.force, dashboard=args.dashboard)
     inputs = [p.column for p in spec.parameters]
     ranking = sensitivity(report.rows, inputs, spec.outputs)
     print(f"sweep      {spec.name}: {report.total} cases; {report.skipped} already finished, {report.ran} run now "

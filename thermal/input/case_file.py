@@ -51,12 +51,26 @@ def load_case(path) -> Case:
     """Read and validate a case file; raise CaseError naming file, key, value and what is allowed."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")  # a BOM (Windows editors) is not content
+        text = read_text_capped(path, MAX_CASE_BYTES, "utf-8-sig")  # a BOM (Windows editors) is not content
     except FileNotFoundError:
         raise CaseError(str(path), "", None, "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise CaseError(str(path), "", None, f"cannot read the file ({exc})") from None
     return parse_case(text, str(path))
+
+
+MAX_CASE_BYTES = 4 * 2**20  # a case file is a page or two; /dev/zero or a result given by mistake is not
+MAX_POWER_MAP_BYTES = 4 * 2**20  # 4096 pixels of text
+
+
+def read_text_capped(path, limit: int, encoding: str = "utf-8") -> str:
+    """The file's text, refusing one larger than ``limit`` bytes without reading more than that (an
+    endless device such as /dev/zero must not fill the memory)."""
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit // 2**20} MiB: not a case input file")
+    return data.decode(encoding)
 
 
 def parse_case(text: str, file: str = "<string>") -> Case:
@@ -330,9 +344,13 @@ def _power_map(ft: Table, cx, cy, sx, sy) -> tuple:
     base = Path(ft.file).parent if ft.file and not ft.file.startswith("<") else Path.cwd()
     path = (base / name) if not Path(name).is_absolute() else Path(name)
     try:
-        rows = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+        rows = [line.strip() for line in read_text_capped(path, MAX_POWER_MAP_BYTES).splitlines()]
     except OSError as exc:
         raise ft.error("power_map", name, f"cannot read the CSV file {path} ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise ft.error("power_map", name, f"{path} is not a text (UTF-8) CSV file") from None
+    except ValueError as exc:
+        raise ft.error("power_map", name, str(exc)) from None
     rows = [r for r in rows if r and not r.startswith("#")]
     try:
         grid = [[float(v) for v in r.replace(";", ",").split(",")] for r in rows]
@@ -342,8 +360,9 @@ def _power_map(ft: Table, cx, cy, sx, sy) -> tuple:
     if not grid or len({len(r) for r in grid}) != 1:
         raise ft.error("power_map", name, "the CSV must be a rectangular grid (every row the same length)")
     values = np.asarray(grid)
-    if not np.all(np.isfinite(values)) or np.any(values < 0) or values.sum() <= 0:
+    if not np.all(np.isfinite(values)) or np.any(values < 0) or values.max() <= 0:
         raise ft.error("power_map", name, "pixel values must be finite, >= 0 and not all zero")
+    values = values / values.max()  # relative densities: 1e308 pixels would overflow the sum below
     if values.size > 4096:
         raise ft.error("power_map", name, f"{values.shape[0]} x {values.shape[1]} pixels: at most 4096 (each "
                        "pixel edge becomes a grid line); resample the map")

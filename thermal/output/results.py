@@ -404,43 +404,58 @@ def write_xdmf(h5_path, mesh: dict, nt: int) -> Path:
 
 
 def read_result(path) -> Result:
-    """Read a result file (also one cut short by a crash: every flushed step is there)."""
+    """Read a result file (also one cut short by a crash: every flushed step is there).  A file that
+    is not one (missing groups, wrong shapes or types, external links) is one line, exit 2."""
     try:
         f = h5py.File(path, "r")
     except (OSError, FileNotFoundError) as exc:
         raise ThermalError(f"{path}: cannot open as a thermal HDF5 result ({exc})") from None
-    with f:
-        if "time" not in f or "fields" not in f:
-            raise ThermalError(f"{path}: not a thermal result file (no /time or /fields)")
-        nt = steps_committed(f)
-        fields, mesh = {}, {}
-        for panel in f["fields"]:
-            fields[panel] = f[f"fields/{panel}/T"][:nt]
-            g = f[f"mesh/{panel}"]
-            mat = g["material"]
-            mesh[panel] = {"x_edges": g["x_edges"][:], "y_edges": g["y_edges"][:], "z_edges": g["z_edges"][:],
-                           "material": mat[:], "material_names": [_s(s) for s in mat.attrs["names"]],
-                           "layer_names": [_s(s) for s in mat.attrs["layer_names"]],
-                           "z_layer": mat.attrs["z_layer"],
-                           "footprints": ([(_s(n), *row) for n, row in zip(g["footprints"].attrs["names"],
-                                                                          g["footprints"][:])]
-                                          if "footprints" in g else [])}
-        energy = {term: f[f"energy/{term}"][:nt] for term in ENERGY_NAMES if f"energy/{term}" in f}
-        attrs = {k: (_s(v) if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
-        orbit = None
-        if "orbit" in f:
-            orbit = {"faces": [_s(s) for s in f["orbit/faces"][:]], "sun_fraction": f["orbit/sun_fraction"][:nt],
-                     "q_solar": f["orbit/q_solar"][:nt], "q_ir": f["orbit/q_ir"][:nt]}
-        chips = {}
-        if "chips" in f:
-            for name in f["chips"]:
-                g = f[f"chips/{name}"]
-                limit = float(g.attrs["junction_limit_k"])
-                chips[name] = {"t_max": g["t_max"][:nt], "t_mean": g["t_mean"][:nt],
-                               "limit_k": None if np.isnan(limit) else limit}
-        return Result(attrs.get("case_name", ""), attrs.get("mode", ""), attrs.get("case_text", ""), f["time"][:nt],
-                      fields, mesh, [_s(s) for s in f["nodes/names"][:]], f["nodes/T"][:nt], energy, attrs, orbit,
-                      chips=chips, heat_pipes=read_heat_pipes(f, nt), radiation=read_radiation(f))
+    try:
+        with f:
+            return _read_result(f)
+    except ThermalError:
+        raise
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError, OSError) as exc:
+        raise ThermalError(f"{path}: not a readable thermal result ({type(exc).__name__}: {exc})") from None
+
+
+def _read_result(f) -> Result:
+    path = f.filename
+    if "time" not in f or "fields" not in f:
+        raise ThermalError(f"{path}: not a thermal result file (no /time or /fields)")
+    nt = steps_committed(f)
+    fields, mesh = {}, {}
+    for panel in f["fields"]:
+        fields[panel] = f[f"fields/{panel}/T"][:nt]
+        g = f[f"mesh/{panel}"]
+        mat = g["material"]
+        mesh[panel] = {"x_edges": g["x_edges"][:], "y_edges": g["y_edges"][:], "z_edges": g["z_edges"][:],
+                       "material": mat[:], "material_names": [_s(s) for s in mat.attrs["names"]],
+                       "layer_names": [_s(s) for s in mat.attrs["layer_names"]],
+                       "z_layer": mat.attrs["z_layer"],
+                       "footprints": ([(_s(n), *row) for n, row in zip(g["footprints"].attrs["names"],
+                                                                      g["footprints"][:])]
+                                      if "footprints" in g else [])}
+    for panel, field in fields.items():  # a hostile file: shapes must agree before anyone plots them
+        edges = tuple(len(mesh[panel][k]) - 1 for k in ("z_edges", "y_edges", "x_edges"))
+        if field.ndim != 4 or field.shape[1:] != edges or mesh[panel]["material"].shape != edges:
+            raise ThermalError(f"{path}: panel '{panel}': fields {field.shape[1:]} do not match its mesh {edges}")
+    energy = {term: f[f"energy/{term}"][:nt] for term in ENERGY_NAMES if f"energy/{term}" in f}
+    attrs = {k: (_s(v) if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+    orbit = None
+    if "orbit" in f:
+        orbit = {"faces": [_s(s) for s in f["orbit/faces"][:]], "sun_fraction": f["orbit/sun_fraction"][:nt],
+                 "q_solar": f["orbit/q_solar"][:nt], "q_ir": f["orbit/q_ir"][:nt]}
+    chips = {}
+    if "chips" in f:
+        for name in f["chips"]:
+            g = f[f"chips/{name}"]
+            limit = float(g.attrs["junction_limit_k"])
+            chips[name] = {"t_max": g["t_max"][:nt], "t_mean": g["t_mean"][:nt],
+                           "limit_k": None if np.isnan(limit) else limit}
+    return Result(attrs.get("case_name", ""), attrs.get("mode", ""), attrs.get("case_text", ""), f["time"][:nt],
+                  fields, mesh, [_s(s) for s in f["nodes/names"][:]], f["nodes/T"][:nt], energy, attrs, orbit,
+                  chips=chips, heat_pipes=read_heat_pipes(f, nt), radiation=read_radiation(f))
 
 
 def steps_committed(f) -> int:

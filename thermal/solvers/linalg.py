@@ -57,7 +57,13 @@ class LinearSolver:
         if self.method == "direct":
             # a minimum-degree ordering of A+A^T suits these structurally symmetric matrices: half
             # the fill of COLAMD on 2-D grids, 1.5x faster factorisation (measured at 4k-40k nodes)
-            lu = spla.splu(matrix.tocsc(), permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": bool(self.symmetric)})
+            try:
+                lu = spla.splu(matrix.tocsc(), permc_spec="MMD_AT_PLUS_A",
+                               options={"SymmetricMode": bool(self.symmetric)})
+            except RuntimeError as exc:  # SuperLU: "Factor is exactly singular"
+                raise ConvergenceError(f"the Newton matrix is singular ({exc}): some nodes exchange no heat with "
+                                       "anything (a conductivity, contact or capacitance so small it underflows?); "
+                                       "check the case's extreme values") from None
             if low_rank is not None and rhs.size * low_rank.m.shape[0] > WOODBURY_LIMIT:
                 # A^-1 u would not fit: GMRES with the exact A^-1 as preconditioner (at most r + 1 steps)
                 return self._exchange_krylov(matrix, rhs, rtol, x0, low_rank, start,

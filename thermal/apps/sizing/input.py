@@ -11,7 +11,7 @@ from pathlib import Path
 from thermal.constants import DEFAULT_T_SINK_K
 from thermal.errors import CaseError
 from thermal.input import materials as matlib
-from thermal.input.case_file import parse_orbit
+from thermal.input.case_file import MAX_CASE_BYTES, parse_orbit, read_text_capped
 from thermal.input.radiation import AXIS_NAMES, direction, parse_surfaces, patches, position
 from thermal.input.heat_pipes import parse_wick
 from thermal.input.overrides import dumps, toml_scalar
@@ -105,9 +105,11 @@ def load_sizing(path) -> SizingSpec:
     path = Path(path)
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")  # a BOM (Windows editors) is not content
+        text = read_text_capped(path, MAX_CASE_BYTES, "utf-8-sig")  # a BOM (Windows editors) is not content
     except FileNotFoundError:
         raise CaseError(file, "", None, "file not found") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise CaseError(file, "", None, f"cannot read the file ({exc})") from None
     return parse_sizing(text, file)
 
 
@@ -239,6 +241,9 @@ def _radiator_table(r: Table, coatings: dict, materials: dict) -> dict:
     c = coatings[coat]
     alpha_eol = r.fraction("alpha_eol", c.alpha)
     eps_eol = r.fraction("eps_eol", c.eps)
+    if eps_eol <= 0.0 or c.eps <= 0.0:
+        raise r.error("eps_eol" if eps_eol <= 0.0 else "coating", eps_eol if eps_eol <= 0.0 else coat,
+                      "a radiator needs an infrared emittance above 0 (it rejects heat only by emission)")
     if alpha_eol < c.alpha or eps_eol > c.eps:
         raise r.error("alpha_eol", [alpha_eol, eps_eol], f"end of life degrades a coating: alpha_eol >= alpha "
                       f"({c.alpha:g}) and eps_eol <= eps ({c.eps:g})")

@@ -120,7 +120,10 @@ def job_script(spec: SweepSpec, out_dir: Path, kind: str) -> str:
         cluster.close()
 
 
-def _jobqueue_cluster(spec, out_dir, kind):
+DASHBOARD = "127.0.0.1:0"  # loopback, any free port: the dashboard has no authentication
+
+
+def _jobqueue_cluster(spec, out_dir, kind, dashboard: str = DASHBOARD):
     import dask_jobqueue  # deliberately lazy, like dask below: only sweeps need the engine
 
     c = spec.cluster
@@ -130,11 +133,11 @@ def _jobqueue_cluster(spec, out_dir, kind):
     kwargs = dict(cores=c.cores, processes=c.processes or c.cores, memory=c.memory, walltime=c.walltime,
                   queue=c.queue, account=c.account, job_extra_directives=list(c.job_extra),
                   job_script_prologue=prologue, local_directory=c.local_directory or str(out_dir / ".dask"),
-                  scheduler_options={"dashboard_address": "127.0.0.1:0"})
+                  scheduler_options={"dashboard_address": dashboard})
     return cls(**kwargs)
 
 
-def _client(spec: SweepSpec, out_dir: Path, scheduler: str | None, kind: str):
+def _client(spec: SweepSpec, out_dir: Path, scheduler: str | None, kind: str, dashboard: str = DASHBOARD):
     """A connected Dask client and the cluster object we own (None for an outside scheduler)."""
     import dask  # deliberately lazy: 0.3 s of imports that only sweeps need
     from distributed import Client, LocalCluster
@@ -152,7 +155,7 @@ def _client(spec: SweepSpec, out_dir: Path, scheduler: str | None, kind: str):
     # with a killed worker (measured in ../shared/STACK.md)
     dask.config.set({"distributed.scheduler.worker-saturation": 1.0})
     if kind in ("slurm", "pbs"):
-        cluster = _jobqueue_cluster(spec, out_dir, kind)
+        cluster = _jobqueue_cluster(spec, out_dir, kind, dashboard)
         cluster.scale(jobs=spec.cluster.jobs)
         return Client(cluster), cluster
     env = _env(out_dir)
@@ -162,7 +165,7 @@ def _client(spec: SweepSpec, out_dir: Path, scheduler: str | None, kind: str):
     os.environ.update({k: v for k, v in env.items() if k not in os.environ and not k.endswith("_NUM_THREADS")})
     try:
         cluster = LocalCluster(n_workers=spec.cluster.workers, threads_per_worker=1, processes=True,
-                               dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR, env=env)
+                               dashboard_address=dashboard, silence_logs=logging.ERROR, env=env)
     except (RuntimeError, OSError) as exc:
         raise ThermalError(f"could not start a local Dask cluster of {spec.cluster.workers} workers: {exc}") from None
     return Client(cluster), cluster
@@ -170,7 +173,7 @@ def _client(spec: SweepSpec, out_dir: Path, scheduler: str | None, kind: str):
 
 def run_sweep(spec: SweepSpec, out_dir, scheduler: str | None = None, kind: str | None = None,
               workers: int | None = None, progress: bool = True, retry_failed: bool = False,
-              on_row=None, force: bool = False) -> SweepReport:
+              on_row=None, force: bool = False, dashboard: str = DASHBOARD) -> SweepReport:
     """Run every unfinished case of the sweep; return what happened.  ``on_row`` is called with each
     new row (tests use it to kill a worker mid-sweep); ``force`` runs past the case-count guard."""
     from distributed import as_completed  # deliberately lazy (see _client)
@@ -204,7 +207,8 @@ def run_sweep(spec: SweepSpec, out_dir, scheduler: str | None = None, kind: str 
     if todo:
         if workers is not None:
             spec = _with_workers(spec, workers)
-        client, cluster = _client(spec, out_dir, scheduler, kind or ("scheduler" if scheduler else spec.cluster.kind))
+        client, cluster = _client(spec, out_dir, scheduler, kind or ("scheduler" if scheduler else spec.cluster.kind),
+                                  dashboard)
         report.dashboard = client.dashboard_link or ""
         if progress and report.dashboard:
             print(f"Dask dashboard: {report.dashboard}", file=sys.stderr)

@@ -19,7 +19,7 @@ import numpy as np
 from thermal.apps.sizing.input import is_sizing_text, parse_sizing
 from thermal.apps.sweep.outputs import OUTPUTS, check_output_name
 from thermal.errors import CaseError
-from thermal.input.case_file import parse_case
+from thermal.input.case_file import MAX_CASE_BYTES, parse_case, read_text_capped
 from thermal.input.overrides import case_text_with
 from thermal.input.table import Table
 from thermal.input.units import UnitParseError, split_quantity
@@ -142,20 +142,22 @@ def load_sweep(path) -> SweepSpec:
     path = Path(path)
     file = str(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        raw = tomllib.loads(read_text_capped(path, MAX_CASE_BYTES, "utf-8-sig"))
     except FileNotFoundError:
         raise CaseError(file, "", None, "file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise CaseError(file, "", None, f"not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise CaseError(file, "", None, f"cannot read the file ({exc})") from None
     root = Table(raw, file)
     st = root.sub("sweep")
     name = st.string("name")
     base_rel = st.string("base")
     base_path = (path.parent / base_rel).resolve()
     try:
-        base_text = base_path.read_text(encoding="utf-8-sig")
-    except OSError:
-        raise st.error("base", base_rel, f"cannot read the base case {base_path}") from None
+        base_text = read_text_capped(base_path, MAX_CASE_BYTES, "utf-8-sig")
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise st.error("base", base_rel, f"cannot read the base case {base_path} (a text case file)") from None
     sampling = st.choice("sampling", SAMPLINGS, "grid")
     samples = st.integer("samples", 0, minimum=0, maximum=10_000_000)
     seed = st.integer("seed", 0, minimum=0)
