@@ -34,7 +34,9 @@ def estimate(case) -> dict:
     for p in case.panels:
         nz = sum(layer.z_cells for layer in p.layers)
         faces = len(p.faces) if p.surface_nodes else 0
-        nodes += p.x_cells * p.y_cells * (nz + faces)  # about: snapped grid lines add, 'on' layers remove
+        # footprints add grid lines (their edges, footprint_cells across each): an upper bound
+        extra = sum(p.footprint_cells + 2 for _ in p.footprints)
+        nodes += (p.x_cells + extra) * (p.y_cells + extra) * (nz + faces)  # 'on' layers remove some
     nodes += len(case.nodes)
     steps, outputs = 0, 1
     tr = case.transient
