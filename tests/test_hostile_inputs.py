@@ -73,18 +73,29 @@ def test_power_map_with_huge_values_keeps_its_shape(tmp_path):
     assert q[high].sum() < 1e-300 + 1e-12
 
 
-def test_underflowing_conductivity_is_one_line(tmp_path, capsys):
-    """k = 1e-308 leaves the lower layer's cells with no conductance at all: a singular Newton matrix,
-    said as such (exit 3), not SuperLU's traceback."""
+def test_underflowing_conductivity_is_refused_at_the_key(tmp_path, capsys):
+    """k = 1e-308 would leave the lower layer's cells with no conductance at all (1/k overflows):
+    refused where it is written, below any solid's conductivity."""
     text = MINIMAL_CASE.replace('[[panels.plate.layers]]\nname = "sheet"',
                                 '[[panels.plate.layers]]\nname = "under"\nmaterial = "nothing"\nthickness = "1 mm"\n\n'
                                 '[[panels.plate.layers]]\nname = "sheet"')
     text += '\n[materials.nothing]\nrho = "1000 kg/m3"\nk = "1e-308 W/m/K"\ncp = "900 J/kg/K"\n'
     path = tmp_path / "k.toml"
     path.write_text(text)
-    status = main(["run", str(path), "-o", str(tmp_path / "k.h5")])
-    assert status == 3
-    _one_line(capsys, "singular")
+    assert main(["run", str(path), "-o", str(tmp_path / "k.h5")]) == 2
+    _one_line(capsys, "materials.nothing.k", "conductivity")
+
+
+def test_singular_newton_matrix_is_a_diagnosis():
+    """Should a singular matrix still reach the direct solver, SuperLU's error becomes one line."""
+    import scipy.sparse as sp
+
+    from thermal.errors import ConvergenceError
+    from thermal.solvers.linalg import LinearSolver
+
+    singular = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 0.0]]))
+    with pytest.raises(ConvergenceError, match="singular"):
+        LinearSolver("direct", 2, True).solve(singular, np.ones(2))
 
 
 def test_zero_end_of_life_emittance(tmp_path, capsys):

@@ -22,20 +22,25 @@ def _library_raw() -> dict:
     return tomllib.loads(resources.files("thermal").joinpath("data/materials.toml").read_text("utf-8"))
 
 
+K_MIN_W_MK = 1e-6  # below any solid's: blankets (MLI) conduct ~1e-5 W/m/K through; 1/k must not overflow
+
+
 def _prop(t: Table, name: str, unit: str, default=None) -> PropertyTable | None:
     value = t.value(name, default)
+    low, what = (K_MIN_W_MK, "conductivity: no solid conducts less than ~1e-5 W/m/K") if unit == "W/m/K" \
+        else (0.0, "")
     if value is None:
         return None
     if isinstance(value, list):
         if not value or not all(isinstance(p, list) and len(p) == 2 for p in value):
             raise t.error(name, value, f"must be a constant or a list of [temperature, value] pairs in K, {unit}")
         pts = sorted((t.convert(name, p[0], "K", minimum=0.0, strict_minimum=True),
-                      t.convert(name, p[1], unit, minimum=0.0, strict_minimum=True)) for p in value)
+                      t.convert(name, p[1], unit, minimum=low, strict_minimum=low == 0.0, what=what)) for p in value)
         ts = [p[0] for p in pts]
         if len(set(ts)) != len(ts):
             raise t.error(name, value, "table temperatures must be distinct")
         return PropertyTable(tuple(ts), tuple(p[1] for p in pts))
-    return PropertyTable((300.0,), (t.convert(name, value, unit, minimum=0.0, strict_minimum=True),))
+    return PropertyTable((300.0,), (t.convert(name, value, unit, minimum=low, strict_minimum=low == 0.0, what=what),))
 
 
 def _material(name: str, t: Table, base: Material | None) -> Material:
