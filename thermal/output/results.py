@@ -436,10 +436,10 @@ def _read_result(f) -> Result:
                        "footprints": ([(_s(n), *row) for n, row in zip(g["footprints"].attrs["names"],
                                                                       g["footprints"][:])]
                                       if "footprints" in g else [])}
-    for panel, field in fields.items():  # a hostile file: shapes must agree before anyone plots them
+    for panel, values in fields.items():  # a hostile file: shapes must agree before anyone plots them
         edges = tuple(len(mesh[panel][k]) - 1 for k in ("z_edges", "y_edges", "x_edges"))
-        if field.ndim != 4 or field.shape[1:] != edges or mesh[panel]["material"].shape != edges:
-            raise ThermalError(f"{path}: panel '{panel}': fields {field.shape[1:]} do not match its mesh {edges}")
+        if values.ndim != 4 or values.shape[1:] != edges or mesh[panel]["material"].shape != edges:
+            raise ThermalError(f"{path}: panel '{panel}': fields {values.shape[1:]} do not match its mesh {edges}")
     energy = {term: f[f"energy/{term}"][:nt] for term in ENERGY_NAMES if f"energy/{term}" in f}
     attrs = {k: (_s(v) if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
     orbit = None
