@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import os
+
+import numba
 import numpy as np
 import scipy.sparse as sp
 
@@ -53,6 +56,28 @@ class EnergyBalance:
         return np.array([self.generated_w, self.absorbed_w, self.radiated_w, self.stored_w, self.conducted_out_w])
 
 
+PARALLEL_MIN_NODES = 4096  # below this a kernel call is too short to share (measured, see kernel_threads)
+
+
+def kernel_threads(n_nodes: int, available: int | None = None, load: float | None = None) -> int:
+    """Threads for the parallel kernels of one run.  Measured on the 2-core machine (evaluate() of the
+    reference plate): idle, 2 threads are 1.2-1.3x faster from 1k to 262k nodes but 1.3x slower at
+    256; with both cores busy (two other processes spinning) 2 threads are 1.4-3.8x *slower* at every
+    size from 256 to 65k nodes and 1.08x at 262k (they wait on each other).  So: one thread for a
+    small network, and one thread when the machine's load already fills all but one core; all of
+    them otherwise.  Decided once per run, from the load before it starts (our own threads would
+    otherwise raise the load we read)."""
+    available = numba.config.NUMBA_NUM_THREADS if available is None else available
+    if n_nodes < PARALLEL_MIN_NODES or available <= 1:
+        return 1
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except OSError:  # not on this platform: assume idle
+            load = 0.0
+    return 1 if load > available - 0.5 else available
+
+
 @dataclass
 class ExchangeJacobian:
     """The radiation exchange's part of A = -dF/dT, kept factored: A_full = A - u @ m @ j with
@@ -86,6 +111,7 @@ class Assembler:
         self._energy = np.empty(7)
         self._zeros = np.zeros(n)
         self.evaluations = 0
+        self.threads = kernel_threads(n)
         self.low_rank = None
         if net.radiation is not None:
             self._setup_exchange()
@@ -136,6 +162,7 @@ class Assembler:
         net, st = self.net, self.state
         t_old = t_k if t_old_k is None else t_old_k
         offset = self._zeros if stored_offset_w is None else stored_offset_w
+        numba.set_num_threads(self.threads)  # thread-local: also holds for the AMG kernels this run calls
         kernels.eval_conductivity(t_k, net.k_tab, self.tables, self.k_node, self.dk_node)
         kernels.conduction_rows(t_k, self.links, st.r_link, self.k_node, self.dk_node, net.fixed, self.residual_w,
                                 self.a_data)
