@@ -114,6 +114,8 @@ def test_worker_killed_mid_sweep_costs_only_its_case(tmp_path, loopback_cluster)
     ids = [r["case_id"] for r in rows]
     assert len(ids) == 8 and len(set(ids)) == 8 and report.ran == 8
     assert all(r["status"] == "ok" for r in rows), [r["error"] for r in rows]
+    # the killed attempt's temporary file is gone once the sweep is complete
+    assert not list((tmp_path / "remote" / "cases").glob(".*"))
     # every case file is complete and no temporary file is left behind
     assert sorted(p.name for p in (tmp_path / "remote" / "cases").iterdir()) == sorted(f"{i}.h5" for i in ids)
 

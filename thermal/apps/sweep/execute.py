@@ -51,7 +51,9 @@ def run_case(text: str, case_file: str, case_id: str, out_dir: str, outputs: tup
     try:
         folder = Path(out_dir) / "cases"
         folder.mkdir(parents=True, exist_ok=True)
-        part = folder / f".{case_id}.h5.part"
+        # one temporary name per attempt: a retry on another worker must not meet the file (and the
+        # HDF5 lock, released only as the killed process dies) of the attempt before it
+        part = folder / f".{case_id}.{os.getpid()}.h5.part"
         if is_sizing_text(text):  # a sizing sweep: the hot-case field with its /sizing attributes
             res = size(parse_sizing(text, case_file))
             write_sizing_h5(res, part, xdmf=False)
@@ -242,6 +244,9 @@ def run_sweep(spec: SweepSpec, out_dir, scheduler: str | None = None, kind: str 
             client.close()
             if cluster is not None:
                 cluster.close()
+        if not report.interrupted:  # every case is in: what killed attempts left behind can go
+            for stale in (out_dir / "cases").glob(".*.part*"):
+                stale.unlink(missing_ok=True)
     report.wall_s = time.perf_counter() - start
     write_table_h5(out_dir / "results.h5", cols, read_table(table), spec)
     _write_parquet(out_dir / "results.parquet", cols, read_table(table))
