@@ -26,12 +26,13 @@ from thermal.build.network import build_network
 from thermal.input.case_file import load_case, parse_case
 from thermal.input.materials import library_coatings, library_materials
 from thermal.output.plotting import geometry as geometry_figure
-from thermal.output.plotting import history, pipe_utilisation, sweep_figures, temperature_maps
+from thermal.output.plotting import history, loop_figure, pipe_utilisation, sweep_figures, temperature_maps
 from thermal.output.paths import check_output, default_output
 from thermal.output.results import read_result
 from thermal.physics.orbit import OrbitGeometry
 from thermal.output.radiation import drawable, radiation_geometry
 from thermal.output.radiation import summary_lines as radiation_summary_lines
+from thermal.output.loops import summary_lines as loop_summary_lines
 
 DESCRIPTION = """\
 thermal: finite-volume radiator solver for orbital compute.
@@ -291,6 +292,9 @@ def format_summary(case, result, output=None) -> str:
                          "longer carry heat; the temperatures above include that")
         if result.mode != "steady":
             lines.append("(use: the largest Q/Q_max over all output times; Q, T vap at the last output)")
+    if result.loops:
+        lines += ["", "pumped loops (last output; freezing margin over all outputs)"]
+        lines += loop_summary_lines(result.loops)
     if result.radiation:
         rad = result.radiation
         lines += ["", f"radiation exchange (last output): {len(rad['patch_names'])} patches, view-factor reciprocity "
@@ -356,6 +360,9 @@ def _plot(args) -> int:
     if result.heat_pipes:
         bars = pipe_utilisation(result, Path(out).with_name(Path(out).stem + "_pipes.png"))
         print(f"wrote {bars}")
+    if result.loops:
+        fig = loop_figure(result, Path(out).with_name(Path(out).stem + "_loops.png"), args.step)
+        print(f"wrote {fig}")
     if len(result.times_s) > 1:
         hist = history(result, Path(out).with_name(Path(out).stem + "_history.png"), _probes(args.probe, result))
         print(f"wrote {hist}")

@@ -27,6 +27,9 @@ from thermal.output.results import ResultWriter, mesh_dict, result_from_solution
 from thermal.physics import orbit as orb
 from thermal.solvers import solve_steady, solve_transient_fixed_step
 from thermal.solvers.heat_pipes import PipeSeries, TransientPipes, solve_steady_with_pipes
+from thermal.solvers.hooks import combined
+from thermal.solvers.loops import LoopSeries, TransientLoops, initial_temperatures, solve_steady_with_loops, \
+    update_loops
 from thermal.solvers.periodic import solve_periodic
 from thermal.solvers.run_state import RunState
 from thermal.solvers.stepper import AdaptiveSettings, solve_transient_adaptive
@@ -45,6 +48,7 @@ class _Recorder:
     strict: bool  # a frozen or supercritical pipe is an error (steady), or a flag (already streamed)
     writer: ResultWriter | None = None
     series: PipeSeries | None = None
+    loops: LoopSeries | None = None
     orbit_rows: list = field(default_factory=list)
 
     def __post_init__(self):
@@ -53,11 +57,14 @@ class _Recorder:
     def restart(self):
         """Forget what was recorded (each orbit of a periodic solve starts a new record)."""
         self.series = PipeSeries(self.case, self.net, strict=self.strict) if self.net.heat_pipes else None
+        self.loops = LoopSeries(self.net) if self.net.loops else None
         self.orbit_rows = []
 
     def on_output(self, time_s, t_k, balance, sun=None):
         if self.series is not None:
             self.series.add(self.state, t_k)
+        if self.loops is not None:
+            self.loops.add(self.state, t_k)
         if sun is None and self.env.geometry is not None:
             sun = self.env.geometry.sun_fraction(time_s)
         if self.case.orbit is not None:
@@ -99,6 +106,8 @@ def solve(case, output=None, progress=False, network=None, force=False):
     result = result_from_solution(case, net, solution, attrs)
     if rec.series is not None:
         result.heat_pipes = rec.series.result()
+    if rec.loops is not None:
+        result.loops = rec.loops.result()
     result.orbit = rec.orbit()
     if net.radiation is not None:
         nt = len(solution.times_s)
@@ -106,7 +115,7 @@ def solve(case, output=None, progress=False, network=None, force=False):
         ir = result.orbit["q_ir"] if result.orbit else [net.face_q_ir_w_m2] * nt
         result.radiation = radiation_record(net, env, solution.t_k, solar, ir)
     if rec.writer is not None:  # streamed: complete it (renamed from .part), with the pipe series
-        rec.writer.close(attrs, heat_pipes=result.heat_pipes, radiation=result.radiation)
+        rec.writer.close(attrs, heat_pipes=result.heat_pipes, radiation=result.radiation, loops=result.loops)
     elif output is not None:
         result.write(output)
     result.solution = solution
@@ -118,10 +127,18 @@ def solve(case, output=None, progress=False, network=None, force=False):
 def _steady(case, net, env, state, rec):
     env.apply_orbit_average(state)  # the constant fluxes again without an orbit
     extra = {}
-    if net.heat_pipes:
-        solution, _, extra["heat_pipe_outer_iterations"] = solve_steady_with_pipes(case, net, state, solve_steady)
+
+    def once(t_guess=None):
+        if net.heat_pipes:
+            sol, _, extra["heat_pipe_outer_iterations"] = solve_steady_with_pipes(case, net, state, solve_steady,
+                                                                                  t_guess)
+            return sol
+        return solve_steady(net, case.solver, state=state, t_initial=t_guess)
+
+    if net.loops:
+        solution, extra["loop_outer_passes"] = solve_steady_with_loops(case, net, state, once)
     else:
-        solution = solve_steady(net, case.solver, state=state)
+        solution = once()
     # a steady state of an orbit case stands for the orbit average: its mean Sun fraction
     sun = env.mean_sun_fraction() if case.orbit is not None else None
     rec.on_output(0.0, solution.t_k[0], solution.energy[0], sun=sun)
@@ -136,12 +153,17 @@ def _periodic(case, net, env, state, rec):
             rec.restart()
         if rec.series is not None:
             rec.series.add(state, t_k)
+        if rec.loops is not None:
+            rec.loops.add(state, t_k)
+
+    if net.loops:  # the first steady guess needs the loops' flows
+        update_loops(net, state, initial_temperatures(net, case.solver.initial_t_k))
 
     adaptive = AdaptiveSettings(order=2, atol_k=ps.step_tolerance_k, dt_initial_s=min(10.0, ps.max_step_s),
                                 dt_max_s=ps.max_step_s)
     per = solve_periodic(net, case.solver, env, adaptive, events=env.events(env.period_s), tol_k=ps.tolerance_k,
                          max_orbits=ps.max_orbits, method=ps.method, state=state, on_output=on_output,
-                         step_hook=TransientPipes(case, net) if net.heat_pipes else None)
+                         step_hook=_hook(case, net))
     rec.orbit_rows = []
     for time_s in per.solution.times_s:  # the fluxes along the returned orbit, for /orbit
         solar, ir, nu = env.at(float(time_s))
@@ -157,7 +179,9 @@ def _transient(case, net, env, state, rec, output, progress):
                                   {p.name: mesh_dict(net, p) for p in case.panels}, list(net.lumped_names),
                                   {"case_file": case.file}, faces=list(net.face_names) if case.orbit else None,
                                   chips={f"{p}.{fp}": limit for p, fp, _, limit in net.chips})
-    hook = TransientPipes(case, net) if net.heat_pipes else None
+    hook = _hook(case, net)
+    if net.loops:  # the flows of the initial state (its output row, the first step's predictor)
+        update_loops(net, state, initial_temperatures(net, case.solver.initial_t_k))
     tr = case.transient
     try:
         if tr.scheme == "fixed":
@@ -184,7 +208,11 @@ def _transient(case, net, env, state, rec, output, progress):
             rec.writer.close({"failed": "interrupted"})
         raise
     # steps solved again for dry-out
-    return solution, ({"heat_pipe_step_resolves": hook.resolves} if hook is not None else {})
+    return solution, ({"heat_pipe_step_resolves": hook.resolves} if isinstance(hook, TransientPipes) else {})
+
+
+def _hook(case, net):
+    return combined([TransientPipes(case, net) if net.heat_pipes else None, TransientLoops(net) if net.loops else None])
 
 
 def _attrs(case, net, solution, build_s, env) -> dict:

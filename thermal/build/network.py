@@ -23,6 +23,7 @@ import scipy.sparse as sp
 from thermal.model.case import Case, Face, Footprint, Panel, PropertyTable
 from thermal.errors import CaseError
 from thermal.build.mesh import PanelMesh, build_panel_mesh
+from thermal.build.loops import AdvectionTerms, add_loops, locate_terms
 from thermal.build.pipes import add_heat_pipes, locate_film_entries
 from thermal.build.radiation import PatchList, build_radiation, patch_edges, rectangle_patches, \
     surface_polygons
@@ -82,12 +83,16 @@ class Network:
     face_normal: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))  # body axes; 0 without an orbit
     radiation: object = None  # build.radiation.RadiationModel (face k of the network = patch k), or None
     solar_arrays: tuple = ()  # SolarArray
+    loops: tuple = ()  # build.loops.LoopNodes
+    advection: AdvectionTerms = field(default_factory=AdvectionTerms.empty)  # every loop's terms
 
     def __post_init__(self):
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, np.ndarray):
                 value.flags.writeable = False
+        for f in fields(self.advection):
+            getattr(self.advection, f.name).flags.writeable = False
         for idx in (*self.node_index.values(), *self.material_id.values()):
             idx.flags.writeable = False
 
@@ -103,6 +108,11 @@ class Network:
     def constant_conductivity(self) -> bool:
         used = np.unique(self.k_tab)
         return bool(np.all(self.tab_n[used] == 1))
+
+    @property
+    def symmetric(self) -> bool:
+        """A = -dF/dT symmetric: constant conductivities and no advection (which couples one way)."""
+        return self.constant_conductivity and not self.loops
 
     def matrix(self, data: np.ndarray) -> sp.csr_matrix:
         """A scipy CSR matrix on the fixed pattern that shares ``data`` (no copy)."""
@@ -490,6 +500,7 @@ def build_network(case: Case) -> Network:
     _add_contacts(b, case, meshes, nodes_of, lumped)
 
     pipes = add_heat_pipes(b, case, meshes, nodes_of, THROUGH, IN_PLANE)
+    loops, terms = add_loops(b, case, meshes, nodes_of, lumped, THROUGH, IN_PLANE)
     n = b.n
     if not b.links:
         li = lj = np.zeros(0, np.int64)
@@ -511,6 +522,7 @@ def build_network(case: Case) -> Network:
         sn = sf = np.zeros(0, np.int64)
         sa = se = sal = np.zeros(0)
     pipes = locate_film_entries(csr["indptr"], csr["indices"], pipes)
+    advection = locate_terms(csr["indptr"], csr["indices"], terms)
     radiation = None
     face_qs, face_qir = np.asarray(b.face_qs, float), np.asarray(b.face_qir, float)
     if b.patches is not None:
@@ -534,5 +546,6 @@ def build_network(case: Case) -> Network:
         lumped_nodes=np.asarray(list(lumped.values()) + [p.vapour for p in pipes if p.vapour >= 0], np.int64),
         surface_node_count=b.surface_count, scheduled_loads=b.scheduled, chips=b.chips, heat_pipes=tuple(pipes),
         face_normal=np.asarray(b.face_normals, float).reshape(-1, 3), radiation=radiation, solar_arrays=tuple(arrays),
+        loops=tuple(loops), advection=advection,
     )
     return net

@@ -42,7 +42,7 @@ class PipeNodes:
     g_condenser_w_mk: float = 0.0
 
 
-def _pieces(path, x_edges, y_edges):
+def path_pieces(path, x_edges, y_edges):
     """Cut a polyline at grid lines: (x_mid, y_mid, length, along_x, along_y, x0, y0) per piece."""
     out = []
     for (ax, ay), (bx, by) in zip(path[:-1], path[1:]):
@@ -83,6 +83,50 @@ def film_conductances(case, pipe: HeatPipe, t_vapour_k: float) -> tuple[float, f
     return (pipe.film_evaporator_w_mk or g, pipe.film_condenser_w_mk or g)
 
 
+def bond_path(b, case, mesh, host_nodes, layer: str, path, key: str, wall_mat, a_wall: float, saddle_width_m: float,
+              saddle_w_m2k, through_dir, in_plane_dir, what: str):
+    """Wall nodes along ``path`` in ``layer`` of a panel, one per piece inside one cell column, each
+    bonded to the host cells under its saddle strip; with a wall material (``wall_mat``, metal
+    cross-section ``a_wall``) they hold the wall's mass and conduct along it, without one (a channel
+    bored in the host) they are the bore's surface, with no mass of their own.  Returns (node ids,
+    piece lengths [m], piece midpoints)."""
+    panel = mesh.panel
+    li = [l.name for l in panel.layers].index(layer)
+    ks = np.nonzero(mesh.z_layer == li)[0]
+    k_host = int(ks[ks.size // 2])  # the path sits in the host layer's middle cell
+    pieces = path_pieces(path, mesh.x_edges_m, mesh.y_edges_m)
+    n = len(pieces)
+    ds = np.array([p[2] for p in pieces])
+    if wall_mat is not None:
+        ids = b.add_nodes(n, wall_mat.rho_kg_m3 * a_wall * ds, b.table(wall_mat.cp),
+                          (b.table(wall_mat.k_inplane), b.table(wall_mat.k_inplane)))
+        # axial wall conduction along the section
+        b.add_links(ids[:-1], ids[1:], 0.5 * ds[:-1] / a_wall, 0.5 * ds[1:] / a_wall, in_plane_dir, in_plane_dir, 0.0)
+    else:
+        ids = b.add_nodes(n, 0.0, 0, (0, 0))
+    dz = mesh.dz[k_host]
+    xc_i = np.clip(np.searchsorted(mesh.x_edges_m, [p[0] for p in pieces], "right") - 1, 0, mesh.shape[2] - 1)
+    yc_j = np.clip(np.searchsorted(mesh.y_edges_m, [p[1] for p in pieces], "right") - 1, 0, mesh.shape[1] - 1)
+    for w, p, i, j in zip(ids, pieces, xc_i, yc_j):
+        if p[3]:  # along x: the saddle strip spreads across y
+            jj, frac = _strip(p[6], saddle_width_m, mesh.y_edges_m, panel.length_y_m)
+            ii = np.full(jj.size, i)
+        elif p[4]:
+            ii, frac = _strip(p[5], saddle_width_m, mesh.x_edges_m, panel.length_x_m)
+            jj = np.full(ii.size, j)
+        else:  # a diagonal run bonds to the column under its centreline
+            ii, jj, frac = np.array([i]), np.array([j]), np.array([1.0])
+        host = host_nodes[k_host, jj, ii]
+        if np.any(host < 0):
+            raise CaseError(case.file, f"{key}.path", f"({p[0] * 1e3:.4g}, {p[1] * 1e3:.4g}) mm",
+                            f"layer '{layer}' of panel '{panel.name}' does not exist there (it covers "
+                            f"only its footprints); lay the {what} in a layer that does")
+        area = saddle_width_m * p[2] * frac
+        r = 0.0 if saddle_w_m2k is None else 1.0 / (saddle_w_m2k * area)
+        b.add_links(np.full(host.size, w), host, 0.0, 0.5 * dz / area, through_dir, through_dir, r)
+    return ids, ds, [(p[0], p[1]) for p in pieces]
+
+
 def add_heat_pipes(b, case, meshes, nodes_of, through_dir, in_plane_dir) -> list[PipeNodes]:
     """Add every pipe's nodes and links to the network builder ``b``; return their bookkeeping."""
     out = []
@@ -92,45 +136,15 @@ def add_heat_pipes(b, case, meshes, nodes_of, through_dir, in_plane_dir) -> list
         wall_ids, lengths, roles, polylines = [], [], [], []
         prev_last = None
         for sec in pipe.sections:
-            mesh = meshes[sec.panel]
-            node = nodes_of[sec.panel]
-            panel = mesh.panel
-            li = [l.name for l in panel.layers].index(sec.layer)
-            ks = np.nonzero(mesh.z_layer == li)[0]
-            k_host = int(ks[ks.size // 2])  # the pipe sits in the host layer's middle cell
-            pieces = _pieces(sec.path_m, mesh.x_edges_m, mesh.y_edges_m)
-            n = len(pieces)
-            ds = np.array([p[2] for p in pieces])
-            ids = b.add_nodes(n, wall_mat.rho_kg_m3 * a_wall * ds, b.table(wall_mat.cp),
-                              (b.table(wall_mat.k_inplane), b.table(wall_mat.k_inplane)))
-            # axial wall conduction along the section and into the previous section
-            b.add_links(ids[:-1], ids[1:], 0.5 * ds[:-1] / a_wall, 0.5 * ds[1:] / a_wall, in_plane_dir,
-                        in_plane_dir, 0.0)
+            ids, ds, _ = bond_path(b, case, meshes[sec.panel], nodes_of[sec.panel], sec.layer, sec.path_m, sec.key,
+                                   wall_mat, a_wall, pipe.saddle_width_m, pipe.saddle_w_m2k, through_dir,
+                                   in_plane_dir, "pipe")
+            n = ids.size
             if prev_last is not None:  # the run between panels (adiabatic_length) conducts too
                 gap = 0.5 * pipe.adiabatic_length_m / max(len(pipe.sections) - 1, 1)
                 b.add_links([prev_last[0]], [ids[0]], (0.5 * prev_last[1] + gap) / a_wall,
                             (0.5 * ds[0] + gap) / a_wall, in_plane_dir, in_plane_dir, 0.0)
             prev_last = (int(ids[-1]), float(ds[-1]))
-            dz = mesh.dz[k_host]
-            xc_i = np.clip(np.searchsorted(mesh.x_edges_m, [p[0] for p in pieces], "right") - 1, 0, mesh.shape[2] - 1)
-            yc_j = np.clip(np.searchsorted(mesh.y_edges_m, [p[1] for p in pieces], "right") - 1, 0, mesh.shape[1] - 1)
-            for w, p, i, j in zip(ids, pieces, xc_i, yc_j):
-                if p[3]:  # along x: the saddle strip spreads across y
-                    jj, frac = _strip(p[6], pipe.saddle_width_m, mesh.y_edges_m, panel.length_y_m)
-                    ii = np.full(jj.size, i)
-                elif p[4]:
-                    ii, frac = _strip(p[5], pipe.saddle_width_m, mesh.x_edges_m, panel.length_x_m)
-                    jj = np.full(ii.size, j)
-                else:  # a diagonal run bonds to the column under its centreline
-                    ii, jj, frac = np.array([i]), np.array([j]), np.array([1.0])
-                host = node[k_host, jj, ii]
-                if np.any(host < 0):
-                    raise CaseError(case.file, f"{sec.key}.path", f"({p[0] * 1e3:.4g}, {p[1] * 1e3:.4g}) mm",
-                                    f"layer '{sec.layer}' of panel '{sec.panel}' does not exist there (it covers "
-                                    "only its footprints); lay the pipe in a layer that does")
-                area = pipe.saddle_width_m * p[2] * frac
-                r = 0.0 if pipe.saddle_w_m2k is None else 1.0 / (pipe.saddle_w_m2k * area)
-                b.add_links(np.full(host.size, w), host, 0.0, 0.5 * dz / area, through_dir, through_dir, r)
             wall_ids.append(ids)
             lengths.append(ds)
             roles.append(np.full(n, ROLE_CODE[sec.role], np.int8))

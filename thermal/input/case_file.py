@@ -19,6 +19,7 @@ from thermal.constants import DEFAULT_T_SINK_K
 from thermal.errors import CaseError
 from thermal.input import materials as matlib
 from thermal.input.heat_pipes import parse_heat_pipes
+from thermal.input.loops import parse_loops
 from thermal.input.radiation import check_radiation, direction, parse_radiation, parse_surfaces, patches, \
     placed_normals, placement
 from thermal.input.table import MISSING, Table
@@ -114,6 +115,7 @@ def parse_case(text: str, file: str = "<string>") -> Case:
     _check_references(panels, nodes, schedules, file)
     contacts = tuple(_parse_contact(ct, panels, nodes) for ct in root.table_list("contacts"))
     heat_pipes = parse_heat_pipes(root, panels, materials)
+    loops = parse_loops(root, panels, nodes, materials)
     if not panels and not nodes:
         raise CaseError(file, "panels", "<missing>", "a case needs at least one [panels.NAME] or [nodes.NAME]")
 
@@ -124,7 +126,8 @@ def parse_case(text: str, file: str = "<string>") -> Case:
     return Case(name=name, description=description, mode=mode, file=file, source_text=text,
                 t_sink_k=t_sink_k, materials=materials, coatings=coatings, panels=panels, nodes=nodes,
                 contacts=contacts, solver=solver, transient=transient, defaults_used=tuple(defaults), orbit=orbit,
-                periodic=periodic, schedules=schedules, heat_pipes=heat_pipes, surfaces=surfaces, radiation=radiation)
+                periodic=periodic, schedules=schedules, heat_pipes=heat_pipes, surfaces=surfaces, radiation=radiation,
+                loops=loops)
 
 
 def _check_references(panels, nodes, schedules: dict, file: str) -> None:

@@ -61,6 +61,15 @@ def parse_heat_pipes(root: Table, panels, materials) -> tuple[HeatPipe, ...]:
 
 
 def _parse_section(st: Table, panels) -> Section:
+    panel, lname = parse_panel_layer(st, panels)
+    role = st.choice("role", ROLES)
+    pts = parse_path(st, panel)
+    st.finish()
+    return Section(panel.name, lname, role, tuple(pts), st.path)
+
+
+def parse_panel_layer(st: Table, panels: dict):
+    """(panel, layer name) of a table's ``panel`` and ``layer`` keys, both checked."""
     pname = st.string("panel")
     if pname not in panels:
         raise st.error("panel", pname, "unknown panel; defined: " + (", ".join(sorted(panels)) or "none"))
@@ -69,7 +78,11 @@ def _parse_section(st: Table, panels) -> Section:
     layer_names = [l.name for l in panel.layers]
     if lname not in layer_names:
         raise st.error("layer", lname, "unknown layer of panel '" + pname + "'; defined: " + ", ".join(layer_names))
-    role = st.choice("role", ROLES)
+    return panel, lname
+
+
+def parse_path(st: Table, panel) -> tuple:
+    """``path`` of a table: a polyline of at least two distinct points inside the panel [m]."""
     raw = st.value("path", None)
     if not isinstance(raw, list) or len(raw) < 2:
         raise st.error("path", raw, "must be a list of at least two points [[x, y], ...] with units")
@@ -80,14 +93,13 @@ def _parse_section(st: Table, panels) -> Section:
         x, y = (st.convert("path", v, "m") for v in p)
         tol = 1e-9 * max(panel.length_x_m, panel.length_y_m)
         if not (-tol <= x <= panel.length_x_m + tol and -tol <= y <= panel.length_y_m + tol):
-            raise st.error("path", p, f"the point ({x * 1e3:g}, {y * 1e3:g}) mm lies outside panel '{pname}' "
+            raise st.error("path", p, f"the point ({x * 1e3:g}, {y * 1e3:g}) mm lies outside panel '{panel.name}' "
                            f"[0, {panel.length_x_m * 1e3:g}] x [0, {panel.length_y_m * 1e3:g}] mm")
         pts.append((min(max(x, 0.0), panel.length_x_m), min(max(y, 0.0), panel.length_y_m)))
     for a, b in zip(pts[:-1], pts[1:]):
         if math.dist(a, b) <= 0.0:
             raise st.error("path", raw, "two consecutive points coincide")
-    st.finish()
-    return Section(pname, lname, role, tuple(pts), st.path)
+    return tuple(pts)
 
 
 def parse_wick(t: Table, do: float, dv: float) -> Wick:

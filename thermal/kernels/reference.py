@@ -140,6 +140,31 @@ def energy(net, t_k, t_old_k, inv_dt_s, k_node, bdf_a=1.0, stored_offset_w=None)
     return np.array([np.sum(net.q_w[free]), absorbed, radiated, stored, np.sum(into), gross, radiated_gross])
 
 
+def advection(t_k, wall, inflow, outflow, c_w_k, m_w_k, stagnant, fixed):
+    """(F, A) contributions of the advection terms, A = -dF/dT dense (free rows and columns only)."""
+    n = t_k.size
+    f = np.zeros(n)
+    a = np.zeros((n, n))
+    free = fixed == 0
+    for w, i, o, c, m, still in zip(wall, inflow, outflow, c_w_k, m_w_k, stagnant):
+        f[o] += m * (t_k[i] - t_k[o])
+        a[o, o] += m
+        a[o, i] -= m
+        if w >= 0:
+            ref = o if still else i
+            q = c * (t_k[w] - t_k[ref])
+            f[w] -= q
+            f[o] += q
+            a[w, w] += c
+            a[w, ref] -= c
+            a[o, w] -= c
+            a[o, ref] += c
+    f[~free] = 0.0
+    a[~free, :] = 0.0
+    a[:, ~free] = 0.0
+    return f, a
+
+
 def stored_heat(t_from_k, t_to_k, rho_v_kg, cp_tab, tab_t, tab_v, tab_n):
     return rho_v_kg * table_integral(t_from_k, t_to_k, tab_t, tab_v, tab_n, cp_tab)
 

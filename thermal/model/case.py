@@ -269,5 +269,6 @@ class Case:
     periodic: PeriodicSettings | None = None
     schedules: dict = field(default_factory=dict)
     heat_pipes: tuple = ()  # model.heat_pipe.HeatPipe
+    loops: tuple = ()  # model.loop.Loop: pumped fluid loops
     surfaces: tuple = ()  # Surface: arrays, walls, blockers (radiation exchange)
     radiation: RadiationSettings | None = None  # None: every face sees only space and the Earth

@@ -61,6 +61,16 @@ def temperature_maps(result, path, step: int = -1, layer: str | None = None) -> 
                     style.update(color="red", lw=1.6)
                 ax.plot(xy[:, 0], xy[:, 1], **style)
                 ax.text(xy[-1, 0], xy[-1, 1], f" {pname}", color=style["color"], fontsize=7)
+        for lname, loop in getattr(result, "loops", {}).items():
+            for branch, polylines in loop["polylines"].items():
+                for on_panel, pts in polylines:
+                    if on_panel != panel:
+                        continue
+                    xy = np.asarray(pts) * 1e3
+                    ax.plot(xy[:, 0], xy[:, 1], color="deepskyblue", lw=1.0, ls="--")
+                    ax.annotate("", xy=xy[1], xytext=xy[0],
+                                arrowprops=dict(arrowstyle="->", color="deepskyblue", lw=1.2))
+                    ax.text(xy[0, 0], xy[0, 1], f" {lname}.{branch}", color="deepskyblue", fontsize=7)
         ax.set_aspect("equal")
         ax.set_xlabel("x [mm]")
         ax.set_ylabel("y [mm]")
@@ -130,6 +140,68 @@ def _shade(ax, x, dark):
             start = None
     if start is not None:
         ax.axvspan(start, x[-1], color="0.85", zorder=0)
+
+
+def loop_figure(result, path, step: int = -1) -> Path:
+    """Per pumped loop: the fluid temperature along each branch (from its inlet manifold) at one
+    output, with the freezing point; for a run with several outputs, the sensor and branch outlet
+    temperatures and the valve position against time below it (eclipses shaded)."""
+    plt = pyplot()
+    loops = result.loops
+    many = len(result.times_s) > 1
+    fig, axes = plt.subplots(2 if many else 1, len(loops), figsize=(7.5 * len(loops), 8.5 if many else 4.5),
+                             squeeze=False)
+    t = np.asarray(result.times_s, float)
+    period = float(result.attrs.get("orbit_period_s", 0.0) or 0.0)
+    x_time, xlabel = (t / period, "time [orbits]") if period > 0 else (t / 60.0, "time [min]")
+    for col, (name, rec) in enumerate(loops.items()):
+        ax = axes[0, col]
+        along = np.asarray(rec["t_fluid"])[step]
+        owner = np.asarray(rec["branch_of_node"])
+        x_m = np.asarray(rec["x_m"])
+        for b, branch in enumerate(rec["branches"]):
+            sel = owner == b
+            x0 = np.concatenate([[0.0], x_m[sel]])
+            t_in = float(np.asarray(rec["t_in"])[step][b])
+            ax.plot(x0, np.concatenate([[t_in], along[sel]]) - 273.15, marker=".", ms=3, label=branch)
+        margin = float(np.min(along)) - rec["t_freeze_k"]
+        if margin < 20.0:  # near enough to matter: draw it (far below, it would flatten the curves)
+            ax.axhline(rec["t_freeze_k"] - 273.15, color="tab:blue", ls=":", lw=1.0,
+                       label=f"freezes ({rec['t_freeze_k'] - 273.15:.1f} °C)")
+        if rec["valve"]:
+            ax.axhline(rec["set_point_k"] - 273.15, color="k", ls="--", lw=0.8, label="valve set-point")
+        ax.set_xlabel("distance along the branch from its inlet [m]")
+        ax.set_ylabel("fluid temperature [°C]")
+        when = "steady state" if result.mode == "steady" else f"t = {t[step]:g} s"
+        ax.set_title(f"loop {name} ({rec['fluid']}), {when}: freezing margin {margin:.1f} K", fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, ncol=2)
+        if not many:
+            continue
+        ax = axes[1, col]
+        outs = np.asarray(rec["t_out"])
+        for b, branch in enumerate(rec["branches"]):
+            ax.plot(x_time, outs[:, b] - 273.15, lw=1.0, label=f"{branch} outlet")
+        manifolds = np.asarray(rec["manifolds"])
+        for m, mname in enumerate(rec["manifold_names"]):
+            ax.plot(x_time, manifolds[:, m] - 273.15, ls="--", lw=1.2, label=f"manifold {mname}")
+        if rec["valve"]:
+            ax.axhline(rec["set_point_k"] - 273.15, color="k", ls=":", lw=0.8, label="set-point")
+            twin = ax.twinx()
+            twin.plot(x_time, rec["valve_position"], color="k", lw=1.6, label="valve (to radiator)")
+            twin.set_ylim(-0.05, 1.05)
+            twin.set_ylabel("valve position: fraction to the radiator")
+            twin.legend(fontsize=7, loc="lower right")
+        if result.orbit:
+            _shade(ax, x_time, np.asarray(result.orbit["sun_fraction"], float) < 0.5)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("temperature [°C]")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, ncol=2, loc="upper left")
+    fig.suptitle(f"{result.case_name}: pumped loops" + (" (eclipse shaded)" if result.orbit and many and
+                                                         np.any(np.asarray(result.orbit['sun_fraction']) < 0.5)
+                                                         else ""))
+    return save_figure(plt, fig, path, dpi=110)
 
 
 def pipe_utilisation(result, path) -> Path:

@@ -27,6 +27,7 @@ import numpy as np
 
 from thermal.constants import VERSION as __version__
 from thermal.errors import OutputError, ThermalError
+from thermal.output.loops import read_loops, write_loops
 from thermal.output.radiation import read_radiation, write_radiation
 from thermal.solvers.system import TERMS
 
@@ -52,6 +53,7 @@ class Result:
     chips: dict = field(default_factory=dict)  # "panel.footprint" -> {"t_max", "t_mean" (nt,) K, "limit_k"}
     heat_pipes: dict = field(default_factory=dict)  # name -> solvers.heat_pipes.pipe_series entry
     radiation: dict | None = None  # output.radiation.radiation_record: /radiation
+    loops: dict = field(default_factory=dict)  # name -> solvers.loops.LoopSeries entry: /loops
     solution: object = field(default=None, repr=False)  # the solver's Solution, when solved in this process
     network: object = field(default=None, repr=False)  # the Network it was solved on
 
@@ -70,7 +72,7 @@ class Result:
         except BaseException:
             writer.close({"failed": "interrupted while writing"}, xdmf=False)
             raise
-        writer.close(self.attrs, xdmf=xdmf, heat_pipes=self.heat_pipes, radiation=self.radiation)
+        writer.close(self.attrs, xdmf=xdmf, heat_pipes=self.heat_pipes, radiation=self.radiation, loops=self.loops)
         return Path(path)
 
     def summary_rows(self, step: int = -1) -> list[tuple]:
@@ -257,7 +259,7 @@ class ResultWriter:
         self.append_fields(time_s, fields, t_k[net.lumped_nodes], balance.as_array(), orbit_row,
                            chip_temperatures(net, t_k))
 
-    def close(self, attrs=None, xdmf: bool = True, heat_pipes=None, radiation=None):
+    def close(self, attrs=None, xdmf: bool = True, heat_pipes=None, radiation=None, loops=None):
         """Finish the file.  Complete (no ``failed`` in ``attrs``): flushed, synced and renamed from
         PATH.part to PATH with ``complete = true``; failed or interrupted: left as PATH.part with
         ``complete = false``, every step written before it readable."""
@@ -273,6 +275,8 @@ class ResultWriter:
             write_heat_pipes(self.f, heat_pipes)
         if radiation:
             write_radiation(self.f, radiation)
+        if loops:
+            write_loops(self.f, loops)
         self.f.flush()
         self.f.close()
         with open(self.path, "rb+") as fh:
@@ -455,7 +459,8 @@ def _read_result(f) -> Result:
                            "limit_k": None if np.isnan(limit) else limit}
     return Result(attrs.get("case_name", ""), attrs.get("mode", ""), attrs.get("case_text", ""), f["time"][:nt],
                   fields, mesh, [_s(s) for s in f["nodes/names"][:]], f["nodes/T"][:nt], energy, attrs, orbit,
-                  chips=chips, heat_pipes=read_heat_pipes(f, nt), radiation=read_radiation(f))
+                  chips=chips, heat_pipes=read_heat_pipes(f, nt), radiation=read_radiation(f),
+                  loops=read_loops(f, nt))
 
 
 def steps_committed(f) -> int:

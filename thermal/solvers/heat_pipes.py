@@ -156,7 +156,7 @@ class TransientPipes:
         self.resolves = 0  # extra Newton solves the dry-out search cost, over the run
         self._film_t = {}  # vapour temperature each pipe's films were last evaluated at
 
-    def before_step(self, state, t_k: np.ndarray) -> None:
+    def before_step(self, state, t_k: np.ndarray, h_s: float = 0.0) -> None:
         self.history, self.tries = {}, 0
         for pn in self.live:
             ps = state.pipes[pn.pipe.name]
@@ -200,12 +200,11 @@ def _working(fluid, t_k):
     return min(max(t_k, lo + 1.0), hi - 2.0)
 
 
-def solve_steady_with_pipes(case, net, state, solve_steady):
+def solve_steady_with_pipes(case, net, state, solve_steady, t_guess=None):
     """Steady state with film conductances at the vapour temperature and dry-out, in the run
-    ``state`` (films and wetted fractions are left there); returns (solution, pipe rows, outer
-    iterations)."""
+    ``state`` (films and wetted fractions are left there), from ``t_guess`` (a uniform initial
+    temperature if None); returns (solution, pipe rows, outer iterations)."""
     live = [pn for pn in net.heat_pipes if pn.vapour >= 0]
-    t_guess = None
     t_vap = {pn.pipe.name: _working(pn.pipe.fluid, case.solver.initial_t_k) for pn in live}
     fixed_films = all(pn.pipe.film_evaporator_w_mk is not None and pn.pipe.film_condenser_w_mk is not None
                       for pn in live)

@@ -191,7 +191,7 @@ def _woodbury(lu, low_rank, y: np.ndarray) -> np.ndarray:
 
 def linear_solver_for(net, settings) -> LinearSolver:
     """The solver a case's settings ask for, on this network (one per run: it keeps the hierarchy)."""
-    return LinearSolver(settings.linear_solver, net.n_nodes, net.constant_conductivity, settings.direct_limit)
+    return LinearSolver(settings.linear_solver, net.n_nodes, net.symmetric, settings.direct_limit)
 
 
 class Hierarchy:

@@ -28,6 +28,22 @@ class PipeState:
 
 
 @dataclass
+class LoopState:
+    """A pumped loop's state in one run (solvers/loops.py writes it)."""
+
+    mass_flow_kg_s: np.ndarray  # per branch, in the loop's branch order
+    valve_position: float = 1.0  # fraction of the split manifold's outflow sent to the radiator
+    valve_integral: float = 1.0  # the controller's integral term (transients)
+    cp_j_kgk: float = 0.0  # the loop's heat capacity per kg, at its mean fluid temperature
+    pump_head_pa: float = 0.0
+    pump_power_w: float = 0.0
+    valve_dp_pa: float = 0.0  # throttling the valve adds on the bypass (< 0: on the radiator side)
+    branch_dp_pa: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    hydraulic_iterations: int = 0
+    updated_at_k: np.ndarray = field(default_factory=lambda: np.zeros(0))  # fluid T the coefficients are for
+
+
+@dataclass
 class RunState:
     """Per-run values the kernels read in place of the network's base values."""
 
@@ -36,10 +52,21 @@ class RunState:
     face_q_solar_w_m2: np.ndarray  # incident sunlight (+ albedo) on each face now
     face_q_ir_w_m2: np.ndarray  # incident infrared on each face now
     pipes: dict  # pipe name -> PipeState (live pipes only)
+    adv_c_w_k: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per advection term: wall-to-fluid
+    adv_m_w_k: np.ndarray = field(default_factory=lambda: np.zeros(0))  # m_dot cp carried
+    adv_stagnant: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
+    loops: dict = field(default_factory=dict)  # loop name -> LoopState
 
     @classmethod
     def fresh(cls, net) -> "RunState":
         pipes = {pn.pipe.name: PipeState(pn.g_evaporator_w_mk, pn.g_condenser_w_mk, evaporating=pn.role[pn.film] > 0)
                  for pn in net.heat_pipes if pn.vapour >= 0}
+        n_terms = net.advection.count
+        loops = {ln.loop.name: LoopState(np.zeros(len(ln.branches)), branch_dp_pa=np.zeros(len(ln.branches)),
+                                         valve_position=ln.loop.valve.initial_position
+                                         if ln.loop.valve else 1.0,
+                                         valve_integral=ln.loop.valve.initial_position if ln.loop.valve else 1.0)
+                 for ln in net.loops}
         return cls(np.array(net.q_w, float), np.array(net.r_link, float), np.array(net.face_q_solar_w_m2, float),
-                   np.array(net.face_q_ir_w_m2, float), pipes)
+                   np.array(net.face_q_ir_w_m2, float), pipes, np.zeros(n_terms), np.zeros(n_terms),
+                   np.zeros(n_terms, np.uint8), loops)

@@ -17,7 +17,7 @@ because the forcing is not smooth there.  ``fixed_step`` turns error control off
 ``dt_initial_s`` except where one is shortened to land on an event (the user's fixed-step backward
 Euler, the reference benchmark's scheme, and the order-of-accuracy checks all run through here).
 
-A ``step_hook`` has ``before_step(state, T_n)`` (may change film resistances in the run state for
+A ``step_hook`` has ``before_step(state, T_n, h)`` (may change film resistances in the run state for
 the step) and ``after_step(state, T_{n+1}) -> bool`` (True: it changed the run state, solve the step
 again from there); the heat pipes' dry-out uses it.  ``state`` is the run state the environment and
 the hook write (a fresh one if none; an ``assembler`` brings its own).  Output times land on steps
@@ -150,7 +150,7 @@ def _corrector(assembler, linear, settings, guess, t, h, a, offset, q_norm, step
     iterations (those of a step that fails in the end too)."""
     state = assembler.state
     if step_hook is not None:
-        step_hook.before_step(state, t)
+        step_hook.before_step(state, t, h)
     while True:
         result = newton_solve(assembler, linear, guess, settings, t_old_k=t, inv_dt_s=1.0 / h, context=context,
                               q_norm_w=q_norm, first_forcing=1e-3, bdf_a=a, stored_offset_w=offset)

@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from thermal import kernels
 from thermal.constants import SIGMA_W_M2K4
-from thermal.kernels.bundles import Links, PropertyTables, Step, Storage, Surfaces
+from thermal.kernels.bundles import Advection, Links, PropertyTables, Step, Storage, Surfaces
 from thermal.build.network import Network
 from thermal.solvers.run_state import RunState
 
@@ -102,6 +102,9 @@ class Assembler:
         self.links = Links(net.indptr, net.indices, net.diag_pos, net.s_self, net.s_other, net.dir_self,
                            net.dir_other)
         self.surfaces = Surfaces(net.surf_node, net.surf_area_m2, net.surf_eps, net.surf_alpha, net.surf_face)
+        adv = net.advection
+        self.advection = Advection(adv.wall, adv.inflow, adv.outflow, adv.pos_w_in, adv.pos_w_out, adv.pos_out_in,
+                                   adv.pos_out_w) if adv.count else None
         n = net.n_nodes
         self.k_node = np.empty((n, 2))
         self.dk_node = np.empty((n, 2))
@@ -168,6 +171,9 @@ class Assembler:
                                 self.a_data)
         kernels.add_surfaces(t_k, self.surfaces, st.face_q_solar_w_m2, st.face_q_ir_w_m2, net.t_sink_k, net.fixed,
                              net.diag_pos, self.residual_w, self.a_data)
+        if self.advection is not None:
+            kernels.add_advection(t_k, self.advection, st.adv_c_w_k, st.adv_m_w_k, st.adv_stagnant, net.fixed,
+                                  net.diag_pos, self.residual_w, self.a_data)
         if self.low_rank is not None:
             self._exchange(t_k, self.residual_w)
             t = t_k[self._j_nodes]
@@ -190,7 +196,20 @@ class Assembler:
             # what other patches absorb of a patch's emission did not leave for space: radiated is
             # the net heat leaving the free nodes by radiation (to space and to fixed-temperature walls)
             self._energy[2] -= self._exchange(t_k, self._scratch)
+        if self.advection is not None:
+            into = self.advected_into_fixed_w(t_k)
+            self._energy[4] += into.sum()
+            self._energy[5] += np.abs(into).sum()
         return EnergyBalance(*(float(v) for v in self._energy))
+
+    def advected_into_fixed_w(self, t_k: np.ndarray) -> np.ndarray:
+        """Heat flowing into fixed-temperature walls from the fluid of each loop piece bonded to one
+        [W] (a cold plate held at a temperature): counted with what is conducted out."""
+        net, st, adv = self.net, self.state, self.net.advection
+        w = adv.wall
+        on_fixed = np.nonzero((w >= 0) & (net.fixed[np.maximum(w, 0)] == 1))[0]
+        ref = np.where(st.adv_stagnant[on_fixed] == 1, adv.outflow[on_fixed], adv.inflow[on_fixed])
+        return -st.adv_c_w_k[on_fixed] * (t_k[w[on_fixed]] - t_k[ref])
 
     def initial_balance(self, t_k: np.ndarray) -> EnergyBalance:
         """Energy terms of an initial state.  No step has been taken, so the rate of storage is what

@@ -1,0 +1,335 @@
+"""Pumped fluid loops: closed forms (constant-wall tube, radiating tube-fin, laminar split, Poiseuille
+pump head), the advection kernel against its numpy twin and its Jacobian, the correlations, the
+coolant tables, energy closure with the pump's heat, the bypass valve, freezing, and bad input."""
+from __future__ import annotations
+
+import math
+import textwrap
+
+import numpy as np
+import pytest
+
+from thermal import solve
+from thermal.constants import SIGMA_W_M2K4
+from thermal.errors import CaseError, ModelError
+from thermal.input.case_file import parse_case
+from thermal.kernels import reference
+from thermal.physics.channel_flow import churchill_friction, colebrook_friction, mean_nusselt, piece_film_w_k
+from thermal.physics.coolants import COOLANTS, liquid_table
+
+TUBE = """
+[case]
+name = "tube"
+mode = "{mode}"
+[solver]
+initial_temperature = "20 degC"
+[nodes.wall]
+temperature = "{t_wall}"
+[nodes.cooler]
+temperature = "10 degC"
+[loops.l]
+fluid = "water"
+[loops.l.pump]
+branch = "back"
+mass_flow = "{m_dot}"
+efficiency = 0.5
+[loops.l.branches.heated]
+from = "a"
+to = "b"
+inner_diameter = "6 mm"
+{film}
+[[loops.l.branches.heated.sections]]
+node = "wall"
+length = "{length}"
+pieces = {pieces}
+[loops.l.branches.back]
+from = "b"
+to = "a"
+inner_diameter = "6 mm"
+film_coefficient = "1e6 W/m^2/K"
+[[loops.l.branches.back.sections]]
+node = "cooler"
+length = "10 m"
+pieces = 3
+{extra}
+"""
+
+
+def tube_case(mode="steady", t_wall="60 degC", m_dot="0.02 kg/s", film='film_coefficient = "800 W/m^2/K"',
+              length="2 m", pieces=7, extra=""):
+    return parse_case(TUBE.format(mode=mode, t_wall=t_wall, m_dot=m_dot, film=film, length=length,
+                                       pieces=pieces, extra=extra), "tube.toml")
+
+
+def test_constant_wall_tube_matches_closed_form_for_any_piece_count():
+    """T_out = T_w - (T_w - T_in) exp(-h P L / (m cp)): the exponential form is exact for a wall at
+    one temperature, so every piece count gives the closed form to round-off."""
+    for pieces in (1, 7, 40):
+        r = solve(tube_case(pieces=pieces))
+        rec = r.loops["l"]
+        t_in, t_out = rec["t_in"][-1][0], rec["t_out"][-1][0]
+        m_cp = rec["mass_flow"][-1][0] * rec["cp"][-1]
+        # the return branch brings the fluid to the cooler's 10 degC (NTU ~ 1e4 there)
+        assert t_in == pytest.approx(283.15, abs=1e-9)
+        expected = 333.15 - (333.15 - t_in) * math.exp(-800.0 * math.pi * 0.006 * 2.0 / m_cp)
+        assert t_out == pytest.approx(expected, abs=1e-9)
+
+
+def test_energy_closes_with_the_pump_heat():
+    r = solve(tube_case())
+    rec = r.loops["l"]
+    power = rec["pump_power"][-1]
+    # pump power = volume flow x pressure rise / efficiency, all of it heat in the fluid
+    assert power > 0
+    assert r.energy["generated"][-1] == pytest.approx(power, rel=1e-12)
+    gross = r.solution.energy[-1].scale_w
+    assert abs(r.energy["balance_error"][-1]) <= 1e-12 * gross
+
+
+def viscosity_tolerance(rec, t_k=293.15):
+    """Relative change of a laminar pressure drop the pump's own heat can cause: it warms the fluid
+    by at most P/(m cp) somewhere, and dp follows the viscosity."""
+    table = liquid_table("water")
+    mu = lambda t: table.at(t)[2]  # noqa: E731
+    dlnmu_dt = abs(math.log(mu(t_k + 0.5) / mu(t_k - 0.5)))
+    warming = rec["pump_power"][-1] / (rec["mass_flow"][-1].max() * rec["cp"][-1])
+    return dlnmu_dt * warming + 1e-9
+
+
+def test_pump_head_is_poiseuille_in_laminar_flow():
+    """Every wall held at 20 degC, laminar flow: the pump's rise equals 64/Re L/d rho v^2/2 summed
+    over both branches, within what the pump's own heat changes the viscosity by."""
+    case = parse_case(TUBE.format(mode="steady", t_wall="20 degC", m_dot="0.002 kg/s",
+                                       film='film_coefficient = "800 W/m^2/K"', length="2 m", pieces=4,
+                                       extra="").replace('temperature = "10 degC"', 'temperature = "20 degC"'),
+                           "tube.toml")
+    r = solve(case)
+    rec = r.loops["l"]
+    rho, _, mu, _ = liquid_table("water").at(293.15)
+    d, m = 0.006, 0.002
+    re = 4 * m / (math.pi * d * mu)
+    assert re < 1000
+    v = m / (rho * math.pi * d * d / 4)
+    expected = 64 / re * (2.0 + 10.0) / d * rho * v * v / 2
+    assert rec["pump_head"][-1] == pytest.approx(expected, rel=viscosity_tolerance(rec))
+
+
+def test_laminar_parallel_branches_split_inversely_to_length():
+    """Two parallel laminar branches of one diameter at one temperature: dp = 128 mu L m / (pi rho d^4)
+    in each, equal across them, so m1/m2 = L2/L1 exactly."""
+    text = textwrap.dedent("""
+    [case]
+    name = "split"
+    mode = "steady"
+    [solver]
+    initial_temperature = "20 degC"
+    [nodes.n]
+    temperature = "20 degC"
+    [loops.l]
+    fluid = "water"
+    [loops.l.pump]
+    branch = "pump"
+    mass_flow = "0.003 kg/s"
+    efficiency = 0.5
+    [loops.l.branches.pump]
+    from = "r"
+    to = "s"
+    inner_diameter = "8 mm"
+    extra_length = "0.5 m"
+    [loops.l.branches.short]
+    from = "s"
+    to = "r"
+    inner_diameter = "5 mm"
+    [[loops.l.branches.short.sections]]
+    node = "n"
+    length = "1 m"
+    [loops.l.branches.long]
+    from = "s"
+    to = "r"
+    inner_diameter = "5 mm"
+    [[loops.l.branches.long.sections]]
+    node = "n"
+    length = "3 m"
+    """)
+    r = solve(parse_case(text, "split.toml"))
+    rec = r.loops["l"]
+    flows = dict(zip(rec["branches"], rec["mass_flow"][-1]))
+    assert flows["short"] / flows["long"] == pytest.approx(3.0, rel=2 * viscosity_tolerance(rec))
+    assert flows["short"] + flows["long"] == pytest.approx(0.003, rel=1e-12)
+    dp = dict(zip(rec["branches"], rec["dp"][-1]))
+    assert dp["short"] == pytest.approx(dp["long"], rel=1e-9)  # whatever the viscosities: the network's law
+
+
+def test_advection_kernel_matches_reference_and_its_jacobian():
+    """The compiled kernel against the numpy twin, and A = -dF/dT by central differences (the
+    terms are linear in T for frozen coefficients, so the difference is exact to round-off)."""
+    from thermal import kernels
+    from thermal.kernels.bundles import Advection
+
+    rng = np.random.default_rng(3)
+    n = 7
+    wall = np.array([0, 0, -1, 1, -1])
+    inflow = np.array([2, 3, 4, 5, 6])
+    outflow = np.array([3, 4, 5, 6, 2])
+    c = rng.uniform(1, 5, 5)
+    m = rng.uniform(2, 6, 5)
+    still = np.array([0, 1, 0, 0, 0], np.uint8)
+    fixed = np.zeros(n, np.uint8)
+    fixed[1] = 1
+    dense_pattern = np.ones((n, n))
+    import scipy.sparse as sp
+    pat = sp.csr_matrix(dense_pattern)
+    pat.sort_indices()
+    indptr, indices = pat.indptr.astype(np.int64), pat.indices.astype(np.int64)
+
+    def pos(r, cc):
+        return np.array([indptr[a] + np.searchsorted(indices[indptr[a]:indptr[a + 1]], b) if a >= 0 and b >= 0 else -1
+                         for a, b in zip(r, cc)], np.int64)
+
+    terms = Advection(wall, inflow, outflow, pos(wall, inflow), pos(wall, outflow), pos(outflow, inflow),
+                      pos(outflow, wall))
+    diag = np.array([indptr[i] + i for i in range(n)], np.int64)
+    t = rng.uniform(250, 350, n)
+    res = np.zeros(n)
+    a = np.zeros(indices.size)
+    kernels.add_advection(t, terms, c, m, still, fixed, diag, res, a)
+    f_ref, a_ref = reference.advection(t, wall, inflow, outflow, c, m, still, fixed)
+    assert np.allclose(res, f_ref, rtol=0, atol=1e-12)
+    a_dense = sp.csr_matrix((a, indices, indptr), shape=(n, n)).toarray()
+    free = fixed == 0
+    assert np.allclose(a_dense[np.ix_(free, free)], a_ref[np.ix_(free, free)], atol=1e-12)
+    for j in np.nonzero(free)[0]:
+        tp, tm = t.copy(), t.copy()
+        tp[j] += 0.5
+        tm[j] -= 0.5
+        fp, _ = reference.advection(tp, wall, inflow, outflow, c, m, still, fixed)
+        fm, _ = reference.advection(tm, wall, inflow, outflow, c, m, still, fixed)
+        assert np.allclose(-(fp - fm)[free], a_ref[free, j], atol=1e-9)
+    # advection alone conserves energy when the carried flows balance at every node (here: a ring)
+    ring = np.ones(5)
+    f_ring, _ = reference.advection(t, wall, inflow, outflow, c, ring, still, np.zeros(n, np.uint8))
+    assert abs(f_ring.sum()) < 1e-10
+
+
+def test_friction_factor_laws():
+    """Churchill's law is 64/Re in laminar flow (its turbulent terms are below 1e-12 of it at
+    Re <= 1000) and follows Colebrook in turbulent flow within 3 % (Colebrook itself fits the pipe
+    data it summarises to about +-15 %: Moody 1944)."""
+    for re in (10.0, 100.0, 640.0, 1000.0):
+        assert churchill_friction(re) == pytest.approx(64.0 / re, rel=1e-10)
+    for rough in (0.0, 1e-5, 1e-4, 1e-3, 1e-2):
+        for re in np.logspace(4, 8, 17):
+            assert churchill_friction(re, rough) == pytest.approx(colebrook_friction(re, rough), rel=0.03)
+    # smooth across the laminar-turbulent transition: no jump between neighbouring Re
+    re = np.linspace(1500, 5000, 3501)
+    f = churchill_friction(re)
+    assert np.max(np.abs(np.diff(f)) / f[1:]) < 2e-3
+
+
+def test_heat_transfer_correlations():
+    # long laminar tube: the fully developed constant-wall-temperature Nusselt number, 3.66
+    assert mean_nusselt(1000.0, 5.0, 1e-9) == pytest.approx(3.66, rel=2e-3)
+    # Gnielinski in fully developed turbulence (d/L -> 0) against Dittus-Boelter's 0.023 Re^0.8 Pr^0.4
+    # (within the +-25 % the two are known to differ by: Incropera 7th ed. sec. 8.5)
+    nu = mean_nusselt(5e4, 5.0, 1e-9)
+    assert nu == pytest.approx(0.023 * 5e4 ** 0.8 * 5.0 ** 0.4, rel=0.25)
+    # continuous at both ends of the transition
+    assert mean_nusselt(2300 - 1e-9, 5.0, 0.01) == pytest.approx(mean_nusselt(2300 + 1e-9, 5.0, 0.01), rel=1e-6)
+    assert mean_nusselt(1e4 - 1e-9, 5.0, 0.01) == pytest.approx(mean_nusselt(1e4 + 1e-9, 5.0, 0.01), rel=1e-6)
+    # pieces add up to the mean coefficient of the whole length
+    edges = np.linspace(0, 2.0, 11)
+    total = piece_film_w_k(1500.0, 5.0, 0.6, 0.006, edges[:-1], edges[1:]).sum()
+    assert total == pytest.approx(np.pi * 0.6 * 2.0 * mean_nusselt(1500.0, 5.0, 0.006 / 2.0), rel=1e-12)
+
+
+def test_coolant_tables_follow_coolprop():
+    import CoolProp
+    from CoolProp.CoolProp import AbstractState
+
+    table = liquid_table("ammonia")
+    st = AbstractState("HEOS", "Ammonia")
+    for t in (220.3, 263.17, 301.9):
+        st.update(CoolProp.QT_INPUTS, 0.0, t)
+        rho, cp, mu, k = table.at(t)
+        assert rho == pytest.approx(st.rhomass(), rel=1e-4)
+        assert cp == pytest.approx(st.cpmass(), rel=1e-4)
+        assert mu == pytest.approx(st.viscosity(), rel=1e-3)
+        assert k == pytest.approx(st.conductivity(), rel=1e-3)
+    assert table.t_freeze_k == pytest.approx(195.495, abs=0.01)  # ammonia's triple point, -77.65 degC
+    glycol = liquid_table("propylene_glycol", 0.4)
+    assert 250.0 < glycol.t_freeze_k < 256.0  # 40 % propylene glycol freezes near -21 degC (ASHRAE)
+    for name in COOLANTS:
+        if not COOLANTS[name][2]:
+            tab = liquid_table(name)
+            assert np.all(tab.rho_kg_m3 > 0) and np.all(tab.mu_pa_s > 0) and np.all(tab.k_w_mk > 0)
+
+
+def test_steady_valve_holds_the_set_point_and_transient_valve_does_not_chatter():
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "cases" / "four_gpu_pumped_loop.toml").read_text()
+    case = parse_case(text, "four_gpu_pumped_loop.toml")
+    r = solve(case)
+    rec = r.loops["coolant"]
+    mix = rec["manifold_names"].index("mix")
+    assert 0.0 < rec["valve_position"][-1] < 1.0
+    assert rec["manifolds"][-1][mix] == pytest.approx(298.15, abs=0.011)
+    # a transient from cold: the PI valve moves, continuous in the sensor: no step-to-step sign flips
+    tr = text.replace('mode = "steady"', 'mode = "transient"') + textwrap.dedent("""
+    [transient]
+    end_time = "1800 s"
+    time_step = "20 s"
+    scheme = "fixed"
+    """)
+    r = solve(parse_case(tr, "t.toml"))
+    x = r.loops["coolant"]["valve_position"]
+    dx = np.diff(x)
+    flips = np.sum(np.sign(dx[1:]) * np.sign(dx[:-1]) < 0)
+    assert flips <= 2
+    assert np.all(np.abs(r.energy["balance_error"]) <= 1e-9 * np.maximum(1.0, r.energy["generated"]))
+
+
+def test_freezing_is_reported():
+    """Water through a wall at -20 degC freezes: the status counts frozen nodes and the margin is
+    negative (the run itself completes: the report says where)."""
+    case = parse_case(TUBE.format(mode="steady", t_wall="-20 degC", m_dot="0.002 kg/s",
+                                       film='film_coefficient = "800 W/m^2/K"', length="20 m", pieces=10,
+                                       extra="").replace('temperature = "10 degC"', 'temperature = "5 degC"'),
+                           "tube.toml")
+    r = solve(case)
+    rec = r.loops["l"]
+    assert rec["freezing_margin"][-1] < 0
+    assert rec["frozen"][-1] > 0
+
+
+@pytest.mark.parametrize("edit, key", [
+    (('from = "b"\nto = "a"', 'from = "b"\nto = "c"'), "branches"),  # manifold a is never re-entered
+    (('mass_flow = "0.02 kg/s"', 'mass_flow = "0 kg/s"'), "mass_flow"),
+    (('inner_diameter = "6 mm"\nfilm', 'inner_diameter = "-6 mm"\nfilm'), "inner_diameter"),
+    (('fluid = "water"', 'fluid = "mercury"'), "fluid"),
+    (('branch = "back"', 'branch = "nowhere"'), "branch"),
+])
+def test_bad_loop_input_names_the_key(edit, key):
+    text = TUBE.format(mode="steady", t_wall="60 degC", m_dot="0.02 kg/s", film='film_coefficient = "800 W/m^2/K"',
+                       length="2 m", pieces=3, extra="")
+    assert edit[0] in text
+    with pytest.raises(CaseError) as exc:
+        parse_case(text.replace(edit[0], edit[1]), "bad.toml")
+    assert key in str(exc.value)
+
+
+def test_frozen_initial_state_of_a_transient_is_an_error():
+    text = TUBE.format(mode="transient", t_wall="60 degC", m_dot="0.02 kg/s", film="", length="2 m", pieces=3,
+                       extra='[transient]\nend_time = "60 s"\ntime_step = "10 s"').replace(
+        'initial_temperature = "20 degC"', 'initial_temperature = "-30 degC"')
+    with pytest.raises(CaseError) as exc:
+        solve(parse_case(text, "cold.toml"))
+    assert "frozen" in str(exc.value) and "fluid" in str(exc.value)
+
+
+def test_pump_that_cannot_meet_the_head_is_an_error():
+    text = TUBE.format(mode="steady", t_wall="60 degC", m_dot="0.02 kg/s", film="", length="2 m", pieces=3, extra="")
+    text = text.replace('mass_flow = "0.02 kg/s"', 'curve = [["0.1 L/min", "200 Pa"], ["1 L/min", "100 Pa"]]')
+    with pytest.raises(ModelError) as exc:
+        solve(parse_case(text, "weak.toml"))
+    assert "cannot meet the loop's head" in str(exc.value)

@@ -1,0 +1,334 @@
+"""Pumped loops in a run: flows, advection coefficients, pump heat, the bypass valve, status.
+
+``update_loops`` turns fluid temperatures into what the kernels read: it evaluates the coolant's
+properties at every fluid node (CoolProp tables, physics/coolants.py), solves the hydraulic network
+for the branch flows (solvers/hydraulics.py), and writes each advection term's coefficients
+(m_dot cp and c = m_dot cp (1 - exp(-NTU)), NTU from the piece's film conductance:
+physics/channel_flow.py) and the pump's heat into the run state.  One cp per loop, at its
+mass-weighted mean temperature, carries the energy: with it advection conserves energy exactly
+around the loop (the liquids' cp varies by 1-3 % over a loop's span; the film and friction laws use
+each node's own properties).
+
+Steady: the coefficients are lagged, and the steady solve repeated warm-started until the fluid
+temperatures settle to 0.01 K (a fixed point: the properties vary slowly with T).  With a bypass
+valve the position that holds the sensor manifold at the set-point is found by a bracketed
+Illinois search on log(position) (the sensor temperature falls monotonically as more flow goes
+through the radiator); a valve that cannot hold it rests on its stop and the status says so.
+Transients: the coefficients are evaluated from the state at the start of each step, the valve
+moves by its PI law (model/loop.Valve) once per step.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from thermal.errors import ConvergenceError
+from thermal.physics.channel_flow import NU_STAGNANT, piece_film_w_k, pressure_drop_pa, reynolds
+from thermal.physics.coolants import liquid_table
+from thermal.solvers.hydraulics import STAGNANT_FRACTION, solve_hydraulics
+
+SETTLE_K = 0.01  # fluid temperatures settled between outer passes
+MAX_OUTER = 40
+SET_POINT_TOL_K = 0.01
+MIN_POSITION = 1e-4  # the smallest radiator share the steady valve search tries
+MAX_VALVE_SOLVES = 40
+
+
+def _node_temperatures(bn, ln, t_k):
+    """Temperature of each piece's fluid: the mean of what enters and leaves it."""
+    inlet = np.concatenate([[t_k[ln.manifold[ln.loop.branch(bn.name).source]]], t_k[bn.fluid[:-1]]])
+    return 0.5 * (inlet + t_k[bn.fluid])
+
+
+def update_loops(net, state, t_k: np.ndarray) -> float:
+    """Write every loop's flows and coefficients for fluid temperatures ``t_k`` into ``state``;
+    returns how far the fluid temperatures moved since the last update [K] (inf the first time)."""
+    moved = 0.0
+    for ln in net.loops:
+        ls = state.loops[ln.loop.name]
+        fluid_nodes = np.concatenate([bn.fluid for bn in ln.branches])
+        t_fluid = t_k[fluid_nodes]
+        moved = max(moved, float(np.max(np.abs(t_fluid - ls.updated_at_k))) if ls.updated_at_k.size else math.inf)
+        ls.updated_at_k = t_fluid.copy()
+        _update_loop(net, state, ln, ls, t_k)
+    return moved
+
+
+def _update_loop(net, state, ln, ls, t_k):
+    loop = ln.loop
+    table = liquid_table(loop.fluid, loop.concentration)
+    props = []
+    for bn in ln.branches:
+        props.append(table.at(_node_temperatures(bn, ln, t_k)))
+    branches = loop.branches
+
+    def branch_dp(b, m_dot):
+        br, bn = branches[b], ln.branches[b]
+        rho, _, mu, _ = props[b]
+        return pressure_drop_pa(m_dot, rho, mu, br.inner_diameter_m, bn.x1_m - bn.x0_m,
+                                br.roughness_m / br.inner_diameter_m, br.fittings_k)
+
+    pump_b = [b.name for b in branches].index(loop.pump.branch)
+    rho_pump = float(props[pump_b][0][0])
+    guess = ls.mass_flow_kg_s if np.any(ls.mass_flow_kg_s > 0) else None
+    hyd = solve_hydraulics(loop, branch_dp, rho_pump, ls.valve_position if loop.valve else None, guess)
+    ls.mass_flow_kg_s = hyd.mass_flow_kg_s
+    ls.branch_dp_pa = hyd.branch_dp_pa
+    ls.pump_head_pa = hyd.pump_head_pa
+    ls.valve_dp_pa = hyd.valve_dp_pa
+    ls.hydraulic_iterations = hyd.iterations
+    mass = np.concatenate([net.rho_v_kg[bn.fluid] for bn in ln.branches])
+    cps = np.concatenate([p[1] for p in props])
+    ls.cp_j_kgk = float(mass @ cps / mass.sum()) if mass.sum() > 0 else float(np.mean(cps))
+    cp = ls.cp_j_kgk
+    m_pump = hyd.mass_flow_kg_s[pump_b]
+    still = STAGNANT_FRACTION * m_pump
+    for b, (br, bn) in enumerate(zip(branches, ln.branches)):
+        m_dot = float(hyd.mass_flow_kg_s[b])
+        rho, cpn, mu, k = props[b]
+        heated = bn.heated
+        d = br.inner_diameter_m
+        ds = bn.x1_m - bn.x0_m
+        if br.film_w_m2k is not None:
+            g = br.film_w_m2k * np.pi * d * ds
+        else:
+            re = reynolds(m_dot, mu, d)
+            g = piece_film_w_k(np.maximum(re, 1e-300), mu * cpn / k, k, d, bn.x0_m, bn.x1_m)
+        terms = bn.terms
+        flowing = m_dot > still
+        if flowing:
+            ntu = g / (m_dot * cp)
+            state.adv_c_w_k[terms] = np.where(heated, -m_dot * cp * np.expm1(-ntu), 0.0)
+            state.adv_m_w_k[terms] = m_dot * cp
+            state.adv_stagnant[terms] = 0
+        else:  # still fluid conducts with its wall like fully developed laminar flow
+            state.adv_c_w_k[terms] = np.where(heated, NU_STAGNANT * np.pi * k * ds, 0.0)
+            state.adv_m_w_k[terms] = 0.0
+            state.adv_stagnant[terms] = 1
+        state.adv_m_w_k[ln.inflow_terms[br.name]] = m_dot * cp if flowing else 0.0
+        state.adv_stagnant[ln.inflow_terms[br.name]] = 0
+    ls.pump_power_w = m_pump / rho_pump * ls.pump_head_pa / loop.pump.efficiency
+    state.q_w[ln.pump_node] = net.q_w[ln.pump_node] + ls.pump_power_w
+
+
+def initial_temperatures(net, t_initial_k: float) -> np.ndarray:
+    """The uniform first guess, with fixed-temperature nodes at their values."""
+    t = np.full(net.n_nodes, float(t_initial_k))
+    fixed = net.fixed.astype(bool)
+    t[fixed] = net.t_fixed_k[fixed]
+    return t
+
+
+def sensor_k(ln, t_k) -> float:
+    return float(t_k[ln.manifold[ln.loop.valve.sensor]])
+
+
+def solve_steady_with_loops(case, net, state, inner):
+    """Steady state with the loops' flows and coefficients consistent with the temperatures and each
+    valve at its set-point (or on a stop); ``inner(t_guess)`` solves with the state's coefficients.
+    Returns (solution, outer passes)."""
+    passes = [0]
+
+    def settle(t_guess):
+        t = t_guess
+        for _ in range(MAX_OUTER):
+            update_loops(net, state, t)
+            solution = inner(t)
+            passes[0] += 1
+            t = solution.t_k[0]
+            if update_loops(net, state, t) <= SETTLE_K:
+                # coefficients now match t; one more solve with them keeps F(t) = 0 exact
+                return inner(t)
+        raise ConvergenceError(f"pumped loops: fluid temperatures did not settle within {MAX_OUTER} passes")
+
+    t0 = initial_temperatures(net, case.solver.initial_t_k)
+    valves = [ln for ln in net.loops if ln.loop.valve is not None]
+    if not valves:
+        return settle(t0), passes[0]
+    solution = None
+    for ln in valves:  # each valve in turn (one valve per loop; loops rarely share heat)
+        ls = state.loops[ln.loop.name]
+        solution = _valve_search(ln, ls, settle, t0 if solution is None else solution.t_k[0])
+    return solution, passes[0]
+
+
+def _valve_search(ln, ls, settle, t_guess):
+    set_k = ln.loop.valve.set_point_k
+
+    def at(x, guess):
+        ls.valve_position = x
+        ls.valve_integral = x
+        sol = settle(guess)
+        return sol, sensor_k(ln, sol.t_k[0]) - set_k
+
+    hi_sol, g_hi = at(1.0, t_guess)
+    if g_hi >= -SET_POINT_TOL_K:
+        return hi_sol  # too warm even with all the flow through the radiator: the valve rests open
+    hi = (0.0, g_hi)  # log(x), g: too cold here
+    lo = None
+    best = hi_sol
+    x = 0.25
+    for _ in range(MAX_VALVE_SOLVES):
+        sol, g = at(x, best.t_k[0])
+        if abs(g) <= SET_POINT_TOL_K:
+            return sol
+        best = sol
+        if g > 0:
+            lo = (math.log(x), g)
+            break
+        hi = (math.log(x), g)
+        if x <= MIN_POSITION:
+            return sol  # still too cold with the radiator nearly bypassed: the valve rests at its stop
+        x = max(x * 0.25, MIN_POSITION)
+    side = 0
+    for _ in range(MAX_VALVE_SOLVES):
+        lx = hi[0] - hi[1] * (hi[0] - lo[0]) / (hi[1] - lo[1])
+        sol, g = at(math.exp(lx), best.t_k[0])
+        best = sol
+        if abs(g) <= SET_POINT_TOL_K:
+            return sol
+        if g > 0:
+            lo = (lx, g)
+            if side == 1:
+                hi = (hi[0], hi[1] / 2)
+            side = 1
+        else:
+            hi = (lx, g)
+            if side == -1:
+                lo = (lo[0], lo[1] / 2)
+            side = -1
+    raise ConvergenceError(f"loop '{ln.loop.name}': the bypass valve search did not hold the set-point within "
+                           f"{MAX_VALVE_SOLVES} solves (last miss {g:.3g} K)")
+
+
+class TransientLoops:
+    """Loops inside a time step (a ``step_hook``).  Flows and coefficients are evaluated from the
+    fluid temperatures at the step's start and held through it.  The valve acts implicitly: its
+    position at the end of the step is the one its PI law gives for the sensor temperature at the end
+    of the step, found by a bracketed secant on g(x) = x - law(T_sensor(x)) (g rises with x: more flow
+    through the radiator, a colder sensor, a smaller law value), each try a solve of the step.  A
+    lagged (explicit) valve oscillated between its stops from step to step on the four-GPU loop: its
+    sensor answers within one step, faster than any band can damp; the implicit law cannot chatter.
+    The integral term advances only when the step is accepted (a rejected step starts again from the
+    same state)."""
+
+    def __init__(self, net):
+        self.net = net
+        self.valves = [ln for ln in net.loops if ln.loop.valve is not None]
+        self._start = None
+        self._h = 0.0
+        self._candidate = {}
+        self._search = {}
+        self.tries = 0
+        self.resolves = 0  # extra solves the valves cost, over the run
+
+    def before_step(self, state, t_k: np.ndarray, h_s: float = 0.0) -> None:
+        if self._start is None or not np.array_equal(t_k, self._start):
+            for name, integral in self._candidate.items():  # the step that ended here was accepted
+                state.loops[name].valve_integral = integral
+        self._start, self._h = t_k.copy(), h_s
+        self._candidate, self._search, self.tries = {}, {}, 0
+        update_loops(self.net, state, t_k)
+
+    def _law(self, ln, ls, t_k):
+        valve = ln.loop.valve
+        error = sensor_k(ln, t_k) - valve.set_point_k
+        integral = min(max(ls.valve_integral + self._h * error / (valve.band_k * valve.integral_time_s), 0.0), 1.0)
+        return min(max(integral + error / valve.band_k, 0.0), 1.0), integral
+
+    def after_step(self, state, t_k: np.ndarray) -> bool:
+        changed = False
+        for ln in self.valves:
+            name = ln.loop.name
+            ls = state.loops[name]
+            x = ls.valve_position
+            target, integral = self._law(ln, ls, t_k)
+            self._candidate[name] = integral
+            g = x - target
+            if abs(g) <= POSITION_TOL:
+                continue
+            s = self._search.setdefault(name, {})
+            s["hi" if g > 0 else "lo"] = (x, g)
+            if "lo" in s and "hi" in s:
+                (xl, gl), (xh, gh) = s["lo"], s["hi"]
+                x_new = xl - gl * (xh - xl) / (gh - gl)
+                if not min(xl, xh) < x_new < max(xl, xh) or s.get("stalled"):
+                    x_new = 0.5 * (xl + xh)
+                s["stalled"] = not s.get("stalled") and abs(g) > 0.5 * abs(s.get("last_g", math.inf))
+                s["last_g"] = g
+            else:
+                x_new = target  # no bracket yet: where the law points
+            ls.valve_position = x_new
+            changed = True
+        if not changed:
+            return False
+        self.tries += 1
+        if self.tries > MAX_VALVE_SOLVES:
+            raise ConvergenceError(f"bypass valve: its position within a time step not settled after {MAX_VALVE_SOLVES} "
+                                   "solves")
+        update_loops(self.net, state, self._start)
+        self.resolves += 1
+        return True
+
+
+POSITION_TOL = 1e-4  # valve position settled within a step (1e-4 of its travel: ~1e-3 K of sensor)
+
+
+def loop_status(net, state, t_k: np.ndarray) -> dict:
+    """Per loop, one output's values: flows, inlet/outlet temperatures and pressure drop of each
+    branch, pump head and power, valve position, fluid temperatures, freezing margin."""
+    out = {}
+    for ln in net.loops:
+        loop, ls = ln.loop, state.loops[ln.loop.name]
+        table = liquid_table(loop.fluid, loop.concentration)
+        fluid = np.concatenate([bn.fluid for bn in ln.branches] + [np.array(list(ln.manifold.values()))])
+        t_fluid = t_k[fluid]
+        out[loop.name] = {
+            "mass_flow": ls.mass_flow_kg_s.copy(),
+            "t_in": np.array([t_k[ln.manifold[b.source]] for b in loop.branches]),
+            "t_out": np.array([t_k[bn.fluid[-1]] for bn in ln.branches]),
+            "dp": ls.branch_dp_pa.copy(),
+            "pump_head": ls.pump_head_pa, "pump_power": ls.pump_power_w, "cp": ls.cp_j_kgk,
+            "valve_position": ls.valve_position if loop.valve else math.nan,
+            "t_min": float(t_fluid.min()), "t_max": float(t_fluid.max()),
+            "freezing_margin": float(t_fluid.min() - table.t_freeze_k),
+            "frozen": int(np.sum(t_fluid <= table.t_freeze_k)),
+            "boiling": int(np.sum(t_fluid >= table.t_max_k)),
+            "manifolds": np.array([t_k[n] for n in ln.manifold.values()]),
+        }
+    return out
+
+
+class LoopSeries:
+    """Per loop, at every output: the rows of ``loop_status`` stacked, plus the fluid temperature
+    along every branch (for plots) and the static description."""
+
+    def __init__(self, net):
+        self.net = net
+        self.rows = []
+        self.along = []
+
+    def add(self, state, t_k) -> None:
+        self.rows.append(loop_status(self.net, state, t_k))
+        self.along.append({ln.loop.name: t_k[np.concatenate([bn.fluid for bn in ln.branches])]
+                           for ln in self.net.loops})
+
+    def result(self) -> dict:
+        out = {}
+        for ln in self.net.loops:
+            loop = ln.loop
+            name = loop.name
+            rows = [r[name] for r in self.rows]
+            table = liquid_table(loop.fluid, loop.concentration)
+            rec = {key: np.array([r[key] for r in rows]) for key in rows[0]} if rows else {}
+            rec["t_fluid"] = np.array([a[name] for a in self.along])
+            rec.update(fluid=table.name, t_freeze_k=table.t_freeze_k, branches=[b.name for b in loop.branches],
+                       manifold_names=list(ln.manifold), valve=loop.valve is not None,
+                       set_point_k=loop.valve.set_point_k if loop.valve else math.nan,
+                       fluid_mass_kg=ln.fluid_mass_kg,
+                       branch_of_node=np.concatenate([np.full(bn.fluid.size, i) for i, bn in enumerate(ln.branches)]),
+                       x_m=np.concatenate([bn.x1_m for bn in ln.branches]),
+                       polylines={bn.name: bn.polylines for bn in ln.branches})
+            out[name] = rec
+        return out
