@@ -187,7 +187,7 @@ def test_advection_kernel_matches_reference_and_its_jacobian():
                          for a, b in zip(r, cc)], np.int64)
 
     terms = Advection(wall, inflow, outflow, pos(wall, inflow), pos(wall, outflow), pos(outflow, inflow),
-                      pos(outflow, wall))
+                      pos(outflow, wall), pos(inflow, outflow))
     diag = np.array([indptr[i] + i for i in range(n)], np.int64)
     t = rng.uniform(250, 350, n)
     res = np.zeros(n)
@@ -207,8 +207,11 @@ def test_advection_kernel_matches_reference_and_its_jacobian():
         assert np.allclose(-(fp - fm)[free], a_ref[free, j], atol=1e-9)
     # advection alone conserves energy when the carried flows balance at every node (here: a ring)
     ring = np.ones(5)
-    f_ring, _ = reference.advection(t, wall, inflow, outflow, c, ring, still, np.zeros(n, np.uint8))
+    f_ring, _ = reference.advection(t, wall, inflow, outflow, c, ring, np.zeros(5, np.uint8), np.zeros(n, np.uint8))
     assert abs(f_ring.sum()) < 1e-10
+    # and still fluid (every term stagnant: conduction with walls and along itself) whatever the m
+    f_still, _ = reference.advection(t, wall, inflow, outflow, c, m, np.ones(5, np.uint8), np.zeros(n, np.uint8))
+    assert abs(f_still.sum()) < 1e-10
 
 
 def test_friction_factor_laws():
@@ -333,3 +336,32 @@ def test_pump_that_cannot_meet_the_head_is_an_error():
     with pytest.raises(ModelError) as exc:
         solve(parse_case(text, "weak.toml"))
     assert "cannot meet the loop's head" in str(exc.value)
+
+
+def test_failed_branch_carries_no_flow_and_n_minus_1_lists_branches():
+    """A failed radiator tube: no flow, its still fluid conducts with its wall, the other tube takes
+    the whole radiator flow, energy still closes; a failure that cuts the radiator off is refused as
+    having no steady state, naming the parts (not solved to 1e8 K through still fluid)."""
+    from pathlib import Path
+
+    from thermal.apps.failures import failure_candidates
+    from thermal.input.overrides import case_text_with
+
+    path = Path(__file__).parent.parent / "cases" / "four_gpu_pumped_loop.toml"
+    text = path.read_text()
+    case = parse_case(text, str(path))
+    labels = [c[0] for c in failure_candidates(case)]
+    assert labels == ["coolant.feed", "coolant.bypass", "coolant.tube_a", "coolant.tube_b", "coolant.return"]
+    failed = parse_case(case_text_with(text, {"loops.coolant.branches.tube_a.failed": True}, str(path), create=True),
+                        str(path))
+    r = solve(failed)
+    rec = r.loops["coolant"]
+    flows = dict(zip(rec["branches"], rec["mass_flow"][-1]))
+    assert flows["tube_a"] == 0.0
+    assert flows["tube_b"] == pytest.approx(flows["feed"], rel=1e-12)
+    assert abs(r.energy["balance_error"][-1]) <= 1e-10 * r.solution.energy[-1].scale_w
+    cut = parse_case(case_text_with(text, {"loops.coolant.branches.return.failed": True}, str(path), create=True),
+                     str(path))
+    with pytest.raises(ModelError) as exc:
+        solve(cut)
+    assert "no steady state" in str(exc.value) and "coldplate" in str(exc.value)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from thermal.apps.failures import format_failure_table, n_minus_1
+from thermal.apps.failures import failure_candidates, format_failure_table, n_minus_1
 from thermal.apps.sizing.input import load_sizing
 from thermal.apps.sizing.report import summary_text, write_outputs
 from thermal.apps.sizing.size import size
@@ -222,9 +222,9 @@ def _run(args) -> int:
     result = solve(case, output=output, progress=show, force=args.force)
     print(format_summary(case, result, output))
     if args.n_minus_1:
-        with tqdm(total=len([p for p in case.heat_pipes if not p.failed]), desc="N-1 cases", disable=not show) as bar:
+        with tqdm(total=len(failure_candidates(case)), desc="N-1 cases", disable=not show) as bar:
             rows = n_minus_1(case, result, solve, progress=bar)
-        print("\nN-1: every single heat-pipe failure (nominal first)")
+        print("\nN-1: every single heat-pipe or loop-branch failure (nominal first)")
         print(format_failure_table(rows))
     return 0
 

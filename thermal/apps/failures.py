@@ -1,7 +1,10 @@
-"""N-1 failure study: the nominal case and every single heat-pipe failure, worst junction of each.
+"""N-1 failure study: the nominal case and every single heat-pipe or loop-branch failure, worst
+junction of each.
 
-Each failure case is the nominal case file with ``heat_pipes.NAME.failed = true`` (written back
-as TOML, so it can be re-run on its own); the failed pipe keeps its wall, which still conducts.
+Each failure case is the nominal case file with ``heat_pipes.NAME.failed = true`` or
+``loops.L.branches.B.failed = true`` (written back as TOML, so it can be re-run on its own); a failed
+pipe keeps its wall, which still conducts; a failed branch (blocked, a leak isolated) carries no flow
+and its still fluid conducts with its walls.  The pump's branch is not failed (it is the loop).
 """
 from __future__ import annotations
 
@@ -38,14 +41,25 @@ def _row(label, result) -> FailureRow:
                       max(uses) if uses else math.nan, dried)
 
 
+def failure_candidates(case) -> list[tuple[str, str]]:
+    """(label, key path of its ``failed`` flag) of every working pipe and loop branch but the pumps'."""
+    out = [(p.name, f"heat_pipes.{p.name}.failed") for p in case.heat_pipes if not p.failed]
+    for loop in case.loops:
+        out += [(f"{loop.name}.{b.name}", f"loops.{loop.name}.branches.{b.name}.failed") for b in loop.branches
+                if not b.failed and b.name != loop.pump.branch]
+    return out
+
+
 def n_minus_1(case, nominal_result, solve, progress=None) -> list[FailureRow]:
-    """Rows: the nominal result, then one per heat pipe failed alone (pipes failed in the case stay failed)."""
+    """Rows: the nominal result, then one per heat pipe or loop branch failed alone (what the case
+    already fails stays failed)."""
     rows = [_row("(nominal)", nominal_result)]
-    pipes = [p.name for p in case.heat_pipes if not p.failed]
-    if not pipes:
-        raise ThermalError(f"{case.file}: --n-minus-1 needs at least one working heat pipe in the case")
-    for name in pipes:
-        text = case_text_with(case.source_text, {f"heat_pipes.{name}.failed": True}, case.file, create=True)
+    candidates = failure_candidates(case)
+    if not candidates:
+        raise ThermalError(f"{case.file}: --n-minus-1 needs at least one working heat pipe or loop branch (other "
+                           "than a pump's) in the case")
+    for name, key in candidates:
+        text = case_text_with(case.source_text, {key: True}, case.file, create=True)
         variant = parse_case(text, case.file)
         try:
             rows.append(_row(name, solve(variant)))
@@ -57,7 +71,7 @@ def n_minus_1(case, nominal_result, solve, progress=None) -> list[FailureRow]:
 
 
 def format_failure_table(rows: list[FailureRow]) -> str:
-    lines = [f"{'failed pipe':<14}{'worst Tj [°C]':>14}{'chip':>22}{'margin [K]':>12}{'max use':>9}  notes"]
+    lines = [f"{'failed':<14}{'worst Tj [°C]':>14}{'chip':>22}{'margin [K]':>12}{'max use':>9}  notes"]
     for r in rows:
         if r.error:
             lines.append(f"{r.failed:<14}{'-':>14}{'-':>22}{'-':>12}{'-':>9}  NOT SOLVED: {r.error}")

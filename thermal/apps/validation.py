@@ -26,7 +26,7 @@ from thermal.input.case_file import parse_case
 from thermal.input.overrides import case_text_with
 from thermal.output.plotting import pyplot, save_figure
 from thermal.output.results import result_from_solution
-from thermal.physics import analytic
+from thermal.physics import analytic, channel_flow, coolants
 from thermal.physics import view_factors as vf
 from thermal.physics.fluids import saturation
 from thermal.physics.heat_pipes import capillary_limit_w
@@ -794,7 +794,62 @@ def check_counterflow(report, out_dir, quick):
     _balance(report, "counterflow", result.solution)
 
 
-CHECKS += (check_tube_constant_wall, check_radiating_tube_fin, check_counterflow)
+def check_friction_laws(report, out_dir, quick):
+    """Churchill's friction factor: 64/Re in laminar flow (its turbulent terms are below 1e-12 of it
+    at Re <= 1000), and Colebrook's law in turbulent flow within 3 % (Colebrook itself summarises
+    the pipe data to about +-15 %, Moody 1944) over Re 1e4-1e8 and roughness 0-0.01."""
+    res = np.array([10.0, 100.0, 1000.0])
+    lam = channel_flow.churchill_friction(res) * res / 64.0 - 1.0
+    worst = float(np.max(np.abs(lam)))
+    report.add("friction_factor", "laminar: f Re / 64 - 1, Re 10-1000", worst, 0.0, worst, 1e-10, "",
+               "Poiseuille")
+    devs = []
+    for rough in (0.0, 1e-5, 1e-4, 1e-3, 1e-2):
+        for re in np.logspace(4, 8, 9 if quick else 33):
+            devs.append(channel_flow.churchill_friction(re, rough) / channel_flow.colebrook_friction(re, rough) - 1)
+    worst = float(max(devs, key=abs))
+    report.add("friction_factor", "turbulent: f / f_Colebrook - 1", worst, 0.0, worst, 0.03, "",
+               "Re 1e4-1e8, roughness 0-0.01")
+
+
+def _split(result):
+    rec = result.loops["l"]
+    flows = dict(zip(rec["branches"], rec["mass_flow"][-1]))
+    table = coolants.liquid_table("water")
+    dlnmu = abs(math.log(table.at(293.65)[2] / table.at(292.65)[2]))
+    # the pump's own heat warms the fluid by at most P/(m cp): the viscosities differ by that much
+    warming = rec["pump_power"][-1] / (rec["mass_flow"][-1].max() * rec["cp"][-1])
+    return rec, flows, dlnmu * warming
+
+
+def check_parallel_branches(report, out_dir, quick):
+    case = _case("parallel_branches")
+    result = solve(case, output=out_dir / "parallel_branches.h5")
+    rec, flows, visc = _split(result)
+    ratio = flows["short"] / flows["long"]
+    report.add("parallel_branches", "laminar split m_short / m_long", ratio, 3.0, ratio - 3.0, 3.0 * (2 * visc + 1e-9),
+               "", "128 mu L m / (pi rho d^4) equal across: L_long / L_short")
+    _balance(report, "parallel_branches", result.solution)
+    # turbulent: 0.3 kg/s; the hand solution is a scalar root-find on the branches' own laws
+    turbulent = _case("parallel_branches", {"loops.l.pump.mass_flow": "0.3 kg/s",
+                                            "loops.l.branches.long.fittings": 2.5})
+    result = solve(turbulent)
+    rec, flows, visc = _split(result)
+    rho, _, mu, _ = coolants.liquid_table("water").at(293.15)
+    rough = 1.5e-6 / 0.005
+
+    def dp(m, length, fittings):
+        return channel_flow.pressure_drop_pa(m, rho, mu, 0.005, np.array([length]), rough, fittings)
+
+    m_short = brentq(lambda m: dp(m, 1.0, 0.0) - dp(0.3 - m, 3.0, 2.5), 1e-6, 0.3 - 1e-6, xtol=1e-14)
+    re = float(channel_flow.reynolds(m_short, mu, 0.005))
+    report.add("parallel_branches", f"turbulent split: short branch (Re {re:.0f})", float(flows["short"]), m_short,
+               float(flows["short"]) - m_short, m_short * (visc + 1e-9), "kg/s",
+               "dp_1(m_1) = dp_2(m - m_1), scalar root-find")
+
+
+CHECKS += (check_tube_constant_wall, check_radiating_tube_fin, check_counterflow, check_friction_laws,
+           check_parallel_branches)
 
 
 def run_validation(out_dir, quick: bool = False, figures: bool = True) -> Report:

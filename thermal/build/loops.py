@@ -70,11 +70,12 @@ class AdvectionTerms:
     pos_w_out: np.ndarray
     pos_out_in: np.ndarray
     pos_out_w: np.ndarray
+    pos_in_out: np.ndarray
 
     @classmethod
     def empty(cls) -> "AdvectionTerms":
         z = np.zeros(0, np.int64)
-        return cls(z, z, z, z, z, z, z)
+        return cls(z, z, z, z, z, z, z, z)
 
     @property
     def count(self) -> int:
@@ -198,4 +199,4 @@ def locate_terms(indptr, indices, terms: _Terms) -> AdvectionTerms:
         return out
 
     return AdvectionTerms(wall, inflow, outflow, pos(wall, inflow), pos(wall, outflow), pos(outflow, inflow),
-                          pos(outflow, wall))
+                          pos(outflow, wall), pos(inflow, outflow))

@@ -3,9 +3,12 @@
 Term k (build/loops.py) couples wall w, upstream fluid node i and its own fluid node o::
 
     flowing  (stagnant[k] = 0):  Q = c (T_w - T_i)   heat the fluid takes from the wall
+                                 F_o += m (T_i - T_o)  carried from upstream (m = m_dot cp)
     stagnant (stagnant[k] = 1):  Q = c (T_w - T_o)   no flow: the still fluid conducts with its wall
+                                 F_o += m (T_i - T_o), F_i -= m (T_i - T_o)  and along itself
+                                 (m = k_fluid A / length: symmetric conduction)
     F_w -= Q
-    F_o += m (T_i - T_o) + Q
+    F_o += Q
 
 with c = m_dot cp (1 - exp(-NTU)) (or the stagnant film conductance) and m = m_dot cp [W/K], from
 the run state.  Summed over a closed loop the m terms cancel (mass is conserved at every manifold),
@@ -29,6 +32,11 @@ def add_advection(t_k, terms, c_w_k, m_w_k, stagnant, fixed, diag_pos, residual_
             a_data[diag_pos[o]] += m
             if not fixed[i]:
                 a_data[terms.pos_out_in[k]] -= m
+        if stagnant[k] and not fixed[i]:
+            residual_w[i] -= m * (t_k[i] - t_k[o])
+            a_data[diag_pos[i]] += m
+            if not fixed[o]:
+                a_data[terms.pos_in_out[k]] -= m
         if w < 0:
             continue
         ref = o if stagnant[k] else i

@@ -17,7 +17,8 @@ Links = namedtuple("Links", ["indptr", "indices", "diag_pos", "s_self", "s_other
 # radiating surfaces: node, area [m2], IR emittance, solar absorptance, face index
 Surfaces = namedtuple("Surfaces", ["node", "area_m2", "eps", "alpha", "face"])
 # pumped-loop advection terms (kernels/advection.py): nodes and the CSR entries each term writes
-Advection = namedtuple("Advection", ["wall", "inflow", "outflow", "pos_w_in", "pos_w_out", "pos_out_in", "pos_out_w"])
+Advection = namedtuple("Advection", ["wall", "inflow", "outflow", "pos_w_in", "pos_w_out", "pos_out_in", "pos_out_w",
+                                     "pos_in_out"])
 # an implicit step's storage form (kernels/storage.py): inv_dt_s = 0 is steady state
 Step = namedtuple("Step", ["t_old_k", "inv_dt_s", "bdf_a", "stored_offset_w"])
 # AMG (kernels/amg.py): one CSR matrix; a stack of levels flattened (level l = the slices

@@ -150,6 +150,10 @@ def advection(t_k, wall, inflow, outflow, c_w_k, m_w_k, stagnant, fixed):
         f[o] += m * (t_k[i] - t_k[o])
         a[o, o] += m
         a[o, i] -= m
+        if still:  # still fluid conducts along itself: the same flow back
+            f[i] -= m * (t_k[i] - t_k[o])
+            a[i, i] += m
+            a[i, o] -= m
         if w >= 0:
             ref = o if still else i
             q = c * (t_k[w] - t_k[ref])

@@ -62,7 +62,11 @@ def solve_hydraulics(loop, branch_dp, rho_pump_kg_m3: float, valve_position: flo
     rad = names.index(valve.radiator_branch) if valve is not None else -1
     byp = names.index(valve.bypass_branch) if valve is not None else -1
     n_unknown = nb + len(free_m) + 1 + (valve is not None)
-    failed = [b.failed for b in loop.branches]
+    failed = dead_branches(loop)
+    # a valve with one of its branches dead cannot split: all goes the other way, no throttling
+    valve_acts = valve is not None and not failed[rad] and not failed[byp]
+    # a manifold every branch of which is dead has no pressure to speak of: it is pinned at 0
+    isolated = {mn for mn in free_m if all(failed[b] for b in range(nb) if mn in (src[b], dst[b]))}
 
     def pump_rise(m_dot, head):
         if fixed_flow:
@@ -92,6 +96,9 @@ def solve_hydraulics(loop, branch_dp, rho_pump_kg_m3: float, valve_position: flo
             throttle = dpv if b == byp else 0.0
             out[b] = (p[src[b]] - p[dst[b]] + rise - loss - throttle) / dp_ref
         for i, mn in enumerate(free_m):
+            if mn in isolated:
+                out[nb + i] = z[nb + i]
+                continue
             out[nb + i] = (sum(m[b] for b in range(nb) if dst[b] == mn) - sum(m[b] for b in range(nb) if src[b] == mn)) \
                 / m_ref
         k = nb + len(free_m)
@@ -99,7 +106,7 @@ def solve_hydraulics(loop, branch_dp, rho_pump_kg_m3: float, valve_position: flo
         if not fixed_flow:
             out[k] = z[k]  # the head unknown is unused: the curve sets the rise
         if valve is not None:
-            out[k + 1] = (m[rad] - x * (m[rad] + m[byp])) / m_ref
+            out[k + 1] = (m[rad] - x * (m[rad] + m[byp])) / m_ref if valve_acts else z[k + 1]
         return out
 
     # the linearised network (each loss R m with R from the branch at the reference flow) is linear in z
@@ -134,6 +141,26 @@ def solve_hydraulics(loop, branch_dp, rho_pump_kg_m3: float, valve_position: flo
         raise ModelError(f"loop '{loop.name}': the pump cannot meet the loop's head ({head / 1e3:.4g} kPa needed, "
                          f"{max_rise / 1e3:.4g} kPa available)")
     return HydraulicSolution(m, dp, float(head), float(dpv), _newton.iterations)
+
+
+def dead_branches(loop) -> list[bool]:
+    """Branches that carry no flow: failed ones, and those no longer on any closed path of working
+    branches (a branch whose only way back runs through a failed one dead-ends)."""
+    working = [b for b in loop.branches if not b.failed]
+    out = []
+    for b in loop.branches:
+        if b.failed:
+            out.append(True)
+            continue
+        seen, todo = {b.target}, [b.target]  # can the flow get from its target back to its source?
+        while todo:
+            here = todo.pop()
+            for w in working:
+                if w.source == here and w.target not in seen:
+                    seen.add(w.target)
+                    todo.append(w.target)
+        out.append(b.source not in seen)
+    return out
 
 
 def _newton(fun, z, linear=False):

@@ -102,12 +102,17 @@ def _update_loop(net, state, ln, ls, t_k):
             state.adv_c_w_k[terms] = np.where(heated, -m_dot * cp * np.expm1(-ntu), 0.0)
             state.adv_m_w_k[terms] = m_dot * cp
             state.adv_stagnant[terms] = 0
-        else:  # still fluid conducts with its wall like fully developed laminar flow
+        else:  # still fluid conducts with its wall like fully developed laminar flow, and along itself
             state.adv_c_w_k[terms] = np.where(heated, NU_STAGNANT * np.pi * k * ds, 0.0)
-            state.adv_m_w_k[terms] = 0.0
+            state.adv_m_w_k[terms] = k * br.flow_area_m2 / np.maximum(ds, 1e-3 * d)
             state.adv_stagnant[terms] = 1
-        state.adv_m_w_k[ln.inflow_terms[br.name]] = m_dot * cp if flowing else 0.0
-        state.adv_stagnant[ln.inflow_terms[br.name]] = 0
+        last = ln.inflow_terms[br.name]
+        if flowing:
+            state.adv_m_w_k[last] = m_dot * cp
+            state.adv_stagnant[last] = 0
+        else:  # the last piece's fluid to the target manifold: half a piece of still fluid
+            state.adv_m_w_k[last] = k[-1] * br.flow_area_m2 / max(0.5 * ds[-1], 1e-3 * d)
+            state.adv_stagnant[last] = 1
     ls.pump_power_w = m_pump / rho_pump * ls.pump_head_pa / loop.pump.efficiency
     state.q_w[ln.pump_node] = net.q_w[ln.pump_node] + ls.pump_power_w
 

@@ -45,41 +45,73 @@ def check_heat_has_a_sink(net, state) -> None:
     """A steady state exists only if every group of connected nodes that takes in heat can give it
     away: a radiating face with emittance > 0 or a fixed-temperature node in the group.  Without one
     Newton would chase T -> infinity (the review saw 1.5e19 K after 50 iterations); say which parts
-    have no way out instead."""
-    graph = net.matrix(np.ones(net.indices.size))
+    have no way out instead.  Still fluid (a loop branch with no flow) conducts along itself: enough
+    to determine its temperature, far too little to count as a way out for heat (a loop whose flow
+    never reaches its radiator would settle at 1e8 K through it)."""
+    # links that conduct (reserved advection entries have no conductance), and the loops' terms that
+    # carry heat in this run state (a branch with no flow joins only its walls)
+    graph = net.matrix(np.isfinite(state.r_link).astype(float)).copy()  # own arrays: zeros are dropped below
+    adv = net.advection
+    still_links = None
+    if adv.count:
+        still = state.adv_stagnant == 1
+        moving = (state.adv_m_w_k > 0) & ~still
+        walled = (adv.wall >= 0) & (state.adv_c_w_k > 0)
+        ref = np.where(still, adv.outflow, adv.inflow)
+        graph = graph + _edges(np.concatenate([adv.inflow[moving], adv.wall[walled]]),
+                               np.concatenate([adv.outflow[moving], ref[walled]]), graph.shape)
+        still_links = _edges(adv.inflow[still], adv.outflow[still], graph.shape)
     emits = net.surf_eps > 0.0
     if net.radiation is not None:
         # exchange couples the nodes of patches that see each other; only a view to space is a sink
         first = np.full(net.radiation.count, -1)
         first[net.surf_face[::-1]] = net.surf_node[::-1]
         p, q = np.nonzero(net.radiation.exchange_m2 > 0.0)
-        rows = np.concatenate([net.surf_node, first[p]])
-        cols = np.concatenate([first[net.surf_face], first[q]])
-        graph = graph + sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=graph.shape)
+        graph = graph + _edges(np.concatenate([net.surf_node, first[p]]),
+                               np.concatenate([first[net.surf_face], first[q]]), graph.shape)
         space = net.radiation.space_exchange_m2()
         emits &= space[net.surf_face] > 1e-9 * net.radiation.area_m2[net.surf_face] * net.surf_eps
-    n_comp, label = connected_components(graph, directed=False)
-    sunk = np.zeros(n_comp, bool)
-    sunk[label[net.fixed.astype(bool)]] = True
-    sunk[label[net.surf_node[emits]]] = True
     absorbed = net.surf_area_m2 * (net.surf_alpha * state.face_q_solar_w_m2[net.surf_face]
                                    + net.surf_eps * state.face_q_ir_w_m2[net.surf_face])
-    heated = np.zeros(n_comp, bool)
-    heated[label[state.q_w != 0.0]] = True
-    heated[label[net.surf_node[absorbed != 0.0]]] = True
-    stranded = np.nonzero(~sunk)[0]
-    if stranded.size == 0:
-        return
-    nodes = np.isin(label, stranded)
-    parts = [f"panel '{name}'" for name, idx in net.node_index.items() if np.any(nodes[idx[idx >= 0]])]
-    parts += [f"node '{name}'" for name, i in zip(net.lumped_names, net.lumped_nodes) if nodes[i]]
-    what = ", ".join(parts) or f"{int(nodes.sum())} nodes"
-    if np.any(heated[stranded]):
-        why = "take in heat but reach"
-    else:  # no heat and no sink: every uniform temperature is a steady state
-        why = "are not determined: they reach"
+    heated_nodes = np.zeros(net.n_nodes, bool)
+    heated_nodes[state.q_w != 0.0] = True
+    heated_nodes[net.surf_node[absorbed != 0.0]] = True
+    sinks = net.fixed.astype(bool).copy()
+    sinks[net.surf_node[emits]] = True
+    stranded, heated_stranded = _stranded(graph, heated_nodes, sinks)
+    if np.any(heated_stranded):
+        stranded, why = heated_stranded, "take in heat but reach"
+    else:
+        if still_links is not None:
+            stranded = _stranded(graph + still_links, heated_nodes, sinks)[0]
+        if not np.any(stranded):
+            return
+        why = "are not determined: they reach"  # no heat and no sink: every uniform temperature is a steady state
+    parts = [f"panel '{name}'" for name, idx in net.node_index.items() if np.any(stranded[idx[idx >= 0]])]
+    parts += [f"node '{name}'" for name, i in zip(net.lumped_names, net.lumped_nodes) if stranded[i]]
+    parts += [f"loop '{ln.loop.name}' branch '{bn.name}'" for ln in net.loops for bn in ln.branches
+              if np.any(stranded[bn.fluid])]
+    what = ", ".join(parts) or f"{int(stranded.sum())} nodes"
     raise ModelError(f"no steady state: {what} {why} no radiating face with emittance > 0 that sees space and no "
-                     "fixed-temperature node; give a face a coating, connect them to one, or run a transient")
+                     "fixed-temperature node (a loop branch with no flow does not carry heat); give a face a "
+                     "coating, connect them to one, or run a transient")
+
+
+def _edges(rows, cols, shape) -> sp.csr_matrix:
+    return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=shape)
+
+
+def _stranded(graph, heated_nodes, sinks):
+    """(nodes in groups with no sink, nodes in groups with no sink that take in heat)."""
+    graph = graph.tocsr()
+    graph.eliminate_zeros()
+    n_comp, label = connected_components(graph, directed=False)
+    sunk = np.zeros(n_comp, bool)
+    sunk[label[sinks]] = True
+    heated = np.zeros(n_comp, bool)
+    heated[label[heated_nodes]] = True
+    stranded = ~sunk[label]
+    return stranded, heated[label] & stranded
 
 
 def solve_steady(net, settings, assembler=None, linear=None, t_initial=None, state=None) -> Solution:

@@ -35,6 +35,7 @@ class EnergyBalance:
     conducted_out_w: float
     conducted_gross_w: float = 0.0  # sum of |heat into each boundary node|: the scale of conducted_out_w
     radiated_gross_w: float = 0.0  # sum of eps sigma A (T^4 + T_sink^4): the scale of radiated_w
+    advected_gross_w: float = 0.0  # sum over loop terms of m_dot cp T and c T_w: what advection's round-off scales with
 
     @property
     def error_w(self) -> float:
@@ -46,7 +47,8 @@ class EnergyBalance:
         not zero when the net flows are (no power, no absorbed flux: the plate sits at the sink and
         radiates nothing net, but exchanges eps sigma A (T^4 + T_sink^4) gross)."""
         return max(abs(self.generated_w) + abs(self.absorbed_w), abs(self.radiated_w), abs(self.stored_w),
-                   abs(self.conducted_out_w), self.conducted_gross_w, self.radiated_gross_w, 1e-300)
+                   abs(self.conducted_out_w), self.conducted_gross_w, self.radiated_gross_w, self.advected_gross_w,
+                   1e-300)
 
     @property
     def relative_error(self) -> float:
@@ -104,7 +106,7 @@ class Assembler:
         self.surfaces = Surfaces(net.surf_node, net.surf_area_m2, net.surf_eps, net.surf_alpha, net.surf_face)
         adv = net.advection
         self.advection = Advection(adv.wall, adv.inflow, adv.outflow, adv.pos_w_in, adv.pos_w_out, adv.pos_out_in,
-                                   adv.pos_out_w) if adv.count else None
+                                   adv.pos_out_w, adv.pos_in_out) if adv.count else None
         n = net.n_nodes
         self.k_node = np.empty((n, 2))
         self.dk_node = np.empty((n, 2))
@@ -196,11 +198,18 @@ class Assembler:
             # what other patches absorb of a patch's emission did not leave for space: radiated is
             # the net heat leaving the free nodes by radiation (to space and to fixed-temperature walls)
             self._energy[2] -= self._exchange(t_k, self._scratch)
+        gross = 0.0
         if self.advection is not None:
             into = self.advected_into_fixed_w(t_k)
             self._energy[4] += into.sum()
             self._energy[5] += np.abs(into).sum()
-        return EnergyBalance(*(float(v) for v in self._energy))
+            # advection moves heat m_dot cp (T_in - T_out) between nodes ~300 K apart from 0 K: each
+            # term's round-off is eps m_dot cp T, so a loop carrying little net heat (a pump's
+            # milliwatts) is judged against the enthalpy it carries, as emission is against sigma T^4
+            adv = self.net.advection
+            gross = float(st.adv_m_w_k @ np.abs(t_k[adv.outflow])
+                          + st.adv_c_w_k @ np.abs(t_k[np.maximum(adv.wall, 0)]))
+        return EnergyBalance(*(float(v) for v in self._energy), advected_gross_w=gross)
 
     def advected_into_fixed_w(self, t_k: np.ndarray) -> np.ndarray:
         """Heat flowing into fixed-temperature walls from the fluid of each loop piece bonded to one
