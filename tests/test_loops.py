@@ -365,3 +365,41 @@ def test_failed_branch_carries_no_flow_and_n_minus_1_lists_branches():
     with pytest.raises(ModelError) as exc:
         solve(cut)
     assert "no steady state" in str(exc.value) and "coldplate" in str(exc.value)
+
+
+def test_two_circuits_in_one_loop_are_refused():
+    text = TUBE.format(mode="steady", t_wall="60 degC", m_dot="0.02 kg/s", film="", length="2 m", pieces=3, extra="")
+    text += textwrap.dedent("""
+    [loops.l.branches.c_to_d]
+    from = "c"
+    to = "d"
+    inner_diameter = "6 mm"
+    extra_length = "1 m"
+    [loops.l.branches.d_to_c]
+    from = "d"
+    to = "c"
+    inner_diameter = "6 mm"
+    extra_length = "1 m"
+    """)
+    with pytest.raises(CaseError) as exc:
+        parse_case(text, "two.toml")
+    assert "do not close into one loop" in str(exc.value)
+
+
+def test_pump_curve_and_volume_flow_pumps():
+    """A fixed-speed pump settles where its curve meets the loop's losses; a volume-flow pump moves
+    rho x V of the fluid at its outlet."""
+    base = TUBE.format(mode="steady", t_wall="20 degC", m_dot="0.02 kg/s", film="", length="2 m", pieces=3,
+                       extra="").replace('temperature = "10 degC"', 'temperature = "20 degC"')
+    curve = base.replace('mass_flow = "0.02 kg/s"', 'curve = [["0.1 L/min", "60 kPa"], ["3 L/min", "10 kPa"]]')
+    rec = solve(parse_case(curve, "curve.toml")).loops["l"]
+    # the pump sees the fluid between 20 degC and 20 degC + its own heating P/(m cp)
+    warming = rec["pump_power"][-1] / (rec["mass_flow"][-1][0] * rec["cp"][-1])
+    heads = [np.interp(rec["mass_flow"][-1][0] / liquid_table("water").at(t)[0], [0.1 / 6e4, 3 / 6e4], [60e3, 10e3])
+             for t in (293.15, 293.15 + warming)]
+    assert min(heads) * (1 - 1e-9) <= rec["pump_head"][-1] <= max(heads) * (1 + 1e-9)
+    rho = liquid_table("water").at(293.15)[0]
+    assert rec["pump_head"][-1] == pytest.approx(rec["dp"][-1].sum(), rel=1e-9)  # rise = losses around the loop
+    volume = base.replace('mass_flow = "0.02 kg/s"', 'volume_flow = "1.2 L/min"')
+    rec = solve(parse_case(volume, "vol.toml")).loops["l"]
+    assert rec["mass_flow"][-1][0] == pytest.approx(1.2 / 6e4 * rho, rel=1e-4)

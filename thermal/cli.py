@@ -233,7 +233,9 @@ def format_summary(case, result, output=None) -> str:
     a = result.attrs
     lines = [f"case       {case.name} ({case.mode})  from {case.file}",
              f"network    {a['n_nodes']} nodes, {a['n_links']} links; linear solver: {a['linear_solver']}",
-             f"solve      {a['newton_iterations']} Newton iterations, {a['wall_s']:.2f} s"]
+             f"solve      {a['newton_iterations']} Newton iterations, {a['wall_s']:.2f} s"
+             + (f" ({a['loop_outer_passes']} steady solves: fluid properties and valve settled outside Newton)"
+                if "loop_outer_passes" in a else "")]
     if "environment" in a:
         lines.append(f"environment {a['environment']}")
     if "beta_year_deg" in a:

@@ -207,8 +207,14 @@ def _transient(case, net, env, state, rec, output, progress):
         if rec.writer is not None:
             rec.writer.close({"failed": "interrupted"})
         raise
-    # steps solved again for dry-out
-    return solution, ({"heat_pipe_step_resolves": hook.resolves} if isinstance(hook, TransientPipes) else {})
+    # steps solved again for dry-out, and for the valves' implicit law
+    extra = {}
+    for h in getattr(hook, "hooks", [hook]):
+        if isinstance(h, TransientPipes):
+            extra["heat_pipe_step_resolves"] = h.resolves
+        if isinstance(h, TransientLoops):
+            extra["loop_valve_step_resolves"] = h.resolves
+    return solution, extra
 
 
 def _hook(case, net):

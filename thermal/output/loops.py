@@ -17,7 +17,7 @@ SERIES = (("mass_flow", "mass_flow", "kg/s"), ("t_in", "T_in", "K"), ("t_out", "
           ("pump_head", "pump_head", "Pa"), ("cp", "cp", "J/(kg K)"), ("pump_power", "pump_power", "W"), ("valve_position", "valve_position", "1"),
           ("t_fluid", "T_fluid", "K"), ("t_min", "T_min", "K"), ("t_max", "T_max", "K"),
           ("freezing_margin", "freezing_margin", "K"), ("frozen", "frozen", "1"), ("boiling", "boiling", "1"),
-          ("manifolds", "T_manifold", "K"))
+          ("manifolds", "T_manifold", "K"), ("hydraulic_iterations", "hydraulic_iterations", "1"))
 
 
 def write_loops(f, loops: dict) -> None:
@@ -75,7 +75,8 @@ def summary_lines(loops: dict, step: int = -1) -> list[str]:
     for name, rec in loops.items():
         flows = rec["mass_flow"][step]
         valve = rec["valve_position"][step]
-        head = ""
+        its = np.asarray(rec.get("hydraulic_iterations", [0]))
+        head = f"; hydraulic network {int(its.max())} Newton iterations at most" if its.size else ""
         lines.append(f"loop {name} ({rec['fluid']}, {rec['fluid_mass_kg']:.3g} kg of fluid): pump "
                      f"{rec['pump_head'][step] / 1e3:.4g} kPa, {rec['pump_power'][step]:.4g} W into the fluid"
                      + ("" if math.isnan(valve) else f", valve {valve:.3f} to the radiator (set-point "

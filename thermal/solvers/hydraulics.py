@@ -37,110 +37,122 @@ def solve_hydraulics(loop, branch_dp, rho_pump_kg_m3: float, valve_position: flo
                      m_guess: np.ndarray | None = None) -> HydraulicSolution:
     """``branch_dp(b, m_dot) -> Pa``: branch b's loss at mass flow m_dot (odd in m_dot), with the
     fluid properties of the moment."""
-    names = [b.name for b in loop.branches]
-    nb = len(names)
-    manifolds = list(loop.manifolds)
-    pump_b = names.index(loop.pump.branch)
-    ref = loop.branch(loop.pump.branch).source
-    free_m = [m for m in manifolds if m != ref]
-    col = {m: i for i, m in enumerate(free_m)}
-    src = [b.source for b in loop.branches]
-    dst = [b.target for b in loop.branches]
-    fixed_flow = loop.pump.mass_flow_kg_s is not None or loop.pump.volume_flow_m3_s is not None
-    m_set = loop.pump.mass_flow_kg_s if loop.pump.mass_flow_kg_s is not None else \
-        (loop.pump.volume_flow_m3_s * rho_pump_kg_m3 if fixed_flow else None)
-    valve = loop.valve
-    x = valve_position if valve is not None else None
-    if x is not None and x < STAGNANT_FRACTION:
-        x = 0.0
-    if x is not None and x > 1.0 - STAGNANT_FRACTION:
-        x = 1.0
-    curve_q = np.array([p[0] for p in loop.pump.curve]) if not fixed_flow else None
-    curve_dp = np.array([p[1] for p in loop.pump.curve]) if not fixed_flow else None
-    m_ref = m_set if fixed_flow else 0.5 * float(curve_q[-1]) * rho_pump_kg_m3
-    dp_ref = max(abs(branch_dp(pump_b, m_ref)), 1.0)
-    rad = names.index(valve.radiator_branch) if valve is not None else -1
-    byp = names.index(valve.bypass_branch) if valve is not None else -1
-    n_unknown = nb + len(free_m) + 1 + (valve is not None)
-    failed = dead_branches(loop)
-    # a valve with one of its branches dead cannot split: all goes the other way, no throttling
-    valve_acts = valve is not None and not failed[rad] and not failed[byp]
-    # a manifold every branch of which is dead has no pressure to speak of: it is pinned at 0
-    isolated = {mn for mn in free_m if all(failed[b] for b in range(nb) if mn in (src[b], dst[b]))}
+    net = _Network(loop, branch_dp, rho_pump_kg_m3, valve_position)
+    # the linearised network (each loss R m with R from the branch at the reference flow) is linear in z
+    linear_r = np.array([max(abs(branch_dp(b, net.m_ref)), 1e-30) / net.m_ref for b in range(net.nb)])
+    z = np.zeros(net.n_unknown)
+    if m_guess is not None and np.all(np.isfinite(m_guess)) and np.any(m_guess != 0.0):
+        z[:net.nb] = m_guess / net.m_ref
+    else:
+        z = _newton(lambda v: net.residual(v, linear_r), z, linear=True)
+    z = _newton(net.residual, z)
+    m = _conserve(z[:net.nb] * net.m_ref, net.src, net.dst, net.manifolds)
+    head = net.pump_rise(m[net.pump_b], z[net.k_head] * net.dp_ref)
+    net.check_operating_point(m, head)
+    m = np.where(m < 1e-12 * m[net.pump_b], 0.0, m)  # round-off of the projection on a closed branch
+    dp = np.array([branch_dp(b, m[b]) for b in range(net.nb)])
+    dpv = z[net.k_head + 1] * net.dp_ref if loop.valve is not None else 0.0
+    return HydraulicSolution(m, dp, float(head), float(dpv), _newton.iterations)
 
-    def pump_rise(m_dot, head):
-        if fixed_flow:
+
+class _Network:
+    """One loop's hydraulic equations on scaled unknowns z = [m / m_ref (per branch), p / dp_ref
+    (per manifold but the reference), head / dp_ref, valve throttling / dp_ref (with a valve)]."""
+
+    def __init__(self, loop, branch_dp, rho_pump_kg_m3, valve_position):
+        self.loop, self.branch_dp, self.rho_pump = loop, branch_dp, rho_pump_kg_m3
+        names = [b.name for b in loop.branches]
+        self.names, self.nb = names, len(names)
+        self.manifolds = list(loop.manifolds)
+        self.pump_b = names.index(loop.pump.branch)
+        self.ref = loop.branch(loop.pump.branch).source
+        self.free_m = [m for m in self.manifolds if m != self.ref]
+        self.src = [b.source for b in loop.branches]
+        self.dst = [b.target for b in loop.branches]
+        pump = loop.pump
+        self.fixed_flow = pump.mass_flow_kg_s is not None or pump.volume_flow_m3_s is not None
+        self.m_set = pump.mass_flow_kg_s if pump.mass_flow_kg_s is not None else \
+            (pump.volume_flow_m3_s * rho_pump_kg_m3 if self.fixed_flow else None)
+        self.curve_q = np.array([p[0] for p in pump.curve]) if not self.fixed_flow else None
+        self.curve_dp = np.array([p[1] for p in pump.curve]) if not self.fixed_flow else None
+        self.m_ref = self.m_set if self.fixed_flow else 0.5 * float(self.curve_q[-1]) * rho_pump_kg_m3
+        self.dp_ref = max(abs(branch_dp(self.pump_b, self.m_ref)), 1.0)
+        valve = loop.valve
+        x = valve_position
+        if valve is not None:
+            x = 0.0 if x < STAGNANT_FRACTION else (1.0 if x > 1.0 - STAGNANT_FRACTION else x)
+        self.x = x
+        self.rad = names.index(valve.radiator_branch) if valve is not None else -1
+        self.byp = names.index(valve.bypass_branch) if valve is not None else -1
+        self.k_head = self.nb + len(self.free_m)
+        self.n_unknown = self.k_head + 1 + (valve is not None)
+        self.dead = dead_branches(loop)
+        # a valve with one of its branches dead cannot split: all goes the other way, no throttling
+        self.valve_acts = valve is not None and not self.dead[self.rad] and not self.dead[self.byp]
+        # a manifold every branch of which is dead has no pressure to speak of: it is pinned at 0
+        self.isolated = {mn for mn in self.free_m
+                         if all(self.dead[b] for b in range(self.nb) if mn in (self.src[b], self.dst[b]))}
+
+    def pump_rise(self, m_dot, head):
+        """The pump's pressure rise: the unknown ``head`` for a flow-set pump, else its curve
+        (continued linearly beyond its ends, so Newton can cross them; the check comes after)."""
+        if self.fixed_flow:
             return head
-        q = m_dot / rho_pump_kg_m3
-        slope = (curve_dp[-1] - curve_dp[-2]) / (curve_q[-1] - curve_q[-2])
-        if q > curve_q[-1]:  # beyond the curve: the last segment, continued (the check comes after)
-            return curve_dp[-1] + slope * (q - curve_q[-1])
-        if q < curve_q[0]:
-            slope0 = (curve_dp[1] - curve_dp[0]) / (curve_q[1] - curve_q[0])
-            return curve_dp[0] + slope0 * (q - curve_q[0])
-        return float(np.interp(q, curve_q, curve_dp))
+        q, cq, cdp = m_dot / self.rho_pump, self.curve_q, self.curve_dp
+        if q > cq[-1]:
+            return cdp[-1] + (cdp[-1] - cdp[-2]) / (cq[-1] - cq[-2]) * (q - cq[-1])
+        if q < cq[0]:
+            return cdp[0] + (cdp[1] - cdp[0]) / (cq[1] - cq[0]) * (q - cq[0])
+        return float(np.interp(q, cq, cdp))
 
-    def residual(z, linear_r=None):
-        m = z[:nb] * m_ref
-        p = {ref: 0.0}
-        p.update({mn: z[nb + i] * dp_ref for i, mn in enumerate(free_m)})
-        head = z[nb + len(free_m)] * dp_ref
-        dpv = z[nb + len(free_m) + 1] * dp_ref if valve is not None else 0.0
-        out = np.empty(n_unknown)
+    def residual(self, z, linear_r=None):
+        nb, m = self.nb, z[:self.nb] * self.m_ref
+        p = {self.ref: 0.0}
+        p.update({mn: z[nb + i] * self.dp_ref for i, mn in enumerate(self.free_m)})
+        head = z[self.k_head] * self.dp_ref
+        dpv = z[self.k_head + 1] * self.dp_ref if self.loop.valve is not None else 0.0
+        out = np.empty(self.n_unknown)
         for b in range(nb):
-            if failed[b]:
-                out[b] = m[b] / m_ref
+            if self.dead[b]:
+                out[b] = m[b] / self.m_ref
                 continue
-            loss = linear_r[b] * m[b] if linear_r is not None else branch_dp(b, m[b])
-            rise = pump_rise(m[b], head) if b == pump_b else 0.0
-            throttle = dpv if b == byp else 0.0
-            out[b] = (p[src[b]] - p[dst[b]] + rise - loss - throttle) / dp_ref
-        for i, mn in enumerate(free_m):
-            if mn in isolated:
+            loss = linear_r[b] * m[b] if linear_r is not None else self.branch_dp(b, m[b])
+            rise = self.pump_rise(m[b], head) if b == self.pump_b else 0.0
+            throttle = dpv if b == self.byp else 0.0
+            out[b] = (p[self.src[b]] - p[self.dst[b]] + rise - loss - throttle) / self.dp_ref
+        for i, mn in enumerate(self.free_m):
+            if mn in self.isolated:
                 out[nb + i] = z[nb + i]
                 continue
-            out[nb + i] = (sum(m[b] for b in range(nb) if dst[b] == mn) - sum(m[b] for b in range(nb) if src[b] == mn)) \
-                / m_ref
-        k = nb + len(free_m)
-        out[k] = (m[pump_b] - m_set) / m_ref if fixed_flow else 0.0
-        if not fixed_flow:
-            out[k] = z[k]  # the head unknown is unused: the curve sets the rise
-        if valve is not None:
-            out[k + 1] = (m[rad] - x * (m[rad] + m[byp])) / m_ref if valve_acts else z[k + 1]
+            into = sum(m[b] for b in range(nb) if self.dst[b] == mn)
+            out[nb + i] = (into - sum(m[b] for b in range(nb) if self.src[b] == mn)) / self.m_ref
+        k = self.k_head
+        # a flow-set pump: its flow; a curve: the head unknown is unused (the curve sets the rise)
+        out[k] = (m[self.pump_b] - self.m_set) / self.m_ref if self.fixed_flow else z[k]
+        if self.loop.valve is not None:
+            out[k + 1] = (m[self.rad] - self.x * (m[self.rad] + m[self.byp])) / self.m_ref if self.valve_acts \
+                else z[k + 1]
         return out
 
-    # the linearised network (each loss R m with R from the branch at the reference flow) is linear in z
-    linear_r = np.array([max(abs(branch_dp(b, m_ref)), 1e-30) / m_ref for b in range(nb)])
-    z = np.zeros(n_unknown)
-    if m_guess is not None and np.all(np.isfinite(m_guess)) and np.any(m_guess != 0.0):
-        z[:nb] = m_guess / m_ref
-    else:
-        z = _newton(lambda v: residual(v, linear_r), z, linear=True)
-    z = _newton(residual, z)
-    m = z[:nb] * m_ref
-    m = _conserve(m, src, dst, manifolds)
-    head = pump_rise(m[pump_b], z[nb + len(free_m)] * dp_ref)
-    if not fixed_flow:
-        q = m[pump_b] / rho_pump_kg_m3
-        if q < curve_q[0] * (1 - 1e-9) or q > curve_q[-1] * (1 + 1e-9):
-            raise ModelError(f"loop '{loop.name}': the pump cannot meet the loop's head: its curve covers "
-                             f"{curve_q[0] * 6e4:.4g}-{curve_q[-1] * 6e4:.4g} L/min but the loop settles at "
-                             f"{q * 6e4:.4g} L/min (pressure rise {head / 1e3:.4g} kPa); choose a stronger pump, "
-                             "wider tubes or fewer fittings")
-    if m[pump_b] <= 0.0:
-        raise ModelError(f"loop '{loop.name}': no flow through the pump (the pump cannot meet the loop's head)")
-    reversed_ = [names[b] for b in range(nb) if m[b] < -1e-9 * abs(m[pump_b])]
-    if reversed_:
-        raise ModelError(f"loop '{loop.name}': flow runs backwards in branch(es) {', '.join(reversed_)}: the "
-                         "branch directions (from -> to) are inconsistent with the pressures the pump sets")
-    m = np.where(m < 1e-12 * m[pump_b], 0.0, m)  # round-off of the projection on a closed branch
-    dp = np.array([branch_dp(b, m[b]) for b in range(nb)])
-    dpv = z[nb + len(free_m) + 1] * dp_ref if valve is not None else 0.0
-    max_rise = loop.pump.max_rise_pa
-    if max_rise is not None and head > max_rise:
-        raise ModelError(f"loop '{loop.name}': the pump cannot meet the loop's head ({head / 1e3:.4g} kPa needed, "
-                         f"{max_rise / 1e3:.4g} kPa available)")
-    return HydraulicSolution(m, dp, float(head), float(dpv), _newton.iterations)
+    def check_operating_point(self, m, head):
+        loop, pump_b = self.loop, self.pump_b
+        if not self.fixed_flow:
+            q, cq = m[pump_b] / self.rho_pump, self.curve_q
+            if q < cq[0] * (1 - 1e-9) or q > cq[-1] * (1 + 1e-9):
+                raise ModelError(f"loop '{loop.name}': the pump cannot meet the loop's head: its curve covers "
+                                 f"{cq[0] * 6e4:.4g}-{cq[-1] * 6e4:.4g} L/min but the loop settles at "
+                                 f"{q * 6e4:.4g} L/min (pressure rise {head / 1e3:.4g} kPa); choose a stronger "
+                                 "pump, wider tubes or fewer fittings")
+        if m[pump_b] <= 0.0:
+            raise ModelError(f"loop '{loop.name}': no flow through the pump (the pump cannot meet the loop's head)")
+        backwards = [self.names[b] for b in range(self.nb) if m[b] < -1e-9 * abs(m[pump_b])]
+        if backwards:
+            raise ModelError(f"loop '{loop.name}': flow runs backwards in branch(es) {', '.join(backwards)}: the "
+                             "branch directions (from -> to) are inconsistent with the pressures the pump sets")
+        max_rise = loop.pump.max_rise_pa
+        if max_rise is not None and head > max_rise:
+            raise ModelError(f"loop '{loop.name}': the pump cannot meet the loop's head ({head / 1e3:.4g} kPa "
+                             f"needed, {max_rise / 1e3:.4g} kPa available)")
 
 
 def dead_branches(loop) -> list[bool]:

@@ -20,6 +20,8 @@ moves by its PI law (model/loop.Valve) once per step.
 from __future__ import annotations
 
 import math
+import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -132,30 +134,34 @@ def sensor_k(ln, t_k) -> float:
 def solve_steady_with_loops(case, net, state, inner):
     """Steady state with the loops' flows and coefficients consistent with the temperatures and each
     valve at its set-point (or on a stop); ``inner(t_guess)`` solves with the state's coefficients.
-    Returns (solution, outer passes)."""
-    passes = [0]
+    Returns (solution, outer passes); the solution's Newton count and wall time are the totals."""
+    start = time.perf_counter()
+    passes, newton = [0], [0]
 
-    def settle(t_guess):
-        t = t_guess
+    def solve_once(t):
+        solution = inner(t)
+        passes[0] += 1
+        newton[0] += solution.newton_iterations
+        return solution
+
+    def settle(t):
+        update_loops(net, state, t)
         for _ in range(MAX_OUTER):
-            update_loops(net, state, t)
-            solution = inner(t)
-            passes[0] += 1
+            solution = solve_once(t)
             t = solution.t_k[0]
             if update_loops(net, state, t) <= SETTLE_K:
-                # coefficients now match t; one more solve with them keeps F(t) = 0 exact
-                return inner(t)
+                return solution  # the state now holds the coefficients of t (within 0.01 K of those used)
         raise ConvergenceError(f"pumped loops: fluid temperatures did not settle within {MAX_OUTER} passes")
 
     t0 = initial_temperatures(net, case.solver.initial_t_k)
-    valves = [ln for ln in net.loops if ln.loop.valve is not None]
-    if not valves:
-        return settle(t0), passes[0]
     solution = None
-    for ln in valves:  # each valve in turn (one valve per loop; loops rarely share heat)
-        ls = state.loops[ln.loop.name]
-        solution = _valve_search(ln, ls, settle, t0 if solution is None else solution.t_k[0])
-    return solution, passes[0]
+    for ln in [ln for ln in net.loops if ln.loop.valve is not None]:  # one valve per loop, each in turn
+        solution = _valve_search(ln, state.loops[ln.loop.name], settle, t0 if solution is None else solution.t_k[0])
+    if solution is None:
+        solution = settle(t0)
+    # one last solve with the coefficients of the state it settled at: F(T) = 0 exactly for what is reported
+    final = solve_once(solution.t_k[0])
+    return replace(final, newton_iterations=newton[0], wall_s=time.perf_counter() - start), passes[0]
 
 
 def _valve_search(ln, ls, settle, t_guess):
@@ -295,6 +301,7 @@ def loop_status(net, state, t_k: np.ndarray) -> dict:
             "t_out": np.array([t_k[bn.fluid[-1]] for bn in ln.branches]),
             "dp": ls.branch_dp_pa.copy(),
             "pump_head": ls.pump_head_pa, "pump_power": ls.pump_power_w, "cp": ls.cp_j_kgk,
+            "hydraulic_iterations": ls.hydraulic_iterations,
             "valve_position": ls.valve_position if loop.valve else math.nan,
             "t_min": float(t_fluid.min()), "t_max": float(t_fluid.max()),
             "freezing_margin": float(t_fluid.min() - table.t_freeze_k),
