@@ -403,3 +403,19 @@ def test_pump_curve_and_volume_flow_pumps():
     volume = base.replace('mass_flow = "0.02 kg/s"', 'volume_flow = "1.2 L/min"')
     rec = solve(parse_case(volume, "vol.toml")).loops["l"]
     assert rec["mass_flow"][-1][0] == pytest.approx(1.2 / 6e4 * rho, rel=1e-4)
+
+
+@pytest.mark.parametrize("edit, words", [
+    (('set_point = "25 degC"', 'set_point = "900 degC"'), ("set_point", "liquid range")),
+    (('mass_flow = "0.04 kg/s"', 'mass_flow = "100 kg/s"'), ("m/s", "widen the tubes")),
+])
+def test_impossible_loop_operation_is_one_clear_error(edit, words):
+    from pathlib import Path
+
+    from thermal.errors import ThermalError
+
+    text = (Path(__file__).parent.parent / "cases" / "four_gpu_pumped_loop.toml").read_text()
+    assert edit[0] in text
+    with pytest.raises(ThermalError) as exc:
+        solve(parse_case(text.replace(edit[0], edit[1]), "bad.toml"))
+    assert all(w in str(exc.value) for w in words)

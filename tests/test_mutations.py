@@ -30,6 +30,50 @@ between = ["battery", "plate.bottom"]
 conductance = "2 W/K"
 """
 BASES = [MINIMAL_CASE, ORBIT_CASE]
+LOOP_CASE = """
+[case]
+name = "loop"
+mode = "steady"
+
+[solver]
+initial_temperature = "20 degC"
+
+[nodes.box]
+capacitance = "5 kJ/K"
+power = "300 W"
+
+[nodes.radiator]
+temperature = "5 degC"
+
+[loops.l]
+fluid = "water"
+
+[loops.l.pump]
+branch = "plate"
+mass_flow = "0.01 kg/s"
+efficiency = 0.4
+
+[loops.l.branches.plate]
+from = "a"
+to = "b"
+inner_diameter = "6 mm"
+fittings = 1.5
+extra_length = "0.5 m"
+[[loops.l.branches.plate.sections]]
+node = "box"
+length = "1 m"
+pieces = 4
+
+[loops.l.branches.back]
+from = "b"
+to = "a"
+inner_diameter = "5 mm"
+film_coefficient = "2000 W/m^2/K"
+[[loops.l.branches.back.sections]]
+node = "radiator"
+length = "2 m"
+pieces = 3
+"""
 
 JUNK = st.one_of(
     st.sampled_from(["nan W", "inf m", "-1 m", "1e300 W", "0", "-0 K", "abc", "", "1 kg", "5 furlongs", "1e-300 m",
@@ -63,8 +107,8 @@ def _set(doc, path, value, delete=False):
 
 
 @st.composite
-def mutated(draw):
-    base = draw(st.sampled_from(BASES))
+def mutated(draw, bases=tuple(BASES)):
+    base = draw(st.sampled_from(bases))
     kind = draw(st.sampled_from(["value", "value", "value", "delete", "unknown", "syntax"]))
     if kind == "syntax":
         i = draw(st.integers(min_value=0, max_value=len(base) - 1))
@@ -88,6 +132,18 @@ def mutated(draw):
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=mutated())
 def test_mutated_case_files_never_crash(tmp_path, capsys, text):
+    _run_mutant(tmp_path, capsys, text)
+
+
+@settings(max_examples=30, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=mutated(bases=(LOOP_CASE,)))
+def test_mutated_loop_case_files_never_crash(tmp_path, capsys, text):
+    """The same for a pumped loop: topology, pump, films and fluids mutated."""
+    _run_mutant(tmp_path, capsys, text)
+
+
+def _run_mutant(tmp_path, capsys, text):
     path = tmp_path / "case.toml"
     path.write_text(text, encoding="utf-8")
     out = tmp_path / "out.h5"
@@ -99,7 +155,7 @@ def test_mutated_case_files_never_crash(tmp_path, capsys, text):
         with h5py.File(out) as f:
             error = f["energy/balance_error"][-1]
             scale = max(abs(f["energy/generated"][-1]) + abs(f["energy/absorbed"][-1]),
-                        abs(f["energy/radiated"][-1]), 1e-300)
+                        abs(f["energy/radiated"][-1]), abs(f["energy/conducted_out"][-1]), 1e-300)
         assert np.isfinite(error) and abs(error) <= 1e-6 * scale
     else:
         assert err.count("\n") <= 1, err

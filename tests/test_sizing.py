@@ -294,3 +294,62 @@ def test_neighbourhood_wing_must_lie_in_the_radiator_plane(tmp_path, capsys):
     assert main(["size", str(path), "-o", str(tmp_path / "o"), "-q", "--no-trades"]) == 2
     err = capsys.readouterr().err
     assert "neighbourhood.wing.y_axis" in err and "radiator's normal" in err
+
+
+LOOP_SIZING = SIZING[:SIZING.index("[heat_pipes]")] + """
+[pumped_loop]
+tubes_per_chip = 3
+fluid = "ammonia"
+tube_outer_diameter = "6.35 mm"
+tube_inner_diameter = "4.6 mm"
+channel_diameter = "5 mm"
+coolant_rise = "10 K"
+pump_efficiency = 0.3
+pump_mass = "1 kg"
+accumulator_mass = "0.5 kg"
+header_inner_diameter = "10 mm"
+transfer_length = "0.2 m"
+"""
+
+
+def test_pumped_loop_architecture_sizes_to_target(tmp_path):
+    """The same small module with a pumped loop: the field-verified junction is on target, the
+    masses add up from the geometry (tubes, headers, fluid at the design temperature, given pumps),
+    the pump's heat is in the hot case's generated power, and in the cold case the coolant stays 10 K
+    above freezing with the cold plates at the minimum; a bypass valve holding the cold-plate inlet
+    at 0 degC cuts the idle module's heater power (the radiator's still colder coolant, not the
+    plates, then sets what heat is left to add)."""
+    from thermal.apps.sizing.estimate import bore_length_m, loop_flow_kg_s
+    from thermal.apps.sizing.size import FREEZE_MARGIN_K
+    from thermal.physics.coolants import liquid_table
+
+    heaters = {}
+    for valve in (False, True):
+        text = LOOP_SIZING + ('bypass_set_point = "0 degC"\n' if valve else "")
+        res = size(load_sizing(write(tmp_path, text)))
+        s = res.spec
+        assert s.architecture == "pumped_loop"
+        assert abs(res.tj_k - s.target_k) <= 0.02
+        hot = res.hot.result.loops["coolant"]
+        assert hot["mass_flow"][-1][0] == pytest.approx(loop_flow_kg_s(s), rel=1e-12)
+        power = s.chip_power_w * s.hot_power_factor
+        assert res.hot.result.energy["generated"][-1] == pytest.approx(power + hot["pump_power"][-1], rel=1e-12)
+        m = res.mass_kg
+        rho = liquid_table("ammonia").at(s.target_k - 30.0)[0]
+        tubes_m = s.chips * s.pipes_per_chip * res.length_m + s.chips * 2 * 0.2
+        width = s.chips * s.pipes_per_chip * s.pipe_pitch_m
+        bore = lambda d: math.pi * d * d / 4  # noqa: E731
+        fluid = rho * (tubes_m * bore(4.6e-3) + 2 * width * bore(10e-3) + s.chips * bore_length_m(s) * bore(5e-3))
+        assert m["loop_fluid"] == pytest.approx(fluid, rel=1e-12)
+        assert m["pumps_accumulator"] == 1.5
+        assert m["total"] == pytest.approx(sum(v for k, v in m.items() if k != "total"), rel=1e-12)
+        cold = res.cold.result
+        loop = cold.loops["coolant"]
+        protected = min(float(np.nanmin(cold.fields["coldplate"])) - s.min_temperature_k,
+                        float(np.min(loop["t_min"])) - loop["t_freeze_k"] - FREEZE_MARGIN_K)
+        assert abs(protected) <= 0.05 or (res.heater_w_per_chip == 0.0 and protected > 0)
+        if valve:
+            supply = loop["manifold_names"].index("supply")
+            assert loop["manifolds"][-1][supply] >= 273.15 - 0.011
+        heaters[valve] = res.heater_w_per_chip
+    assert heaters[True] < heaters[False]

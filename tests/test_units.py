@@ -30,3 +30,11 @@ def test_quantities_convert_to_si(text, unit, expected):
 def test_bad_quantities_say_what_was_expected(text, unit, words):
     with pytest.raises(UnitParseError, match=words):
         to_si(text, unit)
+
+
+def test_units_pint_cannot_tokenise_are_one_clear_error():
+    """pint tokenises units as Python: an unbalanced bracket ended in tokenize.TokenError (exit 1, a
+    traceback) before; a mutated loop case found it."""
+    for text in ("5]degC", "5 (m", "3 m**"):
+        with pytest.raises(UnitParseError):
+            to_si(text, "K" if "degC" in text else "m")

@@ -106,6 +106,11 @@ def add_loops(b, case, meshes, nodes_of, lumped, through_dir, in_plane_dir):
                 check_liquid(table, t0, "the initial state, solver.initial_temperature: ")
             except CoolantRangeError as exc:
                 raise CaseError(case.file, f"{loop.key}.fluid", loop.fluid, str(exc)) from None
+        valve = loop.valve
+        if valve is not None and not table.t_freeze_k < valve.set_point_k < table.t_max_k:
+            raise CaseError(case.file, f"{valve.key}.set_point", f"{valve.set_point_k - 273.15:.2f} degC",
+                            f"outside the liquid range of {table.name} ({table.t_freeze_k - 273.15:.2f} to "
+                            f"{table.t_max_k - 273.15:.2f} degC): the loop cannot be held there")
         rho0, cp0, _, _ = table.at(t0)
         cp_row = b.table(PropertyTable((300.0,), (float(cp0),)))
         start = len(terms.wall)

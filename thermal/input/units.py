@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import tokenize
 
 _REGISTRY = None
 _NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
@@ -59,7 +60,10 @@ def to_si(value: object, unit: str) -> float:
                 raise UnitParseError(f"unknown unit '{match.group(2)}'; expected a unit convertible to {unit}") from None
             except pint.errors.DimensionalityError:
                 raise UnitParseError(f"'{match.group(2)}' is not convertible to {unit}") from None
-            except (pint.errors.PintError, ValueError, TypeError, AttributeError) as exc:
+            except (pint.errors.PintError, ValueError, TypeError, AttributeError, SyntaxError,
+                    tokenize.TokenError, AssertionError) as exc:
+                # pint tokenises the unit as Python: "5]degC" ends in a TokenError, "3 m**" in an assert
+                # of its expression tree
                 raise UnitParseError(f"cannot read the unit '{match.group(2)}' ({exc}); expected {unit}") from None
     else:
         raise UnitParseError(f"expected a quantity in {unit} such as \"1 {unit}\", got {type(value).__name__}")

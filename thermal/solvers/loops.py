@@ -25,7 +25,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from thermal.errors import ConvergenceError
+from thermal.errors import ConvergenceError, ModelError
 from thermal.physics.channel_flow import NU_STAGNANT, piece_film_w_k, pressure_drop_pa, reynolds
 from thermal.physics.coolants import liquid_table
 from thermal.solvers.hydraulics import STAGNANT_FRACTION, solve_hydraulics
@@ -75,6 +75,7 @@ def _update_loop(net, state, ln, ls, t_k):
     rho_pump = float(props[pump_b][0][0])
     guess = ls.mass_flow_kg_s if np.any(ls.mass_flow_kg_s > 0) else None
     hyd = solve_hydraulics(loop, branch_dp, rho_pump, ls.valve_position if loop.valve else None, guess)
+    _check_velocities(loop, props, hyd.mass_flow_kg_s)
     ls.mass_flow_kg_s = hyd.mass_flow_kg_s
     ls.branch_dp_pa = hyd.branch_dp_pa
     ls.pump_head_pa = hyd.pump_head_pa
@@ -127,6 +128,19 @@ def initial_temperatures(net, t_initial_k: float) -> np.ndarray:
     return t
 
 
+MAX_VELOCITY_M_S = 30.0  # liquid loops run at 0.5-3 m/s (erosion, pump power); 10x that is no design
+
+
+def _check_velocities(loop, props, flows):
+    for br, (rho, _, _, _), m_dot in zip(loop.branches, props, flows):
+        v = m_dot / (float(np.min(rho)) * br.flow_area_m2)
+        if v > MAX_VELOCITY_M_S:
+            raise ModelError(f"loop '{loop.name}': {v:.3g} m/s of {loop.fluid} in branch '{br.name}' "
+                             f"({m_dot:.4g} kg/s through {br.inner_diameter_m * 1e3:g} mm): beyond "
+                             f"{MAX_VELOCITY_M_S:g} m/s no liquid loop works (they run at 0.5-3 m/s); lower the pump's "
+                             "flow or widen the tubes")
+
+
 def sensor_k(ln, t_k) -> float:
     return float(t_k[ln.manifold[ln.loop.valve.sensor]])
 
@@ -144,14 +158,29 @@ def solve_steady_with_loops(case, net, state, inner):
         newton[0] += solution.newton_iterations
         return solution
 
+    fluid = np.concatenate([bn.fluid for ln in net.loops for bn in ln.branches])
+
     def settle(t):
-        update_loops(net, state, t)
+        """Solve, re-evaluate the coefficients at the answer, until the fluid temperatures they were
+        evaluated at and the answer agree to SETTLE_K.  A plain fixed point can cycle (a nearly
+        bypassed radiator: the film of still-cold fluid swings the outlet by tens of kelvin from pass
+        to pass), so once a pass fails to halve the change the evaluation point is relaxed towards
+        the answer (factor halved down to 1/8)."""
+        t_coef, omega, last = t, 1.0, math.inf
+        update_loops(net, state, t_coef)
         for _ in range(MAX_OUTER):
             solution = solve_once(t)
             t = solution.t_k[0]
-            if update_loops(net, state, t) <= SETTLE_K:
-                return solution  # the state now holds the coefficients of t (within 0.01 K of those used)
-        raise ConvergenceError(f"pumped loops: fluid temperatures did not settle within {MAX_OUTER} passes")
+            moved = float(np.max(np.abs(t[fluid] - t_coef[fluid])))
+            if moved <= SETTLE_K:
+                return solution  # the state holds the coefficients of t_coef, within 0.01 K of t
+            if moved > 0.5 * last:
+                omega = max(0.125, 0.5 * omega)
+            last = moved
+            t_coef = t_coef + omega * (t - t_coef)
+            update_loops(net, state, t_coef)
+        raise ConvergenceError(f"pumped loops: fluid temperatures did not settle within {MAX_OUTER} passes "
+                               f"(last change {moved:.3g} K)")
 
     t0 = initial_temperatures(net, case.solver.initial_t_k)
     solution = None

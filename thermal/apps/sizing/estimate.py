@@ -20,7 +20,8 @@ from scipy.optimize import minimize_scalar
 
 from thermal.model.heat_pipe import HeatPipe, Section
 from thermal.constants import DEFAULT_T_SINK_K, SIGMA_W_M2K4
-from thermal.physics import analytic
+from thermal.physics import analytic, channel_flow
+from thermal.physics.coolants import liquid_table
 from thermal.physics.fluids import saturation
 from thermal.physics.heat_pipes import film_conductance_w_mk, transport_limits, wick_properties
 from thermal.physics.orbit import R_EARTH_M, OrbitGeometry, beta_through_year, eclipse_fraction
@@ -125,7 +126,10 @@ def areal_density_kg_m2(spec, materials) -> float:
 
 
 def masses(spec, materials, length_m: float, pipe) -> dict:
-    """Mass of the whole system [kg]: radiator panel, heat pipes (wall + liquid charge), cold plates."""
+    """Mass of the whole system [kg]: radiator panel, heat pipes (wall + liquid charge), cold plates
+    (a pumped loop: its tubes, headers, fluid, pumps and accumulator instead of the pipes)."""
+    if spec.architecture == "pumped_loop":
+        return loop_masses(spec, materials, length_m)
     n = spec.chips
     area = n * spec.pipes_per_chip * spec.pipe_pitch_m * length_m
     panel = area * areal_density_kg_m2(spec, materials)
@@ -160,6 +164,8 @@ def film_w_mk(spec, materials, t_k: float) -> float:
 
 def estimate(spec, materials, env: DesignEnvironment, target_k: float, power_w: float) -> Estimate:
     """Radiator length per repeating unit so the junction sits at ``target_k`` with ``power_w`` per chip."""
+    if spec.architecture == "pumped_loop":
+        return estimate_loop(spec, materials, env, target_k, power_w)
     n_p = spec.pipes_per_chip
     drops = stack_drops_k(spec, materials, target_k, power_w)
     k_face = materials[spec.facesheet].k_inplane(target_k)
@@ -236,3 +242,86 @@ def choose_pitch(spec, materials, env: DesignEnvironment, power_w: float):
                               options={"xatol": 1e-3 * a})
     best = refined.x if refined.fun <= masses_[i] else grid[i]
     return replace(spec, pipe_pitch_m=float(best)), scan
+
+
+# --- the pumped-loop architecture -------------------------------------------------------------------
+
+def loop_flow_kg_s(spec) -> float:
+    """Coolant flow per chip: the chip's full (hot-case) power raises it by ``coolant_rise``."""
+    loop = spec.loop
+    cp = float(liquid_table(loop.fluid, loop.concentration).at(spec.target_k - 30.0)[1])
+    return spec.chip_power_w * spec.hot_power_factor / (cp * loop.coolant_rise_k)
+
+
+def bore_length_m(spec) -> float:
+    """The serpentine bore through a cold plate: one pass across it per radiator tube."""
+    return spec.pipes_per_chip * (spec.plate_x_m - 0.01)
+
+
+def _film_per_length(loop, m_dot, d_m, heated_m, t_k) -> float:
+    """Mean film conductance per length [W/(m K)] of a channel of ``heated_m`` (Gnielinski)."""
+    rho, cp, mu, k = liquid_table(loop.fluid, loop.concentration).at(t_k)
+    re = float(channel_flow.reynolds(m_dot, mu, d_m))
+    nu = float(channel_flow.mean_nusselt(re, mu * cp / k, d_m / heated_m))
+    return math.pi * k * nu
+
+
+def estimate_loop(spec, materials, env: DesignEnvironment, target_k: float, power_w: float) -> Estimate:
+    """The loop's chain: die, TIM, spreading into the bore (isothermal base), the bore's film, half
+    the coolant rise (the chip sits over the mean fluid), the radiator tubes' film, then fins between
+    the tubes from the mean fluid temperature (the rise along a tube is ``coolant_rise``; its mean is
+    what the fin sees, to first order)."""
+    loop, n = spec.loop, spec.pipes_per_chip
+    m_chip = loop_flow_kg_s(spec)
+    drops = stack_drops_k(spec, materials, target_k, power_w)
+    bore = bore_length_m(spec)
+    t_fluid = target_k - sum(drops.values())
+    drops["bore film"] = power_w / (_film_per_length(loop, m_chip, loop.channel_m, bore, t_fluid) * bore)
+    drops["coolant rise / 2"] = 0.5 * loop.coolant_rise_k * power_w / (spec.chip_power_w * spec.hot_power_factor)
+    k_face = materials[spec.facesheet].k_inplane(target_k)
+    kt = k_face * 2 * spec.facesheet_m
+    half = 0.5 * spec.pipe_pitch_m
+    t_eff = env.effective_sink_k
+    length = 1.0
+    for _ in range(30):
+        t_mean = target_k - sum(v for k, v in drops.items() if k != "condenser")
+        g = _film_per_length(loop, m_chip / n, loop.tube_inner_m, length, t_mean)
+        drops["condenser"] = power_w / n / (g * length)
+        t_base = target_k - sum(drops.values())
+        if t_base <= t_eff:
+            return None
+        thick = kt / k_face if spec.sides == 2 else 2 * kt / k_face
+        q_per_len, eff, t_tip = analytic.radiating_fin_shooting(half, thick, k_face, env.eps, t_base, t_eff)
+        q_per_len = q_per_len * (1.0 if spec.sides == 2 else 0.5)
+        new = power_w / (n * 2 * q_per_len)
+        if abs(new - length) <= 1e-9 * new:
+            length = new
+            break
+        length = new
+    area_chip = n * spec.pipe_pitch_m * length
+    t_rm = (t_eff**4 + eff * (t_base**4 - t_eff**4)) ** 0.25
+    return Estimate(length, n * spec.pipe_pitch_m, area_chip, area_chip * spec.chips, t_base, t_tip, eff, drops,
+                    power_w / area_chip, loop_masses(spec, materials, length), math.inf, power_w / n, g, t_rm)
+
+
+def loop_masses(spec, materials, length_m: float) -> dict:
+    """Panel; tubes (radiator tubes, a feed and a return run of ``transfer_length`` per chip, two
+    headers along the radiator's root with the tubes' wall thickness); the fluid in all of them and in
+    the bores; the pumps and accumulator as given; cold plates."""
+    loop, n, chips = spec.loop, spec.pipes_per_chip, spec.chips
+    wall = materials[spec.wall_material].rho_kg_m3
+    rho = float(liquid_table(loop.fluid, loop.concentration).at(spec.target_k - 30.0)[0])
+    t_wall = 0.5 * (spec.outer_diameter_m - loop.tube_inner_m)
+    ring = lambda d: math.pi * ((d / 2 + t_wall) ** 2 - (d / 2) ** 2)  # noqa: E731
+    bore = lambda d: 0.25 * math.pi * d * d  # noqa: E731
+    width = chips * n * spec.pipe_pitch_m  # the radiator's root: the headers run along it
+    tubes_m = chips * n * length_m
+    transfer_m = chips * 2 * spec.adiabatic_length_m
+    tubes = (tubes_m + transfer_m) * ring(loop.tube_inner_m) * wall + 2 * width * ring(loop.header_inner_m) * wall
+    fluid = rho * ((tubes_m + transfer_m) * bore(loop.tube_inner_m) + 2 * width * bore(loop.header_inner_m)
+                   + chips * bore_length_m(spec) * bore(loop.channel_m))
+    panel = chips * n * spec.pipe_pitch_m * length_m * areal_density_kg_m2(spec, materials)
+    plates = chips * spec.plate_x_m * spec.plate_y_m * spec.plate_m * materials[spec.plate].rho_kg_m3
+    pumps = loop.pump_mass_kg + loop.accumulator_mass_kg
+    return {"panel": panel, "loop_tubes": tubes, "loop_fluid": fluid, "pumps_accumulator": pumps,
+            "cold_plates": plates, "total": panel + tubes + fluid + pumps + plates}

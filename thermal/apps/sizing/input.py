@@ -16,6 +16,7 @@ from thermal.input.radiation import AXIS_NAMES, direction, parse_surfaces, patch
 from thermal.input.heat_pipes import parse_wick
 from thermal.input.overrides import dumps, toml_scalar
 from thermal.input.table import Table
+from thermal.physics.coolants import COOLANTS
 from thermal.physics.fluids import FLUIDS
 
 # Design environments (documented defaults, echoed): the solar constant at perihelion/aphelion
@@ -85,6 +86,8 @@ class SizingSpec:
     defaults_used: tuple
     pitch_range_m: tuple | None = None  # pipe_pitch = "auto": size() picks the least-mass pitch in here
     neighbourhood: object = None  # Neighbourhood: the wing's surroundings (radiation exchange), or None
+    architecture: str = "heat_pipes"  # or "pumped_loop": then ``loop`` holds its design and the pipe
+    loop: object = None  # fields above describe its radiator tubes (per chip, diameters, wall, transfer run)
 
     @property
     def chips(self) -> int:
@@ -142,7 +145,13 @@ def parse_sizing(text: str, file: str = "<string>") -> SizingSpec:
     r = root.sub("radiator")
     fields.update(_radiator_table(r, coatings, materials))
     fields.update(_chip_table(root.sub("chip"), materials))
-    fields.update(_heat_pipes_table(root.sub("heat_pipes"), materials))
+    if root.has("pumped_loop"):
+        if root.has("heat_pipes"):
+            raise CaseError(file, "pumped_loop", "{...}", "give [heat_pipes] or [pumped_loop], not both: one "
+                            "architecture carries the heat from the chips to the radiator")
+        fields.update(_pumped_loop_table(root.sub("pumped_loop"), materials))
+    else:
+        fields.update(_heat_pipes_table(root.sub("heat_pipes"), materials))
     _resolve_pitch(fields, r, file, defaults)
     fields["neighbourhood"] = _neighbourhood_table(root.sub("neighbourhood", None), coatings, fields["normal"], raw)
     root.finish()
@@ -152,6 +161,25 @@ def parse_sizing(text: str, file: str = "<string>") -> SizingSpec:
                         f"{limit - margin:.2f} K is not above the radiative sink ({DEFAULT_T_SINK_K:.1f} K "
                         "deep space): no radiator can reject heat there")
     return SizingSpec(defaults_used=tuple(defaults), **fields)
+
+
+@dataclass(frozen=True)
+class LoopDesign:
+    """``[pumped_loop]``: one coolant loop per module; per chip a bore through its cold plate (a
+    serpentine of ``tubes_per_chip`` passes) and ``tubes_per_chip`` parallel tubes under the radiator,
+    fed and drained by two headers along the radiator's root; the flow is set so that the coolant
+    rises by ``coolant_rise`` across a chip at full power."""
+
+    fluid: str
+    concentration: float
+    tube_inner_m: float
+    channel_m: float
+    coolant_rise_k: float
+    pump_efficiency: float
+    pump_mass_kg: float  # the module's pumps (with redundancy), user data
+    accumulator_mass_kg: float
+    header_inner_m: float
+    bypass_set_point_k: float | None = None  # a three-way valve holding the cold-plate inlet here, or none
 
 
 @dataclass(frozen=True)
@@ -305,6 +333,29 @@ def _heat_pipes_table(hp: Table, materials: dict) -> dict:
                wick=parse_wick(hp.sub("wick"), do, dv), wick_text=_inline(wick_raw),
                adiabatic_length_m=hp.quantity("adiabatic_length", "m", 0.3, minimum=0.0))
     hp.finish()
+    return out
+
+
+def _pumped_loop_table(t: Table, materials: dict) -> dict:
+    n = t.integer("tubes_per_chip", minimum=1, maximum=64)
+    fluid = t.choice("fluid", tuple(COOLANTS))
+    conc = t.number("concentration", minimum=0.05, maximum=0.6) if COOLANTS[fluid][2] else 0.0
+    do = t.quantity("tube_outer_diameter", "m", minimum=0.0, strict_minimum=True)
+    di = t.quantity("tube_inner_diameter", "m", minimum=0.0, strict_minimum=True)
+    if di >= do:
+        raise t.error("tube_inner_diameter", t.raw["tube_inner_diameter"], "must be smaller than the outer diameter")
+    wall = t.string("wall_material", "al6061")
+    _known(t, "wall_material", wall, materials, "material")
+    loop = LoopDesign(fluid, conc, di, t.quantity("channel_diameter", "m", 6e-3, minimum=0.0, strict_minimum=True),
+                      t.quantity("coolant_rise", "K", minimum=0.0, strict_minimum=True),
+                      t.number("pump_efficiency", minimum=0.0, maximum=1.0, strict_minimum=True),
+                      t.quantity("pump_mass", "kg", minimum=0.0), t.quantity("accumulator_mass", "kg", minimum=0.0),
+                      t.quantity("header_inner_diameter", "m", minimum=0.0, strict_minimum=True),
+                      t.quantity("bypass_set_point", "K", None, minimum=0.0, strict_minimum=True))
+    out = dict(pipes_per_chip=n, fluid=fluid, outer_diameter_m=do, vapour_diameter_m=di, wall_material=wall,
+               wick=None, wick_text="", adiabatic_length_m=t.quantity("transfer_length", "m", 0.3, minimum=0.0),
+               architecture="pumped_loop", loop=loop)
+    t.finish()
     return out
 
 

@@ -12,7 +12,8 @@ import numpy as np
 
 from thermal.apps.sizing.estimate import design_environment, estimate, isothermal_panel_net_w_m2
 from thermal.input.materials import library_coatings
-from thermal.output.plotting import pipe_utilisation, pyplot, save_figure, temperature_maps
+from thermal.apps.sizing.size import FREEZE_MARGIN_K
+from thermal.output.plotting import loop_figure, pipe_utilisation, pyplot, save_figure, temperature_maps
 
 
 def _c(t_k):
@@ -26,12 +27,19 @@ def hot_numbers(res) -> dict:
     m = result.mesh["radiator"]
     vol = (np.diff(m["z_edges"])[:, None, None] * np.diff(m["y_edges"])[None, :, None] * np.diff(m["x_edges"])[None, None, :])
     means = [float(np.sum(np.where(np.isfinite(t), t, 0) * vol) / np.sum(vol)) for t in rad]
-    t_v = [float(np.mean(p["t_vapour"])) for p in result.heat_pipes.values()]
     t_rm = radiative_mean_k(result, res.spec.sides)
+    out = {"t_rad_mean_k": float(np.mean(means)), "t_rad_max_k": float(np.nanmax(rad)), "t_rad_radiative_k": t_rm}
+    if result.loops:  # the pumped-loop architecture: the coolant's mean and the pumping
+        rec = result.loops["coolant"]
+        out.update(t_vapour_k=float(np.mean(rec["t_fluid"])), pipe_use_max=math.nan, governing="-",
+                   pump_w_per_chip=float(np.mean(rec["pump_power"])), pump_head_pa=float(np.mean(rec["pump_head"])),
+                   flow_kg_s_per_chip=float(rec["mass_flow"][-1][0]), fluid=rec["fluid"])
+        return out
+    t_v = [float(np.mean(p["t_vapour"])) for p in result.heat_pipes.values()]
     uses = [float(np.nanmax(p["utilisation"])) for p in result.heat_pipes.values()]
-    return {"t_rad_mean_k": float(np.mean(means)), "t_rad_max_k": float(np.nanmax(rad)), "t_vapour_k": float(np.mean(t_v)),
-            "t_rad_radiative_k": t_rm,
-            "pipe_use_max": max(uses), "governing": next(iter(result.heat_pipes.values()))["governing"]}
+    out.update(t_vapour_k=float(np.mean(t_v)), pipe_use_max=max(uses),
+               governing=next(iter(result.heat_pipes.values()))["governing"])
+    return out
 
 
 def radiative_mean_k(result, sides: int = 2) -> float:
@@ -59,15 +67,28 @@ def summary_rows(res) -> list[tuple]:
         ("radiator radiative mean (T⁴ mean)^¼ [°C]", f"{_c(e.t_radiative_mean_k):.2f}",
          f"{_c(h['t_rad_radiative_k']):.2f}"),
         ("radiator mean / max [°C]", "-", f"{_c(h['t_rad_mean_k']):.2f} / {_c(h['t_rad_max_k']):.2f}"),
-        ("mass: radiator panel [kg]", f"{e.mass_kg['panel']:.1f}", f"{res.mass_kg['panel']:.1f}"),
-        ("mass: heat pipes [kg]", f"{e.mass_kg['heat_pipes']:.1f}", f"{res.mass_kg['heat_pipes']:.1f}"),
-        ("mass: cold plates [kg]", f"{e.mass_kg['cold_plates']:.1f}", f"{res.mass_kg['cold_plates']:.1f}"),
+    ]
+    rows += [(f"mass: {MASS_LABELS.get(k, k)} [kg]", f"{e.mass_kg[k]:.1f}", f"{res.mass_kg[k]:.1f}")
+             for k in res.mass_kg if k != "total"]
+    rows += [
         ("mass: total [kg]", f"{e.mass_kg['total']:.1f}", f"{total_f:.1f}"),
         ("specific rejection [W/m² of panel]", f"{s.compute_power_w / e.area_m2:.1f}", f"{s.compute_power_w / area_f:.1f}"),
         ("specific rejection [W/kg]", f"{s.compute_power_w / e.mass_kg['total']:.1f}", f"{s.compute_power_w / total_f:.1f}"),
-        ("heat-pipe utilisation (max)", f"{e.pipe_load_w / e.pipe_limit_w:.2f}", f"{h['pipe_use_max']:.2f} ({h['governing']})"),
     ]
+    if s.architecture == "pumped_loop":
+        rows += [("coolant flow per chip [g/s] / module [kg/s]", f"{h['flow_kg_s_per_chip'] * 1e3:.2f}",
+                  f"{h['flow_kg_s_per_chip'] * 1e3:.2f} / {h['flow_kg_s_per_chip'] * s.chips:.3f}"),
+                 ("pump power into the fluid, all chips [W]", "-",
+                  f"{h['pump_w_per_chip'] * s.chips:.1f} (head {h['pump_head_pa'] / 1e3:.1f} kPa, bores and tubes)")]
+    else:
+        rows.append(("heat-pipe utilisation (max)", f"{e.pipe_load_w / e.pipe_limit_w:.2f}",
+                     f"{h['pipe_use_max']:.2f} ({h['governing']})"))
     return rows
+
+
+MASS_LABELS = {"panel": "radiator panel", "heat_pipes": "heat pipes", "cold_plates": "cold plates",
+               "loop_tubes": "loop tubes and headers", "loop_fluid": "loop fluid", "pumps_accumulator":
+               "pumps and accumulator (given)"}
 
 
 def pitch_choice_text(res) -> str:
@@ -100,8 +121,17 @@ def summary_text(res, out_dir=None) -> str:
     cold_total = res.heater_w_per_chip * s.chips
     lines += ["", f"cold case  idle {100 * s.idle_fraction:g} % ({s.chip_power_w * s.idle_fraction:g} W per chip), "
               f"BOL optics: heater {res.heater_w_per_chip:.1f} W per chip = {cold_total / 1e3:.2f} kW in all "
-              f"({100 * cold_total / s.compute_power_w:.1f} % of the compute power) keeps the cold plates and vapour at "
-              f">= {_c(s.min_temperature_k):.1f} °C (coldest {_c(res.cold_min_k):.2f} °C)"]
+              f"({100 * cold_total / s.compute_power_w:.1f} % of the compute power) keeps the cold plates "
+              + (f"at >= {_c(s.min_temperature_k):.1f} °C and the coolant {FREEZE_MARGIN_K:g} K above freezing"
+                 if s.architecture == "pumped_loop" else
+                 f"and vapour at >= {_c(s.min_temperature_k):.1f} °C (coldest {_c(res.cold_min_k):.2f} °C)")]
+    if s.architecture == "pumped_loop" and res.cold is not None:
+        cold_result = res.periodic_cold["result"] if res.periodic_cold else res.cold.result
+        cold_loop = cold_result.loops["coolant"]
+        lines.append(f"           coldest cold plate {_c(float(np.nanmin(cold_result.fields['coldplate']))):.2f} °C; "
+                     f"coolant {cold_loop['fluid']}: coldest {_c(float(np.min(cold_loop['t_min']))):.2f} °C, "
+                     f"freezing margin {float(np.min(cold_loop['freezing_margin'])):.1f} K (freezes at "
+                     f"{_c(cold_loop['t_freeze_k']):.2f} °C)")
     if res.periodic_cold:
         lines.append(f"           orbit-periodic cold state: coldest {_c(res.periodic_cold['min_k']):.2f} °C")
     if res.periodic_hot:
@@ -160,6 +190,8 @@ def difference_reason(res) -> str:
     first = res.at_estimate
     if first is None:
         return "n/a"
+    if res.spec.architecture == "pumped_loop":
+        return _loop_difference_reason(res, e, first)
     hp = first.result.heat_pipes
     t_v = float(np.mean([p["t_vapour"][-1] for p in hp.values()]))
     est_jv = e.drops_k["die"] + e.drops_k["tim"] + e.drops_k["spreading"] + e.drops_k["evaporator"]
@@ -178,6 +210,20 @@ def difference_reason(res) -> str:
             "to absorb it.")
 
 
+def _loop_difference_reason(res, e, first) -> str:
+    rec = first.result.loops["coolant"]
+    t_f = float(np.mean(rec["t_fluid"][-1]))
+    est_jf = sum(v for k, v in e.drops_k.items() if k != "condenser")
+    t_rm = radiative_mean_k(first.result, res.spec.sides)
+    return (f"at the estimate's length ({e.length_m:.3f} m) the field solve puts the junction "
+            f"{first.tj_k - res.spec.target_k:+.2f} K from target. Junction to the mean coolant: "
+            f"{first.tj_k - t_f:.2f} K in the field vs {est_jf:.2f} K estimated (the estimate spreads into an "
+            f"isothermal base at the bore and puts the chip over the mean coolant). Mean coolant to the radiator's "
+            f"radiative mean: {t_f - t_rm:.2f} K vs {e.drops_k['condenser'] + e.t_base_k - e.t_radiative_mean_k:.2f} K "
+            f"(the estimate's fins start at the mean coolant temperature all along the tubes). The field needs "
+            f"{100 * (res.length_m / e.length_m - 1):.0f} % more area than the estimate.")
+
+
 def write_sizing_h5(res, path, xdmf: bool = True) -> Path:
     """The final hot-case field (orbit-periodic where there are eclipses) with a /sizing group of
     attributes: area, mass breakdown, margins, heater power, specific rejection, design betas."""
@@ -194,7 +240,7 @@ def write_sizing_h5(res, path, xdmf: bool = True) -> Path:
              "hot_beta_deg": math.degrees(res.hot_env.beta_rad), "cold_beta_deg": math.degrees(res.cold_env.beta_rad),
              "w_per_m2": s.compute_power_w / res.area_m2, "w_per_kg": s.compute_power_w / res.mass_kg["total"],
              "pipe_pitch_m": s.pipe_pitch_m, "pipes_per_chip": s.pipes_per_chip,
-             "pipe_pitch_auto": res.pitch_scan is not None}
+             "pipe_pitch_auto": res.pitch_scan is not None, "architecture": s.architecture}
     attrs.update({f"mass_{k}_kg": float(v) for k, v in res.mass_kg.items()})
     with h5py.File(path, "a") as f:
         g = f.create_group("sizing")
@@ -227,7 +273,10 @@ def write_outputs(res, out_dir, figures: bool = True, trades: bool = True) -> li
     figs = []
     if figures:
         figs.append(temperature_maps(hot_result, out / "hot_unit.png"))
-        figs.append(pipe_utilisation(hot_result, out / "hot_pipes.png"))
+        if hot_result.heat_pipes:
+            figs.append(pipe_utilisation(hot_result, out / "hot_pipes.png"))
+        if hot_result.loops:
+            figs.append(loop_figure(hot_result, out / "hot_loop.png"))
         if cold is not None:
             figs.append(temperature_maps(cold, out / "cold_unit.png"))
         if res.neighbourhood:

@@ -83,7 +83,8 @@ class SizingResult:
         if not self.neighbourhood:
             return None
         m = self.mass_kg
-        return m["total"] + (self.neighbourhood["area_factor"] - 1.0) * (m["panel"] + m["heat_pipes"])
+        transport = m.get("heat_pipes", 0.0) + m.get("loop_tubes", 0.0) + m.get("loop_fluid", 0.0)
+        return m["total"] + (self.neighbourhood["area_factor"] - 1.0) * (m["panel"] + transport)
 
     @property
     def area_m2(self) -> float:
@@ -109,12 +110,17 @@ def _solve_unit(spec, env, length, power, mode="steady", heater=0.0):
 def _chain_message(spec, est_env, materials, power):
     """Why no area works: the junction-to-pipe chain at full power against the room to the sink."""
     drops = stack_drops_k(spec, materials, spec.target_k, power)
-    drops["evaporator"] = power / spec.pipes_per_chip / (film_w_mk(spec, materials, spec.target_k) * spec.plate_x_m)
+    if spec.architecture == "pumped_loop":
+        drops["coolant rise / 2"] = 0.5 * spec.loop.coolant_rise_k
+    else:
+        drops["evaporator"] = power / spec.pipes_per_chip / (film_w_mk(spec, materials, spec.target_k)
+                                                             * spec.plate_x_m)
     chain = sum(drops.values())
     room = spec.target_k - est_env.effective_sink_k
     parts = ", ".join(f"{k} {v:.1f} K" for k, v in drops.items())
     return (f"{spec.file}: the junction limit cannot be met at any radiator area: with {power:.0f} W per chip the "
-            f"chip stack and heat pipes alone need {chain:.1f} K ({parts}) while the target "
+            f"chip stack and {'coolant' if spec.architecture == 'pumped_loop' else 'heat pipes'} alone need "
+            f"{chain:.1f} K ({parts}) while the target "
             f"{spec.target_k - 273.15:.1f} degC is only {room:.1f} K above the effective sink "
             f"{est_env.effective_sink_k:.1f} K of the hot case; lower the power per chip, improve the stack, or "
             "raise the limit")
@@ -267,14 +273,15 @@ def size(spec, progress=None) -> SizingResult:
         raise ImpossibleDesign(
             f"{spec.file}: no radiator length up to {longest:.2f} m per repeating unit (radiator.max_length = "
             f"{spec.max_length_m:g} m) brings the junction down to the target {spec.target_k - 273.15:.1f} degC "
-            f"(last {last - 273.15:.1f} degC): " + _limited_by(evaluations))
+            f"(last {last - 273.15:.1f} degC): " + _limited_by(evaluations, spec))
     periodic_hot = None
     if hot_env.eclipse_fraction > 0:
         unit, periodic_hot = _periodic_peak_on_target(search, unit, progress)
     cold, heater, cold_min, periodic_cold = _cold_case(spec, cold_env, unit.length_m, progress)
-    pipe = pipe_for(spec, unit.length_m)
+    pipe = pipe_for(spec, unit.length_m) if spec.architecture == "heat_pipes" else None
     res = SizingResult(spec, hot_env, cold_env, est, unit.length_m, unit, cold, heater, cold_min,
-                       masses(spec, spec.materials, unit.length_m, pipe), search.evaluations, periodic_hot,
+                       masses(spec, spec.materials, unit.length_m, pipe),
+                       search.evaluations, periodic_hot,
                        periodic_cold, at_estimate=search.first_unit, pitch_scan=pitch_scan)
     if spec.neighbourhood is not None:
         res.neighbourhood = neighbourhood_penalty(spec, hot_env, res.area_m2, spec.chips * p_hot, progress)
@@ -282,17 +289,31 @@ def size(spec, progress=None) -> SizingResult:
     return res
 
 
-def _limited_by(evaluations) -> str:
+def _limited_by(evaluations, spec=None) -> str:
     best = min(evaluations, key=lambda e: e[1])
+    if spec is not None and spec.architecture == "pumped_loop":
+        return (f"the coolest junction found was {best[1] - 273.15:.1f} degC at {best[0]:.2f} m per unit; the chain "
+                "from the junction to the coolant leaves too little room above the sink: a smaller coolant_rise, a "
+                "wider bore or a better chip stack")
     return (f"the coolest junction found was {best[1] - 273.15:.1f} degC at {best[0]:.2f} m per unit; beyond that "
             "a longer radiator means longer heat pipes, which pass their transport limit and dry out (the "
             "junction gets hotter, not cooler); add pipes per chip or use pipes with more capacity")
 
 
+FREEZE_MARGIN_K = 10.0  # a pumped loop's coolant is kept this far above its freezing point in the cold case
+
+
 def _cold_min(spec, result) -> float:
-    """Coldest point that must stay warm: the cold plate (and chip) and every pipe's vapour."""
+    """The coldest protected point, as a temperature to hold at min_temperature: the cold plate (and
+    chip) and every pipe's vapour; a loop's coolant must stay FREEZE_MARGIN_K above freezing rather
+    than above min_temperature (a radiator's ammonia at -40 degC is fine, at -70 degC it is not), so
+    its coldest point counts shifted by that difference."""
     t = [float(np.nanmin(result.fields["coldplate"]))]
     t += [float(np.min(p["t_vapour"])) for p in result.heat_pipes.values() if len(p["t_vapour"])]
+    for rec in result.loops.values():
+        if len(rec["t_min"]):
+            floor = rec["t_freeze_k"] + FREEZE_MARGIN_K
+            t.append(float(np.min(rec["t_min"])) - floor + spec.min_temperature_k)
     return min(t)
 
 
@@ -325,7 +346,10 @@ def _heater(spec, env, length, power, target_k, progress):
             raise
         cmin = _cold_min(spec, u.result)
         if progress is not None:
-            progress(f"cold case: heater {heater:.1f} W per chip, coldest {cmin - 273.15:.2f} degC")
+            where = (f"protected points {cmin - spec.min_temperature_k:+.2f} K from their floors (cold plates "
+                     f"{spec.min_temperature_k - 273.15:.0f} degC, coolant {FREEZE_MARGIN_K:g} K above freezing)"
+                     if spec.architecture == "pumped_loop" else f"coldest {cmin - 273.15:.2f} degC")
+            progress(f"cold case: heater {heater:.1f} W per chip, {where}")
         return u, cmin - target_k
 
     u, f0 = f(0.0)

@@ -1,12 +1,12 @@
-"""The repeating unit the field solver checks: one chip on its cold plate, its heat pipes, and its
-share of the radiator (pipes_per_chip x pitch wide, ``length`` long), with adiabatic (symmetry)
-edges.  Written as an ordinary case file, so everything the solver does for cases (units, pipes,
+"""The repeating unit the field solver checks: one chip on its cold plate, its heat pipes (or its
+share of the pumped loop), and its share of the radiator (pipes_per_chip x pitch wide, ``length``
+long), with adiabatic (symmetry) edges.  Written as an ordinary case file, so everything the solver does for cases (units, pipes,
 orbits, HDF5) applies, and the generated file can be re-run on its own."""
 from __future__ import annotations
 
 import math
 
-from thermal.apps.sizing.estimate import DesignEnvironment
+from thermal.apps.sizing.estimate import DesignEnvironment, loop_flow_kg_s
 
 RADIATOR_CELLS_PER_PITCH = 6
 PLATE_CELLS = (16, 16)
@@ -73,6 +73,8 @@ def unit_case_text(spec, env: DesignEnvironment, length_m: float, power_w: float
         lines += ["[panels.radiator.faces.bottom]", 'coating = "radiator_coating"',
                   f"normal = [{-nx:g}, {-ny:g}, {-nz:g}]", ""]
     margin = min(0.5 * spec.outer_diameter_m, 0.25 * length_m)
+    if spec.architecture == "pumped_loop":
+        return "\n".join(lines + _loop_lines(spec, length_m, margin)) + "\n"
     for k in range(spec.pipes_per_chip):
         y = (k + 0.5) * spec.plate_y_m / spec.pipes_per_chip
         x = (k + 0.5) * spec.pipe_pitch_m
@@ -84,3 +86,43 @@ def unit_case_text(spec, env: DesignEnvironment, length_m: float, power_w: float
                   f"[[heat_pipes.hp{k + 1}.sections]]", 'panel = "radiator"', 'layer = "top_sheet"',
                   'role = "condenser"', f"path = [[{_q(x)}, {_q(margin)}], [{_q(x)}, {_q(length_m - margin)}]]", ""]
     return "\n".join(lines) + "\n"
+
+
+def _loop_lines(spec, length_m: float, margin: float) -> list:
+    """The unit's share of the loop: the chip's bore (a serpentine, one pass per tube) fed at the
+    design flow (a flow-set pump: its heat is the unit's share of the pumping), a transfer run each
+    way, and the radiator tubes in parallel between the unit's headers."""
+    loop, n = spec.loop, spec.pipes_per_chip
+    ys = [(k + 0.5) * spec.plate_y_m / n for k in range(n)]
+    path = []
+    for k, y in enumerate(ys):
+        xs = (0.005, spec.plate_x_m - 0.005) if k % 2 == 0 else (spec.plate_x_m - 0.005, 0.005)
+        path += [f"[{_q(xs[0])}, {_q(y)}]", f"[{_q(xs[1])}, {_q(y)}]"]
+    fluid = [f'fluid = "{loop.fluid}"'] + ([f"concentration = {float(loop.concentration)!r}"] if loop.concentration
+                                           else [])
+    lines = ["[loops.coolant]", *fluid, "", "[loops.coolant.pump]", 'branch = "coldplate"',
+             f'mass_flow = "{loop_flow_kg_s(spec)!r} kg/s"', f"efficiency = {float(loop.pump_efficiency)!r}", "",
+             "[loops.coolant.branches.coldplate]", 'from = "supply"', 'to = "hot"',
+             f"inner_diameter = {_q(loop.channel_m)}", f"fittings = {0.75 * (n - 1)!r}", "",
+             "[[loops.coolant.branches.coldplate.sections]]", 'kind = "channel"', 'panel = "coldplate"',
+             'layer = "plate"', "path = [" + ", ".join(path) + "]", "",
+             "[loops.coolant.branches.feed]", 'from = "hot"', 'to = "rad_in"',
+             f"inner_diameter = {_q(loop.tube_inner_m)}", f"extra_length = {_q(max(spec.adiabatic_length_m, 1e-3))}",
+             "fittings = 1.0", "",
+             "[loops.coolant.branches.return]", 'from = "rad_out"', 'to = "supply"',
+             f"inner_diameter = {_q(loop.tube_inner_m)}", f"extra_length = {_q(max(spec.adiabatic_length_m, 1e-3))}",
+             "fittings = 1.0", ""]
+    if loop.bypass_set_point_k is not None:  # the valve sends what the cold plates do not need around the radiator
+        lines += ["[loops.coolant.valve]", 'split = "hot"', 'radiator_branch = "feed"', 'bypass_branch = "bypass"',
+                  'sensor = "supply"', f"set_point = {_q(loop.bypass_set_point_k, 'K')}", "",
+                  "[loops.coolant.branches.bypass]", 'from = "hot"', 'to = "supply"',
+                  f"inner_diameter = {_q(loop.tube_inner_m)}", f"extra_length = {_q(max(spec.adiabatic_length_m, 1e-3))}",
+                  "fittings = 2.0", ""]
+    for k in range(n):
+        x = (k + 0.5) * spec.pipe_pitch_m
+        lines += [f"[loops.coolant.branches.tube{k + 1}]", 'from = "rad_in"', 'to = "rad_out"',
+                  f"inner_diameter = {_q(loop.tube_inner_m)}", f"outer_diameter = {_q(spec.outer_diameter_m)}",
+                  f'wall_material = "{spec.wall_material}"', "fittings = 1.0", "",
+                  f"[[loops.coolant.branches.tube{k + 1}.sections]]", 'panel = "radiator"', 'layer = "top_sheet"',
+                  f"path = [[{_q(x)}, {_q(margin)}], [{_q(x)}, {_q(length_m - margin)}]]", ""]
+    return lines
