@@ -5,12 +5,12 @@
    parallel radiator tubes and a bypass valve), and the twin without its valve: wall time and peak
    memory of each steady run in its own process, steady solves needed, hydraulic Newton iterations.
 2. The flagship's repeating unit (one 700 W GPU and its share of the radiator, as `thermal size
-   cases/sizing/flagship_100kw.toml` sized it) with its six ammonia heat pipes, and the same unit with
-   a pumped ammonia loop instead (a serpentine channel bored through the cold plate, six parallel
-   4.6 mm tubes under the radiator at the pipes' pitch, 10 K coolant rise): hot-case junction,
-   radiator temperatures, pump power, transport mass per chip; the cold case (idle power, no
-   heater): the coldest fluid and its freezing margin.  Same radiator area, so the comparison says
-   which carries the heat with less temperature drop and less mass, not a resized design.
+   cases/sizing/flagship_100kw.toml` sized it) with its six ammonia heat pipes, and the same unit
+   with the pumped ammonia loop of `cases/sizing/flagship_100kw_pumped_loop.toml` (bores, six 4.6 mm
+   tubes, 10 K coolant rise, bypass valve): hot-case junction, radiator temperatures, pump power,
+   transport mass; the cold case (idle, no heater): cold plates, coldest coolant and its freezing
+   margin.  Same radiator area: which carries the heat with less temperature drop and less mass
+   (`thermal size` on each file gives the resized designs).
 
     python benchmarks/loops.py [--out benchmarks/loops_results.md]
 """
@@ -28,10 +28,8 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 FLAGSHIP = ROOT / "cases" / "sizing" / "flagship_100kw.toml"
+FLAGSHIP_LOOP = ROOT / "cases" / "sizing" / "flagship_100kw_pumped_loop.toml"
 SIZED_AREA_M2 = 140.31  # the flagship's hot-case area (README, `make run`)
-TUBE_OD_M, TUBE_ID_M, CHANNEL_M = 6.35e-3, 4.6e-3, 6e-3
-COOLANT_RISE_K = 10.0
-PUMP_EFFICIENCY = 0.3
 
 
 def _child(path_or_text, name, queue):
@@ -80,105 +78,69 @@ def cost_rows() -> list[str]:
     return rows
 
 
-def flagship_unit_texts():
-    """(heat-pipe unit text, pumped-loop unit text, cold heat-pipe text, cold loop text, spec, length)."""
-    from thermal.apps.sizing.estimate import design_environment
+def flagship_units():
+    """The hot and cold repeating units of both flagship sizing files at the heat-pipe design's sized
+    length (the pumped-loop file's own unit: its bores, tubes, transfer runs and bypass valve)."""
+    from thermal.apps.sizing.estimate import design_environment, masses, pipe_for
     from thermal.apps.sizing.input import load_sizing
     from thermal.apps.sizing.unit_case import unit_case_text
-    from thermal.physics.coolants import liquid_table
 
-    spec = load_sizing(FLAGSHIP)
-    length = SIZED_AREA_M2 / (spec.chips * spec.pipes_per_chip * spec.pipe_pitch_m)
-    hot, cold = design_environment(spec, "hot"), design_environment(spec, "cold")
-    p_hot, p_idle = spec.chip_power_w * spec.hot_power_factor, spec.chip_power_w * spec.idle_fraction
-    cp = float(liquid_table("ammonia").at(spec.target_k - 30.0)[1])
-    m_dot = p_hot / (cp * COOLANT_RISE_K)
-    texts = []
-    for env, power in ((hot, p_hot), (cold, p_idle)):
-        hp = unit_case_text(spec, env, length, power)
-        texts.append(hp)
-        texts.append(hp[:hp.index("[heat_pipes.hp1]")] + _loop_tables(spec, length, m_dot))
-    return texts[0], texts[1], texts[2], texts[3], spec, length, m_dot
-
-
-def _loop_tables(spec, length_m, m_dot) -> str:
-    n = spec.pipes_per_chip
-    rows = [(k + 0.5) * spec.plate_y_m / n for k in range(n)]
-    path = []
-    for k, y in enumerate(rows):  # a serpentine through the plate under the die, pass by pass
-        xs = (0.005, spec.plate_x_m - 0.005) if k % 2 == 0 else (spec.plate_x_m - 0.005, 0.005)
-        path += [[xs[0], y], [xs[1], y]]
-    q = lambda v: f'"{v!r} m"'  # noqa: E731
-    lines = ["[loops.coolant]", 'fluid = "ammonia"', "", "[loops.coolant.pump]", 'branch = "coldplate"',
-             f'mass_flow = "{m_dot!r} kg/s"', f"efficiency = {PUMP_EFFICIENCY}", "",
-             "[loops.coolant.branches.coldplate]", 'from = "cold"', 'to = "hot"', f"inner_diameter = {q(CHANNEL_M)}",
-             f"fittings = {0.75 * (n - 1)}", f"extra_length = {q(spec.adiabatic_length_m)}", "",
-             "[[loops.coolant.branches.coldplate.sections]]", 'kind = "channel"', 'panel = "coldplate"',
-             'layer = "plate"', "path = [" + ", ".join(f"[{q(x)}, {q(y)}]" for x, y in path) + "]", "",
-             "[loops.coolant.branches.back]", 'from = "rad_out"', 'to = "cold"', f"inner_diameter = {q(CHANNEL_M)}",
-             f"extra_length = {q(spec.adiabatic_length_m)}", "",
-             "[loops.coolant.branches.feed]", 'from = "hot"', 'to = "rad_in"', f"inner_diameter = {q(CHANNEL_M)}",
-             f"extra_length = {q(0.05)}", ""]
-    margin = min(0.5 * TUBE_OD_M, 0.25 * length_m)
-    for k in range(n):
-        x = (k + 0.5) * spec.pipe_pitch_m
-        lines += [f"[loops.coolant.branches.tube{k + 1}]", 'from = "rad_in"', 'to = "rad_out"',
-                  f"inner_diameter = {q(TUBE_ID_M)}", f"outer_diameter = {q(TUBE_OD_M)}",
-                  f'wall_material = "{spec.wall_material}"', "fittings = 1.0", "",
-                  f"[[loops.coolant.branches.tube{k + 1}.sections]]", 'panel = "radiator"', 'layer = "top_sheet"',
-                  f"path = [[{q(x)}, {q(margin)}], [{q(x)}, {q(length_m - margin)}]]", ""]
-    return "\n".join(lines) + "\n"
-
-
-def transport_masses(spec, length_m, loop_fluid_kg) -> tuple[float, float]:
-    """Per chip [kg]: the six heat pipes (wall + charge), and the loop's tubes and channels' fluid
-    (its wall metal: the radiator tubes; the bore is in the plate).  Pump, accumulator and manifold
-    headers are not in either (module-level items)."""
-    from thermal.apps.sizing.estimate import masses, pipe_for
-
-    pipes = masses(spec, spec.materials, length_m, pipe_for(spec, length_m))["heat_pipes"] / spec.chips
-    rho_al = spec.materials[spec.wall_material].rho_kg_m3
-    tube_area = 0.25 * math.pi * (TUBE_OD_M ** 2 - TUBE_ID_M ** 2)
-    tubes = spec.pipes_per_chip * length_m * tube_area * rho_al
-    transfer = 2 * spec.adiabatic_length_m * 0.25 * math.pi * ((CHANNEL_M + 1.5e-3) ** 2 - CHANNEL_M ** 2) * rho_al
-    return pipes, tubes + transfer + loop_fluid_kg
+    out = {}
+    for key, path in (("hp", FLAGSHIP), ("loop", FLAGSHIP_LOOP)):
+        spec = load_sizing(path)
+        length = SIZED_AREA_M2 / (spec.chips * spec.pipes_per_chip * spec.pipe_pitch_m)
+        hot, cold = design_environment(spec, "hot"), design_environment(spec, "cold")
+        p_hot, p_idle = spec.chip_power_w * spec.hot_power_factor, spec.chip_power_w * spec.idle_fraction
+        pipe = pipe_for(spec, length) if spec.architecture == "heat_pipes" else None
+        out[key] = {"spec": spec, "length": length, "hot": unit_case_text(spec, hot, length, p_hot),
+                    "cold": unit_case_text(spec, cold, length, p_idle),
+                    "mass": masses(spec, spec.materials, length, pipe)}
+    return out
 
 
 def design_rows() -> list[str]:
     from thermal import solve
     from thermal.input.case_file import parse_case
 
-    hp_hot, loop_hot, hp_cold, loop_cold, spec, length, m_dot = flagship_unit_texts()
-    out = {}
-    for key, text in (("hp_hot", hp_hot), ("loop_hot", loop_hot), ("hp_cold", hp_cold), ("loop_cold", loop_cold)):
-        start = time.perf_counter()
-        out[key] = solve(parse_case(text, f"<flagship unit {key}>"))
-        out[key].wall = time.perf_counter() - start
-    tj = {k: max(float(c["t_max"].max()) for c in r.chips.values()) - 273.15 for k, r in out.items()}
-    rad = {k: float(np.nanmean(r.fields["radiator"][-1])) - 273.15 for k, r in out.items()}
-    loop = out["loop_hot"].loops["coolant"]
-    cold = out["loop_cold"].loops["coolant"]
-    pipes_kg, loop_kg = transport_masses(spec, length, float(loop["fluid_mass_kg"]))
-    t_vap = [float(p["t_vapour"][-1]) - 273.15 for p in out["hp_hot"].heat_pipes.values()]
-    rows = [f"Flagship unit: {spec.chip_power_w:.0f} W GPU, radiator {length:.3f} m x "
-            f"{spec.pipes_per_chip * spec.pipe_pitch_m:.2f} m (the sized {SIZED_AREA_M2} m2 / {spec.chips} chips), "
-            f"loop flow {m_dot * 1e3:.2f} g/s ({COOLANT_RISE_K:g} K rise), pump efficiency {PUMP_EFFICIENCY}.", "",
+    units = flagship_units()
+    res = {}
+    for key in ("hp", "loop"):
+        for case in ("hot", "cold"):
+            start = time.perf_counter()
+            r = solve(parse_case(units[key][case], f"<flagship unit {key} {case}>"))
+            r.wall = time.perf_counter() - start
+            res[key, case] = r
+    tj = {k: max(float(c["t_max"].max()) for c in r.chips.values()) - 273.15 for k, r in res.items()}
+    rad = {k: float(np.nanmean(r.fields["radiator"][-1])) - 273.15 for k, r in res.items()}
+    spec, length = units["loop"]["spec"], units["loop"]["length"]
+    loop, cold = res["loop", "hot"].loops["coolant"], res["loop", "cold"].loops["coolant"]
+    m_hp, m_loop = units["hp"]["mass"], units["loop"]["mass"]
+    pipes_kg = m_hp["heat_pipes"]
+    loop_kg = m_loop["loop_tubes"] + m_loop["loop_fluid"] + m_loop["pumps_accumulator"]
+    t_vap = [float(p["t_vapour"][-1]) - 273.15 for p in res["hp", "hot"].heat_pipes.values()]
+    chips = spec.chips
+    return [f"Flagship unit: {spec.chip_power_w:.0f} W GPU, radiator {length:.3f} m x "
+            f"{spec.pipes_per_chip * spec.pipe_pitch_m:.2f} m (the heat-pipe design's sized {SIZED_AREA_M2} m2 / "
+            f"{chips} chips); the loop as `cases/sizing/flagship_100kw_pumped_loop.toml` describes it "
+            f"({float(loop['mass_flow'][-1][0]) * 1e3:.2f} g/s per chip, bypass valve at "
+            f"{spec.loop.bypass_set_point_k - 273.15:.0f} degC); steady orbit-average states.", "",
             "| | heat pipes (6 x 15.9 mm grooved Al/NH3) | pumped NH3 loop (6 x 4.6 mm tubes) |", "|---|---|---|",
-            f"| hot case: Tj max [degC] | {tj['hp_hot']:.2f} | {tj['loop_hot']:.2f} |",
-            f"| hot case: radiator mean [degC] | {rad['hp_hot']:.2f} | {rad['loop_hot']:.2f} |",
-            f"| hot case: vapour / fluid range [degC] | {min(t_vap):.2f}-{max(t_vap):.2f} | "
+            f"| hot case: Tj max [degC] | {tj['hp', 'hot']:.2f} | {tj['loop', 'hot']:.2f} |",
+            f"| hot case: radiator mean [degC] | {rad['hp', 'hot']:.2f} | {rad['loop', 'hot']:.2f} |",
+            f"| hot case: vapour / coolant range [degC] | {min(t_vap):.2f}-{max(t_vap):.2f} | "
             f"{float(loop['t_min'][-1]) - 273.15:.2f}-{float(loop['t_max'][-1]) - 273.15:.2f} |",
-            f"| pump power into the fluid [W per chip] | - | {float(loop['pump_power'][-1]):.2f} "
+            f"| pump power into the fluid, all chips [W] | - | {float(loop['pump_power'][-1]) * chips:.1f} "
             f"(head {float(loop['pump_head'][-1]) / 1e3:.1f} kPa) |",
-            f"| transport mass per chip [kg] | {pipes_kg:.3f} | {loop_kg:.3f} (of which fluid "
-            f"{float(loop['fluid_mass_kg']):.3f}) |",
-            f"| x {spec.chips} chips [kg] | {pipes_kg * spec.chips:.1f} | {loop_kg * spec.chips:.1f} (+ pumps, "
-            "accumulator, headers) |",
-            f"| cold case (idle, no heater): Tj [degC] | {tj['hp_cold']:.2f} | {tj['loop_cold']:.2f} |",
-            f"| cold case: coldest fluid [degC], freezing margin [K] | - | "
+            f"| transport mass, module [kg] | {pipes_kg:.1f} (pipes) | {loop_kg:.1f} (tubes and headers "
+            f"{m_loop['loop_tubes']:.1f}, ammonia {m_loop['loop_fluid']:.1f}, pumps {m_loop['pumps_accumulator']:.1f}) |",
+            f"| cold case (idle, no heater): Tj [degC] | {tj['hp', 'cold']:.2f} | {tj['loop', 'cold']:.2f} |",
+            f"| cold case: coldest cold plate [degC] | {float(np.nanmin(res['hp', 'cold'].fields['coldplate'])) - 273.15:.2f} | "
+            f"{float(np.nanmin(res['loop', 'cold'].fields['coldplate'])) - 273.15:.2f} (valve "
+            f"{float(cold['valve_position'][-1]):.3f} to the radiator) |",
+            f"| cold case: coldest coolant [degC], freezing margin [K] | - | "
             f"{float(cold['t_min'][-1]) - 273.15:.2f}, {float(cold['freezing_margin'][-1]):.1f} |",
-            f"| steady solve wall [s] (hot) | {out['hp_hot'].wall:.2f} | {out['loop_hot'].wall:.2f} |"]
-    return rows
+            f"| steady solve wall [s] (hot; cold) | {res['hp', 'hot'].wall:.2f}; {res['hp', 'cold'].wall:.2f} | "
+            f"{res['loop', 'hot'].wall:.2f}; {res['loop', 'cold'].wall:.2f} |"]
 
 
 def main():

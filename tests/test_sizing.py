@@ -353,3 +353,27 @@ def test_pumped_loop_architecture_sizes_to_target(tmp_path):
             assert loop["manifolds"][-1][supply] >= 273.15 - 0.011
         heaters[valve] = res.heater_w_per_chip
     assert heaters[True] < heaters[False]
+
+
+BAD_LOOP = [
+    ("tube_inside_out", ('tube_inner_diameter = "4.6 mm"', 'tube_inner_diameter = "7 mm"'),
+     ["pumped_loop.tube_inner_diameter", "smaller"]),
+    ("unknown_coolant", ('fluid = "ammonia"', 'fluid = "mercury"'), ["pumped_loop.fluid", "one of"]),
+    ("no_rise", ('coolant_rise = "10 K"', 'coolant_rise = "0 K"'), ["pumped_loop.coolant_rise", "> 0"]),
+    ("pump_mass_missing", ('pump_mass = "1 kg"\n', ''), ["pumped_loop.pump_mass", "required"]),
+    ("both_architectures", ('[pumped_loop]', SIZING[SIZING.index("[heat_pipes]"):] + '\n[pumped_loop]'),
+     ["[heat_pipes] or [pumped_loop], not both"]),
+    ("glycol_without_concentration", ('fluid = "ammonia"', 'fluid = "propylene_glycol"'),
+     ["pumped_loop.concentration", "required"]),
+]
+
+
+@pytest.mark.parametrize("name,edit,words", BAD_LOOP, ids=[b[0] for b in BAD_LOOP])
+def test_bad_pumped_loop_sizing_says_why(tmp_path, capsys, name, edit, words):
+    assert edit[0] in LOOP_SIZING, edit[0]
+    path = write(tmp_path, LOOP_SIZING.replace(edit[0], edit[1], 1))
+    assert main(["size", str(path), "-o", str(tmp_path / "o"), "-q", "--no-trades"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err
+    for w in words:
+        assert w in err, (w, err)

@@ -31,7 +31,7 @@ from thermal.physics.coolants import liquid_table
 from thermal.solvers.hydraulics import STAGNANT_FRACTION, solve_hydraulics
 
 SETTLE_K = 0.01  # fluid temperatures settled between outer passes
-MAX_OUTER = 40
+MAX_OUTER = 60
 SET_POINT_TOL_K = 0.01
 MIN_POSITION = 1e-4  # the smallest radiator share the steady valve search tries
 MAX_VALVE_SOLVES = 40
@@ -165,7 +165,7 @@ def solve_steady_with_loops(case, net, state, inner):
         evaluated at and the answer agree to SETTLE_K.  A plain fixed point can cycle (a nearly
         bypassed radiator: the film of still-cold fluid swings the outlet by tens of kelvin from pass
         to pass), so once a pass fails to halve the change the evaluation point is relaxed towards
-        the answer (factor halved down to 1/8)."""
+        the answer (factor halved down to 1/8, doubled back while the passes contract)."""
         t_coef, omega, last = t, 1.0, math.inf
         update_loops(net, state, t_coef)
         for _ in range(MAX_OUTER):
@@ -174,8 +174,8 @@ def solve_steady_with_loops(case, net, state, inner):
             moved = float(np.max(np.abs(t[fluid] - t_coef[fluid])))
             if moved <= SETTLE_K:
                 return solution  # the state holds the coefficients of t_coef, within 0.01 K of t
-            if moved > 0.5 * last:
-                omega = max(0.125, 0.5 * omega)
+            # damp when a pass fails to halve the change, undamp again while it contracts well
+            omega = max(0.125, 0.5 * omega) if moved > 0.5 * last else min(1.0, 2.0 * omega)
             last = moved
             t_coef = t_coef + omega * (t - t_coef)
             update_loops(net, state, t_coef)

@@ -168,28 +168,19 @@ def estimate(spec, materials, env: DesignEnvironment, target_k: float, power_w: 
         return estimate_loop(spec, materials, env, target_k, power_w)
     n_p = spec.pipes_per_chip
     drops = stack_drops_k(spec, materials, target_k, power_w)
-    k_face = materials[spec.facesheet].k_inplane(target_k)
-    kt = k_face * 2 * spec.facesheet_m  # both facesheets conduct along the fin
-    half = 0.5 * spec.pipe_pitch_m
-    length = 1.0
-    t_eff = env.effective_sink_k
-    for _ in range(30):
+    q_pipe = power_w / n_p
+
+    def films(length):
         g = film_w_mk(spec, materials, target_k - sum(drops.values()))
-        q_pipe = power_w / n_p
         drops["evaporator"] = q_pipe / (g * spec.plate_x_m)
         drops["condenser"] = q_pipe / (g * length)
-        t_base = target_k - sum(drops.values())
-        if t_base <= t_eff:
-            return None  # the chain alone uses up the margin to the sink: no length works
-        # a radiating fin each side of the pipe; one-sided: the same ODE with twice the thickness
-        thick = kt / k_face if spec.sides == 2 else 2 * kt / k_face
-        q_per_len, eff, t_tip = analytic.radiating_fin_shooting(half, thick, k_face, env.eps, t_base, t_eff)
-        q_per_len = q_per_len * (1.0 if spec.sides == 2 else 0.5)
-        new = power_w / (n_p * 2 * q_per_len)
-        if abs(new - length) <= 1e-9 * new:
-            length = new
-            break
-        length = new
+        return g
+
+    fin = _radiator_length(spec, materials, env, target_k, power_w, drops, films)
+    if fin is None:
+        return None  # the chain alone uses up the margin to the sink: no length works
+    length, t_base, eff, t_tip, g = fin
+    t_eff = env.effective_sink_k
     pipe = pipe_for(spec, length)
     sat = saturation(spec.fluid, min(max(t_base + drops["condenser"], 200.0), 400.0))
     limit = min(transport_limits(pipe, sat, materials[spec.wall_material].k_inplane(sat.t_k)).values())
@@ -197,6 +188,34 @@ def estimate(spec, materials, env: DesignEnvironment, target_k: float, power_w: 
     t_rm = (t_eff**4 + eff * (t_base**4 - t_eff**4)) ** 0.25
     return Estimate(length, n_p * spec.pipe_pitch_m, area_chip, area_chip * spec.chips, t_base, t_tip,
                     eff, drops, power_w / area_chip, masses(spec, materials, length, pipe), limit, q_pipe, g, t_rm)
+
+
+def _radiator_length(spec, materials, env, target_k, power_w, drops, films):
+    """The radiator length per unit that rejects ``power_w`` with the junction at ``target_k``:
+    ``films(length)`` writes the film drops (they depend on the length) into ``drops`` and returns
+    the condenser-side conductance per length; then a radiating fin each side of each pipe or tube
+    from the base temperature that leaves (shooting solution, absorbed flux as an effective sink),
+    iterated on the length.  Returns (length, t_base, fin efficiency, t_tip, g) or None when the
+    chain alone reaches the sink."""
+    k_face = materials[spec.facesheet].k_inplane(target_k)
+    kt = k_face * 2 * spec.facesheet_m  # both facesheets conduct along the fin
+    half = 0.5 * spec.pipe_pitch_m
+    t_eff = env.effective_sink_k
+    length = 1.0
+    for _ in range(30):
+        g = films(length)
+        t_base = target_k - sum(drops.values())
+        if t_base <= t_eff:
+            return None
+        # one-sided: the same ODE with twice the thickness
+        thick = kt / k_face if spec.sides == 2 else 2 * kt / k_face
+        q_per_len, eff, t_tip = analytic.radiating_fin_shooting(half, thick, k_face, env.eps, t_base, t_eff)
+        q_per_len = q_per_len * (1.0 if spec.sides == 2 else 0.5)
+        new = power_w / (spec.pipes_per_chip * 2 * q_per_len)
+        if abs(new - length) <= 1e-9 * new:
+            return new, t_base, eff, t_tip, g
+        length = new
+    return length, t_base, eff, t_tip, g
 
 
 def hand_check_net_flux(t_k: float, eps: float, alpha: float, altitude_m: float, earth_ir_w_m2: float,
@@ -278,26 +297,18 @@ def estimate_loop(spec, materials, env: DesignEnvironment, target_k: float, powe
     t_fluid = target_k - sum(drops.values())
     drops["bore film"] = power_w / (_film_per_length(loop, m_chip, loop.channel_m, bore, t_fluid) * bore)
     drops["coolant rise / 2"] = 0.5 * loop.coolant_rise_k * power_w / (spec.chip_power_w * spec.hot_power_factor)
-    k_face = materials[spec.facesheet].k_inplane(target_k)
-    kt = k_face * 2 * spec.facesheet_m
-    half = 0.5 * spec.pipe_pitch_m
-    t_eff = env.effective_sink_k
-    length = 1.0
-    for _ in range(30):
+
+    def films(length):
         t_mean = target_k - sum(v for k, v in drops.items() if k != "condenser")
         g = _film_per_length(loop, m_chip / n, loop.tube_inner_m, length, t_mean)
         drops["condenser"] = power_w / n / (g * length)
-        t_base = target_k - sum(drops.values())
-        if t_base <= t_eff:
-            return None
-        thick = kt / k_face if spec.sides == 2 else 2 * kt / k_face
-        q_per_len, eff, t_tip = analytic.radiating_fin_shooting(half, thick, k_face, env.eps, t_base, t_eff)
-        q_per_len = q_per_len * (1.0 if spec.sides == 2 else 0.5)
-        new = power_w / (n * 2 * q_per_len)
-        if abs(new - length) <= 1e-9 * new:
-            length = new
-            break
-        length = new
+        return g
+
+    fin = _radiator_length(spec, materials, env, target_k, power_w, drops, films)
+    if fin is None:
+        return None
+    length, t_base, eff, t_tip, g = fin
+    t_eff = env.effective_sink_k
     area_chip = n * spec.pipe_pitch_m * length
     t_rm = (t_eff**4 + eff * (t_base**4 - t_eff**4)) ** 0.25
     return Estimate(length, n * spec.pipe_pitch_m, area_chip, area_chip * spec.chips, t_base, t_tip, eff, drops,
