@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from thermal import solve
-from thermal.constants import SIGMA_W_M2K4
 from thermal.errors import CaseError, ModelError
 from thermal.input.case_file import parse_case
 from thermal.kernels import reference
