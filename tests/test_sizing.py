@@ -312,6 +312,7 @@ transfer_length = "0.2 m"
 """
 
 
+@pytest.mark.jit_speed
 def test_pumped_loop_architecture_sizes_to_target(tmp_path):
     """The same small module with a pumped loop: the field-verified junction is on target, the
     masses add up from the geometry (tubes, headers, fluid at the design temperature, given pumps),
