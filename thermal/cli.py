@@ -33,6 +33,7 @@ from thermal.physics.orbit import OrbitGeometry
 from thermal.output.radiation import drawable, radiation_geometry
 from thermal.output.radiation import summary_lines as radiation_summary_lines
 from thermal.output.loops import summary_lines as loop_summary_lines
+from thermal.output.heaters import summary_lines as heater_summary_lines
 
 DESCRIPTION = """\
 thermal: finite-volume radiator solver for orbital compute.
@@ -297,6 +298,8 @@ def format_summary(case, result, output=None) -> str:
     if result.loops:
         lines += ["", "pumped loops (last output; freezing margin over all outputs)"]
         lines += loop_summary_lines(result.loops)
+    if result.heaters:
+        lines += [""] + heater_summary_lines(result.heaters)
     if result.radiation:
         rad = result.radiation
         lines += ["", f"radiation exchange (last output): {len(rad['patch_names'])} patches, view-factor reciprocity "

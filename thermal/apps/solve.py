@@ -22,6 +22,7 @@ from thermal.apps.resources import check_resources
 from thermal.build.environment import Environment
 from thermal.build.network import build_network
 from thermal.errors import ThermalError
+from thermal.output.heaters import HeaterSeries, node_label
 from thermal.output.radiation import radiation_record
 from thermal.output.results import ResultWriter, mesh_dict, result_from_solution
 from thermal.physics import orbit as orb
@@ -49,6 +50,7 @@ class _Recorder:
     writer: ResultWriter | None = None
     series: PipeSeries | None = None
     loops: LoopSeries | None = None
+    heaters: HeaterSeries | None = None
     orbit_rows: list = field(default_factory=list)
 
     def __post_init__(self):
@@ -58,6 +60,7 @@ class _Recorder:
         """Forget what was recorded (each orbit of a periodic solve starts a new record)."""
         self.series = PipeSeries(self.case, self.net, strict=self.strict) if self.net.heat_pipes else None
         self.loops = LoopSeries(self.net) if self.net.loops else None
+        self.heaters = HeaterSeries(self.net) if self.net.heaters.count else None
         self.orbit_rows = []
 
     def on_output(self, time_s, t_k, balance, sun=None):
@@ -65,6 +68,8 @@ class _Recorder:
             self.series.add(self.state, t_k)
         if self.loops is not None:
             self.loops.add(self.state, t_k)
+        if self.heaters is not None:
+            self.heaters.add(self.state, t_k)
         if sun is None and self.env.geometry is not None:
             sun = self.env.geometry.sun_fraction(time_s)
         if self.case.orbit is not None:
@@ -108,6 +113,8 @@ def solve(case, output=None, progress=False, network=None, force=False):
         result.heat_pipes = rec.series.result()
     if rec.loops is not None:
         result.loops = rec.loops.result()
+    if rec.heaters is not None:
+        result.heaters = rec.heaters.result(solution.heaters, lambda i: node_label(net, i))
     result.orbit = rec.orbit()
     if net.radiation is not None:
         nt = len(solution.times_s)
@@ -115,7 +122,8 @@ def solve(case, output=None, progress=False, network=None, force=False):
         ir = result.orbit["q_ir"] if result.orbit else [net.face_q_ir_w_m2] * nt
         result.radiation = radiation_record(net, env, solution.t_k, solar, ir)
     if rec.writer is not None:  # streamed: complete it (renamed from .part), with the pipe series
-        rec.writer.close(attrs, heat_pipes=result.heat_pipes, radiation=result.radiation, loops=result.loops)
+        rec.writer.close(attrs, heat_pipes=result.heat_pipes, radiation=result.radiation, loops=result.loops,
+                         heaters=result.heaters)
     elif output is not None:
         result.write(output)
     result.solution = solution
@@ -155,6 +163,8 @@ def _periodic(case, net, env, state, rec):
             rec.series.add(state, t_k)
         if rec.loops is not None:
             rec.loops.add(state, t_k)
+        if rec.heaters is not None:
+            rec.heaters.add(state, t_k)
 
     if net.loops:  # the first steady guess needs the loops' flows
         update_loops(net, state, initial_temperatures(net, case.solver.initial_t_k))

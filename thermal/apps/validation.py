@@ -848,8 +848,61 @@ def check_parallel_branches(report, out_dir, quick):
                "dp_1(m_1) = dp_2(m - m_1), scalar root-find")
 
 
+def check_thermostat(report, out_dir, quick):
+    """A thermostat heater on a lumped radiating plate: every switching instant against the LUMP-2
+    closed form (heating and cooling times between the deadband's ends), to 1e-6 of the period; the
+    heater's energy against its rated power times the exact on-time.  BDF2 at 1e-9 K local error: the
+    instants' error grows by ~1e-3 s per switch (the integrator's, h^2 with h ~ tol^(1/3))."""
+    case = _case("thermostat_cycle", {"transient.end_time": "5400 s"} if quick else None)
+    result = solve(case, output=None if out_dir is None else out_dir / "thermostat_cycle.h5")
+    rec = result.heaters["h"]
+    plate = case.panels[0]
+    cap = 2700.0 * 900.0 * plate.layers[0].thickness_m * plate.length_x_m * plate.length_y_m
+    eps_a = 2 * 0.8 * plate.length_x_m * plate.length_y_m
+    base = 0.5 * 200.0 * plate.length_x_m * plate.length_y_m
+    times = np.asarray(rec["switch_time_s"])
+    exact = analytic.thermostat_cycle_s(220.0, 240.0, 230.0, cap, eps_a, base, rec["rated_w"], case.t_sink_k,
+                                        len(times))
+    period = float(exact[2] - exact[0])
+    worst = int(np.argmax(np.abs(times - exact)))
+    report.add("thermostat_cycle", f"switching instants ({len(times)}), worst: #{worst + 1}", float(times[worst]),
+               float(exact[worst]), float(times[worst] - exact[worst]), 1e-6 * period, "s",
+               "C dT/dt = Q - eps sigma A (T^4 - Ts^4), on at 220 K, off at 240 K")
+    end = float(result.times_s[-1])
+    ons = exact[0::2]  # it starts off: on at the 1st, 3rd, ... instants, off at the others (or at the end)
+    offs = np.append(exact[1::2], [end] if len(exact) % 2 else [])
+    on_time = float(np.sum(offs - ons))
+    expected = rec["rated_w"] * on_time
+    report.add("thermostat_cycle", "heater energy", rec["energy_j"], expected, rec["energy_j"] - expected,
+               rec["rated_w"] * len(times) * 1e-6 * period, "J", "rated power x exact on-time")
+    _balance(report, "thermostat_cycle", result.solution)
+
+
+def check_louver(report, out_dir, quick):
+    """A louvered plate's steady temperature against the root of its scalar balance with the
+    louver's eps(T), alpha(T) (piecewise linear in the table), closed, part open and open."""
+    table = np.array([[283.15, 0.14, 0.09], [288.15, 0.30, 0.11], [293.15, 0.55, 0.13], [298.15, 0.74, 0.16]])
+    for power in (5.0, 40.0, 80.0, 200.0):
+        case = _case("louvered_plate", {"panels.plate.footprints.all.power": f"{power} W"})
+        net, sol = _solve_steady(case, out_dir=out_dir, tag=f"_{int(power)}W")
+        t = sol.t_k[0]
+        area = 0.5
+
+        def balance(tk):
+            eps = np.interp(tk, table[:, 0], table[:, 1])
+            alpha = np.interp(tk, table[:, 0], table[:, 2])
+            return power + area * (alpha * 300.0 + eps * 50.0) - eps * SIGMA_W_M2K4 * area * (tk**4 - case.t_sink_k**4)
+
+        expect = brentq(balance, 150.0, 500.0, xtol=1e-13)
+        state = "closed" if expect <= 283.15 else "open" if expect >= 298.15 else "in its band"
+        err = float(np.max(np.abs(t - expect)))
+        report.add("louvered_plate", f"T at {power:g} W (louver {state})", float(t.mean()), expect, err,
+                   _newton_tol(case, t), "K", "P + A (alpha S + eps q_IR) = eps sigma A (T^4 - Ts^4)")
+    _balance(report, "louvered_plate", sol)
+
+
 CHECKS += (check_tube_constant_wall, check_radiating_tube_fin, check_counterflow, check_friction_laws,
-           check_parallel_branches)
+           check_parallel_branches, check_thermostat, check_louver)
 
 
 def run_validation(out_dir, quick: bool = False, figures: bool = True) -> Report:

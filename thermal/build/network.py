@@ -23,6 +23,7 @@ import scipy.sparse as sp
 from thermal.model.case import Case, Face, Footprint, Panel, PropertyTable
 from thermal.errors import CaseError
 from thermal.build.mesh import PanelMesh, build_panel_mesh
+from thermal.build.control import HeaterTerms, add_heaters, locate_heaters, louver_rows
 from thermal.build.loops import AdvectionTerms, add_loops, locate_terms
 from thermal.build.pipes import add_heat_pipes, locate_film_entries
 from thermal.build.radiation import PatchList, build_radiation, patch_edges, rectangle_patches, \
@@ -85,6 +86,11 @@ class Network:
     solar_arrays: tuple = ()  # SolarArray
     loops: tuple = ()  # build.loops.LoopNodes
     advection: AdvectionTerms = field(default_factory=AdvectionTerms.empty)  # every loop's terms
+    heaters: HeaterTerms = field(default_factory=HeaterTerms.empty)
+    # louvered surfaces: surface index, table rows of their effective eps(T) and alpha(T)
+    louver_surf: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    louver_eps_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    louver_alpha_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def __post_init__(self):
         for f in fields(self):
@@ -111,8 +117,9 @@ class Network:
 
     @property
     def symmetric(self) -> bool:
-        """A = -dF/dT symmetric: constant conductivities and no advection (which couples one way)."""
-        return self.constant_conductivity and not self.loops
+        """A = -dF/dT symmetric: constant conductivities, no advection (which couples one way) and no
+        heaters (a heater's law couples its nodes to its sensor one way)."""
+        return self.constant_conductivity and not self.loops and not self.heaters.count
 
     def matrix(self, data: np.ndarray) -> sp.csr_matrix:
         """A scipy CSR matrix on the fixed pattern that shares ``data`` (no copy)."""
@@ -140,6 +147,8 @@ class _Builder:
         self.rho_v, self.cp_tab, self.k_tab, self.q, self.fixed, self.t_fixed = [], [], [], [], [], []
         self.links = []  # (i, j, s_i, s_j, dir_i, dir_j, r)
         self.surfaces = []  # (node, area, eps, alpha, face)
+        self.surface_total = 0  # surfaces added so far
+        self.louvered = []  # (first surface, count, eps table row, alpha table row)
         self.face_names, self.face_qs, self.face_qir, self.face_normals = [], [], [], []
         self.patches = PatchList() if case.radiation is not None else None
         self.n = 0
@@ -297,7 +306,13 @@ def _panel_faces(b: _Builder, panel: Panel, mesh: PanelMesh, node: np.ndarray) -
             b.add_links(surf, cells, 0.0, 0.5 * dz[kk] / area, THROUGH, THROUGH, 0.0)
             b.surface_count += cells.size
             cells = surf
-        b.surfaces.append((cells, area, np.full(cells.size, coat.eps), np.full(cells.size, coat.alpha), fid))
+        eps, alpha = coat.eps, coat.alpha
+        if face.louver is not None:
+            louver = case.louvers[face.louver]
+            eps, alpha = louver.eps[0], louver.alpha[0]  # the base values: closed (the assembler moves them)
+            b.louvered.append((b.surface_total, cells.size, *louver_rows(b, louver)))
+        b.surfaces.append((cells, area, np.full(cells.size, eps), np.full(cells.size, alpha), fid))
+        b.surface_total += cells.size
 
 
 def _patch_faces(b: _Builder, panel: Panel, mesh: PanelMesh, side: str, face, coat, jj, ii) -> np.ndarray:
@@ -365,6 +380,7 @@ def _add_surfaces(b: _Builder, case: Case, lumped: dict) -> list:
                              Face(face.coating, 0.0, 0.0, tuple(float(v) for v in normal), face.patches))
                 b.patches.add(label, f"{s.name}.{side}", poly, coat.eps, coat.alpha, fid, s.name)
                 area = geo.area_normal(poly)[0]
+                b.surface_total += 1
                 b.surfaces.append((np.array([node]), np.array([area]), np.array([coat.eps]), np.array([coat.alpha]),
                                    np.array([fid])))
                 if side == "front":
@@ -407,6 +423,30 @@ def _region_cells(case: Case, mesh: PanelMesh, node: np.ndarray, ep):
     j = 0 if ep.region == "ymin" else ny - 1
     kk, ii = np.nonzero(present[:, j, :])
     return node[kk, j, ii], dz[kk] * dx[ii], 0.5 * dy[j] * np.ones(kk.size), IN_PLANE
+
+def _endpoint_cells(case: Case, meshes: dict, nodes_of: dict, lumped: dict, ep):
+    """(node ids, areas [m2], centres (n, 3) in panel axes) of a lumped node or a panel region."""
+    if ep.node is not None:
+        return np.array([lumped[ep.node]], np.int64), np.ones(1), np.zeros((1, 3))
+    mesh, index = meshes[ep.panel], nodes_of[ep.panel]
+    cells, area, _, _ = _region_cells(case, mesh, index, ep)
+    kk, jj, ii = np.nonzero(np.isin(index, cells))
+    at = {int(index[k, j, i]): (k, j, i) for k, j, i in zip(kk, jj, ii)}
+    xc, yc = 0.5 * (mesh.x_edges_m[1:] + mesh.x_edges_m[:-1]), 0.5 * (mesh.y_edges_m[1:] + mesh.y_edges_m[:-1])
+    zc = 0.5 * (mesh.z_edges_m[1:] + mesh.z_edges_m[:-1])
+    pos = np.array([(xc[at[int(c)][2]], yc[at[int(c)][1]], zc[at[int(c)][0]]) for c in cells]).reshape(-1, 3)
+    return np.asarray(cells, np.int64), np.asarray(area, float), pos
+
+
+def _louver_surfaces(louvered: list):
+    if not louvered:
+        z = np.zeros(0, np.int64)
+        return z, z.copy(), z.copy()
+    surf = np.concatenate([np.arange(first, first + count) for first, count, _, _ in louvered]).astype(np.int64)
+    eps_row = np.concatenate([np.full(count, e, np.int64) for _, count, e, _ in louvered])
+    alpha_row = np.concatenate([np.full(count, a, np.int64) for _, count, _, a in louvered])
+    return surf, eps_row, alpha_row
+
 
 def links_to_csr(n, li, lj, si, sj, di, dj, r) -> dict:
     """CSR arrays (diagonal included, rows and columns sorted) from a list of undirected links.
@@ -501,6 +541,7 @@ def build_network(case: Case) -> Network:
 
     pipes = add_heat_pipes(b, case, meshes, nodes_of, THROUGH, IN_PLANE)
     loops, terms = add_loops(b, case, meshes, nodes_of, lumped, THROUGH, IN_PLANE)
+    heaters = add_heaters(b, case.heaters, lambda ep: _endpoint_cells(case, meshes, nodes_of, lumped, ep))
     n = b.n
     if not b.links:
         li = lj = np.zeros(0, np.int64)
@@ -523,6 +564,8 @@ def build_network(case: Case) -> Network:
         sa = se = sal = np.zeros(0)
     pipes = locate_film_entries(csr["indptr"], csr["indices"], pipes)
     advection = locate_terms(csr["indptr"], csr["indices"], terms)
+    heater_terms = locate_heaters(csr["indptr"], csr["indices"], heaters)
+    louvers = _louver_surfaces(b.louvered)
     radiation = None
     face_qs, face_qir = np.asarray(b.face_qs, float), np.asarray(b.face_qir, float)
     if b.patches is not None:
@@ -546,6 +589,7 @@ def build_network(case: Case) -> Network:
         lumped_nodes=np.asarray(list(lumped.values()) + [p.vapour for p in pipes if p.vapour >= 0], np.int64),
         surface_node_count=b.surface_count, scheduled_loads=b.scheduled, chips=b.chips, heat_pipes=tuple(pipes),
         face_normal=np.asarray(b.face_normals, float).reshape(-1, 3), radiation=radiation, solar_arrays=tuple(arrays),
-        loops=tuple(loops), advection=advection,
+        loops=tuple(loops), advection=advection, heaters=heater_terms, louver_surf=louvers[0],
+        louver_eps_row=louvers[1], louver_alpha_row=louvers[2],
     )
     return net

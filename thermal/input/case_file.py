@@ -18,6 +18,8 @@ import numpy as np
 from thermal.constants import DEFAULT_T_SINK_K
 from thermal.errors import CaseError
 from thermal.input import materials as matlib
+from thermal.input.control import check_face_louver, parse_heaters, parse_louvers
+from thermal.input.endpoints import parse_endpoint
 from thermal.input.heat_pipes import parse_heat_pipes
 from thermal.input.loops import parse_loops
 from thermal.input.radiation import check_radiation, direction, parse_radiation, parse_surfaces, patches, \
@@ -45,7 +47,6 @@ from thermal.physics import orbit as orb
 MODES = ("steady", "transient", "periodic")
 LINEAR_SOLVERS = ("auto", "direct", "amg")
 FACES = ("top", "bottom")
-REGIONS = ("top", "bottom", "xmin", "xmax", "ymin", "ymax")
 
 
 def load_case(path) -> Case:
@@ -99,7 +100,8 @@ def parse_case(text: str, file: str = "<string>") -> Case:
     materials = matlib.resolve_materials(root.subtables("materials"))
     coatings = matlib.resolve_coatings(root.subtables("coatings"))
 
-    panels = tuple(_parse_panel(pname, pt, materials, coatings)
+    louvers = parse_louvers(root)
+    panels = tuple(_parse_panel(pname, pt, materials, coatings, louvers)
                    for pname, pt in root.subtables("panels").items())
     nodes = tuple(_parse_node(nname, nt) for nname, nt in root.subtables("nodes").items())
     orbit_table = root.sub("orbit", None)
@@ -111,11 +113,19 @@ def parse_case(text: str, file: str = "<string>") -> Case:
     surfaces = parse_surfaces(root, coatings, {n.name for n in nodes})
     radiation = parse_radiation(root)
     check_radiation(file, panels, surfaces, radiation, orbit)
+    if radiation is not None:
+        for p in panels:
+            for side, face in p.faces.items():
+                if face.louver is not None:
+                    raise CaseError(file, f"panels.{p.name}.faces.{side}.louver", face.louver, "louvers are not "
+                                    "yet coupled to surface-to-surface exchange ([radiation]): their emittance "
+                                    "would change the exchange factors; use them where faces see only space")
     schedules = {name: _parse_schedule(name, st, orbit) for name, st in root.subtables("schedules").items()}
     _check_references(panels, nodes, schedules, file)
     contacts = tuple(_parse_contact(ct, panels, nodes) for ct in root.table_list("contacts"))
     heat_pipes = parse_heat_pipes(root, panels, materials)
     loops = parse_loops(root, panels, nodes, materials)
+    heaters = parse_heaters(root, panels, nodes)
     if not panels and not nodes:
         raise CaseError(file, "panels", "<missing>", "a case needs at least one [panels.NAME] or [nodes.NAME]")
 
@@ -127,7 +137,7 @@ def parse_case(text: str, file: str = "<string>") -> Case:
                 t_sink_k=t_sink_k, materials=materials, coatings=coatings, panels=panels, nodes=nodes,
                 contacts=contacts, solver=solver, transient=transient, defaults_used=tuple(defaults), orbit=orbit,
                 periodic=periodic, schedules=schedules, heat_pipes=heat_pipes, surfaces=surfaces, radiation=radiation,
-                loops=loops)
+                loops=loops, heaters=heaters, louvers=louvers)
 
 
 def _check_references(panels, nodes, schedules: dict, file: str) -> None:
@@ -212,7 +222,7 @@ def _parse_periodic(pt: Table | None, mode: str, orbit, file: str) -> PeriodicSe
     return periodic
 
 
-def _parse_panel(name: str, t: Table, materials: dict, coatings: dict) -> Panel:
+def _parse_panel(name: str, t: Table, materials: dict, coatings: dict, louvers: dict) -> Panel:
     lx, ly = t.pair("size", "m", minimum=0.0, strict_minimum=True)
     cells = t.value("cells", MISSING)
     if (not isinstance(cells, list) or len(cells) != 2
@@ -249,7 +259,7 @@ def _parse_panel(name: str, t: Table, materials: dict, coatings: dict) -> Panel:
             raise st.error("coating", coat, "unknown coating; known: " + ", ".join(sorted(coatings)))
         faces[side] = Face(coat, st.quantity("solar_flux", "W/m^2", 0.0, minimum=0.0),
                            st.quantity("ir_flux", "W/m^2", 0.0, minimum=0.0), direction(st, "normal", None),
-                           patches(st))
+                           patches(st), check_face_louver(st, louvers))
         st.finish()
     ftab.finish()
     pt = t.sub("placement", None)
@@ -551,32 +561,11 @@ def _parse_node(name: str, t: Table) -> LumpedNode:
     return node
 
 
-def _parse_endpoint(t: Table, text: str, panels, nodes) -> Endpoint:
-    node_names = {n.name for n in nodes}
-    panel_by_name = {p.name: p for p in panels}
-    if text in node_names:
-        return Endpoint(node=text)
-    base, _, fp = text.partition("@")
-    pname, _, region = base.partition(".")
-    allowed = ("a lumped node name or PANEL.REGION[@FOOTPRINT] with REGION one of "
-               + ", ".join(REGIONS) + "; nodes: " + (", ".join(sorted(node_names)) or "none")
-               + "; panels: " + (", ".join(sorted(panel_by_name)) or "none"))
-    if pname not in panel_by_name or region not in REGIONS:
-        raise t.error("between", text, allowed)
-    if fp:
-        fps = {f.name for f in panel_by_name[pname].footprints}
-        if fp not in fps:
-            raise t.error("between", text, "unknown footprint; defined: " + (", ".join(sorted(fps)) or "none"))
-        if region not in ("top", "bottom"):
-            raise t.error("between", text, "@FOOTPRINT restricts only the top or bottom region")
-    return Endpoint(panel=pname, region=region, footprint=fp or None)
-
-
 def _parse_contact(t: Table, panels, nodes) -> Contact:
     between = t.value("between", MISSING)
     if not isinstance(between, list) or len(between) != 2 or not all(isinstance(b, str) for b in between):
         raise t.error("between", between, "must be a list of two endpoints [\"node\", \"panel.region\"]")
-    a, b = (_parse_endpoint(t, s, panels, nodes) for s in between)
+    a, b = (parse_endpoint(t, "between", s, panels, nodes) for s in between)
     if a.panel is not None and b.panel is not None:
         raise t.error("between", between, "panel-to-panel contacts are made through a lumped node "
                       "(connect each panel region to the node)")

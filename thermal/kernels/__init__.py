@@ -7,6 +7,7 @@ every conductivity is constant).  Each kernel has a numpy twin in :mod:`thermal.
 """
 from thermal.kernels.advection import add_advection
 from thermal.kernels.conduction import conduction_rows
+from thermal.kernels.control import add_heaters, add_louver_slopes, louver_properties
 from thermal.kernels.energy import energy_terms
 from thermal.kernels.exchange import add_exchange
 from thermal.kernels.properties import eval_conductivity
@@ -14,4 +15,4 @@ from thermal.kernels.radiation import add_surfaces
 from thermal.kernels.storage import add_sources_and_storage, heat_capacity, stored_heat
 
 __all__ = ["eval_conductivity", "conduction_rows", "add_surfaces", "add_sources_and_storage", "energy_terms", "add_exchange", "add_advection",
-           "stored_heat", "heat_capacity"]
+           "stored_heat", "heat_capacity", "add_heaters", "louver_properties", "add_louver_slopes"]

@@ -19,6 +19,11 @@ Surfaces = namedtuple("Surfaces", ["node", "area_m2", "eps", "alpha", "face"])
 # pumped-loop advection terms (kernels/advection.py): nodes and the CSR entries each term writes
 Advection = namedtuple("Advection", ["wall", "inflow", "outflow", "pos_w_in", "pos_w_out", "pos_out_in", "pos_out_w",
                                      "pos_in_out"])
+# heaters (kernels/control.py): per heater rated power, on/off temperatures, sensor node; per heated
+# node its node, share, heater and the CSR position of (node, sensor)
+Heaters = namedtuple("Heaters", ["power_w", "on_k", "off_k", "sensor", "node", "weight", "heater", "pos"])
+# louvered surfaces: surface index and table rows of eps(T), alpha(T)
+Louvers = namedtuple("Louvers", ["surf", "eps_row", "alpha_row"])
 # an implicit step's storage form (kernels/storage.py): inv_dt_s = 0 is steady state
 Step = namedtuple("Step", ["t_old_k", "inv_dt_s", "bdf_a", "stored_offset_w"])
 # AMG (kernels/amg.py): one CSR matrix; a stack of levels flattened (level l = the slices

@@ -230,3 +230,29 @@ def pcg(a, b, x0, precondition, rtol: float, maxiter: int):
         p = z + (rz_new / rz) * p
         rz = rz_new
     return x, -1
+
+
+def heaters(t_k, power_w, on_k, off_k, sensor, node, weight, heater, switched, fixed, n):
+    """(residual contribution, {(node, sensor): A entry}, power per heater) of the heaters (see
+    kernels/control.py)."""
+    ts = t_k[sensor]
+    law = switched < 0
+    frac = np.where(law, np.clip((off_k - ts) / (off_k - on_k), 0.0, 1.0), switched)
+    power = power_w * frac
+    free = ~fixed.astype(bool)[node]
+    residual = np.bincount(node[free], weight[free] * power[heater[free]], minlength=n)
+    inside = law & (on_k < ts) & (ts < off_k)
+    entries = {}
+    for e in np.nonzero(free & inside[heater])[0]:
+        h = heater[e]
+        key = (int(node[e]), int(sensor[h]))
+        entries[key] = entries.get(key, 0.0) + weight[e] * power_w[h] / (off_k[h] - on_k[h])
+    return residual, entries, power
+
+
+def louvers(t_k, surf_node, louver_surf, eps_row, alpha_row, tab_t, tab_v, tab_n):
+    """(eps, d eps/dT, alpha, d alpha/dT) of the louvered surfaces at their nodes' temperatures."""
+    t = t_k[surf_node[louver_surf]]
+    eps, d_eps = table(t, tab_t, tab_v, tab_n, eps_row)
+    alpha, d_alpha = table(t, tab_t, tab_v, tab_n, alpha_row)
+    return eps, d_eps, alpha, d_alpha

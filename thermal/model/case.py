@@ -79,6 +79,7 @@ class Face:
     ir_flux_w_m2: float  # incident infrared; absorbed with eps (constant environment only)
     normal: tuple[float, float, float] | None = None  # outward normal in body axes (orbit cases)
     patches: tuple[int, int] = (1, 1)  # radiation patches along the face's x and y (surface exchange)
+    louver: str | None = None  # a [louvers.NAME] whose effective eps and alpha replace the coating's
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,3 +273,5 @@ class Case:
     loops: tuple = ()  # model.loop.Loop: pumped fluid loops
     surfaces: tuple = ()  # Surface: arrays, walls, blockers (radiation exchange)
     radiation: RadiationSettings | None = None  # None: every face sees only space and the Earth
+    heaters: tuple = ()  # model.control.Heater
+    louvers: dict = field(default_factory=dict)  # name -> model.control.Louver

@@ -27,6 +27,7 @@ import numpy as np
 
 from thermal.constants import VERSION as __version__
 from thermal.errors import OutputError, ThermalError
+from thermal.output.heaters import read_heaters, write_heaters
 from thermal.output.loops import read_loops, write_loops
 from thermal.output.radiation import read_radiation, write_radiation
 from thermal.solvers.system import TERMS
@@ -54,6 +55,7 @@ class Result:
     heat_pipes: dict = field(default_factory=dict)  # name -> solvers.heat_pipes.pipe_series entry
     radiation: dict | None = None  # output.radiation.radiation_record: /radiation
     loops: dict = field(default_factory=dict)  # name -> solvers.loops.LoopSeries entry: /loops
+    heaters: dict = field(default_factory=dict)  # name -> output.heaters record: /heaters
     solution: object = field(default=None, repr=False)  # the solver's Solution, when solved in this process
     network: object = field(default=None, repr=False)  # the Network it was solved on
 
@@ -72,7 +74,8 @@ class Result:
         except BaseException:
             writer.close({"failed": "interrupted while writing"}, xdmf=False)
             raise
-        writer.close(self.attrs, xdmf=xdmf, heat_pipes=self.heat_pipes, radiation=self.radiation, loops=self.loops)
+        writer.close(self.attrs, xdmf=xdmf, heat_pipes=self.heat_pipes, radiation=self.radiation, loops=self.loops,
+                     heaters=self.heaters)
         return Path(path)
 
     def summary_rows(self, step: int = -1) -> list[tuple]:
@@ -259,7 +262,7 @@ class ResultWriter:
         self.append_fields(time_s, fields, t_k[net.lumped_nodes], balance.as_array(), orbit_row,
                            chip_temperatures(net, t_k))
 
-    def close(self, attrs=None, xdmf: bool = True, heat_pipes=None, radiation=None, loops=None):
+    def close(self, attrs=None, xdmf: bool = True, heat_pipes=None, radiation=None, loops=None, heaters=None):
         """Finish the file.  Complete (no ``failed`` in ``attrs``): flushed, synced and renamed from
         PATH.part to PATH with ``complete = true``; failed or interrupted: left as PATH.part with
         ``complete = false``, every step written before it readable."""
@@ -277,6 +280,8 @@ class ResultWriter:
             write_radiation(self.f, radiation)
         if loops:
             write_loops(self.f, loops)
+        if heaters:
+            write_heaters(self.f, heaters)
         self.f.flush()
         self.f.close()
         with open(self.path, "rb+") as fh:
@@ -460,7 +465,7 @@ def _read_result(f) -> Result:
     return Result(attrs.get("case_name", ""), attrs.get("mode", ""), attrs.get("case_text", ""), f["time"][:nt],
                   fields, mesh, [_s(s) for s in f["nodes/names"][:]], f["nodes/T"][:nt], energy, attrs, orbit,
                   chips=chips, heat_pipes=read_heat_pipes(f, nt), radiation=read_radiation(f),
-                  loops=read_loops(f, nt))
+                  loops=read_loops(f, nt), heaters=read_heaters(f, nt))
 
 
 def steps_committed(f) -> int:

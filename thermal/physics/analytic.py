@@ -271,3 +271,37 @@ def radiosity_bodies_k(area_m2, eps, f, body, power_w, t_sink_k: float, t_guess_
 def parallel_plates_eps_eff(eps1: float, eps2: float) -> float:
     """Effective emittance of two infinite parallel grey plates: q = eps_eff sigma (T1^4 - T2^4)."""
     return 1.0 / (1.0 / eps1 + 1.0 / eps2 - 1.0)
+
+
+def radiative_relaxation_time_s(t1_k, t2_k, capacity_j_k, eps_area_m2, q_w, t_sink_k):
+    """Time for a lumped body heated by ``q_w`` and radiating (eps A) to a sink to go from T1 to T2:
+    C dT/dt = Q - eps sigma A (T^4 - Ts^4) = eps sigma A (Te^4 - T^4), Te^4 = Q/(eps sigma A) + Ts^4
+    (the LUMP-2 form).  With integral dT/(Te^4 - T^4) = [ln|(Te + T)/(Te - T)| + 2 atan(T/Te)]/(4 Te^3),
+    t = C/(eps sigma A) (I(T2) - I(T1)); T1 and T2 on the same side of Te (heating below it,
+    cooling above it)."""
+    k = eps_area_m2 * SIGMA_W_M2K4 / capacity_j_k
+    te = (q_w / (eps_area_m2 * SIGMA_W_M2K4) + t_sink_k**4) ** 0.25
+
+    def primitive(t):
+        return (math.log(abs((te + t) / (te - t))) + 2.0 * math.atan(t / te)) / (4.0 * te**3)
+
+    if (t1_k - te) * (t2_k - te) <= 0.0:
+        raise ValueError(f"T1 = {t1_k} K and T2 = {t2_k} K straddle the equilibrium {te} K: never reached")
+    return (primitive(t2_k) - primitive(t1_k)) / k
+
+
+def thermostat_cycle_s(on_k, off_k, t0_k, capacity_j_k, eps_area_m2, q_base_w, heater_w, t_sink_k, count):
+    """The first ``count`` switching instants of a thermostat heater on a lumped radiating body
+    started at T0 inside the deadband with the heater off (it cools to on_k, heats to off_k, ...)."""
+    times, now = [], 0.0
+    t_from, heating = t0_k, False
+    for _ in range(count):
+        if heating:
+            now += radiative_relaxation_time_s(t_from, off_k, capacity_j_k, eps_area_m2, q_base_w + heater_w, t_sink_k)
+            t_from = off_k
+        else:
+            now += radiative_relaxation_time_s(t_from, on_k, capacity_j_k, eps_area_m2, q_base_w, t_sink_k)
+            t_from = on_k
+        times.append(now)
+        heating = not heating
+    return np.array(times)

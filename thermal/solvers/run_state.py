@@ -56,6 +56,9 @@ class RunState:
     adv_m_w_k: np.ndarray = field(default_factory=lambda: np.zeros(0))  # m_dot cp carried
     adv_stagnant: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
     loops: dict = field(default_factory=dict)  # loop name -> LoopState
+    # per heater: < 0 acts on its law (proportional; any heater in a steady solve), else a
+    # thermostat's state in a transient (1 on, 0 off), switched by solvers/thermostats.py
+    heater_switched: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @classmethod
     def fresh(cls, net) -> "RunState":
@@ -69,4 +72,4 @@ class RunState:
                  for ln in net.loops}
         return cls(np.array(net.q_w, float), np.array(net.r_link, float), np.array(net.face_q_solar_w_m2, float),
                    np.array(net.face_q_ir_w_m2, float), pipes, np.zeros(n_terms), np.zeros(n_terms),
-                   np.zeros(n_terms, np.uint8), loops)
+                   np.zeros(n_terms, np.uint8), loops, np.full(net.heaters.count, -1.0))

@@ -31,6 +31,7 @@ class Solution:
     steps_accepted: int = 0  # time steps (transients)
     steps_rejected: int = 0
     state: object = field(default=None, repr=False)  # the run state at the end (films, wetted fractions)
+    heaters: dict | None = field(default=None, repr=False)  # transients: solvers.thermostats.HeaterLog.record()
 
 
 def check_balance(balance: EnergyBalance, context: str):

@@ -37,6 +37,7 @@ from thermal.solvers.linalg import linear_solver_for
 from thermal.solvers.newton import newton_solve
 from thermal.solvers.steady import Solution, check_balance
 from thermal.solvers.system import Assembler
+from thermal.solvers.thermostats import HeaterLog
 
 LTE_CONSTANT = {1: 0.5, 2: 2.0 / 11.0}
 
@@ -196,21 +197,29 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
     rejected = accepted = ev = 0
     retry = False  # the last attempt was rejected: only shorten steps now
     bar = _progress_bar(environment, end_time_s) if progress else None
-    while now < end_time_s * (1 - 1e-14):
-        while events[ev] <= now * (1 + 1e-14):
-            ev += 1
-        target = events[ev]
-        h = _step_size(adaptive, h, now, target, retry)
-        order = _order(adaptive, hist)
+    heaters = HeaterLog(net, state, t, settings.step_tolerance, environment.period_s if environment is not None
+                        else None) if net.heaters.count else None
+
+    def solve_step(h, order):
+        """(Newton result, predictor, BDF a) of the step of ``h`` from ``now``; fills ``offset``."""
         t_new_time = now + h
         if environment is not None:
             environment.apply(state, t_new_time)
         q_norm = assembler.heat_input_norm()
         pred, a = _predict(assembler, adaptive, hist, t, h, t_new_time, order, stores, cap, offset, scratch)
         guess = np.where(stores, np.maximum(pred, 0.5 * t), t)
+        result = _corrector(assembler, linear, settings, guess, t, h, a, offset, q_norm, step_hook,
+                            f" (time step {accepted + 1} of {h:.4g} s to t = {t_new_time:g} s)", newton_total)
+        return result, pred, a
+
+    while now < end_time_s * (1 - 1e-14):
+        while events[ev] <= now * (1 + 1e-14):
+            ev += 1
+        target = events[ev]
+        h = _step_size(adaptive, h, now, target, retry)
+        order = _order(adaptive, hist)
         try:
-            result = _corrector(assembler, linear, settings, guess, t, h, a, offset, q_norm, step_hook,
-                                f" (time step {accepted + 1} of {h:.4g} s to t = {t_new_time:g} s)", newton_total)
+            result, pred, a = solve_step(h, order)
         except ConvergenceError:
             if adaptive.fixed_step or h < 1e-6 * max(end_time_s, 1.0):
                 raise
@@ -226,27 +235,45 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
             h *= max(0.2, 0.9 * err ** (-1.0 / (order + 1)))
             continue
         retry = False
+        switched = False
+        if heaters is not None:
+            # a thermostat's sensor crossed its threshold inside the step: end the step there
+            h_full = h
+            last = {}
+
+            def trial(h_try):
+                last["step"] = solve_step(h_try, order)
+                return last["step"][0].t_k
+
+            h, t_new, moved = heaters.locate(trial, h, t, t_new)
+            if moved:
+                result, pred, a = last["step"]
+        t_new_time = now + h
         balance = assembler.energy(t_new, t, 1.0 / h, a, offset)
         check_balance(balance, f"time step to t = {t_new_time:g} s")
         accepted += 1
         hit_event = abs(t_new_time - target) <= 1e-12 * max(1.0, target)
+        if heaters is not None:
+            switched = heaters.accept(t_new_time, h, t_new, assembler.heater_power_w)
         now = target if hit_event else t_new_time
         t = t_new
-        if hit_event and not adaptive.fixed_step:
+        if (hit_event or switched) and not adaptive.fixed_step:
             hist.restart(now, t)  # restart at first order after a discontinuity
         else:
             hist.push(now, t)
         outputs.add(now, t, balance)
         if bar:
             bar.update(h / (environment.period_s if environment is not None and environment.period_s else 1.0))
-        if not adaptive.fixed_step:
+        if heaters is not None and h < h_full:
+            h = h_full  # the step cut short at a switch says nothing about the error: keep the step size
+        elif not adaptive.fixed_step:
             h *= 2.0 if err == 0.0 else min(2.0, max(0.2, 0.9 * err ** (-1.0 / (order + 1))))
     if bar:
         bar.close()
     return Solution(np.asarray(outputs.times), np.asarray(outputs.states), outputs.balances, newton_total[0],
                     linear.method,
                     time.perf_counter() - start, linear_stats=linear.stats, steps_accepted=accepted,
-                    steps_rejected=rejected, state=state)
+                    steps_rejected=rejected, state=state, heaters=heaters.record() if heaters is not None else None)
 
 
 def _progress_bar(environment, end_time_s):

@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from thermal import kernels
 from thermal.constants import SIGMA_W_M2K4
-from thermal.kernels.bundles import Advection, Links, PropertyTables, Step, Storage, Surfaces
+from thermal.kernels.bundles import Advection, Heaters, Links, Louvers, PropertyTables, Step, Storage, Surfaces
 from thermal.build.network import Network
 from thermal.solvers.run_state import RunState
 
@@ -103,7 +103,17 @@ class Assembler:
         self.storage = Storage(net.rho_v_kg, net.cp_tab, self.tables)
         self.links = Links(net.indptr, net.indices, net.diag_pos, net.s_self, net.s_other, net.dir_self,
                            net.dir_other)
-        self.surfaces = Surfaces(net.surf_node, net.surf_area_m2, net.surf_eps, net.surf_alpha, net.surf_face)
+        # own copies: louvers move the emittance and absorptance of their surfaces with T
+        self.surf_eps, self.surf_alpha = np.array(net.surf_eps, float), np.array(net.surf_alpha, float)
+        self.surfaces = Surfaces(net.surf_node, net.surf_area_m2, self.surf_eps, self.surf_alpha, net.surf_face)
+        self.louvers = Louvers(net.louver_surf, net.louver_eps_row, net.louver_alpha_row) \
+            if net.louver_surf.size else None
+        self.d_eps, self.d_alpha = np.zeros(net.louver_surf.size), np.zeros(net.louver_surf.size)
+        ht = net.heaters
+        self.heaters = Heaters(ht.power_w, ht.on_k, ht.off_k, ht.sensor, ht.node, ht.weight, ht.heater, ht.pos) \
+            if ht.count else None
+        self.heater_power_w = np.zeros(ht.count)  # each heater's power at the last evaluation
+        self._heater_scratch = (np.zeros(net.n_nodes), np.zeros(net.indices.size)) if ht.count else None
         adv = net.advection
         self.advection = Advection(adv.wall, adv.inflow, adv.outflow, adv.pos_w_in, adv.pos_w_out, adv.pos_out_in,
                                    adv.pos_out_w, adv.pos_in_out) if adv.count else None
@@ -171,8 +181,18 @@ class Assembler:
         kernels.eval_conductivity(t_k, net.k_tab, self.tables, self.k_node, self.dk_node)
         kernels.conduction_rows(t_k, self.links, st.r_link, self.k_node, self.dk_node, net.fixed, self.residual_w,
                                 self.a_data)
+        if self.louvers is not None:
+            kernels.louver_properties(t_k, net.surf_node, self.louvers, self.tables, self.surf_eps, self.surf_alpha,
+                                      self.d_eps, self.d_alpha)
         kernels.add_surfaces(t_k, self.surfaces, st.face_q_solar_w_m2, st.face_q_ir_w_m2, net.t_sink_k, net.fixed,
                              net.diag_pos, self.residual_w, self.a_data)
+        if self.louvers is not None:
+            kernels.add_louver_slopes(t_k, self.surfaces, self.louvers, self.d_eps, self.d_alpha,
+                                      st.face_q_solar_w_m2, st.face_q_ir_w_m2, net.t_sink_k, net.fixed, net.diag_pos,
+                                      self.a_data)
+        if self.heaters is not None:
+            kernels.add_heaters(t_k, self.heaters, st.heater_switched, net.fixed, self.residual_w, self.a_data,
+                                self.heater_power_w)
         if self.advection is not None:
             kernels.add_advection(t_k, self.advection, st.adv_c_w_k, st.adv_m_w_k, st.adv_stagnant, net.fixed,
                                   net.diag_pos, self.residual_w, self.a_data)
@@ -191,6 +211,9 @@ class Assembler:
         t_old = t_k if t_old_k is None else t_old_k
         offset = self._zeros if stored_offset_w is None else stored_offset_w
         kernels.eval_conductivity(t_k, net.k_tab, self.tables, self.k_node, self.dk_node)
+        if self.louvers is not None:
+            kernels.louver_properties(t_k, net.surf_node, self.louvers, self.tables, self.surf_eps, self.surf_alpha,
+                                      self.d_eps, self.d_alpha)
         kernels.energy_terms(t_k, Step(t_old, inv_dt_s, bdf_a, offset), st.q_w, net.fixed, self.storage, self.links,
                              st.r_link, self.k_node, self.surfaces, st.face_q_solar_w_m2, st.face_q_ir_w_m2,
                              net.t_sink_k, self._energy)
@@ -198,6 +221,8 @@ class Assembler:
             # what other patches absorb of a patch's emission did not leave for space: radiated is
             # the net heat leaving the free nodes by radiation (to space and to fixed-temperature walls)
             self._energy[2] -= self._exchange(t_k, self._scratch)
+        if self.heaters is not None:
+            self._energy[0] += self.heater_output_w(t_k)
         gross = 0.0
         if self.advection is not None:
             into = self.advected_into_fixed_w(t_k)
@@ -210,6 +235,14 @@ class Assembler:
             gross = float(st.adv_m_w_k @ np.abs(t_k[adv.outflow])
                           + st.adv_c_w_k @ np.abs(t_k[np.maximum(adv.wall, 0)]))
         return EnergyBalance(*(float(v) for v in self._energy), advected_gross_w=gross)
+
+    def heater_output_w(self, t_k: np.ndarray) -> float:
+        """The heaters' total power into free nodes at ``t_k`` [W]; each heater's in ``heater_power_w``."""
+        if self.heaters is None:
+            return 0.0
+        res, a = self._heater_scratch
+        return float(kernels.add_heaters(t_k, self.heaters, self.state.heater_switched, self.net.fixed, res, a,
+                                         self.heater_power_w))
 
     def advected_into_fixed_w(self, t_k: np.ndarray) -> np.ndarray:
         """Heat flowing into fixed-temperature walls from the fluid of each loop piece bonded to one
@@ -231,7 +264,10 @@ class Assembler:
         """||per-node heat input||_2 [W]: the scale of the residual test."""
         net, st = self.net, self.state
         q = np.abs(st.q_w) * (net.fixed == 0)
-        absorbed = net.surf_area_m2 * (net.surf_alpha * st.face_q_solar_w_m2[net.surf_face]
-                                       + net.surf_eps * st.face_q_ir_w_m2[net.surf_face])
+        absorbed = net.surf_area_m2 * (self.surf_alpha * st.face_q_solar_w_m2[net.surf_face]
+                                       + self.surf_eps * st.face_q_ir_w_m2[net.surf_face])
         q = q + np.bincount(net.surf_node, absorbed, minlength=net.n_nodes)
+        if self.heaters is not None:  # rated powers: the scale of what the heaters may give
+            ht = self.heaters
+            q = q + np.bincount(ht.node, ht.weight * ht.power_w[ht.heater], minlength=net.n_nodes)
         return float(np.linalg.norm(q))
