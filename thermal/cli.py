@@ -34,6 +34,7 @@ from thermal.output.radiation import drawable, radiation_geometry
 from thermal.output.radiation import summary_lines as radiation_summary_lines
 from thermal.output.loops import summary_lines as loop_summary_lines
 from thermal.output.heaters import summary_lines as heater_summary_lines
+from thermal.output.results import melt_fraction_field
 
 DESCRIPTION = """\
 thermal: finite-volume radiator solver for orbital compute.
@@ -300,6 +301,11 @@ def format_summary(case, result, output=None) -> str:
         lines += loop_summary_lines(result.loops)
     if result.heaters:
         lines += [""] + heater_summary_lines(result.heaters)
+    melt = [(panel, melt_fraction_field(f, np.asarray(result.mesh[panel]["material"]), result.mesh[panel]["melting"]))
+            for panel, f in result.fields.items() if result.mesh[panel].get("melting")]
+    for panel, m in melt:
+        lines.append(f"phase change {panel}: melt fraction {np.nanmin(m[-1]):.3f} to {np.nanmax(m[-1]):.3f} at the last "
+                     f"output, {np.nanmin(m):.3f} to {np.nanmax(m):.3f} over the run (/fields/{panel}/melt_fraction)")
     if result.radiation:
         rad = result.radiation
         lines += ["", f"radiation exchange (last output): {len(rad['patch_names'])} patches, view-factor reciprocity "

@@ -26,7 +26,7 @@ from thermal.input.case_file import parse_case
 from thermal.input.overrides import case_text_with
 from thermal.output.plotting import pyplot, save_figure
 from thermal.output.results import result_from_solution
-from thermal.physics import analytic, channel_flow, coolants
+from thermal.physics import analytic, channel_flow, coolants, pcm
 from thermal.physics import view_factors as vf
 from thermal.physics.fluids import saturation
 from thermal.physics.heat_pipes import capillary_limit_w
@@ -901,8 +901,41 @@ def check_louver(report, out_dir, quick):
     _balance(report, "louvered_plate", sol)
 
 
+def _stefan_front(width_k, out_dir=None):
+    """(melted thickness, Neumann's) of stefan_melting with a melting range of ``width_k``."""
+    over = {"materials.paraffin.melting_range": ["300 K", f"{300.0 + width_k} K"],
+            "nodes.wall.temperature": f"{310.0 + width_k / 2} K"}
+    case = _case("stefan_melting", over)
+    result = solve(case, output=None if out_dir is None else out_dir / f"stefan_melting_{width_k:g}K.h5")
+    mat = case.materials["paraffin"]
+    melted = float(np.sum(pcm.melt_fraction(result.fields["slab"][-1, 0, 0, :], *mat.melting_k))
+                   * case.panels[0].length_x_m / case.panels[0].x_cells)
+    cp = mat.cp(300.0)
+    lam = analytic.neumann_melting_lambda(cp * 10.0 / mat.latent_heat_j_kg)
+    alpha = mat.k_inplane(300.0) / (mat.rho_kg_m3 * cp)
+    return melted, 2 * lam * math.sqrt(alpha * float(result.times_s[-1])), result
+
+
+def check_stefan(report, out_dir, quick):
+    """The one-phase Stefan problem against Neumann's solution.  The enthalpy method spreads the
+    latent heat over the melting range: the front runs ahead by a share that falls in proportion to
+    the range (measured: 0.8 %, 0.42 %, 0.09 % at 0.4, 0.2, 0.05 K for a 10 K drive).  Tolerance: the
+    range over the drive (the share of the driving temperature difference the smearing blurs)."""
+    widths = (0.2, 0.05)
+    errs = []
+    for width in widths:
+        melted, exact, result = _stefan_front(width, out_dir)
+        errs.append((melted - exact) / exact)
+    report.add("stefan_melting", f"melted thickness at 3 h, range {widths[-1]:g} K", melted, exact, errs[-1] * exact,
+               widths[-1] / 10.0 * exact, "m", "Neumann: s = 2 lambda sqrt(alpha t), St = 0.1")
+    order = analytic.observed_order(widths, np.abs(errs))
+    report.add("stefan_melting", "error's order in the melting range", order, 1.0, order - 1.0, 0.2, "",
+               "the smeared latent heat's bias, linear in the range")
+    _balance(report, "stefan_melting", result.solution)
+
+
 CHECKS += (check_tube_constant_wall, check_radiating_tube_fin, check_counterflow, check_friction_laws,
-           check_parallel_branches, check_thermostat, check_louver)
+           check_parallel_branches, check_thermostat, check_louver, check_stefan)
 
 
 def run_validation(out_dir, quick: bool = False, figures: bool = True) -> Report:

@@ -29,6 +29,7 @@ from thermal.build.pipes import add_heat_pipes, locate_film_entries
 from thermal.build.radiation import PatchList, build_radiation, patch_edges, rectangle_patches, \
     surface_polygons
 from thermal.physics import geometry as geo
+from thermal.physics.pcm import effective_cp
 
 IN_PLANE, THROUGH = 0, 1
 
@@ -87,6 +88,7 @@ class Network:
     loops: tuple = ()  # build.loops.LoopNodes
     advection: AdvectionTerms = field(default_factory=AdvectionTerms.empty)  # every loop's terms
     heaters: HeaterTerms = field(default_factory=HeaterTerms.empty)
+    melting: dict = field(default_factory=dict)  # phase-change material name -> (solidus, liquidus) K
     # louvered surfaces: surface index, table rows of their effective eps(T) and alpha(T)
     louver_surf: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     louver_eps_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -207,7 +209,7 @@ def _panel(b: _Builder, panel: Panel, mesh: PanelMesh, material_names: list):
         layer = panel.layers[mesh.z_layer[k]]
         mat = case.materials[layer.material]
         cnt = int(present[k].sum())
-        b.add_nodes(cnt, mat.rho_kg_m3 * vol[k][present[k]], b.table(mat.cp),
+        b.add_nodes(cnt, mat.rho_kg_m3 * vol[k][present[k]], b.table(storage_cp(mat)),
                     (b.table(mat.k_inplane), b.table(mat.k_through)), q=q[k][present[k]])
     _panel_links(b, panel, mesh, node)
     _panel_faces(b, panel, mesh, node)
@@ -424,6 +426,14 @@ def _region_cells(case: Case, mesh: PanelMesh, node: np.ndarray, ep):
     kk, ii = np.nonzero(present[:, j, :])
     return node[kk, j, ii], dz[kk] * dx[ii], 0.5 * dy[j] * np.ones(kk.size), IN_PLANE
 
+def storage_cp(mat) -> PropertyTable:
+    """The heat capacity a node of this material stores with: sensible, plus the latent heat of a
+    phase-change material over its melting range (physics/pcm.py)."""
+    if not mat.is_pcm:
+        return mat.cp
+    return PropertyTable(*effective_cp(mat.cp.t_k, mat.cp.value, *mat.melting_k, mat.latent_heat_j_kg))
+
+
 def _endpoint_cells(case: Case, meshes: dict, nodes_of: dict, lumped: dict, ep):
     """(node ids, areas [m2], centres (n, 3) in panel axes) of a lumped node or a panel region."""
     if ep.node is not None:
@@ -589,7 +599,8 @@ def build_network(case: Case) -> Network:
         lumped_nodes=np.asarray(list(lumped.values()) + [p.vapour for p in pipes if p.vapour >= 0], np.int64),
         surface_node_count=b.surface_count, scheduled_loads=b.scheduled, chips=b.chips, heat_pipes=tuple(pipes),
         face_normal=np.asarray(b.face_normals, float).reshape(-1, 3), radiation=radiation, solar_arrays=tuple(arrays),
-        loops=tuple(loops), advection=advection, heaters=heater_terms, louver_surf=louvers[0],
+        loops=tuple(loops), advection=advection, heaters=heater_terms,
+        melting={name: m.melting_k for name, m in case.materials.items() if m.is_pcm and name in material_names}, louver_surf=louvers[0],
         louver_eps_row=louvers[1], louver_alpha_row=louvers[2],
     )
     return net

@@ -30,7 +30,7 @@ from thermal.model.case import (
     SCHEMES,
     Case,
     Contact,
-    Endpoint,
+
     Face,
     Footprint,
     Layer,

@@ -63,7 +63,29 @@ def _material(name: str, t: Table, base: Material | None) -> Material:
             raise t.error(key, "<missing>", f"material '{name}' needs {key} (or base = a library material)")
     desc = t.string("description", base.description if base else "")
     src = t.string("source", base.source if base else "case file")
-    return Material(name, rho, k_in, k_th, cp, desc or "", src)
+    latent, melting = _phase_change(t, base)
+    return Material(name, rho, k_in, k_th, cp, desc or "", src, latent, melting)
+
+
+def _phase_change(t: Table, base: Material | None):
+    """``latent_heat`` with ``melting_range = [solidus, liquidus]``: a phase-change material."""
+    has_l, has_r = t.has("latent_heat"), t.has("melting_range")
+    if not has_l and not has_r:
+        return (base.latent_heat_j_kg, base.melting_k) if base is not None else (0.0, None)
+    if has_l != has_r:
+        missing = "melting_range" if has_l else "latent_heat"
+        raise t.error(missing, "<missing>", "a phase-change material needs latent_heat (J/kg) and melting_range = "
+                      "[solidus, liquidus]")
+    latent = t.quantity("latent_heat", "J/kg", minimum=0.0, strict_minimum=True,
+                        what="a phase-change material's latent heat of fusion")
+    rng = t.pair("melting_range", "K", minimum=0.0, strict_minimum=True)
+    if not rng[1] > rng[0]:
+        raise t.error("melting_range", t.raw["melting_range"], "[solidus, liquidus] with liquidus above solidus "
+                      "(the latent heat is spread over this range; 0.1 K or more)")
+    if rng[1] - rng[0] < 0.01:
+        raise t.error("melting_range", t.raw["melting_range"], "at least 0.01 K wide: the enthalpy method spreads "
+                      "the latent heat over the range, and a narrower one only forces tiny time steps")
+    return latent, rng
 
 
 @lru_cache(maxsize=1)

@@ -30,9 +30,15 @@ class Material:
     rho_kg_m3: float
     k_inplane: PropertyTable
     k_through: PropertyTable
-    cp: PropertyTable
+    cp: PropertyTable  # sensible heat capacity
     description: str = ""
     source: str = ""
+    latent_heat_j_kg: float = 0.0  # phase-change material: latent heat over melting_k (physics/pcm.py)
+    melting_k: tuple | None = None  # (solidus, liquidus)
+
+    @property
+    def is_pcm(self) -> bool:
+        return self.melting_k is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from thermal.errors import OutputError, ThermalError
 from thermal.output.heaters import read_heaters, write_heaters
 from thermal.output.loops import read_loops, write_loops
 from thermal.output.radiation import read_radiation, write_radiation
+from thermal.physics.pcm import melt_fraction
 from thermal.solvers.system import TERMS
 
 ENERGY_NAMES = TERMS + ("balance_error",)
@@ -142,7 +143,19 @@ def mesh_dict(net, panel) -> dict:
     return {"x_edges": m.x_edges_m, "y_edges": m.y_edges_m, "z_edges": m.z_edges_m,
             "material": net.material_id[panel.name], "material_names": list(net.material_names),
             "layer_names": [l.name for l in panel.layers], "z_layer": m.z_layer,
-            "footprints": [(f.name, f.x0_m, f.x1_m, f.y0_m, f.y1_m) for f in panel.footprints]}
+            "footprints": [(f.name, f.x0_m, f.x1_m, f.y0_m, f.y1_m) for f in panel.footprints],
+            "melting": {net.material_names.index(name): rng for name, rng in getattr(net, "melting", {}).items()}}
+
+
+def melt_fraction_field(t_field: np.ndarray, material: np.ndarray, melting: dict) -> np.ndarray:
+    """Melt fraction of each cell of phase-change material (physics/pcm.py), NaN elsewhere; ``t_field``
+    (nz, ny, nx) or (nt, nz, ny, nx)."""
+    t_field = np.asarray(t_field)
+    out = np.full(t_field.shape, np.nan)
+    for index, (solidus, liquidus) in melting.items():
+        cells = np.broadcast_to(material == int(index), t_field.shape)  # one step or a stack of them
+        out[cells] = melt_fraction(t_field[cells], solidus, liquidus)
+    return out
 
 
 class ResultWriter:
@@ -166,6 +179,7 @@ class ResultWriter:
         self.t = f.create_dataset("time", (0,), maxshape=(None,), dtype="f8", chunks=(1024,), fillvalue=np.nan)
         self.t.attrs["units"] = "s"
         self.fields = {}
+        self.melt = {}
         for panel, m in mesh.items():
             g = f.create_group(f"mesh/{panel}")
             for axis in ("x_edges", "y_edges", "z_edges"):
@@ -176,6 +190,9 @@ class ResultWriter:
             d.attrs["names"] = np.array(m["material_names"], dtype=object)
             d.attrs["layer_names"] = np.array(m["layer_names"], dtype=object)
             d.attrs["z_layer"] = np.asarray(m["z_layer"], np.int64)
+            if m.get("melting"):  # phase-change materials: index -> (solidus, liquidus) K
+                d.attrs["melting_index"] = np.array(list(m["melting"]), np.int64)
+                d.attrs["melting_k"] = np.array(list(m["melting"].values()), float).reshape(-1, 2)
             if m.get("footprints"):
                 fp = g.create_dataset("footprints", data=np.array([r[1:] for r in m["footprints"]], float))
                 fp.attrs["units"] = "m"
@@ -186,6 +203,12 @@ class ResultWriter:
                                   chunks=(1, *shape), fillvalue=np.nan)
             ds.attrs["units"] = "K"
             self.fields[panel] = ds
+            if m.get("melting"):
+                mf = f.create_dataset(f"fields/{panel}/melt_fraction", (0, *shape), maxshape=(None, *shape),
+                                      dtype="f8", chunks=(1, *shape), fillvalue=np.nan)
+                mf.attrs["units"] = "1"
+                mf.attrs["description"] = "share of the latent heat taken up; NaN outside phase-change material"
+                self.melt[panel] = mf
         n_lumped = len(node_names)
         self.nodes = f.create_dataset("nodes/T", (0, n_lumped), maxshape=(None, n_lumped or None), dtype="f8",
                                       chunks=(256, max(1, n_lumped)))
@@ -228,6 +251,10 @@ class ResultWriter:
         for panel, ds in self.fields.items():
             ds.resize((n, *ds.shape[1:]))
             ds[n - 1] = fields[panel]
+        for panel, ds in self.melt.items():
+            ds.resize((n, *ds.shape[1:]))
+            m = self.mesh[panel]
+            ds[n - 1] = melt_fraction_field(fields[panel], np.asarray(m["material"]), m["melting"])
         self.nodes.resize((n, self.nodes.shape[1]))
         self.nodes[n - 1] = node_t_k
         e = np.asarray(energy_terms, float)
@@ -444,7 +471,10 @@ def _read_result(f) -> Result:
                        "z_layer": mat.attrs["z_layer"],
                        "footprints": ([(_s(n), *row) for n, row in zip(g["footprints"].attrs["names"],
                                                                       g["footprints"][:])]
-                                      if "footprints" in g else [])}
+                                      if "footprints" in g else []),
+                       "melting": ({int(i): tuple(float(v) for v in rng) for i, rng in
+                                    zip(mat.attrs["melting_index"], mat.attrs["melting_k"])}
+                                   if "melting_index" in mat.attrs else {})}
     for panel, values in fields.items():  # a hostile file: shapes must agree before anyone plots them
         edges = tuple(len(mesh[panel][k]) - 1 for k in ("z_edges", "y_edges", "x_edges"))
         if values.ndim != 4 or values.shape[1:] != edges or mesh[panel]["material"].shape != edges:

@@ -305,3 +305,11 @@ def thermostat_cycle_s(on_k, off_k, t0_k, capacity_j_k, eps_area_m2, q_base_w, h
         times.append(now)
         heating = not heating
     return np.array(times)
+
+
+def neumann_melting_lambda(stefan: float) -> float:
+    """Root of lambda exp(lambda^2) erf(lambda) = St / sqrt(pi): the one-phase Stefan problem (a solid
+    at its melting point, its face raised to T_w at t = 0; St = c_l (T_w - T_m) / L) melts to
+    s(t) = 2 lambda sqrt(alpha_l t) (Neumann's similarity solution)."""
+    return brentq(lambda lam: lam * math.exp(lam * lam) * math.erf(lam) - stefan / math.sqrt(math.pi), 1e-12, 5.0,
+                  xtol=1e-15)
