@@ -290,6 +290,12 @@ def format_summary(case, result, output=None) -> str:
                 state = "FLUID OUT OF RANGE: " + p["out_of_range"]
             lines.append(f"{name:<12}{p['fluid']:<10}{p['t_vapour'][-1] - 273.15:>11.2f}{p['q'][-1]:>9.1f}"
                          f"{q_max:>10.1f}{p['governing']:>13}{use:>7.2f}  {state}")
+        for name, p in result.heat_pipes.items():
+            active = np.asarray(p.get("active_series", []), float)
+            if p.get("gas") and active.size:
+                lines.append(f"{name}: gas-loaded (VCHP): active condenser {active[-1]:.4g} m at the last output"
+                             + (f", {np.min(active):.4g} to {np.max(active):.4g} m over the run" if active.size > 1
+                                else ""))
         dried = [n for n, p in result.heat_pipes.items() if p["dried"]]
         if dried:
             lines.append(f"WARNING: {len(dried)} heat pipe(s) dried out ({', '.join(dried)}): their evaporators no "

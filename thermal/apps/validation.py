@@ -26,13 +26,13 @@ from thermal.input.case_file import parse_case
 from thermal.input.overrides import case_text_with
 from thermal.output.plotting import pyplot, save_figure
 from thermal.output.results import result_from_solution
-from thermal.physics import analytic, channel_flow, coolants, pcm
+from thermal.physics import analytic, channel_flow, coolants, pcm, vchp
 from thermal.physics import view_factors as vf
 from thermal.physics.fluids import saturation
 from thermal.physics.heat_pipes import capillary_limit_w
 from thermal.physics.orbit import R_EARTH_M, OrbitGeometry, critical_beta_rad, eclipse_fraction, view_factor_to_sphere
 from thermal.solvers import solve_steady
-from thermal.solvers.heat_pipes import film_heat_w, solve_steady_with_pipes
+from thermal.solvers.heat_pipes import FRONT_T_TOL_K, film_heat_w, solve_steady_with_pipes
 from thermal.solvers.run_state import RunState
 from thermal.solvers.stepper import AdaptiveSettings, solve_transient_adaptive
 from thermal.solvers.system import Assembler
@@ -934,8 +934,41 @@ def check_stefan(report, out_dir, quick):
     _balance(report, "stefan_melting", result.solution)
 
 
+def check_vchp(report, out_dir, quick):
+    """A gas-loaded heat pipe against the flat-front closed form at three powers (three vapour
+    temperatures): the vapour temperature T solves Q = g (L_c - L_g(T)) (T - T_host), g the condenser
+    film in series with the saddle, T_host the sink plus the contact's rise, L_g from the gas balance
+    with the gas at T_host; Q is the heat the vapour carries (the wall's axial conduction bypasses
+    it).  Tolerance: ten times the front's settling tolerance on T, carried to L_a and G."""
+    for power in (30.0,) if quick else (10.0, 30.0, 60.0):
+        case = _case("vchp_front", {"panels.evap.footprints.load.power": f"{power} W"})
+        result = solve(case, output=None if out_dir is None else out_dir / f"vchp_front_{int(power)}W.h5")
+        pipe = case.heat_pipes[0]
+        rec = result.heat_pipes["vchp"]
+        t_v, q, active = float(rec["t_vapour"][-1]), float(rec["q"][-1]), float(rec["active_series"][-1])
+        cond = case.panels[1]
+        contact = case.contacts[0]
+        t_host = case.nodes[0].fixed_t_k + power / (contact.conductance_w_m2k * cond.length_x_m * cond.length_y_m)
+        g = 1.0 / (1.0 / pipe.film_condenser_w_mk + 1.0 / (pipe.saddle_w_m2k * pipe.saddle_width_m))
+        l_c = pipe.length_by_role()["condenser"]
+
+        def active_m(t):
+            return l_c - vchp.front(pipe, t, t_host)
+
+        t_exact = brentq(lambda t: q - g * active_m(t) * (t - t_host), t_host + 1e-6, 400.0, xtol=1e-12)
+        tol_t = 10 * FRONT_T_TOL_K
+        slope = abs(active_m(t_exact + 1e-3) - active_m(t_exact - 1e-3)) / 2e-3
+        report.add("vchp_front", f"active condenser at {power:g} W (T_v {t_exact - 273.15:.2f} degC)", active,
+                   active_m(t_exact), active - active_m(t_exact), slope * tol_t, "m",
+                   "n R = (p(Tv) - p(Tr)) Vr/Tr + (p(Tv) - p(Tg)) Av Lg/Tg")
+        g_num, g_exact = q / (t_v - t_host), g * active_m(t_exact)
+        report.add("vchp_front", f"conductance at {power:g} W", g_num, g_exact, g_num - g_exact,
+                   g_exact * tol_t / (t_exact - t_host) + g * slope * tol_t, "W/K", "G = Q / (T_v - T_host)")
+    _balance(report, "vchp_front", result.solution)
+
+
 CHECKS += (check_tube_constant_wall, check_radiating_tube_fin, check_counterflow, check_friction_laws,
-           check_parallel_branches, check_thermostat, check_louver, check_stefan)
+           check_parallel_branches, check_thermostat, check_louver, check_stefan, check_vchp)
 
 
 def run_validation(out_dir, quick: bool = False, figures: bool = True) -> Report:

@@ -3,12 +3,14 @@ geometry checks against the panels happen here too)."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from thermal.errors import CaseError
 from thermal.input.table import Table
-from thermal.model.heat_pipe import ROLES, WICKS, HeatPipe, Section, Wick
-from thermal.physics.fluids import FLUIDS
+from thermal.model.heat_pipe import ROLES, WICKS, GasLoad, HeatPipe, Section, Wick
+from thermal.physics.fluids import FLUIDS, valid_range_k
 from thermal.physics.heat_pipes import SCREEN_CRIMP
+from thermal.physics.vchp import front, moles_open_at, vapour_pressure_pa
 
 
 def parse_heat_pipes(root: Table, panels, materials) -> tuple[HeatPipe, ...]:
@@ -55,9 +57,44 @@ def parse_heat_pipes(root: Table, panels, materials) -> tuple[HeatPipe, ...]:
                             f"must stay below the outer radius {0.5e3 * do:g} mm")
         if pipe.wall_area_m2 <= 0.0:
             raise t.error("wick", "{...}", "the grooves leave no metal: reduce their count, width or depth")
+        gas_t = t.sub("gas", None)
+        if gas_t is not None:
+            pipe = replace(pipe, gas=_parse_gas(gas_t, pipe))
         t.finish()
         out.append(pipe)
     return tuple(out)
+
+
+def _parse_gas(t: Table, pipe: HeatPipe) -> GasLoad:
+    """``[heat_pipes.NAME.gas]``: ``reservoir_volume``, ``reservoir_temperature`` and the inventory as
+    ``moles`` or ``open_at`` (the vapour temperature at which the front reaches the condenser's far
+    end: every mole in the reservoir)."""
+    volume = t.quantity("reservoir_volume", "m^3", minimum=0.0, strict_minimum=True)
+    t_res = t.quantity("reservoir_temperature", "K", minimum=0.0, strict_minimum=True)
+    lo, hi = valid_range_k(pipe.fluid)
+    if t.has("moles") == t.has("open_at"):
+        raise t.error("moles", t.raw.get("moles", "<missing>"), "give the gas inventory as moles or as open_at (the "
+                      "vapour temperature at which the whole condenser is open), one of them")
+    if t.has("moles"):
+        moles = t.quantity("moles", "mol", minimum=0.0, strict_minimum=True)
+    else:
+        t_open = t.quantity("open_at", "K", minimum=lo, strict_minimum=True, maximum=hi - 1.5)
+        if t_open <= t_res:
+            raise t.error("open_at", t.raw["open_at"], f"must be above the reservoir temperature "
+                          f"({t_res - 273.15:.6g} degC): below it the gas would never leave the reservoir")
+        moles = moles_open_at(vapour_pressure_pa(pipe.fluid, t_open), vapour_pressure_pa(pipe.fluid, t_res), t_res,
+                              volume)
+    gas = GasLoad(moles, volume, t_res)
+    probe = replace(pipe, gas=gas)
+    condenser = pipe.length_by_role()["condenser"]
+    # hottest working vapour, gas at the reservoir's temperature: if even then it fills the
+    # condenser, the pipe never opens
+    if front(probe, hi - 2.0, t_res) >= condenser:
+        raise t.error("moles" if t.has("moles") else "open_at", t.raw.get("moles", t.raw.get("open_at")),
+                      f"this much gas blocks the whole condenser ({condenser:g} m) at every vapour temperature "
+                      f"{pipe.fluid} can have: the pipe would never conduct; less gas or a larger reservoir")
+    t.finish()
+    return gas
 
 
 def _parse_section(st: Table, panels) -> Section:

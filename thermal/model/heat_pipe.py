@@ -44,6 +44,16 @@ class Wick:
 
 
 @dataclass(frozen=True, slots=True)
+class GasLoad:
+    """Non-condensable gas of a variable-conductance pipe (physics/vchp.py): its inventory and the
+    reservoir it gathers in at the condenser's far end."""
+
+    moles: float
+    reservoir_m3: float
+    reservoir_t_k: float  # the reservoir's own temperature (held: cold-biased to space or heated)
+
+
+@dataclass(frozen=True, slots=True)
 class HeatPipe:
     name: str
     fluid: str
@@ -61,6 +71,7 @@ class HeatPipe:
     failed: bool
     key: str
     adiabatic_length_m: float = 0.0  # a run between panels outside any panel (counted in L_eff and mass)
+    gas: GasLoad | None = None  # a variable-conductance pipe (gas-loaded); None = constant conductance
 
     def length_by_role(self) -> dict:
         out = {r: 0.0 for r in ROLES}

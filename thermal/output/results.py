@@ -363,14 +363,15 @@ def write_heat_pipes(f, pipes: dict) -> None:
     for name, p in pipes.items():
         g = f.create_group(f"heat_pipes/{name}")
         for key, ds_name, units in (("t_vapour", "T_vapour", "K"), ("q", "Q", "W"), ("utilisation", "utilisation", "1"),
-                                    ("wetted_series", "wetted", "1")):
+                                    ("wetted_series", "wetted", "1"), ("active_series", "active_condenser", "m")):
             if key in p:
                 d = g.create_dataset(ds_name, data=np.asarray(p[key], float))
                 d.attrs["units"] = units
         g.attrs.update({"fluid": p["fluid"], "failed": bool(p["failed"]), "dried": bool(p["dried"]),
                         "wetted_fraction": float(p.get("wetted", 1.0)),
                         "governing_limit": p["governing"], "out_of_range": p.get("out_of_range", ""),
-                        "length_m": p["length_m"], "effective_length_m": p["effective_length_m"]})
+                        "length_m": p["length_m"], "effective_length_m": p["effective_length_m"],
+                        "gas_loaded": bool(p.get("gas", False))})
         for lim in LIMIT_NAMES:
             g.attrs[f"limit_{lim}_w"] = float(p["limits"].get(lim, np.nan))
         for i, (panel, pts) in enumerate(p["polylines"]):
@@ -389,6 +390,9 @@ def read_heat_pipes(f, nt) -> dict:
                      "governing": _s(g.attrs["governing_limit"]), "out_of_range": _s(g.attrs["out_of_range"]),
                      "t_vapour": g["T_vapour"][:nt], "q": g["Q"][:nt], "utilisation": g["utilisation"][:nt],
                      "wetted_series": g["wetted"][:nt] if "wetted" in g else np.ones(len(g["Q"][:nt])),
+                     "active_series": g["active_condenser"][:nt] if "active_condenser" in g else np.full(
+                         len(g["Q"][:nt]), np.nan),
+                     "gas": bool(g.attrs.get("gas_loaded", False)),
                      "limits": {lim: float(g.attrs[f"limit_{lim}_w"]) for lim in LIMIT_NAMES
                                 if np.isfinite(g.attrs[f"limit_{lim}_w"])},
                      "length_m": float(g.attrs["length_m"]), "effective_length_m": float(g.attrs["effective_length_m"]),

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import math
 
+from thermal.physics.fluids import saturation, valid_range_k
+
 R_GAS = 8.314462618  # J/(mol K)
 
 
@@ -57,5 +59,19 @@ def active_shares(lengths_m, from_far_end: bool, blocked_m: float):
     return share
 
 
-def is_finite(x: float) -> bool:
-    return math.isfinite(x)
+def vapour_pressure_pa(fluid: str, t_k: float) -> float:
+    """Saturation pressure [Pa]; 0 below the triple point (frozen: no vapour where the gas sits) and
+    the last valid value near the critical point."""
+    lo, hi = valid_range_k(fluid)
+    if t_k <= lo + 1e-6:
+        return 0.0
+    return saturation(fluid, min(t_k, hi - 1.5)).p_pa
+
+
+def front(pipe, t_vapour_k: float, t_blocked_k: float) -> float:
+    """Blocked condenser length [m] of a gas-loaded pipe with the vapour at T_v and the gas at T_g."""
+    gas = pipe.gas
+    return blocked_length_m(gas.moles, vapour_pressure_pa(pipe.fluid, t_vapour_k),
+                            vapour_pressure_pa(pipe.fluid, gas.reservoir_t_k), gas.reservoir_t_k, gas.reservoir_m3,
+                            vapour_pressure_pa(pipe.fluid, t_blocked_k), t_blocked_k,
+                            math.pi * pipe.r_vapour_m ** 2, pipe.length_by_role()["condenser"])

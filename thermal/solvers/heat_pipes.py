@@ -19,11 +19,17 @@ import numpy as np
 
 from thermal.build.pipes import PipeNodes, film_conductances
 from thermal.errors import ConvergenceError
+from scipy.optimize import brentq
+
 from thermal.physics.fluids import FluidRangeError, valid_range_k
 from thermal.physics.heat_pipes import DRY_FRACTION, pipe_saturation, transport_limits
+from thermal.physics.vchp import active_shares, front
 from thermal.solvers.run_state import PipeState
 
 VAPOUR_TOL_K = 0.01
+FRONT_TOL = 1e-4  # of the condenser length: nothing blocked
+FRONT_T_TOL_K = 1e-4  # a gas front settled: the vapour within this of the temperature it was placed for
+BLOCKED_FLOOR = 1e-9  # film share left on a gas-blocked piece (keeps its resistance finite)
 DRY_TOL = 0.01  # a dried pipe carries its limit to 1 %
 MAX_OUTER = 60
 
@@ -41,6 +47,8 @@ def set_film(state, pn: PipeNodes, g_evaporator_w_mk: float, g_condenser_w_mk: f
     role = pn.role[pn.film]
     g = np.where(role > 0, g_evaporator_w_mk, g_condenser_w_mk)
     g = np.where(ps.evaporating, g * max(ps.wetted, DRY_FRACTION), g)
+    if ps.active.size:  # a gas-loaded pipe: the blocked condenser exchanges (almost) nothing
+        g = g * np.maximum(ps.active, BLOCKED_FLOOR)
     r = 1.0 / (g * pn.length_m[pn.film])
     state.r_link[pn.pos_vapour_row] = r
     state.r_link[pn.pos_wall_row] = r
@@ -64,7 +72,9 @@ def pipe_status(case, net, state, t_k: np.ndarray, pipes=None) -> list[dict]:
         row = {"name": pipe.name, "fluid": pipe.fluid, "failed": pipe.failed, "dried": ps.dried,
                "wetted": ps.wetted,
                "length_m": pipe.total_length_m, "effective_length_m": pipe.effective_length_m,
-               "wall_t_max_k": float(np.max(t_k[pn.wall])), "wall_t_min_k": float(np.min(t_k[pn.wall]))}
+               "wall_t_max_k": float(np.max(t_k[pn.wall])), "wall_t_min_k": float(np.min(t_k[pn.wall])),
+               "blocked_m": ps.blocked_m,
+               "active_condenser_m": pipe.length_by_role()["condenser"] - ps.blocked_m}
         if pn.vapour < 0:
             row.update(t_vapour_k=math.nan, q_w=0.0, limits={}, governing="failed", q_max_w=math.nan,
                        utilisation=math.nan, net_w=0.0)
@@ -83,6 +93,88 @@ def pipe_status(case, net, state, t_k: np.ndarray, pipes=None) -> list[dict]:
                    p_sat_pa=sat.p_pa)
         rows.append(row)
     return rows
+
+
+def condenser_shares(pn: PipeNodes, blocked_m: float) -> np.ndarray:
+    """Active share of each film piece with ``blocked_m`` of gas at the condenser's far end (the end
+    away from the evaporator, where the vapour sweeps the gas)."""
+    roles = pn.role[pn.film]
+    cond, evap = np.nonzero(roles < 0)[0], np.nonzero(roles > 0)[0]
+    share = np.ones(pn.film.size)
+    far_is_last = cond.mean() > evap.mean()
+    share[cond] = active_shares(pn.length_m[pn.film][cond], far_is_last, blocked_m)
+    return share
+
+
+def gas_temperature_k(state, pn: PipeNodes, t_k: np.ndarray) -> float:
+    """Where the gas sits: the blocked wall's mean temperature (by blocked length), or the far end's
+    piece when nothing is blocked yet."""
+    ps = state.pipes[pn.pipe.name]
+    walls = t_k[pn.wall[pn.film]]
+    blocked = (1.0 - ps.active) * pn.length_m[pn.film] * (pn.role[pn.film] < 0)
+    if blocked.sum() > 0.0:
+        return float(blocked @ walls / blocked.sum())
+    shares = condenser_shares(pn, 1e-9 * pn.pipe.length_by_role()["condenser"])
+    return float(walls[np.argmin(shares)])
+
+
+def set_front(state, pn: PipeNodes, blocked_m: float) -> None:
+    ps = state.pipes[pn.pipe.name]
+    ps.blocked_m = blocked_m
+    ps.active = condenser_shares(pn, blocked_m)
+    set_film(state, pn, ps.g_evaporator_w_mk, ps.g_condenser_w_mk)
+
+
+def _update_front(state, pn: PipeNodes, t_k: np.ndarray, history: dict, t_star_start: float | None = None) -> bool:
+    """One move of a gas-loaded pipe's front; True if it moved (the state must be solved again).
+
+    The unknown is T*, the vapour temperature the front is placed for (L = L_g(T*)); the solve then
+    gives T_v(T*), and h(T*) = T_v - T* falls as T* rises (a hotter T* opens the condenser, which
+    cools the vapour).  Steady (``t_star_start`` None), the first solve is fully open and gives T_0;
+    if the gas at T_0 blocks nothing the pipe is open; else the root lies between T_0 (h >= 0) and
+    T_open, the vapour temperature at which the front reaches the far end (h(T_open) = T_0 - T_open
+    < 0, known without a solve): bisection until both ends have been solved.  In a time step the
+    first solve has the front of the last step's T* (``t_star_start``): substitution (T* <- T_v)
+    until the root is bracketed.  Then the Illinois variant of regula falsi, to 1e-4 K.  A trial
+    that shuts the condenser may heat the vapour without bound: its T_v is capped below the fluid's
+    critical point (h stays positive, which is all the bracket needs)."""
+    pipe = pn.pipe
+    lo_k, hi_k = valid_range_k(pipe.fluid)
+    t_v = min(float(t_k[pn.vapour]), hi_k - 2.0)
+    t_g = gas_temperature_k(state, pn, t_k)
+    h = history.setdefault(pipe.name, {})
+    if "t_star" not in h and t_star_start is None:  # steady, the first solve: fully open
+        if front(pipe, t_v, t_g) <= FRONT_TOL * pipe.length_by_role()["condenser"]:
+            return False
+        top = hi_k - 2.0
+        t_open = top if front(pipe, top, t_g) > 0.0 else brentq(lambda x: front(pipe, x, t_g) - 1e-12, t_v, top,
+                                                                  xtol=1e-6)
+        h["lo"], h["hi"] = (t_v, None), (t_open, t_v - t_open)
+        new = 0.5 * (t_v + t_open)
+    else:
+        h.setdefault("t_star", t_star_start)
+        g = t_v - h["t_star"]
+        if abs(g) <= FRONT_T_TOL_K:
+            return False
+        side = 1 if g > 0 else -1
+        h["lo" if g > 0 else "hi"] = (h["t_star"], g)
+        lo, hi = h.get("lo"), h.get("hi")
+        if lo is None or hi is None:
+            new = t_v  # not bracketed yet: substitution overshoots the root (h falls), which brackets it
+        elif lo[1] is None or hi[1] is None:
+            new = 0.5 * (lo[0] + hi[0])
+        else:
+            if h.get("side") == side:
+                other = "hi" if side == 1 else "lo"
+                h[other] = (h[other][0], h[other][1] / 2)
+                lo, hi = h["lo"], h["hi"]
+            h["side"] = side
+            new = lo[0] - lo[1] * (hi[0] - lo[0]) / (hi[1] - lo[1])
+            if abs(hi[0] - lo[0]) <= 1e-3 * FRONT_T_TOL_K:
+                return False
+    h["t_star"] = new
+    set_front(state, pn, front(pipe, new, t_g))
+    return True
 
 
 def _next_wetted(state: dict, x: float, g: float) -> float:
@@ -144,7 +236,10 @@ class TransientPipes:
     film law varies slowly with T_v, and any conductance conserves energy).  Dry-out: implicit in
     the step.  After Newton converges, a pipe asked for more than its limit dries back (or a dried one
     re-wets) by the steady loop's search, and the step is solved again from its converged state,
-    until every dried pipe carries its limit to 1 %."""
+    until every dried pipe carries its limit to 1 %.  A gas-loaded pipe's front is implicit too: placed
+    first where the last step's ended, then moved by the steady search (on T*) until the vapour is
+    within 1e-4 K of the temperature it was placed for.  (A front lagged from the step's start swung
+    between shut and open every step: the vapour has almost no heat capacity.)"""
 
     def __init__(self, case, net):
         self.case, self.net = case, net
@@ -155,6 +250,8 @@ class TransientPipes:
         self.tries = 0
         self.resolves = 0  # extra Newton solves the dry-out search cost, over the run
         self._film_t = {}  # vapour temperature each pipe's films were last evaluated at
+        self._t_star = {}  # gas-loaded pipes: the vapour temperature the front was last placed for
+        self._fronts = {}  # their front searches within the step
 
     def before_step(self, state, t_k: np.ndarray, h_s: float = 0.0) -> None:
         self.history, self.tries = {}, 0
@@ -170,6 +267,11 @@ class TransientPipes:
                 except FluidRangeError:
                     pass  # frozen or supercritical: reported with the results
             set_film(state, pn, *films)  # also applies the wetted fraction
+            if pn.pipe.gas is not None:  # the front of the last step's T* first (implicit: after_step)
+                t_star = self._t_star.get(pn.pipe.name, float(t_k[pn.vapour]))
+                self._t_star[pn.pipe.name] = t_star
+                set_front(state, pn, front(pn.pipe, t_star, gas_temperature_k(state, pn, t_k)))
+        self._fronts = {}
 
     def after_step(self, state, t_k: np.ndarray) -> bool:
         """True when a pipe's wetted fraction moved: the step must be solved again."""
@@ -181,6 +283,12 @@ class TransientPipes:
                 continue  # frozen or supercritical: the result says so; no dry-out search here
             if _update_dryout(state, pn, use, self.history, t_k):
                 changed.append(pn)
+            if pn.pipe.gas is not None:
+                if _update_front(state, pn, t_k, self._fronts, self._t_star[pn.pipe.name]):
+                    changed.append(pn)
+                else:  # settled: the next step starts from here
+                    self._t_star[pn.pipe.name] = self._fronts.get(pn.pipe.name, {}).get(
+                        "t_star", self._t_star[pn.pipe.name])
         if not changed:
             return False
         self.tries += 1
@@ -211,20 +319,35 @@ def solve_steady_with_pipes(case, net, state, solve_steady, t_guess=None):
     newton = 0
     moved = 0.0
     dry_history: dict = {}
+    front_history: dict = {}
     for outer in range(1, MAX_OUTER + 1):
         for pn in live:
-            set_film(state, pn, *film_conductances(case, pn.pipe, t_vap[pn.pipe.name]))
+            set_film(state, pn, *film_conductances(case, pn.pipe, _working(pn.pipe.fluid, t_vap[pn.pipe.name])))
         solution = solve_steady(net, case.solver, state=state, t_initial=t_guess)
         newton += solution.newton_iterations
         t = solution.t_k[0]
-        rows = {r["name"]: r for r in pipe_status(case, net, state, t)}
+        searching = {name for name, h in front_history.items() if h.get("open") is not True}
+        rows = {}
+        for pn in live:
+            try:
+                rows[pn.pipe.name] = pipe_status(case, net, state, t, [pn])[0]
+            except FluidRangeError:
+                if pn.pipe.name not in searching:
+                    raise
+                rows[pn.pipe.name] = {"utilisation": math.nan}  # a trial front overheated it: no dry-out test
         moved = max((abs(t[pn.vapour] - t_vap[pn.pipe.name]) for pn in live), default=0.0)
         t_vap = {pn.pipe.name: float(t[pn.vapour]) for pn in live}
         t_guess = t
         settled = fixed_films or moved <= VAPOUR_TOL_K
         for pn in live:
-            if _update_dryout(state, pn, rows[pn.pipe.name]["utilisation"], dry_history, t):
+            use = rows[pn.pipe.name]["utilisation"]
+            if not (pn.pipe.name in searching and math.isnan(use)) and _update_dryout(state, pn, use, dry_history, t):
                 settled = False
+            if pn.pipe.gas is not None:
+                if _update_front(state, pn, t, front_history):
+                    settled = False
+                else:
+                    front_history.setdefault(pn.pipe.name, {})["open"] = True
         if settled:
             return replace(solution, newton_iterations=newton), list(pipe_status(case, net, state, t)), outer
     raise ConvergenceError(f"heat pipes: no consistent state after {MAX_OUTER} outer iterations (vapour "
@@ -246,7 +369,8 @@ class PipeSeries:
         for pn in net.heat_pipes:
             self.out[pn.pipe.name] = {"fluid": pn.pipe.fluid, "failed": pn.pipe.failed, "dried": False,
                                       "wetted": 1.0, "t_vapour": [], "q": [], "utilisation": [],
-                                      "wetted_series": [], "limits": {}, "governing": "", "out_of_range": "",
+                                      "wetted_series": [], "active_series": [], "limits": {}, "governing": "",
+                                      "out_of_range": "", "gas": pn.pipe.gas is not None,
                                       "polylines": pn.polylines, "length_m": pn.pipe.total_length_m,
                                       "effective_length_m": pn.pipe.effective_length_m}
 
@@ -266,12 +390,13 @@ class PipeSeries:
             s["q"].append(row["q_w"])
             s["utilisation"].append(row["utilisation"])
             s["wetted_series"].append(ps.wetted)
+            s["active_series"].append(pn.pipe.length_by_role()["condenser"] - ps.blocked_m)
             s["limits"], s["governing"] = row["limits"], row["governing"]
             s["wetted"], s["dried"] = ps.wetted, ps.dried
 
     def result(self) -> dict:
         for s in self.out.values():
-            for key in ("t_vapour", "q", "utilisation", "wetted_series"):
+            for key in ("t_vapour", "q", "utilisation", "wetted_series", "active_series"):
                 s[key] = np.asarray(s[key], float)
         return self.out
 

@@ -21,6 +21,8 @@ class PipeState:
     g_condenser_w_mk: float
     wetted: float = 1.0  # wetted fraction of the evaporating wall (< 1: partly dried out)
     evaporating: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # film pieces that dry out
+    blocked_m: float = 0.0  # gas-loaded pipe: condenser length the non-condensable gas blocks
+    active: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per film piece: share not gas-blocked
 
     @property
     def dried(self) -> bool:
@@ -62,7 +64,8 @@ class RunState:
 
     @classmethod
     def fresh(cls, net) -> "RunState":
-        pipes = {pn.pipe.name: PipeState(pn.g_evaporator_w_mk, pn.g_condenser_w_mk, evaporating=pn.role[pn.film] > 0)
+        pipes = {pn.pipe.name: PipeState(pn.g_evaporator_w_mk, pn.g_condenser_w_mk, evaporating=pn.role[pn.film] > 0,
+                                         active=np.ones(pn.film.size))
                  for pn in net.heat_pipes if pn.vapour >= 0}
         n_terms = net.advection.count
         loops = {ln.loop.name: LoopState(np.zeros(len(ln.branches)), branch_dp_pa=np.zeros(len(ln.branches)),
