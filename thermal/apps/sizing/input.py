@@ -8,6 +8,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from thermal.apps.sizing.margins import NONE, POLICIES, MarginPolicy, parse_margins
 from thermal.constants import DEFAULT_T_SINK_K
 from thermal.errors import CaseError
 from thermal.input import materials as matlib
@@ -88,6 +89,7 @@ class SizingSpec:
     neighbourhood: object = None  # Neighbourhood: the wing's surroundings (radiation exchange), or None
     architecture: str = "heat_pipes"  # or "pumped_loop": then ``loop`` holds its design and the pipe
     loop: object = None  # fields above describe its radiator tubes (per chip, diameters, wall, transfer run)
+    margins: MarginPolicy = NONE  # apps/sizing/margins.py
 
     @property
     def chips(self) -> int:
@@ -95,7 +97,15 @@ class SizingSpec:
 
     @property
     def target_k(self) -> float:
-        return self.junction_limit_k - self.junction_margin_k
+        """Hot case: the hottest junction sits here (limit less the junction margin and the policy's
+        hot uncertainty)."""
+        return self.junction_limit_k - self.junction_margin_k - self.margins.hot_k
+
+    @property
+    def cold_floor_k(self) -> float:
+        """Cold case: the heaters hold the protected points here (min_temperature plus the policy's
+        cold uncertainty)."""
+        return self.min_temperature_k + self.margins.cold_k
 
 
 def _inline(value) -> str:
@@ -154,12 +164,23 @@ def parse_sizing(text: str, file: str = "<string>") -> SizingSpec:
         fields.update(_heat_pipes_table(root.sub("heat_pipes"), materials))
     _resolve_pitch(fields, r, file, defaults)
     fields["neighbourhood"] = _neighbourhood_table(root.sub("neighbourhood", None), coatings, fields["normal"], raw)
+    policy = fields.pop("margins_name")
+    fields["margins"] = parse_margins(policy, root.sub("margins", None), root)
+    if policy == "none":
+        defaults.append("sizing.margins = \"none\": only junction_margin (choose smc-s-016, ecss-e-st-31c or custom)")
     root.finish()
-    limit, margin = fields["junction_limit_k"], fields["junction_margin_k"]
-    if limit - margin <= DEFAULT_T_SINK_K:  # the environment only adds heat to deep space's sink
-        raise CaseError(file, "sizing.junction_limit", f"{limit:.2f} K", f"with a {margin:g} K margin the target "
-                        f"{limit - margin:.2f} K is not above the radiative sink ({DEFAULT_T_SINK_K:.1f} K "
-                        "deep space): no radiator can reject heat there")
+    limit, margin, hot = fields["junction_limit_k"], fields["junction_margin_k"], fields["margins"].hot_k
+    if limit - margin - hot <= DEFAULT_T_SINK_K:  # the environment only adds heat to deep space's sink
+        key, value = ("sizing.margins", policy) if hot else ("sizing.junction_limit", f"{limit:.2f} K")
+        raise CaseError(file, key, value, f"with a {margin:g} K junction margin and {hot:g} K of policy margin the "
+                        f"target {limit - margin - hot:.2f} K is not above the radiative sink "
+                        f"({DEFAULT_T_SINK_K:.1f} K deep space): no radiator can reject heat there")
+    floor = fields["min_temperature_k"] + fields["margins"].cold_k
+    if fields["margins"].any and floor >= limit - margin - hot:
+        raise CaseError(file, "sizing.margins", policy,
+                        f"the cold case would hold the cold plates at {floor - 273.15:.1f} degC (min_temperature plus "
+                        f"{fields['margins'].cold_k:g} K) but the hot case sizes the junction to "
+                        f"{limit - margin - hot - 273.15:.1f} degC: the margins leave no room between them")
     return SizingSpec(defaults_used=tuple(defaults), **fields)
 
 
@@ -238,7 +259,8 @@ def _sizing_table(s: Table) -> dict:
                junction_margin_k=s.quantity("junction_margin", "K", 0.0, minimum=0.0),
                hot_power_factor=s.number("hot_power_factor", 1.0, minimum=1.0, maximum=3.0),
                idle_fraction=s.number("idle_fraction", 0.3, minimum=0.0, maximum=1.0),
-               min_temperature_k=s.quantity("min_temperature", "K", minimum=0.0, strict_minimum=True))
+               min_temperature_k=s.quantity("min_temperature", "K", minimum=0.0, strict_minimum=True),
+               margins_name=s.choice("margins", POLICIES, "none"))
     s.finish()
     return out
 

@@ -106,8 +106,10 @@ def pitch_choice_text(res) -> str:
 def summary_text(res, out_dir=None) -> str:
     s = res.spec
     he, ce = res.hot_env, res.cold_env
+    policy = (f" and {s.margins.hot_k:g} K of {s.margins.name} margin" if s.margins.hot_k else "")
     lines = [f"sizing     {s.name}: {s.compute_power_w / 1e3:g} kW as {s.chips} chips of {s.chip_power_w:g} W; junction "
-             f"limit {_c(s.junction_limit_k):.1f} °C with a {s.junction_margin_k:g} K margin (target {_c(s.target_k):.1f} °C)",
+             f"limit {_c(s.junction_limit_k):.1f} °C with a {s.junction_margin_k:g} K margin{policy} (target "
+             f"{_c(s.target_k):.1f} °C)",
              f"orbit      {s.orbit.altitude_m / 1e3:g} km, attitude {s.orbit.attitude}; hot case beta "
              f"{math.degrees(he.beta_rad):.1f}° (eclipse {100 * he.eclipse_fraction:.1f} %), absorbed "
              f"{np.mean(he.absorbed_per_face_w_m2):.1f} W/m² per face (α {he.alpha:g}, ε {he.eps:g}); cold case beta "
@@ -122,9 +124,10 @@ def summary_text(res, out_dir=None) -> str:
     lines += ["", f"cold case  idle {100 * s.idle_fraction:g} % ({s.chip_power_w * s.idle_fraction:g} W per chip), "
               f"BOL optics: heater {res.heater_w_per_chip:.1f} W per chip = {cold_total / 1e3:.2f} kW in all "
               f"({100 * cold_total / s.compute_power_w:.1f} % of the compute power) keeps the cold plates "
-              + (f"at >= {_c(s.min_temperature_k):.1f} °C and the coolant {FREEZE_MARGIN_K:g} K above freezing"
+              + (f"at >= {_c(s.cold_floor_k):.1f} °C and the coolant "
+                 f"{FREEZE_MARGIN_K + s.margins.cold_k:g} K above freezing"
                  if s.architecture == "pumped_loop" else
-                 f"and vapour at >= {_c(s.min_temperature_k):.1f} °C (coldest {_c(res.cold_min_k):.2f} °C)")]
+                 f"and vapour at >= {_c(s.cold_floor_k):.1f} °C (coldest {_c(res.cold_min_k):.2f} °C)")]
     if s.architecture == "pumped_loop" and res.cold is not None:
         cold_result = res.periodic_cold["result"] if res.periodic_cold else res.cold.result
         cold_loop = cold_result.loops["coolant"]
@@ -139,6 +142,8 @@ def summary_text(res, out_dir=None) -> str:
                      f"orbit-average state ({res.periodic_hot['orbits']} orbit integrations)")
     if res.pitch_scan:
         lines.append("pipe pitch " + pitch_choice_text(res))
+    if res.margins:
+        lines += [""] + margin_lines(res)
     if res.neighbourhood:
         lines += [""] + neighbourhood_lines(res)
     lines += ["", "why they differ: " + difference_reason(res)]
@@ -147,6 +152,27 @@ def summary_text(res, out_dir=None) -> str:
         lines.append(f"wrote      {out_dir}/ (report {s.name}.md, {s.name}.h5 hot field, {s.name}_cold.h5, figures, "
                      "the repeating-unit case files)")
     return "\n".join(lines)
+
+
+def margin_lines(res) -> list:
+    """The margin policy: each margin, where it comes from, what it cost; the design totals."""
+    s, m = res.spec, res.spec.margins
+    lines = [f"margins    {m.name}: {m.source}"]
+    lines.append(f"  {'margin':<22}{'value':<44}{'area [m²]':>10}{'mass [kg]':>10}{'heater [W]':>11}  how")
+    for label, value, area, mass, heater, how in res.margins["rows"]:
+        lines.append(f"  {label:<22}{value:<44}{area:>10.2f}{mass:>10.1f}{heater:>11.1f}  {how}")
+    design = res.margins["design_mass_kg"]["total"]
+    lines.append(f"  design with margins: area {res.design_area_m2:.2f} m², mass {design:.1f} kg; heaters "
+                 f"installed {res.installed_heater_w_per_chip:.1f} W per chip = "
+                 f"{res.installed_heater_w_per_chip * s.chips / 1e3:.2f} kW (needed {res.heater_w_per_chip:.1f} W)")
+    n1 = res.margins.get("n_minus_1")
+    if n1:
+        verdict = "passes" if n1["passed"] else "FAILS"
+        lines.append(f"  N-1 heat pipes {verdict}: one of {s.pipes_per_chip} per chip failed, hot case at the sized "
+                     f"length: junction {_c(n1['tj_k']):.2f} °C (limit {_c(s.junction_limit_k):.1f}), the others at "
+                     f"{100 * n1['utilisation']:.0f} % of their transport limit (allowed "
+                     f"{100 * n1['allowed']:.0f} %)" + (f"; dried: {', '.join(n1['dried'])}" if n1["dried"] else ""))
+    return lines
 
 
 def neighbourhood_lines(res) -> list:
@@ -242,6 +268,16 @@ def write_sizing_h5(res, path, xdmf: bool = True) -> Path:
              "pipe_pitch_m": s.pipe_pitch_m, "pipes_per_chip": s.pipes_per_chip,
              "pipe_pitch_auto": res.pitch_scan is not None, "architecture": s.architecture}
     attrs.update({f"mass_{k}_kg": float(v) for k, v in res.mass_kg.items()})
+    attrs["margins"] = s.margins.name
+    if res.margins:
+        attrs.update(design_area_m2=res.design_area_m2, design_mass_kg=res.margins["design_mass_kg"]["total"],
+                     heater_installed_w_per_chip=res.installed_heater_w_per_chip,
+                     margin_hot_k=s.margins.hot_k, margin_cold_k=s.margins.cold_k, margin_area=s.margins.area,
+                     margin_heater=s.margins.heater, margin_pipe_transport=s.margins.pipe_transport)
+        n1 = res.margins.get("n_minus_1")
+        if n1:
+            attrs.update(n_minus_1_tj_k=n1["tj_k"], n_minus_1_utilisation=n1["utilisation"],
+                         n_minus_1_passed=bool(n1["passed"]))
     with h5py.File(path, "a") as f:
         g = f.create_group("sizing")
         g.attrs.update(attrs)

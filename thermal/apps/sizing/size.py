@@ -72,6 +72,20 @@ class SizingResult:
     at_estimate: UnitSolve | None = None  # the field solve at the first estimate's length
     pitch_scan: list | None = None  # pipe_pitch = "auto": (pitch, estimated mass, area) of the scan
     neighbourhood: dict | None = None  # apps/sizing/neighbourhood.py: the wing with its surroundings
+    margins: dict | None = None  # margin_costs(): each margin's cost, N-1, installed heater power
+
+    @property
+    def design_length_m(self) -> float:
+        """The radiator length with the policy's area margin (the sized length when none)."""
+        return self.length_m * (1.0 + self.spec.margins.area)
+
+    @property
+    def design_area_m2(self) -> float:
+        return self.area_m2 * (1.0 + self.spec.margins.area)
+
+    @property
+    def installed_heater_w_per_chip(self) -> float:
+        return self.heater_w_per_chip * (1.0 + self.spec.margins.heater)
 
     @property
     def area_with_neighbourhood_m2(self) -> float | None:
@@ -285,8 +299,64 @@ def size(spec, progress=None) -> SizingResult:
                        periodic_cold, at_estimate=search.first_unit, pitch_scan=pitch_scan)
     if spec.neighbourhood is not None:
         res.neighbourhood = neighbourhood_penalty(spec, hot_env, res.area_m2, spec.chips * p_hot, progress)
+    if spec.margins.any:
+        res.margins = margin_costs(res, progress)
     res.wall_s = time.perf_counter() - start
     return res
+
+
+def margin_costs(res, progress=None) -> dict:
+    """What each margin of the policy costs, and the N-1 check it asks for.
+
+    Hot uncertainty: the estimate's length at the target with and without it, its ratio applied to
+    the field-verified length (the field's correction of the estimate is taken as the same at both
+    targets).  Area: the added share.  Cold uncertainty: the heater the cold case needs at
+    min_temperature without it (a steady field solve) against the one it needs with it.  Heater: the
+    installed power over the needed.  N-1 (heat pipes): the repeating unit in the hot case with its
+    first pipe failed, at the sized length."""
+    spec, m = res.spec, res.spec.margins
+    p_hot = spec.chip_power_w * spec.hot_power_factor
+    pipe = (lambda length: pipe_for(spec, length)) if spec.architecture == "heat_pipes" else (lambda length: None)
+    rows = []
+    if m.hot_k:
+        lean = estimate(spec, spec.materials, res.hot_env, spec.target_k + m.hot_k, p_hot)
+        length0 = res.length_m * lean.length_m / res.estimate.length_m
+        area0 = res.area_m2 * length0 / res.length_m
+        mass0 = masses(spec, spec.materials, length0, pipe(length0))["total"]
+        rows.append(("hot uncertainty", f"{m.hot_k:g} K off the junction target", res.area_m2 - area0,
+                     res.mass_kg["total"] - mass0, 0.0, "estimate ratio x field length"))
+    design_mass = masses(spec, spec.materials, res.design_length_m, pipe(res.design_length_m))
+    if m.area:
+        rows.append(("radiator area", f"+{100 * m.area:g} %", res.design_area_m2 - res.area_m2,
+                     design_mass["total"] - res.mass_kg["total"], 0.0, "added to the verified area"))
+    if m.cold_k:
+        power = spec.chip_power_w * spec.idle_fraction
+        _, heater0 = _heater(spec, res.cold_env, res.length_m, power, spec.min_temperature_k, progress)
+        rows.append(("cold uncertainty", f"{m.cold_k:g} K above min_temperature", 0.0, 0.0,
+                     spec.chips * (res.heater_w_per_chip - heater0), "steady field solve without it"))
+    if m.heater:
+        rows.append(("heater power", f"+{100 * m.heater:g} % installed", 0.0, 0.0,
+                     spec.chips * (res.installed_heater_w_per_chip - res.heater_w_per_chip), "installed - needed"))
+    n_minus_1 = None
+    if m.pipe_transport and spec.architecture == "heat_pipes" and spec.pipes_per_chip > 1:
+        n_minus_1 = _n_minus_1(res, p_hot)
+        if progress is not None:
+            progress(f"N-1: one heat pipe of {spec.pipes_per_chip} failed: Tj {n_minus_1['tj_k'] - 273.15:.2f} degC, "
+                     f"the others at {100 * n_minus_1['utilisation']:.0f} % of their limit")
+    return {"rows": rows, "design_mass_kg": design_mass, "n_minus_1": n_minus_1}
+
+
+def _n_minus_1(res, p_hot) -> dict:
+    spec = res.spec
+    text = unit_case_text(spec, res.hot_env, res.length_m, p_hot).replace("[heat_pipes.hp1]\n",
+                                                                           "[heat_pipes.hp1]\nfailed = true\n", 1)
+    result = solve(parse_case(text, f"<{spec.name} repeating unit, N-1>"))
+    use = max(float(np.nanmax(p["utilisation"])) for name, p in result.heat_pipes.items() if name != "hp1")
+    tj = float(result.chips["coldplate.chip"]["t_max"].max())
+    allowed = 1.0 / (1.0 + spec.margins.pipe_transport)
+    dried = [n for n, p in result.heat_pipes.items() if p["dried"]]
+    return {"tj_k": tj, "utilisation": use, "allowed": allowed, "passed": use <= allowed and tj <= spec.junction_limit_k
+            and not dried, "dried": dried}
 
 
 def _limited_by(evaluations, spec=None) -> str:
@@ -322,13 +392,13 @@ def _cold_case(spec, env, length, progress):
     above); on an orbit with eclipses the periodic state is checked and the heater found again for
     a steady target raised by the periodic undershoot (once)."""
     power = spec.chip_power_w * spec.idle_fraction
-    unit, heater = _heater(spec, env, length, power, spec.min_temperature_k, progress)
+    unit, heater = _heater(spec, env, length, power, spec.cold_floor_k, progress)
     periodic = None
     if env.eclipse_fraction > 0:
         per = _solve_unit(spec, env, length, power, mode="periodic", heater=heater)
         under = _cold_min(spec, unit.result) - _cold_min(spec, per.result)
-        if _cold_min(spec, per.result) < spec.min_temperature_k - 0.05:
-            unit, heater = _heater(spec, env, length, power, spec.min_temperature_k + under, progress)
+        if _cold_min(spec, per.result) < spec.cold_floor_k - 0.05:
+            unit, heater = _heater(spec, env, length, power, spec.cold_floor_k + under, progress)
             per = _solve_unit(spec, env, length, power, mode="periodic", heater=heater)
         periodic = {"min_k": _cold_min(spec, per.result), "undershoot_k": _cold_min(spec, unit.result)
                     - _cold_min(spec, per.result), "orbits": per.result.attrs["periodic_orbits"], "result": per.result}
@@ -346,8 +416,9 @@ def _heater(spec, env, length, power, target_k, progress):
             raise
         cmin = _cold_min(spec, u.result)
         if progress is not None:
-            where = (f"protected points {cmin - spec.min_temperature_k:+.2f} K from their floors (cold plates "
-                     f"{spec.min_temperature_k - 273.15:.0f} degC, coolant {FREEZE_MARGIN_K:g} K above freezing)"
+            where = (f"protected points {cmin - target_k:+.2f} K from their floors (cold plates "
+                     f"{target_k - 273.15:.0f} degC, coolant {FREEZE_MARGIN_K + target_k - spec.min_temperature_k:g} K "
+                     "above freezing)"
                      if spec.architecture == "pumped_loop" else f"coldest {cmin - 273.15:.2f} degC")
             progress(f"cold case: heater {heater:.1f} W per chip, {where}")
         return u, cmin - target_k

@@ -1,0 +1,66 @@
+"""Sizing under a margin policy: the policy's numbers reach the hot target, the cold floor, the area,
+the installed heaters and the N-1 check; each margin's cost is reported; margins that leave no room
+are one clear error."""
+import pytest
+
+from thermal.apps.sizing.input import load_sizing
+from thermal.apps.sizing.report import summary_text
+from thermal.apps.sizing.size import size
+from thermal.cli import main
+
+from .test_sizing import SIZING, write
+
+SMC = SIZING.replace('min_temperature = "-10 degC"', 'min_temperature = "-10 degC"\nmargins = "smc-s-016"')
+
+
+def _spec(tmp_path, text):
+    return load_sizing(write(tmp_path, text))
+
+
+def test_policies_set_their_margins(tmp_path):
+    smc = _spec(tmp_path, SMC)
+    assert smc.margins.hot_k == 11.0 and smc.margins.cold_k == 11.0
+    assert smc.target_k == pytest.approx(273.15 + 85 - 5 - 11)
+    assert smc.cold_floor_k == pytest.approx(273.15 - 10 + 11)
+    untested = _spec(tmp_path, SMC + "\n[margins]\nthermal_balance_test = false\n")
+    assert untested.margins.hot_k == 17.0
+    ecss = _spec(tmp_path, SMC.replace('"smc-s-016"', '"ecss-e-st-31c"') + '\n[margins]\nuncertainty = "8 K"\n')
+    assert ecss.margins.hot_k == 8.0 + 5.0 + 5.0 and ecss.margins.area == 0.0
+    custom = _spec(tmp_path, SMC.replace('"smc-s-016"', '"custom"') + '\n[margins]\nhot = "3 K"\narea = 0.2\n')
+    assert (custom.margins.hot_k, custom.margins.cold_k, custom.margins.area) == (3.0, 0.0, 0.2)
+    plain = _spec(tmp_path, SIZING)
+    assert plain.margins.name == "none" and not plain.margins.any
+    assert any("margins" in d for d in plain.defaults_used)  # said, not silent
+
+
+@pytest.mark.parametrize("text, words", [
+    (SMC.replace('"smc-s-016"', '"custom"') + '\n[margins]\nhot = "400 K"\n', ["sizing.margins", "sink"]),
+    (SMC.replace('min_temperature = "-10 degC"', 'min_temperature = "60 degC"'), ["sizing.margins", "no room"]),
+    (SMC.replace('"smc-s-016"', '"nasa-lore"'), ["sizing.margins", "smc-s-016"]),
+    (SIZING + '\n[margins]\nhot = "3 K"\n', ["margins.hot", "none"]),
+])
+def test_margins_that_leave_no_room_are_one_clear_error(tmp_path, capsys, text, words):
+    assert main(["size", str(write(tmp_path, text)), "-o", str(tmp_path / "o"), "-q", "--no-trades"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err
+    for w in words:
+        assert w in err, (w, err)
+
+
+def test_sizing_under_smc_applies_and_costs_every_margin(tmp_path):
+    res = size(_spec(tmp_path, SMC))
+    spec = res.spec
+    assert abs(res.tj_k - spec.target_k) <= 0.05  # sized to limit - junction margin - 11 K
+    assert res.cold_min_k >= spec.cold_floor_k - 0.05  # the heaters hold min_temperature + 11 K
+    assert res.design_area_m2 == pytest.approx(1.10 * res.area_m2)
+    assert res.installed_heater_w_per_chip == pytest.approx(1.25 * res.heater_w_per_chip)
+    rows = {r[0]: r for r in res.margins["rows"]}
+    assert rows["hot uncertainty"][2] > 0.0 and rows["hot uncertainty"][3] > 0.0  # costs area and mass
+    assert rows["radiator area"][2] == pytest.approx(0.10 * res.area_m2)
+    assert rows["cold uncertainty"][4] > 0.0  # costs heater power
+    assert rows["heater power"][4] == pytest.approx(0.25 * res.heater_w_per_chip * spec.chips)
+    n1 = res.margins["n_minus_1"]
+    assert n1["tj_k"] > res.hot.tj_k  # two pipes carry what three did
+    assert n1["passed"] == (n1["utilisation"] <= 0.8 and n1["tj_k"] <= spec.junction_limit_k and not n1["dried"])
+    text = summary_text(res)
+    assert "smc-s-016" in text and "N-1 heat pipes" in text and "design with margins" in text
