@@ -64,3 +64,20 @@ def test_sizing_under_smc_applies_and_costs_every_margin(tmp_path):
     assert n1["passed"] == (n1["utilisation"] <= 0.8 and n1["tj_k"] <= spec.junction_limit_k and not n1["dried"])
     text = summary_text(res)
     assert "smc-s-016" in text and "N-1 heat pipes" in text and "design with margins" in text
+
+
+def test_cold_control_trade_compares_thermostat_vchp_and_louvers(tmp_path):
+    """At the sized radiator: a gas-loaded pipe holds the floor with a fraction of the ideal heater
+    (the condenser shuts as the vapour cools); louvers need no heater but more area (the hot case at
+    the open emittance); the thermostat's cycle mean protects the coldest point."""
+    res = size(_spec(tmp_path, SIZING.replace('min_temperature = "-10 degC"',
+                                              'min_temperature = "-10 degC"\ncold_control = true')))
+    rows = {r["name"].split(" (")[0]: r for r in res.control["rows"]}
+    ideal, thermo, vchp, louver = (rows[k] for k in ("ideal heater", "thermostat heater", "VCHP", "louvers"))
+    assert ideal["heater_w"] == pytest.approx(res.heater_w_per_chip)
+    floor = res.spec.cold_floor_k
+    assert vchp["heater_w"] < 0.5 * ideal["heater_w"] and vchp["coldest_k"] >= floor - 0.05
+    assert louver["area_m2"] > res.area_m2 and louver["heater_w"] < ideal["heater_w"]
+    assert louver["coldest_k"] >= floor - 0.05
+    assert thermo["coldest_k"] >= floor - 1.0  # its set-point carries the plate's gradient (steady law)
+    assert "cold control" in summary_text(res)

@@ -321,7 +321,7 @@ def test_pumped_loop_architecture_sizes_to_target(tmp_path):
     at 0 degC cuts the idle module's heater power (the radiator's still colder coolant, not the
     plates, then sets what heat is left to add)."""
     from thermal.apps.sizing.estimate import bore_length_m, loop_flow_kg_s
-    from thermal.apps.sizing.size import FREEZE_MARGIN_K
+    from thermal.apps.sizing.unit_solves import FREEZE_MARGIN_K
     from thermal.physics.coolants import liquid_table
 
     heaters = {}

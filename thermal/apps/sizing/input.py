@@ -90,6 +90,7 @@ class SizingSpec:
     architecture: str = "heat_pipes"  # or "pumped_loop": then ``loop`` holds its design and the pipe
     loop: object = None  # fields above describe its radiator tubes (per chip, diameters, wall, transfer run)
     margins: MarginPolicy = NONE  # apps/sizing/margins.py
+    cold_control: bool = False  # also solve the cold case with thermostats, VCHPs, louvers (apps/sizing/control.py)
 
     @property
     def chips(self) -> int:
@@ -260,7 +261,7 @@ def _sizing_table(s: Table) -> dict:
                hot_power_factor=s.number("hot_power_factor", 1.0, minimum=1.0, maximum=3.0),
                idle_fraction=s.number("idle_fraction", 0.3, minimum=0.0, maximum=1.0),
                min_temperature_k=s.quantity("min_temperature", "K", minimum=0.0, strict_minimum=True),
-               margins_name=s.choice("margins", POLICIES, "none"))
+               margins_name=s.choice("margins", POLICIES, "none"), cold_control=s.boolean("cold_control", False))
     s.finish()
     return out
 

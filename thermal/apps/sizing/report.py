@@ -12,7 +12,7 @@ import numpy as np
 
 from thermal.apps.sizing.estimate import design_environment, estimate, isothermal_panel_net_w_m2
 from thermal.input.materials import library_coatings
-from thermal.apps.sizing.size import FREEZE_MARGIN_K
+from thermal.apps.sizing.unit_solves import FREEZE_MARGIN_K
 from thermal.output.plotting import loop_figure, pipe_utilisation, pyplot, save_figure, temperature_maps
 
 
@@ -144,6 +144,8 @@ def summary_text(res, out_dir=None) -> str:
         lines.append("pipe pitch " + pitch_choice_text(res))
     if res.margins:
         lines += [""] + margin_lines(res)
+    if res.control:
+        lines += [""] + control_lines(res)
     if res.neighbourhood:
         lines += [""] + neighbourhood_lines(res)
     lines += ["", "why they differ: " + difference_reason(res)]
@@ -172,6 +174,18 @@ def margin_lines(res) -> list:
                      f"length: junction {_c(n1['tj_k']):.2f} °C (limit {_c(s.junction_limit_k):.1f}), the others at "
                      f"{100 * n1['utilisation']:.0f} % of their transport limit (allowed "
                      f"{100 * n1['allowed']:.0f} %)" + (f"; dried: {', '.join(n1['dried'])}" if n1["dried"] else ""))
+    return lines
+
+
+def control_lines(res) -> list:
+    """The cold case kept warm four ways (apps/sizing/control.py)."""
+    n = res.control["chips"]
+    lines = [f"cold control at the sized radiator (idle {100 * res.spec.idle_fraction:g} %, floor "
+             f"{_c(res.spec.cold_floor_k):.1f} °C):",
+             f"  {'how':<62}{'heater W/chip':>14}{'module kW':>10}{'area m²':>9}{'mass kg':>9}{'coldest °C':>11}  note"]
+    for r in res.control["rows"]:
+        lines.append(f"  {r['name']:<62}{r['heater_w']:>14.1f}{r['heater_w'] * n / 1e3:>10.2f}{r['area_m2']:>9.1f}"
+                     f"{r['mass_kg']:>9.1f}{_c(r['coldest_k']):>11.2f}  {r['note']}")
     return lines
 
 
@@ -278,6 +292,11 @@ def write_sizing_h5(res, path, xdmf: bool = True) -> Path:
         if n1:
             attrs.update(n_minus_1_tj_k=n1["tj_k"], n_minus_1_utilisation=n1["utilisation"],
                          n_minus_1_passed=bool(n1["passed"]))
+    if res.control:
+        for i, r in enumerate(res.control["rows"]):
+            attrs.update({f"control_{i}_name": r["name"], f"control_{i}_heater_w_per_chip": r["heater_w"],
+                          f"control_{i}_area_m2": r["area_m2"], f"control_{i}_mass_kg": r["mass_kg"],
+                          f"control_{i}_coldest_k": r["coldest_k"]})
     with h5py.File(path, "a") as f:
         g = f.create_group("sizing")
         g.attrs.update(attrs)

@@ -29,8 +29,10 @@ from thermal.apps.sizing.estimate import (
     pipe_for,
     stack_drops_k,
 )
+from thermal.apps.sizing.control import control_trade
 from thermal.apps.sizing.neighbourhood import neighbourhood_penalty
 from thermal.apps.sizing.unit_case import unit_case_text
+from thermal.apps.sizing.unit_solves import MAX_EVALS, UnitSolve, cold_min, heater_search, solve_unit
 from thermal.apps.solve import solve
 from thermal.errors import ThermalError
 from thermal.input.case_file import parse_case
@@ -38,19 +40,10 @@ from thermal.input.case_file import parse_case
 T_TOL_K = 0.02
 PERIODIC_TOL_K = 0.1
 PERIODIC_ROUNDS = 4
-MAX_EVALS = 25
 
 
 class ImpossibleDesign(ThermalError):
     """The request cannot be met at any radiator size; the message says which part uses up the margin."""
-
-
-@dataclass
-class UnitSolve:
-    length_m: float
-    tj_k: float
-    result: object
-    text: str
 
 
 @dataclass
@@ -73,6 +66,7 @@ class SizingResult:
     pitch_scan: list | None = None  # pipe_pitch = "auto": (pitch, estimated mass, area) of the scan
     neighbourhood: dict | None = None  # apps/sizing/neighbourhood.py: the wing with its surroundings
     margins: dict | None = None  # margin_costs(): each margin's cost, N-1, installed heater power
+    control: dict | None = None  # apps/sizing/control.py: the cold case with thermostats, VCHPs, louvers
 
     @property
     def design_length_m(self) -> float:
@@ -114,13 +108,6 @@ class SizingResult:
         return self.spec.junction_limit_k - self.tj_k
 
 
-def _solve_unit(spec, env, length, power, mode="steady", heater=0.0):
-    text = unit_case_text(spec, env, length, power, mode=mode, heater_w=heater)
-    case = parse_case(text, f"<{spec.name} repeating unit>")
-    result = solve(case)
-    return UnitSolve(length, float(result.chips["coldplate.chip"]["t_max"].max()), result, text)
-
-
 def _chain_message(spec, est_env, materials, power):
     """Why no area works: the junction-to-pipe chain at full power against the room to the sink."""
     drops = stack_drops_k(spec, materials, spec.target_k, power)
@@ -151,7 +138,7 @@ class _LengthSearch:
 
     def tj_at(self, length, target):
         try:
-            u = _solve_unit(self.spec, self.env, length, self.power_w)
+            u = solve_unit(self.spec, self.env, length, self.power_w)
         except ThermalError as exc:  # a radiator too small (supercritical) or pipes dried out and frozen
             if "critical point" in str(exc) or "frozen" in str(exc):
                 self.evaluations.append((length, math.inf))
@@ -260,7 +247,7 @@ def _periodic_peak_on_target(search, unit, progress):
     spec = search.spec
     target = spec.target_k
     for _ in range(PERIODIC_ROUNDS):
-        per = _solve_unit(spec, search.env, unit.length_m, search.power_w, mode="periodic")
+        per = solve_unit(spec, search.env, unit.length_m, search.power_w, mode="periodic")
         if progress is not None:
             progress(f"hot case, orbit-periodic: L = {unit.length_m:.3f} m, peak Tj = {per.tj_k - 273.15:.2f} degC")
         if abs(per.tj_k - spec.target_k) <= PERIODIC_TOL_K:
@@ -301,6 +288,8 @@ def size(spec, progress=None) -> SizingResult:
         res.neighbourhood = neighbourhood_penalty(spec, hot_env, res.area_m2, spec.chips * p_hot, progress)
     if spec.margins.any:
         res.margins = margin_costs(res, progress)
+    if spec.cold_control:
+        res.control = control_trade(res, progress)
     res.wall_s = time.perf_counter() - start
     return res
 
@@ -331,7 +320,7 @@ def margin_costs(res, progress=None) -> dict:
                      design_mass["total"] - res.mass_kg["total"], 0.0, "added to the verified area"))
     if m.cold_k:
         power = spec.chip_power_w * spec.idle_fraction
-        _, heater0 = _heater(spec, res.cold_env, res.length_m, power, spec.min_temperature_k, progress)
+        _, heater0 = heater_search(spec, res.cold_env, res.length_m, power, spec.min_temperature_k, progress)
         rows.append(("cold uncertainty", f"{m.cold_k:g} K above min_temperature", 0.0, 0.0,
                      spec.chips * (res.heater_w_per_chip - heater0), "steady field solve without it"))
     if m.heater:
@@ -370,81 +359,19 @@ def _limited_by(evaluations, spec=None) -> str:
             "junction gets hotter, not cooler); add pipes per chip or use pipes with more capacity")
 
 
-FREEZE_MARGIN_K = 10.0  # a pumped loop's coolant is kept this far above its freezing point in the cold case
-
-
-def _cold_min(spec, result) -> float:
-    """The coldest protected point, as a temperature to hold at min_temperature: the cold plate (and
-    chip) and every pipe's vapour; a loop's coolant must stay FREEZE_MARGIN_K above freezing rather
-    than above min_temperature (a radiator's ammonia at -40 degC is fine, at -70 degC it is not), so
-    its coldest point counts shifted by that difference."""
-    t = [float(np.nanmin(result.fields["coldplate"]))]
-    t += [float(np.min(p["t_vapour"])) for p in result.heat_pipes.values() if len(p["t_vapour"])]
-    for rec in result.loops.values():
-        if len(rec["t_min"]):
-            floor = rec["t_freeze_k"] + FREEZE_MARGIN_K
-            t.append(float(np.min(rec["t_min"])) - floor + spec.min_temperature_k)
-    return min(t)
-
-
 def _cold_case(spec, env, length, progress):
     """Heater power per chip so the coldest protected point sits at min_temperature (0 if already
     above); on an orbit with eclipses the periodic state is checked and the heater found again for
     a steady target raised by the periodic undershoot (once)."""
     power = spec.chip_power_w * spec.idle_fraction
-    unit, heater = _heater(spec, env, length, power, spec.cold_floor_k, progress)
+    unit, heater = heater_search(spec, env, length, power, spec.cold_floor_k, progress)
     periodic = None
     if env.eclipse_fraction > 0:
-        per = _solve_unit(spec, env, length, power, mode="periodic", heater=heater)
-        under = _cold_min(spec, unit.result) - _cold_min(spec, per.result)
-        if _cold_min(spec, per.result) < spec.cold_floor_k - 0.05:
-            unit, heater = _heater(spec, env, length, power, spec.cold_floor_k + under, progress)
-            per = _solve_unit(spec, env, length, power, mode="periodic", heater=heater)
-        periodic = {"min_k": _cold_min(spec, per.result), "undershoot_k": _cold_min(spec, unit.result)
-                    - _cold_min(spec, per.result), "orbits": per.result.attrs["periodic_orbits"], "result": per.result}
-    return unit, heater, _cold_min(spec, unit.result), periodic
-
-
-def _heater(spec, env, length, power, target_k, progress):
-
-    def f(heater):
-        try:
-            u = _solve_unit(spec, env, length, power, heater=heater)
-        except ThermalError as exc:
-            if "frozen" in str(exc):
-                return None, -100.0  # the fluid would freeze: far too cold
-            raise
-        cmin = _cold_min(spec, u.result)
-        if progress is not None:
-            where = (f"protected points {cmin - target_k:+.2f} K from their floors (cold plates "
-                     f"{target_k - 273.15:.0f} degC, coolant {FREEZE_MARGIN_K + target_k - spec.min_temperature_k:g} K "
-                     "above freezing)"
-                     if spec.architecture == "pumped_loop" else f"coldest {cmin - 273.15:.2f} degC")
-            progress(f"cold case: heater {heater:.1f} W per chip, {where}")
-        return u, cmin - target_k
-
-    u, f0 = f(0.0)
-    if f0 >= 0:
-        heater, unit = 0.0, u
-    else:
-        lo, hi = (0.0, f0), None
-        q = max(spec.chip_power_w * 0.25, 1.0)
-        unit = None
-        for _ in range(MAX_EVALS):
-            u, fq = f(q)
-            if u is not None and abs(fq) <= 0.05:
-                unit = u
-                break
-            if fq < 0:
-                lo = (q, fq)
-            else:
-                hi = (q, fq)
-            if hi is None:
-                q *= 2.0
-            else:
-                (q1, f1), (q2, f2) = lo, hi
-                q = q1 - f1 * (q2 - q1) / (f2 - f1)
-        if unit is None:
-            raise ThermalError(f"{spec.file}: the cold-case heater power did not converge")
-        heater = q
-    return unit, heater
+        per = solve_unit(spec, env, length, power, mode="periodic", heater=heater)
+        under = cold_min(spec, unit.result) - cold_min(spec, per.result)
+        if cold_min(spec, per.result) < spec.cold_floor_k - 0.05:
+            unit, heater = heater_search(spec, env, length, power, spec.cold_floor_k + under, progress)
+            per = solve_unit(spec, env, length, power, mode="periodic", heater=heater)
+        periodic = {"min_k": cold_min(spec, per.result), "undershoot_k": cold_min(spec, unit.result)
+                    - cold_min(spec, per.result), "orbits": per.result.attrs["periodic_orbits"], "result": per.result}
+    return unit, heater, cold_min(spec, unit.result), periodic
