@@ -1,11 +1,15 @@
 """Sizing under a margin policy: the policy's numbers reach the hot target, the cold floor, the area,
 the installed heaters and the N-1 check; each margin's cost is reported; margins that leave no room
 are one clear error."""
+import hashlib
+
 import pytest
 
+from thermal.apps.sizing.estimate import design_environment
 from thermal.apps.sizing.input import load_sizing
 from thermal.apps.sizing.report import summary_text
 from thermal.apps.sizing.size import size
+from thermal.apps.sizing.unit_solves import solve_unit
 from thermal.cli import main
 
 from .test_sizing import SIZING, write
@@ -81,3 +85,35 @@ def test_cold_control_trade_compares_thermostat_vchp_and_louvers(tmp_path):
     assert louver["coldest_k"] >= floor - 0.05
     assert thermo["coldest_k"] >= floor - 1.0  # its set-point carries the plate's gradient (steady law)
     assert "cold control" in summary_text(res)
+
+
+def test_interface_conductances_are_inputs_and_said_when_absent(tmp_path):
+    """No silent perfect contacts: their absence is echoed; a TIM contact of h at both faces of the
+    TIM raises the junction by 2 P / (h A_die) (1-D through the die's footprint) at a given length."""
+    base = _spec(tmp_path, SIZING)
+    assert any(d.startswith("chip.tim_contact") for d in base.defaults_used)
+    assert any(d.startswith("heat_pipes.saddle_conductance") for d in base.defaults_used)
+    text = SIZING.replace('cold_plate = "copper"', 'cold_plate = "copper"\ntim_contact = "1e5 W/m^2/K"')
+    contact = _spec(tmp_path, text)
+    assert not any(d.startswith("chip.tim_contact") for d in contact.defaults_used)
+    env = design_environment(base, "hot")
+    rise = solve_unit(contact, env, 0.6, 200.0).tj_k - solve_unit(base, env, 0.6, 200.0).tj_k
+    expected = 2 * 200.0 / (1e5 * 0.02 * 0.02)
+    assert rise == pytest.approx(expected, rel=0.05)
+
+
+def test_report_is_traceable_and_checks_its_mesh(tmp_path):
+    """The summary names the package version, the source revision and the input's SHA-256; the hot
+    unit refined once gives the area the refined mesh would need (through the length search's slope),
+    and the sizing mesh is adequate for design: under 5 % of area."""
+    path = write(tmp_path, SIZING)
+    res = size(load_sizing(path))
+    text = summary_text(res)
+    assert hashlib.sha256(SIZING.encode()).hexdigest()[:16] in text and "thermal " in text
+    mc = res.mesh_check
+    assert mc["nodes"] > 3 * mc["nodes_base"]
+    near = sorted(res.evaluations, key=lambda e: abs(e[0] - res.length_m))[:2]
+    slope = (near[0][1] - near[1][1]) / (near[0][0] - near[1][0])
+    assert mc["delta_area_m2"] == pytest.approx(-mc["delta_tj_k"] / slope * res.area_m2 / res.length_m)
+    assert abs(mc["delta_area_m2"]) < 0.05 * res.area_m2
+    assert "mesh check" in text

@@ -147,19 +147,24 @@ def stack_drops_k(spec, materials, t_k: float, power_w: float) -> dict:
     the pipes) temperature drops [K] of one chip, with conductivities at ``t_k``."""
     area = spec.die_x_m * spec.die_y_m
     k_plate = materials[spec.plate].k_inplane(t_k)
+    contacts = 2.0 / spec.tim_contact_w_m2k if spec.tim_contact_w_m2k else 0.0  # die/TIM and TIM/plate faces
     return {"die": power_w * spec.die_m / (materials["silicon"].k_through(t_k) * area),
-            "tim": power_w * spec.tim_m / (materials[spec.tim].k_through(t_k) * area),
+            "tim": power_w * (spec.tim_m / materials[spec.tim].k_through(t_k) + contacts) / area,
             "spreading": power_w * analytic.spreading_resistance_isothermal_base(
                 spec.die_x_m, spec.die_y_m, spec.plate_x_m, spec.plate_y_m, spec.plate_m, k_plate, terms=400)}
 
 
 def film_w_mk(spec, materials, t_k: float) -> float:
-    """Wall-to-vapour film conductance per length of the sizing's pipe, fluid at ``t_k`` (kept in
-    200-400 K for the properties: a first estimate only needs their trend)."""
+    """Host-to-vapour conductance per length of the sizing's pipe (the film, and the saddle bond in
+    series when given), fluid at ``t_k`` (kept in 200-400 K for the properties: a first estimate only
+    needs their trend)."""
     pipe = pipe_for(spec, 1.0)
     sat = saturation(spec.fluid, min(max(t_k, 200.0), 400.0))
     k_wall = materials[spec.wall_material].k_inplane(sat.t_k)
-    return film_conductance_w_mk(pipe, wick_properties(pipe, sat.k_l, k_wall), k_wall)
+    g = film_conductance_w_mk(pipe, wick_properties(pipe, sat.k_l, k_wall), k_wall)
+    if spec.saddle_w_m2k:  # the bond in series, over the saddle's width (the outer diameter)
+        g = 1.0 / (1.0 / g + 1.0 / (spec.saddle_w_m2k * spec.outer_diameter_m))
+    return g
 
 
 def estimate(spec, materials, env: DesignEnvironment, target_k: float, power_w: float) -> Estimate:

@@ -3,6 +3,7 @@ orbit, read into frozen dataclasses in SI (same rules as case files: units at th
 keys are errors, every error names file, key, value and what is allowed)."""
 from __future__ import annotations
 
+import hashlib
 import math
 import tomllib
 from dataclasses import dataclass
@@ -91,6 +92,9 @@ class SizingSpec:
     loop: object = None  # fields above describe its radiator tubes (per chip, diameters, wall, transfer run)
     margins: MarginPolicy = NONE  # apps/sizing/margins.py
     cold_control: bool = False  # also solve the cold case with thermostats, VCHPs, louvers (apps/sizing/control.py)
+    tim_contact_w_m2k: float | None = None  # at each face of the TIM (die/TIM, TIM/plate); None = perfect (echoed)
+    saddle_w_m2k: float | None = None  # heat pipe to radiator and cold plate bond; None = perfect (echoed)
+    input_sha256: str = ""  # of the sizing file's text (traceability)
 
     @property
     def chips(self) -> int:
@@ -165,6 +169,12 @@ def parse_sizing(text: str, file: str = "<string>") -> SizingSpec:
         fields.update(_heat_pipes_table(root.sub("heat_pipes"), materials))
     _resolve_pitch(fields, r, file, defaults)
     fields["neighbourhood"] = _neighbourhood_table(root.sub("neighbourhood", None), coatings, fields["normal"], raw)
+    if fields.get("tim_contact_w_m2k") is None:
+        defaults.append("chip.tim_contact: perfect (no resistance at the die/TIM and TIM/plate faces); give the "
+                        "interface conductance you expect (W/m2/K)")
+    if spec_is_heat_pipes(fields) and fields.get("saddle_w_m2k") is None:
+        defaults.append("heat_pipes.saddle_conductance: perfect bond (the host's half cell only); give the bond's "
+                        "conductance (W/m2/K)")
     policy = fields.pop("margins_name")
     fields["margins"] = parse_margins(policy, root.sub("margins", None), root)
     if policy == "none":
@@ -182,7 +192,8 @@ def parse_sizing(text: str, file: str = "<string>") -> SizingSpec:
                         f"the cold case would hold the cold plates at {floor - 273.15:.1f} degC (min_temperature plus "
                         f"{fields['margins'].cold_k:g} K) but the hot case sizes the junction to "
                         f"{limit - margin - hot - 273.15:.1f} degC: the margins leave no room between them")
-    return SizingSpec(defaults_used=tuple(defaults), **fields)
+    return SizingSpec(defaults_used=tuple(defaults), input_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                      **fields)
 
 
 @dataclass(frozen=True)
@@ -281,6 +292,10 @@ def _design_environments(et: Table, defaults: list) -> tuple[Env, Env]:
     return envs[0], envs[1]
 
 
+def spec_is_heat_pipes(fields: dict) -> bool:
+    return fields.get("architecture", "heat_pipes") == "heat_pipes"
+
+
 def _known(t: Table, key: str, name: str, known: dict, what: str) -> None:
     if name not in known:
         raise t.error(key, name, f"unknown {what}; known: " + ", ".join(sorted(known)))
@@ -337,9 +352,10 @@ def _chip_table(ch: Table, materials: dict) -> dict:
         _known(ch, key, mat, materials, "material")
     if dx > px or dy > py:
         raise ch.error("die_size", ch.raw["die_size"], "the die must fit on its cold plate")
+    contact = ch.quantity("tim_contact", "W/m^2/K", None, minimum=0.0, strict_minimum=True)
     ch.finish()
     return dict(die_x_m=dx, die_y_m=dy, die_m=die_m, tim=tim, tim_m=tim_m, plate=plate, plate_m=plate_m,
-                plate_x_m=px, plate_y_m=py)
+                plate_x_m=px, plate_y_m=py, tim_contact_w_m2k=contact)
 
 
 def _heat_pipes_table(hp: Table, materials: dict) -> dict:
@@ -354,7 +370,8 @@ def _heat_pipes_table(hp: Table, materials: dict) -> dict:
     wick_raw = hp.raw.get("wick")
     out = dict(pipes_per_chip=n_p, fluid=fluid, outer_diameter_m=do, vapour_diameter_m=dv, wall_material=wall,
                wick=parse_wick(hp.sub("wick"), do, dv), wick_text=_inline(wick_raw),
-               adiabatic_length_m=hp.quantity("adiabatic_length", "m", 0.3, minimum=0.0))
+               adiabatic_length_m=hp.quantity("adiabatic_length", "m", 0.3, minimum=0.0),
+               saddle_w_m2k=hp.quantity("saddle_conductance", "W/m^2/K", None, minimum=0.0, strict_minimum=True))
     hp.finish()
     return out
 

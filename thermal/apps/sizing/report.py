@@ -2,7 +2,9 @@
 figures, and single-machine trade studies (closed-form estimate, vectorised where it can be)."""
 from __future__ import annotations
 
+import datetime as _dt
 import math
+import subprocess
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -13,6 +15,7 @@ import numpy as np
 from thermal.apps.sizing.estimate import design_environment, estimate, isothermal_panel_net_w_m2
 from thermal.input.materials import library_coatings
 from thermal.apps.sizing.unit_solves import FREEZE_MARGIN_K
+from thermal.constants import VERSION
 from thermal.output.plotting import loop_figure, pipe_utilisation, pyplot, save_figure, temperature_maps
 
 
@@ -103,6 +106,26 @@ def pitch_choice_text(res) -> str:
             + ", ".join(near[::2]))
 
 
+def source_revision() -> str:
+    """The git revision of the installed package's source tree (and whether it has local changes), or
+    'unknown' outside a checkout."""
+    where = Path(__file__).resolve().parent
+    try:
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=5)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", str(where.parent)], cwd=where,
+                               capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    if rev.returncode != 0:
+        return "unknown"
+    return rev.stdout.strip()[:12] + (" with local changes" if dirty.stdout.strip() else "")
+
+
+def traceability_line(res) -> str:
+    return (f"traceable  thermal {VERSION}, source {source_revision()}, input {res.spec.file} SHA-256 "
+            f"{res.spec.input_sha256[:16]}..., run {_dt.datetime.now(_dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}")
+
+
 def summary_text(res, out_dir=None) -> str:
     s = res.spec
     he, ce = res.hot_env, res.cold_env
@@ -115,6 +138,7 @@ def summary_text(res, out_dir=None) -> str:
              f"{np.mean(he.absorbed_per_face_w_m2):.1f} W/m² per face (α {he.alpha:g}, ε {he.eps:g}); cold case beta "
              f"{math.degrees(ce.beta_rad):.1f}° (eclipse {100 * ce.eclipse_fraction:.1f} %), absorbed "
              f"{np.mean(ce.absorbed_per_face_w_m2):.1f} W/m² (α {ce.alpha:g}, ε {ce.eps:g})"]
+    lines.append(traceability_line(res))
     for d in s.defaults_used:
         lines.append(f"default    {d}")
     lines += ["", f"{'':<44}{'first estimate':>16}{'field-verified':>32}"]
@@ -142,6 +166,11 @@ def summary_text(res, out_dir=None) -> str:
                      f"orbit-average state ({res.periodic_hot['orbits']} orbit integrations)")
     if res.pitch_scan:
         lines.append("pipe pitch " + pitch_choice_text(res))
+    if res.mesh_check:
+        mc = res.mesh_check
+        lines.append(f"mesh check hot unit refined x2 in plane ({mc['nodes_base']} -> {mc['nodes']} nodes): junction "
+                     f"{mc['delta_tj_k']:+.3f} K, i.e. {mc['delta_area_m2']:+.2f} m² of area "
+                     f"({100 * mc['delta_area_m2'] / res.area_m2:+.2f} %) to hold the target")
     if res.margins:
         lines += [""] + margin_lines(res)
     if res.control:
@@ -283,6 +312,10 @@ def write_sizing_h5(res, path, xdmf: bool = True) -> Path:
              "pipe_pitch_auto": res.pitch_scan is not None, "architecture": s.architecture}
     attrs.update({f"mass_{k}_kg": float(v) for k, v in res.mass_kg.items()})
     attrs["margins"] = s.margins.name
+    attrs.update(input_sha256=s.input_sha256, source_revision=source_revision(), thermal_version=VERSION)
+    if res.mesh_check:
+        attrs.update(mesh_check_delta_tj_k=res.mesh_check["delta_tj_k"],
+                     mesh_check_delta_area_m2=res.mesh_check["delta_area_m2"])
     if res.margins:
         attrs.update(design_area_m2=res.design_area_m2, design_mass_kg=res.margins["design_mass_kg"]["total"],
                      heater_installed_w_per_chip=res.installed_heater_w_per_chip,

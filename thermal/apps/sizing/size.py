@@ -67,6 +67,7 @@ class SizingResult:
     neighbourhood: dict | None = None  # apps/sizing/neighbourhood.py: the wing with its surroundings
     margins: dict | None = None  # margin_costs(): each margin's cost, N-1, installed heater power
     control: dict | None = None  # apps/sizing/control.py: the cold case with thermostats, VCHPs, louvers
+    mesh_check: dict | None = None  # mesh_check(): the hot unit refined once
 
     @property
     def design_length_m(self) -> float:
@@ -286,12 +287,30 @@ def size(spec, progress=None) -> SizingResult:
                        periodic_cold, at_estimate=search.first_unit, pitch_scan=pitch_scan)
     if spec.neighbourhood is not None:
         res.neighbourhood = neighbourhood_penalty(spec, hot_env, res.area_m2, spec.chips * p_hot, progress)
+    res.mesh_check = mesh_check(res, search, p_hot, progress)
     if spec.margins.any:
         res.margins = margin_costs(res, progress)
     if spec.cold_control:
         res.control = control_trade(res, progress)
     res.wall_s = time.perf_counter() - start
     return res
+
+
+def mesh_check(res, search, p_hot, progress=None) -> dict:
+    """The hot case's steady unit at the sized length with every in-plane cell count doubled: how
+    far the junction moves, and the area that would take back (through the slope dTj/dL of the
+    length search's two solves nearest the answer)."""
+    spec = res.spec
+    fine = solve_unit(spec, res.hot_env, res.length_m, p_hot, refine=2)
+    delta = fine.tj_k - res.hot.tj_k
+    near = sorted(search.evaluations, key=lambda e: abs(e[0] - res.length_m))[:2]
+    slope = (near[0][1] - near[1][1]) / (near[0][0] - near[1][0]) if len(near) == 2 and near[0][0] != near[1][0] \
+        else float("nan")
+    d_length = -delta / slope if slope and np.isfinite(slope) else float("nan")
+    if progress is not None:
+        progress(f"mesh check: refined x2 in plane, Tj {fine.tj_k - 273.15:.3f} degC ({delta:+.3f} K)")
+    return {"tj_k": fine.tj_k, "delta_tj_k": delta, "delta_area_m2": res.area_m2 * d_length / res.length_m,
+            "nodes": int(fine.result.attrs["n_nodes"]), "nodes_base": int(res.hot.result.attrs["n_nodes"])}
 
 
 def margin_costs(res, progress=None) -> dict:

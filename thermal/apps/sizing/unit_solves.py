@@ -23,8 +23,8 @@ class UnitSolve:
     text: str
 
 
-def solve_unit(spec, env, length, power, mode="steady", heater=0.0, variant=None):
-    text = unit_case_text(spec, env, length, power, mode=mode, heater_w=heater)
+def solve_unit(spec, env, length, power, mode="steady", heater=0.0, variant=None, refine=1):
+    text = unit_case_text(spec, env, length, power, mode=mode, heater_w=heater, refine=refine)
     if variant is not None:
         text = variant(text)
     case = parse_case(text, f"<{spec.name} repeating unit>")
