@@ -1,16 +1,18 @@
 """Sizing under a margin policy: the policy's numbers reach the hot target, the cold floor, the area,
 the installed heaters and the N-1 check; each margin's cost is reported; margins that leave no room
 are one clear error."""
+import dataclasses
 import hashlib
 
 import pytest
 
-from thermal.apps.sizing.estimate import design_environment
+from thermal.apps.sizing.estimate import design_environment, estimate
 from thermal.apps.sizing.input import load_sizing
-from thermal.apps.sizing.report import summary_text
+from thermal.apps.sizing.report import summary_text, trade_studies
 from thermal.apps.sizing.size import size
 from thermal.apps.sizing.unit_solves import solve_unit
 from thermal.cli import main
+from thermal.input.materials import library_coatings
 
 from .test_sizing import SIZING, write
 
@@ -117,3 +119,19 @@ def test_report_is_traceable_and_checks_its_mesh(tmp_path):
     assert mc["delta_area_m2"] == pytest.approx(-mc["delta_tj_k"] / slope * res.area_m2 / res.length_m)
     assert abs(mc["delta_area_m2"]) < 0.05 * res.area_m2
     assert "mesh check" in text
+
+
+def test_coating_trade_uses_each_coatings_own_optics(tmp_path):
+    """Each library coating at its own (beginning-of-life) optics, the design's also at its stated end
+    of life: no coating inherits another's degradation (OSR used to get white paint's)."""
+    res = size(_spec(tmp_path, SIZING))
+    info = trade_studies(res, tmp_path)
+    line = next(l for l in info["text"].splitlines() if l.startswith("- Per coating"))
+    areas = dict(part.rsplit(" ", 1) for part in line.split(": ", 1)[1].rstrip(".").split(", "))
+    scale = res.area_m2 / res.estimate.area_m2
+    p_hot = res.spec.chip_power_w * res.spec.hot_power_factor
+    osr = library_coatings()["osr"]
+    own = estimate(res.spec, res.spec.materials, dataclasses.replace(res.hot_env, alpha=osr.alpha, eps=osr.eps), res.spec.target_k,
+                   p_hot).area_m2 * scale
+    assert float(areas["osr (BOL)"]) == pytest.approx(own, rel=2e-3)
+    assert float(areas["white_paint at EOL (design)"]) > float(areas["white_paint (BOL)"])  # degradation costs area

@@ -459,24 +459,31 @@ def _trade_power(plt, res, out):
 
 
 def _trade_coating(plt, res, out):
-    """Per coating (estimate; the design's EOL degradation added to each coating's BOL optics)."""
+    """Per coating (estimate x the field's correction), each with its own optics: the library has
+    beginning-of-life values only, so every coating is compared at BOL, and the design's coating also
+    at the end-of-life values its file states (degradation differs by coating: white paints darken far
+    more than OSRs; applying one coating's to all would rank them wrongly)."""
     s, env = res.spec, res.hot_env
     p_hot = s.chip_power_w * s.hot_power_factor
-    d_alpha, d_eps = s.alpha_eol - s.alpha_bol, s.eps_eol - s.eps_bol
-    names, areas = [], []
+    names, areas, colours = [], [], []
     scale = res.area_m2 / res.estimate.area_m2  # the field's correction of the estimate, applied to all
-    for name, c in sorted(library_coatings().items()):
-        e_env = _with_optics(env, min(1.0, c.alpha + d_alpha), max(0.01, c.eps + d_eps))
-        est = estimate(s, s.materials, e_env, s.target_k, p_hot)
-        names.append(name)
+    bars = [(f"{name} (BOL)", c.alpha, c.eps) for name, c in sorted(library_coatings().items())]
+    bars.append((f"{s.coating} at EOL (design)", s.alpha_eol, s.eps_eol))
+    for label, alpha, eps in bars:
+        est = estimate(s, s.materials, _with_optics(env, alpha, max(eps, 0.01)), s.target_k, p_hot)
+        names.append(label)
         areas.append(est.area_m2 * scale if est else np.nan)
-    fig, ax = plt.subplots(figsize=(6.5, 4))
-    ax.bar(range(len(names)), areas, color="tab:blue")
-    ax.set_xticks(range(len(names)), names, rotation=30, fontsize=8)
+        colours.append("tab:orange" if "design" in label else "tab:blue")
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.bar(range(len(names)), areas, color=colours)
+    ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("panel area [m²] (estimate x field correction)")
-    ax.set_title("area per coating (hot case, end-of-life)", fontsize=10)
+    ax.set_title("area per coating, hot case: beginning-of-life optics (orange: the design's end of life)",
+                 fontsize=9)
+    fig.tight_layout()
     line = ("- Per coating (area m², estimate scaled by the field/estimate ratio "
-            f"{scale:.3f}): " + ", ".join(f"{n} {a:.0f}" for n, a in zip(names, areas)) + ".")
+            f"{scale:.3f}; library coatings at beginning of life, no end-of-life data in the library): "
+            + ", ".join(f"{n} {a:.3g}" for n, a in zip(names, areas)) + ".")
     return save_figure(plt, fig, out / "trade_coating.png", 110), line
 
 
