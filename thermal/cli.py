@@ -231,6 +231,41 @@ def _run(args) -> int:
     return 0
 
 
+def _pipe_lines(result) -> list:
+    """The heat-pipe table of the summary, with gas fronts and dry-out warnings."""
+    lines = [f"{'heat pipe':<12}{'fluid':<10}{'T vap [°C]':>11}{'Q [W]':>9}{'Q max [W]':>10}{'limit':>13}"
+             f"{'use':>7}  state"]
+    for name, p in result.heat_pipes.items():
+        if p["failed"]:
+            lines.append(f"{name:<12}{p['fluid']:<10}{'-':>11}{0.0:>9.1f}{'-':>10}{'-':>13}{'-':>7}  FAILED (case)")
+            continue
+        use = float(np.nanmax(p["utilisation"])) if np.isfinite(p["utilisation"]).any() else float("nan")
+        q_max = p["limits"].get(p["governing"], float("nan"))
+        state = "ok"
+        if p["dried"]:
+            state = (f"DRIED OUT: asked for more than its limit; {100 * p.get('wetted', 0.0):.0f}% of the "
+                     "evaporator still wet, carrying the limit")
+        elif use > 1.0:
+            state = "OVER LIMIT"
+        if p.get("out_of_range"):
+            state = "FLUID OUT OF RANGE: " + p["out_of_range"]
+        lines.append(f"{name:<12}{p['fluid']:<10}{p['t_vapour'][-1] - 273.15:>11.2f}{p['q'][-1]:>9.1f}"
+                     f"{q_max:>10.1f}{p['governing']:>13}{use:>7.2f}  {state}")
+    for name, p in result.heat_pipes.items():
+        active = np.asarray(p.get("active_series", []), float)
+        if p.get("gas") and active.size:
+            lines.append(f"{name}: gas-loaded (VCHP): active condenser {active[-1]:.4g} m at the last output"
+                         + (f", {np.min(active):.4g} to {np.max(active):.4g} m over the run" if active.size > 1
+                            else ""))
+    dried = [n for n, p in result.heat_pipes.items() if p["dried"]]
+    if dried:
+        lines.append(f"WARNING: {len(dried)} heat pipe(s) dried out ({', '.join(dried)}): their evaporators no "
+                     "longer carry heat; the temperatures above include that")
+    if result.mode != "steady":
+        lines.append("(use: the largest Q/Q_max over all output times; Q, T vap at the last output)")
+    return lines
+
+
 def format_summary(case, result, output=None) -> str:
     a = result.attrs
     lines = [f"case       {case.name} ({case.mode})  from {case.file}",
@@ -272,36 +307,7 @@ def format_summary(case, result, output=None) -> str:
         if result.mode != "steady":
             lines.append("(Tj max: the hottest junction cell over all output times)")
     if result.heat_pipes:
-        lines += ["", f"{'heat pipe':<12}{'fluid':<10}{'T vap [°C]':>11}{'Q [W]':>9}{'Q max [W]':>10}{'limit':>13}"
-                  f"{'use':>7}  state"]
-        for name, p in result.heat_pipes.items():
-            if p["failed"]:
-                lines.append(f"{name:<12}{p['fluid']:<10}{'-':>11}{0.0:>9.1f}{'-':>10}{'-':>13}{'-':>7}  FAILED (case)")
-                continue
-            use = float(np.nanmax(p["utilisation"])) if np.isfinite(p["utilisation"]).any() else float("nan")
-            q_max = p["limits"].get(p["governing"], float("nan"))
-            state = "ok"
-            if p["dried"]:
-                state = (f"DRIED OUT: asked for more than its limit; {100 * p.get('wetted', 0.0):.0f}% of the "
-                         "evaporator still wet, carrying the limit")
-            elif use > 1.0:
-                state = "OVER LIMIT"
-            if p.get("out_of_range"):
-                state = "FLUID OUT OF RANGE: " + p["out_of_range"]
-            lines.append(f"{name:<12}{p['fluid']:<10}{p['t_vapour'][-1] - 273.15:>11.2f}{p['q'][-1]:>9.1f}"
-                         f"{q_max:>10.1f}{p['governing']:>13}{use:>7.2f}  {state}")
-        for name, p in result.heat_pipes.items():
-            active = np.asarray(p.get("active_series", []), float)
-            if p.get("gas") and active.size:
-                lines.append(f"{name}: gas-loaded (VCHP): active condenser {active[-1]:.4g} m at the last output"
-                             + (f", {np.min(active):.4g} to {np.max(active):.4g} m over the run" if active.size > 1
-                                else ""))
-        dried = [n for n, p in result.heat_pipes.items() if p["dried"]]
-        if dried:
-            lines.append(f"WARNING: {len(dried)} heat pipe(s) dried out ({', '.join(dried)}): their evaporators no "
-                         "longer carry heat; the temperatures above include that")
-        if result.mode != "steady":
-            lines.append("(use: the largest Q/Q_max over all output times; Q, T vap at the last output)")
+        lines += [""] + _pipe_lines(result)
     if result.loops:
         lines += ["", "pumped loops (last output; freezing margin over all outputs)"]
         lines += loop_summary_lines(result.loops)

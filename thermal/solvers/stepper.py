@@ -169,6 +169,48 @@ def _local_error(adaptive, order, t_new, pred, stores) -> float:
     return float(np.max(lte / (adaptive.atol_k + adaptive.rtol * np.abs(t_new[stores]))))
 
 
+class _StepSolver:
+    """One implicit step from a state, for any length and order (the run's scratch arrays live here:
+    ``offset`` holds the BDF2 storage offset of the last step solved)."""
+
+    def __init__(self, assembler, linear, settings, adaptive, environment, step_hook, t0_k):
+        self.assembler, self.linear, self.settings, self.adaptive = assembler, linear, settings, adaptive
+        self.environment, self.step_hook = environment, step_hook
+        n = assembler.net.n_nodes
+        self.cap, self.offset, self.scratch = np.empty(n), np.zeros(n), np.empty(n)
+        kernels.heat_capacity(t0_k, assembler.storage, self.cap)
+        self.stores = (self.cap > 0) & (assembler.net.fixed == 0)
+        self.newton = [0]  # Newton iterations over the run (those of failed steps too)
+
+    def solve(self, now, t, hist, h, order, accepted):
+        """(Newton result, predictor, BDF a) of the step of ``h`` from (``now``, ``t``)."""
+        asm, t_new_time = self.assembler, now + h
+        if self.environment is not None:
+            self.environment.apply(asm.state, t_new_time)
+        q_norm = asm.heat_input_norm()
+        pred, a = _predict(asm, self.adaptive, hist, t, h, t_new_time, order, self.stores, self.cap, self.offset,
+                           self.scratch)
+        guess = np.where(self.stores, np.maximum(pred, 0.5 * t), t)
+        result = _corrector(asm, self.linear, self.settings, guess, t, h, a, self.offset, q_norm, self.step_hook,
+                            f" (time step {accepted + 1} of {h:.4g} s to t = {t_new_time:g} s)", self.newton)
+        return result, pred, a
+
+
+def _land_on_switch(heaters, step, now, t, hist, h, order, accepted, solved):
+    """(h, (result, predictor, a)) of the step, cut short where a thermostat's sensor crosses its
+    threshold inside it (solvers/thermostats.py); unchanged when none does."""
+    if heaters is None:
+        return h, solved
+    last = {}
+
+    def trial(h_try):
+        last["step"] = step.solve(now, t, hist, h_try, order, accepted)
+        return last["step"][0].t_k
+
+    h_new, _, moved = heaters.locate(trial, h, t, solved[0].t_k)
+    return (h_new, last["step"]) if moved else (h, solved)
+
+
 def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettings, environment=None,
                              events=(), on_output=None, output_all_steps=True, progress=False,
                              assembler=None, linear=None, previous_state=None, t_initial_k=None,
@@ -180,12 +222,8 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
     assembler = assembler or Assembler(net, state)
     state = assembler.state
     linear = linear or linear_solver_for(net, settings)
-    cap = np.empty(net.n_nodes)
-    offset = np.zeros(net.n_nodes)
-    scratch = np.empty(net.n_nodes)
     t = assembler.initial_state(settings.initial_t_k) if t_initial_k is None else np.array(t_initial_k, float)
-    kernels.heat_capacity(t, assembler.storage, cap)
-    stores = (cap > 0) & (net.fixed == 0)
+    step = _StepSolver(assembler, linear, settings, adaptive, environment, step_hook, t)
     events, output_set = _schedule(events, output_times, end_time_s, output_all_steps)
     if environment is not None:
         environment.apply(state, 0.0)
@@ -193,25 +231,11 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
     outputs.add(0.0, t, assembler.initial_balance(t), always=True)
     hist = _History(0.0, t, previous_state)
     now, h = 0.0, adaptive.dt_initial_s
-    newton_total = [0]
     rejected = accepted = ev = 0
     retry = False  # the last attempt was rejected: only shorten steps now
     bar = _progress_bar(environment, end_time_s) if progress else None
     heaters = HeaterLog(net, state, t, settings.step_tolerance, environment.period_s if environment is not None
                         else None) if net.heaters.count else None
-
-    def solve_step(h, order):
-        """(Newton result, predictor, BDF a) of the step of ``h`` from ``now``; fills ``offset``."""
-        t_new_time = now + h
-        if environment is not None:
-            environment.apply(state, t_new_time)
-        q_norm = assembler.heat_input_norm()
-        pred, a = _predict(assembler, adaptive, hist, t, h, t_new_time, order, stores, cap, offset, scratch)
-        guess = np.where(stores, np.maximum(pred, 0.5 * t), t)
-        result = _corrector(assembler, linear, settings, guess, t, h, a, offset, q_norm, step_hook,
-                            f" (time step {accepted + 1} of {h:.4g} s to t = {t_new_time:g} s)", newton_total)
-        return result, pred, a
-
     while now < end_time_s * (1 - 1e-14):
         while events[ev] <= now * (1 + 1e-14):
             ev += 1
@@ -219,7 +243,7 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
         h = _step_size(adaptive, h, now, target, retry)
         order = _order(adaptive, hist)
         try:
-            result, pred, a = solve_step(h, order)
+            result, pred, a = step.solve(now, t, hist, h, order, accepted)
         except ConvergenceError:
             if adaptive.fixed_step or h < 1e-6 * max(end_time_s, 1.0):
                 raise
@@ -227,34 +251,21 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
             rejected += 1
             retry = True
             continue
-        t_new = result.t_k
-        err = _local_error(adaptive, order, t_new, pred, stores)
+        err = _local_error(adaptive, order, result.t_k, pred, step.stores)
         if err > 1.0:
             rejected += 1
             retry = True
             h *= max(0.2, 0.9 * err ** (-1.0 / (order + 1)))
             continue
         retry = False
-        switched = False
-        if heaters is not None:
-            # a thermostat's sensor crossed its threshold inside the step: end the step there
-            h_full = h
-            last = {}
-
-            def trial(h_try):
-                last["step"] = solve_step(h_try, order)
-                return last["step"][0].t_k
-
-            h, t_new, moved = heaters.locate(trial, h, t, t_new)
-            if moved:
-                result, pred, a = last["step"]
-        t_new_time = now + h
-        balance = assembler.energy(t_new, t, 1.0 / h, a, offset)
+        h_full = h
+        h, (result, pred, a) = _land_on_switch(heaters, step, now, t, hist, h, order, accepted, (result, pred, a))
+        t_new, t_new_time = result.t_k, now + h
+        balance = assembler.energy(t_new, t, 1.0 / h, a, step.offset)
         check_balance(balance, f"time step to t = {t_new_time:g} s")
         accepted += 1
         hit_event = abs(t_new_time - target) <= 1e-12 * max(1.0, target)
-        if heaters is not None:
-            switched = heaters.accept(t_new_time, h, t_new, assembler.heater_power_w)
+        switched = heaters is not None and heaters.accept(t_new_time, h, t_new, assembler.heater_power_w)
         now = target if hit_event else t_new_time
         t = t_new
         if (hit_event or switched) and not adaptive.fixed_step:
@@ -264,13 +275,13 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
         outputs.add(now, t, balance)
         if bar:
             bar.update(h / (environment.period_s if environment is not None and environment.period_s else 1.0))
-        if heaters is not None and h < h_full:
+        if h < h_full:
             h = h_full  # the step cut short at a switch says nothing about the error: keep the step size
         elif not adaptive.fixed_step:
             h *= 2.0 if err == 0.0 else min(2.0, max(0.2, 0.9 * err ** (-1.0 / (order + 1))))
     if bar:
         bar.close()
-    return Solution(np.asarray(outputs.times), np.asarray(outputs.states), outputs.balances, newton_total[0],
+    return Solution(np.asarray(outputs.times), np.asarray(outputs.states), outputs.balances, step.newton[0],
                     linear.method,
                     time.perf_counter() - start, linear_stats=linear.stats, steps_accepted=accepted,
                     steps_rejected=rejected, state=state, heaters=heaters.record() if heaters is not None else None)
