@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import tempfile
 import traceback
@@ -12,6 +13,7 @@ import numpy as np
 from tqdm import tqdm
 
 from thermal.apps.failures import failure_candidates, format_failure_table, n_minus_1
+from thermal.apps.resume import DEFAULT_EVERY_S
 from thermal.apps.sizing.input import load_sizing
 from thermal.apps.sizing.report import summary_text, write_outputs
 from thermal.apps.sizing.size import size
@@ -28,7 +30,7 @@ from thermal.input.materials import library_coatings, library_materials
 from thermal.output.plotting import geometry as geometry_figure
 from thermal.output.plotting import history, loop_figure, pipe_utilisation, sweep_figures, temperature_maps
 from thermal.output.paths import check_output, default_output
-from thermal.output.results import read_result
+from thermal.output.results import part_path, read_result
 from thermal.physics.orbit import OrbitGeometry
 from thermal.output.radiation import drawable, radiation_geometry
 from thermal.output.radiation import summary_lines as radiation_summary_lines
@@ -76,6 +78,14 @@ def _add_run_and_plot(sub):
     r.add_argument("--force", action="store_true",
                    help="run even when the estimated memory exceeds what is available or the fixed steps "
                         "exceed 1e7 (the guard's message gives the estimate)")
+    r.add_argument("--resume", action="store_true",
+                   help="go on with a transient or orbit-periodic run that was killed or interrupted: from the last "
+                        "checkpoint in OUTPUT.checkpoint, keeping the output steps in OUTPUT.part written before it "
+                        "(the same case text is required; with no checkpoint the run starts from the beginning); "
+                        "N-1 cases already solved are taken from OUTPUT's .n-1.csv journal")
+    r.add_argument("--checkpoint-every", type=float, default=DEFAULT_EVERY_S, metavar="SECONDS",
+                   help=f"save a checkpoint for --resume at most this often in wall time (default "
+                        f"{DEFAULT_EVERY_S:g} s; 0: after every time step or orbit)")
     r.add_argument("--n-minus-1", action="store_true",
                    help="after the nominal case, solve it once per heat pipe with that pipe failed (its wall "
                         "still conducts) and tabulate the worst junction temperature of each")
@@ -221,12 +231,23 @@ def _run(args) -> int:
     case = load_case(args.case)
     output = check_output(args.output or default_output(case.name), inputs=(args.case,))
     show = not args.quiet and sys.stderr.isatty()
-    result = solve(case, output=output, progress=show, force=args.force)
-    print(format_summary(case, result, output))
+    if args.checkpoint_every < 0 or not math.isfinite(args.checkpoint_every):
+        raise ThermalError(f"--checkpoint-every {args.checkpoint_every:g}: give 0 or more seconds")
+    if args.resume and output.exists() and not part_path(output).exists():
+        result = read_result(output)  # finished before: only what came after it (N-1) is left
+        if result.attrs.get("case_text") != case.source_text:
+            raise ThermalError(f"--resume: {output} is complete but was written for another case text than "
+                               f"{args.case}; run without --resume to solve it again")
+        print(f"{output} is complete: nothing to resume")
+    else:
+        result = solve(case, output=output, progress=show, force=args.force, resume=args.resume,
+                       checkpoint_every_s=args.checkpoint_every)
+        print(format_summary(case, result, output))
     if args.n_minus_1:
+        journal = output.with_name(output.stem + ".n-1.csv")
         with tqdm(total=len(failure_candidates(case)), desc="N-1 cases", disable=not show) as bar:
-            rows = n_minus_1(case, result, solve, progress=bar)
-        print("\nN-1: every single heat-pipe or loop-branch failure (nominal first)")
+            rows = n_minus_1(case, result, solve, progress=bar, journal=journal, resume=args.resume)
+        print(f"\nN-1: every single heat-pipe or loop-branch failure (nominal first; each row also in {journal})")
         print(format_failure_table(rows))
     return 0
 
@@ -290,6 +311,10 @@ def format_summary(case, result, output=None) -> str:
         sol = result.solution
         lines.append(f"time       {result.times_s[-1]:g} s, {case.transient.scheme} with local error "
                      f"{case.transient.tolerance_k:g} K: {sol.steps_accepted} steps ({sol.steps_rejected} rejected)")
+    if a.get("resumes"):
+        lines.append(f"resumed    {a['resumes']} time(s), last from its checkpoint at t = {a['resumed_at_s']:g} s")
+    if "resumed_after_orbit" in a:
+        lines.append(f"resumed    from the checkpoint after orbit {a['resumed_after_orbit']} of the periodic search")
     for d in case.defaults_used:
         lines.append(f"default    {d}")
     lines.append("")

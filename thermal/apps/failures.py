@@ -8,6 +8,8 @@ and its still fluid conducts with its walls.  The pump's branch is not failed (i
 """
 from __future__ import annotations
 
+import csv
+import hashlib
 import math
 from dataclasses import dataclass
 
@@ -50,24 +52,66 @@ def failure_candidates(case) -> list[tuple[str, str]]:
     return out
 
 
-def n_minus_1(case, nominal_result, solve, progress=None) -> list[FailureRow]:
+def n_minus_1(case, nominal_result, solve, progress=None, journal=None, resume=False) -> list[FailureRow]:
     """Rows: the nominal result, then one per heat pipe or loop branch failed alone (what the case
-    already fails stays failed)."""
+    already fails stays failed).  ``journal``: a CSV file each finished failure case is appended to
+    as it ends (a table to read, and what ``resume`` takes the cases already solved from: those
+    whose case text is unchanged are not solved again)."""
     rows = [_row("(nominal)", nominal_result)]
     candidates = failure_candidates(case)
     if not candidates:
         raise ThermalError(f"{case.file}: --n-minus-1 needs at least one working heat pipe or loop branch (other "
                            "than a pump's) in the case")
+    done = read_journal(journal) if journal is not None and resume else {}
+    if journal is not None:  # written afresh: a line a kill cut short is gone, the rest kept
+        with open(journal, "w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerow(JOURNAL_COLUMNS)
+        for digest, row in done.items():
+            _append(journal, row, digest)
     for name, key in candidates:
         text = case_text_with(case.source_text, {key: True}, case.file, create=True)
-        variant = parse_case(text, case.file)
-        try:
-            rows.append(_row(name, solve(variant)))
-        except ThermalError as exc:
-            rows.append(FailureRow(name, math.nan, "", math.nan, math.nan, (), str(exc)))
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        row = done.get(digest)
+        if row is None:
+            try:
+                row = _row(name, solve(parse_case(text, case.file)))
+            except ThermalError as exc:
+                row = FailureRow(name, math.nan, "", math.nan, math.nan, (), str(exc))
+            if journal is not None:
+                _append(journal, row, digest)
+        rows.append(row)
         if progress is not None:
             progress.update(1)
     return rows
+
+
+JOURNAL_COLUMNS = ("failed", "tj_max_k", "worst_chip", "margin_k", "max_utilisation", "dried", "error", "case_sha256")
+
+
+def _append(journal, row: FailureRow, digest: str) -> None:
+    with open(journal, "a", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerow([row.failed, repr(row.tj_max_k), row.worst_chip, repr(row.margin_k),
+                                 repr(row.max_utilisation), "; ".join(row.dried), row.error, digest])
+        fh.flush()
+
+
+def read_journal(journal) -> dict:
+    """case digest -> FailureRow of the failure cases a journal holds (none if it is not there or is
+    not one: the cases are then solved again)."""
+    try:
+        with open(journal, newline="", encoding="utf-8") as fh:
+            reader = csv.reader(fh)
+            if tuple(next(reader, ())) != JOURNAL_COLUMNS:
+                return {}
+            out = {}
+            for r in reader:
+                if len(r) != len(JOURNAL_COLUMNS) or len(r[7]) != 64:
+                    continue  # a line cut short by a kill (the digest comes last)
+                out[r[7]] = FailureRow(r[0], float(r[1]), r[2], float(r[3]), float(r[4]),
+                                       tuple(r[5].split("; ")) if r[5] else (), r[6])
+            return out
+    except (OSError, ValueError, UnicodeDecodeError):
+        return {}
 
 
 def format_failure_table(rows: list[FailureRow]) -> str:

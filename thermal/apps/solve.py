@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from thermal.apps.resources import check_resources
+from thermal.apps.resume import Checkpointer, discard_checkpoint, load_resume, restore_hooks, snapshot_hooks
 from thermal.build.environment import Environment
 from thermal.build.network import build_network
 from thermal.errors import ThermalError
+from thermal.output.checkpoint import checkpoint_path
 from thermal.output.heaters import HeaterSeries, node_label
-from thermal.output.radiation import radiation_record
-from thermal.output.results import ResultWriter, mesh_dict, result_from_solution
+from thermal.output.radiation import exchange_series, exchange_step, radiation_record, stack_steps
+from thermal.output.results import ResultWriter, mesh_dict, read_result, result_from_solution
 from thermal.physics import orbit as orb
 from thermal.solvers import solve_steady, solve_transient_fixed_step
 from thermal.solvers.heat_pipes import PipeSeries, TransientPipes, solve_steady_with_pipes
@@ -52,6 +54,7 @@ class _Recorder:
     loops: LoopSeries | None = None
     heaters: HeaterSeries | None = None
     orbit_rows: list = field(default_factory=list)
+    radiation_rows: list = field(default_factory=list)  # exchange_step at each output (exchange cases)
 
     def __post_init__(self):
         self.restart()
@@ -61,7 +64,7 @@ class _Recorder:
         self.series = PipeSeries(self.case, self.net, strict=self.strict) if self.net.heat_pipes else None
         self.loops = LoopSeries(self.net) if self.net.loops else None
         self.heaters = HeaterSeries(self.net) if self.net.heaters.count else None
-        self.orbit_rows = []
+        self.orbit_rows, self.radiation_rows = [], []
 
     def on_output(self, time_s, t_k, balance, sun=None):
         if self.series is not None:
@@ -74,8 +77,24 @@ class _Recorder:
             sun = self.env.geometry.sun_fraction(time_s)
         if self.case.orbit is not None:
             self.orbit_rows.append((sun, self.state.face_q_solar_w_m2.copy(), self.state.face_q_ir_w_m2.copy()))
+        if self.net.radiation is not None:
+            self.radiation_rows.append(exchange_step(self.net, t_k, self.state.face_q_solar_w_m2,
+                                                     self.state.face_q_ir_w_m2))
         if self.writer is not None:
             self.writer.append_state(self.net, self.state, time_s, t_k, balance, sun)
+
+    def snapshot(self) -> dict:
+        """The series recorded so far (a checkpoint; the orbit rows are in the written file)."""
+        return {"written": self.writer.n if self.writer is not None else 0,
+                "radiation": list(self.radiation_rows),
+                **{k: s.snapshot() for k, s in (("pipes", self.series), ("loops", self.loops),
+                                                 ("heaters", self.heaters)) if s is not None}}
+
+    def restore(self, tree: dict) -> None:
+        self.radiation_rows = list(tree["radiation"])
+        for key, series in (("pipes", self.series), ("loops", self.loops), ("heaters", self.heaters)):
+            if series is not None:
+                series.restore(tree[key])
 
     def orbit(self) -> dict | None:
         if not self.orbit_rows:
@@ -84,10 +103,13 @@ class _Recorder:
                 "q_solar": [r[1] for r in self.orbit_rows], "q_ir": [r[2] for r in self.orbit_rows]}
 
 
-def solve(case, output=None, progress=False, network=None, force=False):
+def solve(case, output=None, progress=False, network=None, force=False, resume=False, checkpoint_every_s=None):
     """Solve ``case`` (steady, transient or periodic, as it says) on ``network`` (built from the case
     if not given: a network can be solved any number of times) and return a Result.  The case's
-    memory and step count are estimated first (apps/resources.py); ``force`` runs past the guard."""
+    memory and step count are estimated first (apps/resources.py); ``force`` runs past the guard.
+    With ``output``, a transient or periodic run saves a checkpoint every ``checkpoint_every_s``
+    seconds (None: never), and ``resume`` goes on from the checkpoint an interrupted run of the same
+    case left there (apps/resume.py; from the start if there is none)."""
     start = time.perf_counter()
     if network is None:
         check_resources(case, force=force)
@@ -96,40 +118,88 @@ def solve(case, output=None, progress=False, network=None, force=False):
     env = Environment(case, net)
     state = RunState.fresh(net)
     rec = _Recorder(case, net, env, state, strict=case.mode == "steady")
+    run = _Resumable(case, state, rec, output, resume, checkpoint_every_s)
     periodic = None
     if case.mode == "steady":
         solution, extra = _steady(case, net, env, state, rec)
     elif case.mode == "periodic":
-        periodic, extra = _periodic(case, net, env, state, rec)
+        periodic, extra = _periodic(case, net, env, state, rec, run)
         solution = periodic.solution
     else:
-        solution, extra = _transient(case, net, env, state, rec, output, progress)
+        solution, extra = _transient(case, net, env, state, rec, output, progress, run)
     attrs = _attrs(case, net, solution, build_s, env)
     attrs.update(extra)
     if periodic is not None:  # the whole search, not only the returned orbit
         attrs["wall_s"] = periodic.wall_s + build_s
-    result = result_from_solution(case, net, solution, attrs)
-    if rec.series is not None:
-        result.heat_pipes = rec.series.result()
-    if rec.loops is not None:
-        result.loops = rec.loops.result()
-    if rec.heaters is not None:
-        result.heaters = rec.heaters.result(solution.heaters, lambda i: node_label(net, i))
-    result.orbit = rec.orbit()
-    if net.radiation is not None:
-        nt = len(solution.times_s)
-        solar = result.orbit["q_solar"] if result.orbit else [net.face_q_solar_w_m2] * nt
-        ir = result.orbit["q_ir"] if result.orbit else [net.face_q_ir_w_m2] * nt
-        result.radiation = radiation_record(net, env, solution.t_k, solar, ir)
-    if rec.writer is not None:  # streamed: complete it (renamed from .part), with the pipe series
-        rec.writer.close(attrs, heat_pipes=result.heat_pipes, radiation=result.radiation, loops=result.loops,
-                         heaters=result.heaters)
-    elif output is not None:
-        result.write(output)
+    result = _finish(case, net, env, solution, attrs, rec, output)
+    run.completed()
     result.solution = solution
     result.network = net
     result.periodic = periodic
     return result
+
+
+def _finish(case, net, env, solution, attrs, rec, output):
+    """The Result of a solve, written to ``output`` (or its streamed file completed).  A resumed
+    transient holds only the steps after its checkpoint in memory: its Result is read back from
+    the completed file."""
+    resumed = rec.writer is not None and rec.writer.resumed
+    result = None if resumed else result_from_solution(case, net, solution, attrs)
+    heat_pipes = rec.series.result() if rec.series is not None else None
+    loops = rec.loops.result() if rec.loops is not None else None
+    heaters = rec.heaters.result(solution.heaters, lambda i: node_label(net, i)) if rec.heaters is not None else None
+    radiation = None
+    if net.radiation is not None:
+        if rec.radiation_rows:
+            series = stack_steps(rec.radiation_rows)
+        else:  # periodic: the returned orbit's steps
+            orbit = rec.orbit()
+            nt = len(solution.times_s)
+            series = exchange_series(net, solution.t_k, orbit["q_solar"] if orbit else [net.face_q_solar_w_m2] * nt,
+                                     orbit["q_ir"] if orbit else [net.face_q_ir_w_m2] * nt)
+        radiation = radiation_record(net, env, series)
+    if rec.writer is not None:  # streamed: complete it (renamed from .part), with the pipe series
+        rec.writer.close(attrs, heat_pipes=heat_pipes, radiation=radiation, loops=loops, heaters=heaters)
+        if resumed:
+            return read_result(rec.writer.final)
+    for key, value in (("heat_pipes", heat_pipes), ("loops", loops), ("heaters", heaters), ("radiation", radiation)):
+        if value is not None:  # else the Result's own empty default
+            setattr(result, key, value)
+    result.orbit = rec.orbit()
+    if rec.writer is None and output is not None:
+        result.write(output)
+    return result
+
+
+class _Resumable:
+    """Checkpoints of one run and its resumption (apps/resume.py): what to save beside the solver's
+    own state, and putting it back."""
+
+    def __init__(self, case, state, rec, output, resume, every_s):
+        self.state, self.rec, self.hook = state, rec, None
+        active = output is not None and case.mode != "steady"
+        self.saved = load_resume(output, case) if active and resume else None
+        if output is not None and self.saved is None:
+            discard_checkpoint(checkpoint_path(output))  # a stale checkpoint never pairs with a new run
+        self.checkpointer = Checkpointer(output, case, every_s, self._parts) if active and every_s is not None else None
+
+    def _parts(self) -> dict:
+        return {"state": self.state.snapshot(), "hooks": snapshot_hooks(self.hook), "recorder": self.rec.snapshot()}
+
+    def restore(self, hook) -> dict | None:
+        """Put the run state, the hooks and the recorder back (after the mode's own set-up); the
+        solver's part of the checkpoint, or None when starting from the beginning."""
+        self.hook = hook
+        if self.saved is None:
+            return None
+        self.state.restore(self.saved["state"])
+        restore_hooks(hook, self.saved["hooks"])
+        self.rec.restore(self.saved["recorder"])
+        return self.saved["solver"]
+
+    def completed(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.discard()
 
 
 def _steady(case, net, env, state, rec):
@@ -153,7 +223,7 @@ def _steady(case, net, env, state, rec):
     return solution, extra
 
 
-def _periodic(case, net, env, state, rec):
+def _periodic(case, net, env, state, rec, run):
     ps = case.periodic
 
     def on_output(time_s, t_k, balance):  # each orbit starts a new record; the last orbit's is kept
@@ -168,35 +238,43 @@ def _periodic(case, net, env, state, rec):
 
     if net.loops:  # the first steady guess needs the loops' flows
         update_loops(net, state, initial_temperatures(net, case.solver.initial_t_k))
-
+    hook = _hook(case, net)
+    saved = run.restore(hook)
     adaptive = AdaptiveSettings(order=2, atol_k=ps.step_tolerance_k, dt_initial_s=min(10.0, ps.max_step_s),
                                 dt_max_s=ps.max_step_s)
     per = solve_periodic(net, case.solver, env, adaptive, events=env.events(env.period_s), tol_k=ps.tolerance_k,
                          max_orbits=ps.max_orbits, method=ps.method, state=state, on_output=on_output,
-                         step_hook=_hook(case, net))
+                         step_hook=hook, checkpoint=run.checkpointer, resume=saved)
     rec.orbit_rows = []
     for time_s in per.solution.times_s:  # the fluxes along the returned orbit, for /orbit
         solar, ir, nu = env.at(float(time_s))
         rec.orbit_rows.append((nu, np.array(solar, float), np.array(ir, float)))
-    return per, {"periodic_orbits": per.orbits, "periodicity_k": per.periodicity_k,
-                 "energy_closure": per.energy_closure, "periodic_method": ps.method,
-                 "periodic_history_k": np.asarray(per.history_k)}
+    extra = {"periodic_orbits": per.orbits, "periodicity_k": per.periodicity_k,
+             "energy_closure": per.energy_closure, "periodic_method": ps.method,
+             "periodic_history_k": np.asarray(per.history_k)}
+    if saved is not None:
+        extra["resumed_after_orbit"] = saved["orbits"]
+    return per, extra
 
 
-def _transient(case, net, env, state, rec, output, progress):
-    if output is not None:
-        rec.writer = ResultWriter(output, case.name, case.mode, case.source_text,
-                                  {p.name: mesh_dict(net, p) for p in case.panels}, list(net.lumped_names),
+def _transient(case, net, env, state, rec, output, progress, run):
+    meshes = {p.name: mesh_dict(net, p) for p in case.panels}
+    if run.saved is not None:  # the checkpoint's output steps kept, those after it written again
+        rec.writer = ResultWriter.reopen(output, meshes, run.saved["recorder"]["written"])
+    elif output is not None:
+        rec.writer = ResultWriter(output, case.name, case.mode, case.source_text, meshes, list(net.lumped_names),
                                   {"case_file": case.file}, faces=list(net.face_names) if case.orbit else None,
                                   chips={f"{p}.{fp}": limit for p, fp, _, limit in net.chips})
     hook = _hook(case, net)
     if net.loops:  # the flows of the initial state (its output row, the first step's predictor)
         update_loops(net, state, initial_temperatures(net, case.solver.initial_t_k))
+    saved = run.restore(hook)
+    marching = {"checkpoint": run.checkpointer, "resume": saved}
     tr = case.transient
     try:
         if tr.scheme == "fixed":
             solution = solve_transient_fixed_step(net, case.solver, tr, on_output=rec.on_output, progress=progress,
-                                                  environment=env, step_hook=hook, state=state)
+                                                  environment=env, step_hook=hook, state=state, **marching)
         else:
             events = env.events(tr.end_time_s)
             if tr.output_interval_s is not None:
@@ -207,7 +285,8 @@ def _transient(case, net, env, state, rec, output, progress):
                 AdaptiveSettings(order=2 if tr.scheme == "bdf2" else 1, atol_k=tr.tolerance_k,
                                  dt_initial_s=tr.time_step_s, dt_max_s=tr.max_step_s),
                 environment=env, events=events, on_output=rec.on_output,
-                output_all_steps=tr.output_interval_s is None, progress=progress, step_hook=hook, state=state)
+                output_all_steps=tr.output_interval_s is None, progress=progress, step_hook=hook, state=state,
+                **marching)
     except ThermalError as exc:
         if rec.writer is not None:
             rec.writer.close({"failed": str(exc)})

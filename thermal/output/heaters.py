@@ -26,6 +26,12 @@ class HeaterSeries:
     def add(self, state, t_k) -> None:
         self.rows.append(heater_powers(self.net, state, t_k))
 
+    def snapshot(self) -> dict:
+        return {"rows": list(self.rows)}
+
+    def restore(self, tree: dict) -> None:
+        self.rows = list(tree["rows"])
+
     def result(self, log: dict | None, node_name) -> dict:
         """Per heater name a record; ``log``: the transient's HeaterLog.record() (None: steady)."""
         ht = self.net.heaters

@@ -56,7 +56,11 @@ def exchange_step(net, t_k, q_solar_w_m2, q_ir_w_m2) -> dict:
 
 def exchange_series(net, t_k_steps, solar_steps, ir_steps) -> dict:
     """exchange_step at every output, stacked (nt, ...)."""
-    rows = [exchange_step(net, t, qs, qi) for t, qs, qi in zip(t_k_steps, solar_steps, ir_steps)]
+    return stack_steps([exchange_step(net, t, qs, qi) for t, qs, qi in zip(t_k_steps, solar_steps, ir_steps)])
+
+
+def stack_steps(rows: list) -> dict:
+    """``exchange_step`` rows, one per output, as arrays (nt, ...)."""
     return {key: np.array([r[key] for r in rows]) for key in rows[0]}
 
 
@@ -93,11 +97,11 @@ def radiation_geometry(net) -> dict:
             "blocker_names": list(model.blocker_names), "blocker_polygons_m": blockers}
 
 
-def radiation_record(net, env, t_k_steps, solar_steps, ir_steps) -> dict:
-    """Everything ``/radiation`` holds: the geometry and exchange of the patches, the series per
-    surface, the orbit visibility table."""
+def radiation_record(net, env, series: dict) -> dict:
+    """Everything ``/radiation`` holds: the geometry and exchange of the patches, the ``series`` per
+    surface (``exchange_series``), the orbit visibility table."""
     record = radiation_geometry(net)
-    record["series"] = exchange_series(net, t_k_steps, solar_steps, ir_steps)
+    record["series"] = series
     table = visibility_table(env)
     if table is not None:
         record["visibility"] = table

@@ -221,6 +221,13 @@ class ResultWriter:
             ds = f.create_dataset(f"energy/{term}", (0,), maxshape=(None,), dtype="f8", chunks=(1024,))
             ds.attrs["units"] = "W"
             self.energy[term] = ds
+        self._orbit_and_chips(faces, chips)
+        self.f.flush()
+        self.n = 0
+        self.resumed = False
+
+    def _orbit_and_chips(self, faces, chips):
+        f = self.f
         self.orbit = {}
         if faces is not None:
             nf = len(faces)
@@ -243,8 +250,48 @@ class ResultWriter:
                 ds = g.create_dataset(key, (0,), maxshape=(None,), dtype="f8", chunks=(1024,))
                 ds.attrs["units"] = "K"
                 self.chips[(name, key)] = ds
-        self.f.flush()
-        self.n = 0
+
+    @classmethod
+    def reopen(cls, path, mesh: dict, steps: int) -> "ResultWriter":
+        """Go on writing the incomplete PATH.part of an interrupted run after its first ``steps``
+        output steps (those of its checkpoint; any written after it are cut off and written again)."""
+        self = cls.__new__(cls)
+        self.final = Path(path)
+        self.path = part_path(self.final)
+        if not self.path.exists():
+            raise OutputError(f"output {self.final}: nothing to resume ({self.path} is not there)")
+        try:
+            self.f = h5py.File(self.path, "r+")
+        except OSError as exc:
+            if _is_lock_error(exc):
+                raise OutputError(f"output {self.final}: another run is writing it ({self.path} is locked)") from None
+            raise OutputError(f"output {self.final}: {self.path} cannot be reopened to resume ({exc}); run without "
+                              "--resume to start again") from None
+        f = self.f
+        if steps_committed(f) < steps:
+            f.close()
+            raise OutputError(f"output {self.final}: {self.path} holds fewer output steps than its checkpoint; run "
+                              "without --resume to start again")
+        self.mesh, self.t = mesh, f["time"]
+        self.fields = {panel: f[f"fields/{panel}/T"] for panel in mesh}
+        self.melt = {panel: f[f"fields/{panel}/melt_fraction"] for panel in mesh if f"fields/{panel}/melt_fraction" in f}
+        self.nodes = f["nodes/T"]
+        self.energy = {term: f[f"energy/{term}"] for term in ENERGY_NAMES}
+        self.orbit = {name: f[f"orbit/{name}"] for name in ("sun_fraction", "q_solar", "q_ir")} if "orbit" in f else {}
+        self.chips = {(name, key): f[f"chips/{name}/{key}"] for name in f.get("chips", {}) for key in ("t_max", "t_mean")}
+        for ds in (self.t, self.nodes, *self.fields.values(), *self.melt.values(), *self.energy.values(),
+                   *self.orbit.values(), *self.chips.values()):
+            if ds.shape[0] > steps:
+                ds.resize((steps, *ds.shape[1:]))
+        for key in ("failed", "complete", "steps_written"):
+            if key in f.attrs:
+                del f.attrs[key]
+        f.attrs["resumed_at_s"] = float(self.t[steps - 1]) if steps else 0.0
+        f.attrs["resumes"] = int(f.attrs.get("resumes", 0)) + 1
+        f.flush()
+        self.n = steps
+        self.resumed = True
+        return self
 
     def append_fields(self, time_s, fields: dict, node_t_k, energy_terms, orbit_row=None, chip_row=None):
         n = self.n + 1
@@ -461,11 +508,11 @@ def read_result(path) -> Result:
 
 def _read_result(f) -> Result:
     path = f.filename
-    if "time" not in f or "fields" not in f:
-        raise ThermalError(f"{path}: not a thermal result file (no /time or /fields)")
+    if "time" not in f or "nodes" not in f:
+        raise ThermalError(f"{path}: not a thermal result file (no /time or /nodes)")
     nt = steps_committed(f)
     fields, mesh = {}, {}
-    for panel in f["fields"]:
+    for panel in f.get("fields", {}):  # a network of lumped nodes and loops has no panels
         fields[panel] = f[f"fields/{panel}/T"][:nt]
         g = f[f"mesh/{panel}"]
         mat = g["material"]

@@ -253,6 +253,14 @@ class TransientPipes:
         self._t_star = {}  # gas-loaded pipes: the vapour temperature the front was last placed for
         self._fronts = {}  # their front searches within the step
 
+    def snapshot(self) -> dict:
+        """What carries from one step to the next (a checkpoint)."""
+        return {"resolves": self.resolves, "film_t": dict(self._film_t), "t_star": dict(self._t_star)}
+
+    def restore(self, tree: dict) -> None:
+        self.resolves = tree["resolves"]
+        self._film_t, self._t_star = dict(tree["film_t"]), dict(tree["t_star"])
+
     def before_step(self, state, t_k: np.ndarray, h_s: float = 0.0) -> None:
         self.history, self.tries = {}, 0
         for pn in self.live:
@@ -393,6 +401,19 @@ class PipeSeries:
             s["active_series"].append(pn.pipe.length_by_role()["condenser"] - ps.blocked_m)
             s["limits"], s["governing"] = row["limits"], row["governing"]
             s["wetted"], s["dried"] = ps.wetted, ps.dried
+
+    _SERIES = ("t_vapour", "q", "utilisation", "wetted_series", "active_series")
+    _LAST = ("limits", "governing", "out_of_range", "wetted", "dried")
+
+    def snapshot(self) -> dict:
+        """The series so far (a checkpoint); the static description is rebuilt from the network."""
+        return {name: {k: (list(s[k]) if k in self._SERIES else s[k]) for k in self._SERIES + self._LAST}
+                for name, s in self.out.items()}
+
+    def restore(self, tree: dict) -> None:
+        for name, saved in tree.items():
+            for k, value in saved.items():
+                self.out[name][k] = list(value) if k in self._SERIES else value
 
     def result(self) -> dict:
         for s in self.out.values():

@@ -96,6 +96,24 @@ class LinearSolver:
         self.stats.solve_s += time.perf_counter() - start
         return x
 
+    def snapshot(self) -> dict:
+        """The counters, and the matrix the AMG hierarchy was built from (a checkpoint: the hierarchy
+        is kept across steps, so a resumed run must build the same one to take the same solves)."""
+        out = {"stats": vars(self.stats).copy(), "rate_at_setup": self._rate_at_setup, "matrix": None}
+        if self._ml is not None:
+            a = self._built_from
+            out["matrix"] = {"data": np.array(a.data), "indices": np.array(a.indices), "indptr": np.array(a.indptr),
+                             "shape": np.array(a.shape)}
+        return out
+
+    def restore(self, saved: dict) -> None:
+        if saved["matrix"] is not None:
+            m = saved["matrix"]
+            self._setup(sp.csr_matrix((m["data"], m["indices"], m["indptr"]), shape=tuple(int(v) for v in m["shape"])))
+        self._rate_at_setup = saved["rate_at_setup"]
+        for key, value in saved["stats"].items():
+            setattr(self.stats, key, value)
+
     _maxiter = 500
 
     def _exchange_krylov(self, matrix, rhs, rtol, x0, low_rank, start, preconditioner=None):
@@ -136,6 +154,7 @@ class LinearSolver:
 
         start = time.perf_counter()
         a = matrix.copy()  # pyamg keeps a reference; the assembler overwrites its values in place
+        self._built_from = a
         # One forward Gauss-Seidel sweep before and one backward after: a symmetric V-cycle for CG.
         # Smoothed aggregation over classical AMG: at 16k nodes 17% less time in a 360-step
         # transient (3.9 s vs 4.6 s), equal on the 262k-node steady plate (measured).

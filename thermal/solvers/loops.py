@@ -263,6 +263,16 @@ class TransientLoops:
         self.tries = 0
         self.resolves = 0  # extra solves the valves cost, over the run
 
+    def snapshot(self) -> dict:
+        """What carries over: the last step's start and the integral terms it found, which the next
+        step's ``before_step`` commits (that is how it knows the step was accepted)."""
+        return {"resolves": self.resolves, "start": None if self._start is None else self._start.copy(),
+                "candidate": dict(self._candidate)}
+
+    def restore(self, tree: dict) -> None:
+        self.resolves, self._candidate = tree["resolves"], dict(tree["candidate"])
+        self._start = None if tree["start"] is None else np.array(tree["start"], float)
+
     def before_step(self, state, t_k: np.ndarray, h_s: float = 0.0) -> None:
         if self._start is None or not np.array_equal(t_k, self._start):
             for name, integral in self._candidate.items():  # the step that ended here was accepted
@@ -354,6 +364,12 @@ class LoopSeries:
         self.rows.append(loop_status(self.net, state, t_k))
         self.along.append({ln.loop.name: t_k[np.concatenate([bn.fluid for bn in ln.branches])]
                            for ln in self.net.loops})
+
+    def snapshot(self) -> dict:
+        return {"rows": list(self.rows), "along": list(self.along)}
+
+    def restore(self, tree: dict) -> None:
+        self.rows, self.along = list(tree["rows"]), list(tree["along"])
 
     def result(self) -> dict:
         out = {}

@@ -48,13 +48,20 @@ def orbit_energy_closure(solution) -> float:
 
 
 def solve_periodic(net, settings, environment, adaptive, events=(), tol_k=1e-3, max_orbits=100, method="anderson",
-                   depth=5, step_hook=None, on_output=None, state=None) -> PeriodicResult:
-    """``state``: the run state every orbit integration writes (a fresh one if none)."""
+                   depth=5, step_hook=None, on_output=None, state=None, checkpoint=None,
+                   resume=None) -> PeriodicResult:
+    """``state``: the run state every orbit integration writes (a fresh one if none).
+    ``checkpoint(take)`` is called after every orbit that did not end the search; ``take()`` gives
+    the search's state (the iterate, Anderson's differences, the residual history) as a plain tree,
+    which ``resume`` takes to go on from the next orbit (the run state and the hooks are the
+    caller's to put back, as saved with it)."""
     start = time.perf_counter()
     period = environment.period_s
     assembler = Assembler(net, state)
     linear = linear_solver_for(net, settings)
-    if method == "march":
+    if resume is not None:
+        x = np.array(resume["x"], float)
+    elif method == "march":
         # plain marching as a user's transient does it: from the initial temperature, orbit after orbit
         x = assembler.initial_state(settings.initial_t_k)
     else:
@@ -70,7 +77,14 @@ def solve_periodic(net, settings, environment, adaptive, events=(), tol_k=1e-3, 
 
     dx_hist, dg_hist, history = [], [], []
     x_prev = g_prev = None
-    for k in range(1, max_orbits + 1):
+    first = 1
+    if resume is not None:
+        first, history = resume["orbits"] + 1, list(resume["history_k"])
+        dx_hist, dg_hist = list(resume["dx"]), list(resume["dg"])
+        x_prev, g_prev = resume["x_prev"], resume["g_prev"]
+        start -= resume["wall_s"]
+        linear.restore(resume["linear"])
+    for k in range(first, max_orbits + 1):
         fx, sol = one_orbit(x)
         g = np.where(free, fx - x, 0.0)
         history.append(float(np.max(np.abs(g))))
@@ -98,5 +112,9 @@ def solve_periodic(net, settings, environment, adaptive, events=(), tol_k=1e-3, 
             if not np.all(np.isfinite(x_new)) or np.any(x_new[free] <= 0.0):
                 x_new = fx
         x = x_new
+        if checkpoint is not None:
+            checkpoint(lambda: {"x": x.copy(), "orbits": k, "history_k": list(history), "dx": list(dx_hist),
+                                "dg": list(dg_hist), "x_prev": x_prev, "g_prev": g_prev,
+                                "wall_s": time.perf_counter() - start, "linear": linear.snapshot()})
     raise ConvergenceError(f"no periodic state within {max_orbits} orbits: periodicity residual {history[-1]:.3g} K "
                            f"(tolerance {tol_k:g} K)")

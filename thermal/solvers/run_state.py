@@ -8,7 +8,7 @@ the same answer.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -76,3 +76,32 @@ class RunState:
         return cls(np.array(net.q_w, float), np.array(net.r_link, float), np.array(net.face_q_solar_w_m2, float),
                    np.array(net.face_q_ir_w_m2, float), pipes, np.zeros(n_terms), np.zeros(n_terms),
                    np.zeros(n_terms, np.uint8), loops, np.full(net.heaters.count, -1.0))
+
+    def snapshot(self) -> dict:
+        """Everything in the run state as plain values (a checkpoint: output/checkpoint.py)."""
+        out = {f.name: np.array(getattr(self, f.name)) for f in fields(self) if f.name not in ("pipes", "loops")}
+        out["pipes"] = {name: _plain(ps) for name, ps in self.pipes.items()}
+        out["loops"] = {name: _plain(ls) for name, ls in self.loops.items()}
+        return out
+
+    def restore(self, tree: dict) -> None:
+        """Put a ``snapshot`` back, in place (the assembler and the hooks hold these arrays and objects)."""
+        for f in fields(self):
+            if f.name in ("pipes", "loops"):
+                continue
+            mine = getattr(self, f.name)
+            value = np.asarray(tree[f.name])
+            if value.shape != mine.shape:
+                raise ValueError(f"run state {f.name}: {value.shape} against {mine.shape}")
+            mine[...] = value
+        for held, saved in ((self.pipes, tree["pipes"]), (self.loops, tree["loops"])):
+            if set(held) != set(saved):
+                raise ValueError(f"run state: {sorted(saved)} against {sorted(held)}")
+            for name, values in saved.items():
+                for key, value in values.items():
+                    setattr(held[name], key, np.array(value) if isinstance(value, np.ndarray) else value)
+
+
+def _plain(obj) -> dict:
+    """A pipe's or loop's state as a dict of copies."""
+    return {f.name: (np.array(v) if isinstance(v := getattr(obj, f.name), np.ndarray) else v) for f in fields(obj)}

@@ -214,28 +214,32 @@ def _land_on_switch(heaters, step, now, t, hist, h, order, accepted, solved):
 def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettings, environment=None,
                              events=(), on_output=None, output_all_steps=True, progress=False,
                              assembler=None, linear=None, previous_state=None, t_initial_k=None,
-                             output_times=None, step_hook=None, state=None) -> Solution:
+                             output_times=None, step_hook=None, state=None, checkpoint=None,
+                             resume=None) -> Solution:
     """March to ``end_time_s``.  ``previous_state`` = (t < 0, T(t)) lets BDF2 start at second order;
     outputs: every accepted step, or the events (``output_all_steps`` false), or ``output_times``;
-    ``step_hook`` and ``state`` as in the module docstring."""
+    ``step_hook`` and ``state`` as in the module docstring.
+
+    ``checkpoint(take)``, after every accepted step: ``take()`` gives what the march needs to go on
+    from there (a plain tree); ``resume``: such a tree to go on from (the run state, hooks and
+    outputs before it are the caller's to put back; the counts go on from the saved ones)."""
     start = time.perf_counter()
     assembler = assembler or Assembler(net, state)
     state = assembler.state
     linear = linear or linear_solver_for(net, settings)
     t = assembler.initial_state(settings.initial_t_k) if t_initial_k is None else np.array(t_initial_k, float)
+    if resume is not None:
+        t = np.array(resume["t_k"], float)
     step = _StepSolver(assembler, linear, settings, adaptive, environment, step_hook, t)
     events, output_set = _schedule(events, output_times, end_time_s, output_all_steps)
-    if environment is not None:
-        environment.apply(state, 0.0)
     outputs = _Outputs(output_set, on_output)
-    outputs.add(0.0, t, assembler.initial_balance(t), always=True)
     hist = _History(0.0, t, previous_state)
-    now, h = 0.0, adaptive.dt_initial_s
-    rejected = accepted = ev = 0
+    heaters, (now, h, accepted, rejected) = _begin(step, linear, outputs, hist, t, settings, resume)
+    if resume is not None:
+        start -= resume["wall_s"]
+    ev = 0
     retry = False  # the last attempt was rejected: only shorten steps now
-    bar = _progress_bar(environment, end_time_s) if progress else None
-    heaters = HeaterLog(net, state, t, settings.step_tolerance, environment.period_s if environment is not None
-                        else None) if net.heaters.count else None
+    bar = _progress_bar(environment, end_time_s, now) if progress else None
     while now < end_time_s * (1 - 1e-14):
         while events[ev] <= now * (1 + 1e-14):
             ev += 1
@@ -279,6 +283,8 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
             h = h_full  # the step cut short at a switch says nothing about the error: keep the step size
         elif not adaptive.fixed_step:
             h *= 2.0 if err == 0.0 else min(2.0, max(0.2, 0.9 * err ** (-1.0 / (order + 1))))
+        if checkpoint is not None:
+            checkpoint(lambda: _snapshot(t, now, h, accepted, rejected, hist, step, linear, heaters, start))
     if bar:
         bar.close()
     return Solution(np.asarray(outputs.times), np.asarray(outputs.states), outputs.balances, step.newton[0],
@@ -287,9 +293,43 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
                     steps_rejected=rejected, state=state, heaters=heaters.record() if heaters is not None else None)
 
 
-def _progress_bar(environment, end_time_s):
+def _begin(step, linear, outputs, hist, t, settings, resume):
+    """(the heater log or None, (now, h, accepted, rejected)): the march's start, at t = 0 (the
+    first output) or where ``resume`` says."""
+    asm, environment = step.assembler, step.environment
+    if resume is None:
+        if environment is not None:
+            environment.apply(asm.state, 0.0)
+        outputs.add(0.0, t, asm.initial_balance(t), always=True)
+    heaters = HeaterLog(asm.net, asm.state, t, settings.step_tolerance, environment.period_s
+                        if environment is not None else None) if asm.net.heaters.count else None
+    if resume is None:
+        return heaters, (0.0, step.adaptive.dt_initial_s, 0, 0)
+    return heaters, _restore(resume, hist, step, linear, heaters)
+
+
+def _snapshot(t, now, h, accepted, rejected, hist, step, linear, heaters, start) -> dict:
+    """What the march needs to go on after this accepted step (``resume``)."""
+    return {"t_k": t.copy(), "now_s": now, "h_s": h, "accepted": accepted, "rejected": rejected,
+            "history_s": list(hist.times), "history_k": [x.copy() for x in hist.states], "newton": step.newton[0],
+            "linear": linear.snapshot(), "wall_s": time.perf_counter() - start,
+            "heaters": heaters.snapshot() if heaters is not None else None}
+
+
+def _restore(saved, hist, step, linear, heaters):
+    """Put a ``_snapshot`` back; (now, h, accepted, rejected)."""
+    hist.times, hist.states = list(saved["history_s"]), [np.array(x, float) for x in saved["history_k"]]
+    step.newton[0] = saved["newton"]
+    linear.restore(saved["linear"])
+    if heaters is not None:
+        heaters.restore(saved["heaters"])
+    return saved["now_s"], saved["h_s"], saved["accepted"], saved["rejected"]
+
+
+def _progress_bar(environment, end_time_s, now_s=0.0):
     """tqdm counting orbits in orbit cases (with the ETA), seconds otherwise."""
     period = environment.period_s if environment is not None else None
     scale = period if period else 1.0
-    return tqdm(total=end_time_s / scale, unit="orbit" if period else "s", desc="transient", leave=False,
+    return tqdm(total=end_time_s / scale, initial=now_s / scale, unit="orbit" if period else "s", desc="transient",
+                leave=False,
                 bar_format="{l_bar}{bar}| {n:.2f}/{total:.2f} {unit}s [{elapsed}<{remaining}]" if period else None)

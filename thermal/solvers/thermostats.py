@@ -125,6 +125,20 @@ class HeaterLog:
             self.orbit_energy_j[k] += power_w * (end - t0)
             t0, k = end, k + 1
 
+    _SAVED = ("initial_on", "energy_j", "orbit_energy_j", "on_time_s", "duration_s", "switch_time_s",
+              "switch_heater", "switch_on", "located")
+
+    def snapshot(self) -> dict:
+        """What a resumed run needs to go on booking (and the thermostats' switches now)."""
+        out = {k: _copy(getattr(self, k)) for k in self._SAVED}
+        out["switched"] = self.state.heater_switched.copy()
+        return out
+
+    def restore(self, tree: dict) -> None:
+        for k in self._SAVED:
+            setattr(self, k, _copy(tree[k]))
+        self.state.heater_switched[:] = tree["switched"]
+
     def record(self) -> dict:
         return {"names": list(self.names), "power_w": self.power_w, "energy_j": self.energy_j.copy(),
                 "on_time_s": self.on_time_s.copy(), "duration_s": self.duration_s,
@@ -139,3 +153,11 @@ def heater_powers(net, state, t_k: np.ndarray) -> np.ndarray:
     ht = net.heaters
     law = np.clip((ht.off_k - t_k[ht.sensor]) / (ht.off_k - ht.on_k), 0.0, 1.0)
     return ht.power_w * np.where(state.heater_switched < 0, law, state.heater_switched)
+
+
+def _copy(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value

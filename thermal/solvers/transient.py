@@ -16,11 +16,12 @@ from thermal.solvers.stepper import AdaptiveSettings, solve_transient_adaptive
 
 
 def solve_transient_fixed_step(net, settings, transient, assembler=None, linear=None, on_output=None,
-                               progress=False, environment=None, step_hook=None, state=None) -> Solution:
+                               progress=False, environment=None, step_hook=None, state=None, checkpoint=None,
+                               resume=None) -> Solution:
     """March from the initial temperature; ``on_output(time_s, t_k, balance)`` is called at each output.
 
     With an ``environment`` the face fluxes are those at the end of each step (backward Euler) and the
-    steps land on its events."""
+    steps land on its events.  ``checkpoint`` and ``resume`` as in ``solve_transient_adaptive``."""
     dt = transient.time_step_s
     end = transient.end_time_s
     events = environment.events(end) if environment is not None else []
@@ -30,4 +31,5 @@ def solve_transient_fixed_step(net, settings, transient, assembler=None, linear=
     return solve_transient_adaptive(net, settings, end, AdaptiveSettings(order=1, dt_initial_s=dt, fixed_step=True),
                                     environment=environment, events=events, on_output=on_output,
                                     output_times=output_times, progress=progress, assembler=assembler,
-                                    linear=linear, step_hook=step_hook, state=state)
+                                    linear=linear, step_hook=step_hook, state=state,
+                                    checkpoint=checkpoint, resume=resume)
