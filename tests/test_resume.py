@@ -12,7 +12,11 @@ import numpy as np
 import pytest
 
 import thermal.apps.resume as resume_module
+import thermal.apps.sizing.solve_cache as cache_module
 from thermal.apps.failures import JOURNAL_COLUMNS, n_minus_1, read_journal
+from thermal.apps.sizing.input import load_sizing
+from thermal.apps.sizing.size import size
+from thermal.apps.sizing.solve_cache import solve_cache
 from thermal.apps.solve import solve
 from thermal.cli import main
 from thermal.input.case_file import load_case, parse_case
@@ -23,6 +27,7 @@ from .conftest import CASES, VALIDATION_CASES
 from .test_control import CASE as CONTROL_CASE
 from .test_heat_pipes import pipe_case
 from .test_loops import VALVE_LOOP
+from .test_sizing import write as write_sizing
 
 TOL_K = 1e-10
 
@@ -112,13 +117,16 @@ def test_interrupted_anderson_search_resumes_with_its_differences(tmp_path, monk
 
 def _run_and_kill(path, out, after_checkpoint_s, rng, extra=()):
     """Start ``thermal run``; SIGKILL it a random 0-``after_checkpoint_s`` s after its first
-    checkpoint is on disk.  True if it was killed (False: it finished first)."""
+    checkpoint is on disk (its own: a resumed run's first new one).  True if it was killed (False:
+    it finished first)."""
     ckpt = checkpoint_path(out)
+    before = ckpt.stat().st_mtime_ns if ckpt.exists() else None  # a resumed run: wait for its own checkpoint
     proc = subprocess.Popen([sys.executable, "-m", "thermal.cli", "run", str(path), "-o", str(out), "-q",
                              "--checkpoint-every", "0", *extra], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     try:
-        while time.monotonic() < deadline and proc.poll() is None and not ckpt.exists():
+        while time.monotonic() < deadline and proc.poll() is None and (
+                not ckpt.exists() or ckpt.stat().st_mtime_ns == before):
             time.sleep(0.05)
         time.sleep(rng.uniform(0.0, after_checkpoint_s))
         killed = proc.poll() is None
@@ -228,3 +236,32 @@ def test_n_minus_1_journal_keeps_solved_cases_and_solves_only_the_rest(tmp_path)
     assert [repr((r.failed, r.tj_max_k, r.margin_k, r.error)) for r in again] == \
         [repr((r.failed, r.tj_max_k, r.margin_k, r.error)) for r in full]
     assert journal.read_text().splitlines()[0] == ",".join(JOURNAL_COLUMNS) and len(read_journal(journal)) == n
+
+
+def test_killed_sizing_resumes_reading_back_its_finished_solves(tmp_path, monkeypatch):
+    spec = load_sizing(write_sizing(tmp_path))
+    plain = size(spec)  # no cache at all
+    folder = tmp_path / "size" / ".solves"
+    real_solve, calls = cache_module.solve, [0]
+
+    def solve_then_die(case, **kwargs):
+        result = real_solve(case, **kwargs)
+        calls[0] += 1
+        if calls[0] == 4:
+            raise KeyboardInterrupt  # killed after its fourth solve was written
+        return result
+
+    monkeypatch.setattr(cache_module, "solve", solve_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        with solve_cache(folder, reuse=False):
+            size(spec)
+    assert len(list(folder.glob("*.h5"))) == 4 and not list(folder.glob("*.part"))
+    monkeypatch.setattr(cache_module, "solve", real_solve)
+    with solve_cache(folder, reuse=True) as cache:
+        resumed = size(spec)
+    assert cache.reused >= 4 and cache.solved > 0  # the killed run's four, and whatever repeats
+    assert not folder.exists()  # completed: the kept solves are removed
+    for key in ("area_m2", "length_m", "heater_w_per_chip", "tj_k", "cold_min_k"):
+        assert getattr(resumed, key) == getattr(plain, key), key  # the same answer, bit for bit
+    assert resumed.mass_kg == plain.mass_kg and resumed.evaluations == plain.evaluations
+    np.testing.assert_array_equal(resumed.hot.result.fields["coldplate"], plain.hot.result.fields["coldplate"])

@@ -17,6 +17,7 @@ from thermal.apps.resume import DEFAULT_EVERY_S
 from thermal.apps.sizing.input import load_sizing
 from thermal.apps.sizing.report import summary_text, write_outputs
 from thermal.apps.sizing.size import size
+from thermal.apps.sizing.solve_cache import solve_cache
 from thermal.apps.solve import solve
 from thermal.apps.sweep.execute import job_script, run_sweep
 from thermal.apps.sweep.outputs import sensitivity
@@ -126,6 +127,9 @@ def _add_size_and_sweep(sub):
     sz.add_argument("-o", "--output", type=Path, help="output folder (default: size-<name>)")
     sz.add_argument("--no-trades", action="store_true", help="skip the trade-study figures")
     sz.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    sz.add_argument("--resume", action="store_true",
+                    help="go on with a sizing run that was killed: the solves it finished (kept in OUTPUT/.solves "
+                         "until the sizing completes) are read back instead of solved again")
 
     sw = sub.add_parser("sweep", help="parameter study on Dask (resumable)",
                         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -444,9 +448,12 @@ def _size(args) -> int:
         if show:
             print(f"  {msg}", file=sys.stderr, flush=True)
 
-    result = size(spec, progress=progress)
-    write_outputs(result, out_dir, trades=not args.no_trades)
+    with solve_cache(Path(out_dir) / ".solves", reuse=args.resume) as cache:
+        result = size(spec, progress=progress)
+        write_outputs(result, out_dir, trades=not args.no_trades)
     print(summary_text(result, out_dir))
+    if args.resume:
+        print(f"resumed: {cache.reused} solves read back (from the killed run, or repeated), {cache.solved} solved now")
     return 0
 
 

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from thermal.apps.solve import solve
+from thermal.apps.sizing.solve_cache import cached_solve
 from thermal.errors import ThermalError
 from thermal.input.case_file import parse_case
 
@@ -70,7 +70,7 @@ def _wing(spec, env, area, power, neighbours):
     text = wing_case_text(spec, env, area, power, neighbours)
     case = parse_case(text, f"<{spec.name} wing{' with neighbourhood' if neighbours else ''}>")
     try:
-        result = solve(case)
+        result = cached_solve(case)
     except ThermalError as exc:
         raise ThermalError(f"{spec.file}: [neighbourhood]: the wing at {area:.4g} m2 with its neighbours could not "
                            f"be solved: {exc}") from None

@@ -33,7 +33,7 @@ from thermal.apps.sizing.control import control_trade
 from thermal.apps.sizing.neighbourhood import neighbourhood_penalty
 from thermal.apps.sizing.unit_case import unit_case_text
 from thermal.apps.sizing.unit_solves import MAX_EVALS, UnitSolve, cold_min, heater_search, solve_unit
-from thermal.apps.solve import solve
+from thermal.apps.sizing.solve_cache import cached_solve
 from thermal.errors import ThermalError
 from thermal.input.case_file import parse_case
 
@@ -358,7 +358,7 @@ def _n_minus_1(res, p_hot) -> dict:
     spec = res.spec
     text = unit_case_text(spec, res.hot_env, res.length_m, p_hot).replace("[heat_pipes.hp1]\n",
                                                                            "[heat_pipes.hp1]\nfailed = true\n", 1)
-    result = solve(parse_case(text, f"<{spec.name} repeating unit, N-1>"))
+    result = cached_solve(parse_case(text, f"<{spec.name} repeating unit, N-1>"))
     use = max(float(np.nanmax(p["utilisation"])) for name, p in result.heat_pipes.items() if name != "hp1")
     tj = float(result.chips["coldplate.chip"]["t_max"].max())
     allowed = 1.0 / (1.0 + spec.margins.pipe_transport)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from thermal.apps.sizing.unit_case import unit_case_text
-from thermal.apps.solve import solve
+from thermal.apps.sizing.solve_cache import cached_solve
 from thermal.errors import ThermalError
 from thermal.input.case_file import parse_case
 
@@ -28,7 +28,7 @@ def solve_unit(spec, env, length, power, mode="steady", heater=0.0, variant=None
     if variant is not None:
         text = variant(text)
     case = parse_case(text, f"<{spec.name} repeating unit>")
-    result = solve(case)
+    result = cached_solve(case)
     return UnitSolve(length, float(result.chips["coldplate.chip"]["t_max"].max()), result, text)
 
 
