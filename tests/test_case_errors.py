@@ -49,7 +49,7 @@ BAD = [
     ("negative_sink", MINIMAL_CASE + '\n[environment]\nt_sink = "-5 K"\n', ["environment.t_sink", ">= 0"]),
     ("sink_wrong_dimension", MINIMAL_CASE + '\n[environment]\nt_sink = "3 m"\n', ["environment.t_sink", "K"]),
     ("initial_below_absolute_zero", MINIMAL_CASE + '\n[solver]\ninitial_temperature = "-300 degC"\n',
-     ["solver.initial_temperature", "> 0"]),
+     ["solver.initial_temperature", "> -273.15 degC"]),
     ("unknown_linear_solver", MINIMAL_CASE + '\n[solver]\nlinear_solver = "magic"\n', ["linear_solver", "'amg'"]),
     ("contact_unknown_node", MINIMAL_CASE + '\n[[contacts]]\nbetween = ["battery", "plate.bottom"]\n',
      ["contacts[0].between", "battery"]),

@@ -301,3 +301,16 @@ def test_nonsense_sweep_options_are_refused(tmp_path, capsys):
     assert "--workers 0" in capsys.readouterr().err
     assert main(["sweep", str(path), "--job-script"]) == 2  # a job script needs SLURM or PBS
     assert "--job-script needs --slurm or --pbs" in capsys.readouterr().err
+
+
+def test_sensitivity_of_an_output_constant_to_round_off_is_zero():
+    """The review's case: an output 2292.095999... vs 2292.096000... across the cases ranked an input
+    at |rho| = 0.16; it is constant, so no input moves it."""
+    from thermal.apps.sweep.outputs import sensitivity
+
+    rng = np.random.default_rng(3)
+    rows = [{"status": "ok", "a": float(a), "y": 2292.096 + float(e), "z": 2.0 * float(a)}
+            for a, e in zip(rng.uniform(0, 1, 40), rng.normal(0, 1e-10, 40))]
+    ranking = sensitivity(rows, ["a"], ["y", "z"])
+    assert ranking["y"] == [("a", 0.0)]
+    assert ranking["z"][0][1] == pytest.approx(1.0)

@@ -28,6 +28,7 @@ from thermal.errors import ThermalError
 from thermal.build.network import build_network
 from thermal.input.case_file import load_case, parse_case
 from thermal.input.materials import library_coatings, library_materials
+from thermal.input.plausibility import plausibility_warnings
 from thermal.output.plotting import geometry as geometry_figure
 from thermal.output.plotting import history, loop_figure, pipe_utilisation, sweep_figures, temperature_maps
 from thermal.output.paths import check_output, default_output
@@ -234,6 +235,8 @@ def _crash_log(exc: BaseException) -> str:
 def _run(args) -> int:
     case = load_case(args.case)
     output = check_output(args.output or default_output(case.name), inputs=(args.case,))
+    for w in plausibility_warnings(case):  # before a solve that may take long on such input
+        print(f"warning: {w}", file=sys.stderr)
     show = not args.quiet and sys.stderr.isatty()
     if args.checkpoint_every < 0 or not math.isfinite(args.checkpoint_every):
         raise ThermalError(f"--checkpoint-every {args.checkpoint_every:g}: give 0 or more seconds")
@@ -321,6 +324,8 @@ def format_summary(case, result, output=None) -> str:
         lines.append(f"resumed    from the checkpoint after orbit {a['resumed_after_orbit']} of the periodic search")
     for d in case.defaults_used:
         lines.append(f"default    {d}")
+    for w in plausibility_warnings(case):
+        lines.append(f"WARNING    {w}")
     lines.append("")
     lines.append(f"{'panel/node':<16}{'layer':<16}{'T max [K]':>12}{'[°C]':>9}{'T mean [K]':>12}{'[°C]':>9}")
     for panel, layer, tmax, tmean in result.summary_rows():
@@ -410,13 +415,16 @@ def _plot(args) -> int:
     temperature_maps(result, out, args.step, args.layer)
     print(f"wrote {out}")
     if result.heat_pipes:
-        bars = pipe_utilisation(result, Path(out).with_name(Path(out).stem + "_pipes.png"))
+        bars = Path(out).with_name(Path(out).stem + "_pipes.png")
+        pipe_utilisation(result, bars)
         print(f"wrote {bars}")
     if result.loops:
-        fig = loop_figure(result, Path(out).with_name(Path(out).stem + "_loops.png"), args.step)
-        print(f"wrote {fig}")
+        loops = Path(out).with_name(Path(out).stem + "_loops.png")
+        loop_figure(result, loops, args.step)
+        print(f"wrote {loops}")
     if len(result.times_s) > 1:
-        hist = history(result, Path(out).with_name(Path(out).stem + "_history.png"), _probes(args.probe, result))
+        hist = Path(out).with_name(Path(out).stem + "_history.png")
+        history(result, hist, _probes(args.probe, result))
         print(f"wrote {hist}")
     return 0
 

@@ -22,6 +22,7 @@ from thermal.input.control import check_face_louver, parse_heaters, parse_louver
 from thermal.input.endpoints import parse_endpoint
 from thermal.input.heat_pipes import parse_heat_pipes
 from thermal.input.loops import parse_loops
+from thermal.input.overrides import case_text_with
 from thermal.input.radiation import check_radiation, direction, parse_radiation, parse_surfaces, patches, \
     placed_normals, placement
 from thermal.input.table import MISSING, Table
@@ -137,7 +138,11 @@ def parse_case(text: str, file: str = "<string>") -> Case:
                 t_sink_k=t_sink_k, materials=materials, coatings=coatings, panels=panels, nodes=nodes,
                 contacts=contacts, solver=solver, transient=transient, defaults_used=tuple(defaults), orbit=orbit,
                 periodic=periodic, schedules=schedules, heat_pipes=heat_pipes, surfaces=surfaces, radiation=radiation,
-                loops=loops, heaters=heaters, louvers=louvers)
+                loops=loops, heaters=heaters, louvers=louvers, reader=_with_overrides)
+
+
+def _with_overrides(text: str, overrides: dict, file: str, create: bool) -> Case:
+    return parse_case(case_text_with(text, overrides, file, create), file)
 
 
 def _check_references(panels, nodes, schedules: dict, file: str) -> None:

@@ -2,10 +2,11 @@
 file, the key path, the value and what is allowed (used by case, sizing and sweep files alike)."""
 from __future__ import annotations
 
+import difflib
 import math
 
 from thermal.errors import CaseError
-from thermal.input.units import UnitParseError, to_si
+from thermal.input.units import UnitParseError, in_users_unit, to_si
 
 MISSING = object()  # a required key: no default
 MAX_MAGNITUDE_SI = 1e30  # no physical input of this tool comes near (1e30 W, m, Pa, K)
@@ -29,8 +30,18 @@ class Table:
         if name in self.raw:
             return self.raw[name]
         if default is MISSING:
+            typo = self._close_unknown(name)
+            if typo is not None:  # "thicknes" given, "thickness" required: name the typo, not the gap
+                raise CaseError(self.file, self.key(typo), self.raw[typo],
+                                f"unknown key; did you mean '{name}'? (it is required here)")
             raise CaseError(self.file, self.key(name), "<missing>", "this key is required")
         return default
+
+    def _close_unknown(self, name: str) -> str | None:
+        """A key of the file nobody asked for that looks like ``name`` (a typo of it), or None."""
+        candidates = [k for k in self.raw if k not in self.known and k != name]
+        close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
+        return close[0] if close else None
 
     def has(self, name: str) -> bool:
         self.known.add(name)
@@ -56,9 +67,9 @@ class Table:
                              f"magnitude{what}")
         if minimum is not None and (si < minimum or (strict_minimum and si == minimum)):
             bound = ">" if strict_minimum else ">="
-            raise self.error(name, value, f"must be {bound} {minimum:g} {unit}{what}")
+            raise self.error(name, value, f"must be {bound} {in_users_unit(minimum, unit, value)}{what}")
         if maximum is not None and si > maximum:
-            raise self.error(name, value, f"must be <= {maximum:g} {unit}{what}")
+            raise self.error(name, value, f"must be <= {in_users_unit(maximum, unit, value)}{what}")
         return si
 
     def number(self, name, default=MISSING, *, minimum=None, maximum=None, strict_minimum=False) -> float:
@@ -145,5 +156,7 @@ class Table:
         unknown = [k for k in self.raw if k not in self.known]
         if unknown:
             allowed = ", ".join(sorted(self.known)) or "no keys"
+            close = difflib.get_close_matches(unknown[0], sorted(self.known - set(self.raw)), n=1, cutoff=0.75)
+            hint = f"did you mean '{close[0]}'? " if close else ""
             raise CaseError(self.file, self.key(unknown[0]), self.raw[unknown[0]],
-                            f"unknown key; allowed here: {allowed}")
+                            f"unknown key; {hint}allowed here: {allowed}")

@@ -61,15 +61,37 @@ def to_si(value: object, unit: str) -> float:
             except pint.errors.DimensionalityError:
                 raise UnitParseError(f"'{match.group(2)}' is not convertible to {unit}") from None
             except (pint.errors.PintError, ValueError, TypeError, AttributeError, SyntaxError,
-                    tokenize.TokenError, AssertionError) as exc:
+                    tokenize.TokenError, AssertionError):
                 # pint tokenises the unit as Python: "5]degC" ends in a TokenError, "3 m**" in an assert
-                # of its expression tree
-                raise UnitParseError(f"cannot read the unit '{match.group(2)}' ({exc}); expected {unit}") from None
+                # of its expression tree, "W m-2" in a TypeError; its own words mean nothing to a user
+                raise UnitParseError(f"cannot read the unit '{match.group(2)}': write units with '*', '/' and "
+                                     f"'**' or a bare exponent, e.g. '{_EXAMPLES.get(unit, unit)}'; expected a unit "
+                                     f"convertible to {unit}") from None
     else:
         raise UnitParseError(f"expected a quantity in {unit} such as \"1 {unit}\", got {type(value).__name__}")
     if not math.isfinite(result):
         raise UnitParseError(f"expected a finite quantity in {unit}")
     return result
+
+
+_EXAMPLES = {"W/m^2": "W/m2", "W/m2": "W/m2", "W/m/K": "W/m/K", "W/m2/K": "W/m2/K", "K": "degC", "m": "mm",
+             "W": "kW", "rad": "deg", "s": "min", "m^2": "m2", "m2": "m2"}
+
+
+def in_users_unit(si: float, unit: str, value: object) -> str:
+    """``si`` (in ``unit``) written in the unit of the user's ``value`` ("90 deg" for the bound of an
+    input given in degrees), or in ``unit`` when the value had none or it cannot be converted."""
+    try:
+        _, user = split_quantity(value)
+    except UnitParseError:
+        user = ""
+    if user and user.lower() != "si":
+        try:
+            q = registry().Quantity(si, unit).to(_BARE_EXPONENT.sub(r"**\1", user))
+            return f"{q.magnitude:.6g} {user}"
+        except Exception:  # noqa: BLE001 - any pint failure: fall back to SI, which is never wrong
+            pass
+    return f"{si:g} {unit}"
 
 
 def split_quantity(value: object) -> tuple[float, str]:

@@ -281,3 +281,18 @@ class Case:
     radiation: RadiationSettings | None = None  # None: every face sees only space and the Earth
     heaters: tuple = ()  # model.control.Heater
     louvers: dict = field(default_factory=dict)  # name -> model.control.Louver
+    # reads a case text with key-path overrides into a Case (set by the reader that built this one:
+    # the model does not import the input stage)
+    reader: object = field(default=None, repr=False, compare=False)
+
+    def with_overrides(self, overrides: dict, create: bool = False) -> "Case":
+        """This case with ``overrides`` applied: ``{"panels.radiator.faces.top.coating": "osr",
+        "orbit.beta": "60 deg"}`` (the key paths and values of sweep files; ``create``: allow keys
+        the case does not have yet).  A new Case, checked like a case file; this one is unchanged."""
+        if self.reader is None:
+            raise TypeError("this Case was not built by thermal's case reader; use thermal.parse_case")
+        return self.reader(self.source_text, overrides, self.file, create)
+
+    def __repr__(self) -> str:
+        return (f"Case({self.name!r}, {self.mode}, {len(self.panels)} panel(s), {len(self.nodes)} node(s), "
+                f"{len(self.heat_pipes)} heat pipe(s), {len(self.loops)} loop(s), from {self.file!r})")

@@ -1,4 +1,5 @@
-"""Figures (matplotlib, imported lazily so the solver never pays for it)."""
+"""Figures (matplotlib, imported lazily so the solver never pays for it).  Every function returns
+its matplotlib Figure (to show in a notebook or change) and writes it to ``path`` when one is given."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,25 +7,52 @@ from pathlib import Path
 import numpy as np
 
 
-def pyplot():
-    import matplotlib  # deliberately lazy: plotting is optional and pyplot costs 0.4 s
+class _Figures:
+    """The few pyplot calls this module makes, on figures that belong to no pyplot state: nothing
+    to close, no backend chosen for the caller (a notebook's inline display still works on the
+    returned figure, and a script or a worker never opens a window)."""
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    def __init__(self):
+        import matplotlib  # deliberately lazy: plotting is optional and matplotlib costs 0.3 s
+        from matplotlib.figure import Figure
+        from matplotlib.patches import Rectangle
 
-    return plt
+        self._figure, self.Rectangle, self._colormaps = Figure, Rectangle, matplotlib.colormaps
+
+    def subplots(self, *args, figsize=None, **kwargs):
+        fig = self._figure(figsize=figsize)
+        return fig, fig.subplots(*args, **kwargs)
+
+    def figure(self, figsize=None):
+        return self._figure(figsize=figsize)
+
+    def get_cmap(self, name):
+        return self._colormaps[name]
+
+
+def pyplot() -> _Figures:
+    return _Figures()
 
 
 def save_figure(plt, fig, path, dpi) -> Path:
+    """Lay out ``fig`` and write it to ``path``; the path."""
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi)
-    plt.close(fig)
     return path
 
 
-def temperature_maps(result, path, step: int = -1, layer: str | None = None) -> Path:
+def _figure_out(plt, fig, path, dpi):
+    """What the public figure functions return: ``fig``, written to ``path`` if one is given."""
+    if path is None:
+        fig.tight_layout()
+    else:
+        save_figure(plt, fig, path, dpi)
+    return fig
+
+
+def temperature_maps(result, path=None, step: int = -1, layer: str | None = None):
     """One panel per subplot: the hottest temperature through the thickness of each column (or one
     layer's), in degC, with footprint outlines (chips) and a colour bar."""
     plt = pyplot()
@@ -78,10 +106,10 @@ def temperature_maps(result, path, step: int = -1, layer: str | None = None) -> 
         ax.set_title(f"{panel}: {label}\nmax {tmax - 273.15:.1f} °C ({tmax:.1f} K)", fontsize=10)
     mode = result.mode
     fig.suptitle(f"{result.case_name} ({mode}{'' if mode == 'steady' else f', t = {time_s:g} s'})")
-    return save_figure(plt, fig, path, dpi=120)
+    return _figure_out(plt, fig, path, 120)
 
 
-def history(result, path, probes=()) -> Path:
+def history(result, path=None, probes=()):
     """Temperature (max and mean per panel, lumped nodes, and probes) against time, with eclipses
     shaded, and for orbit cases the incident fluxes on each face below it.  A probe is
     (panel, x_m, y_m): the hottest cell through the thickness of the column containing that point."""
@@ -126,7 +154,7 @@ def history(result, path, probes=()) -> Path:
     axes[-1, 0].set_xlabel(xlabel)
     title = result.case_name + (" (eclipse shaded)" if has_orbit else "")
     fig.suptitle(title)
-    return save_figure(plt, fig, path, dpi=110)
+    return _figure_out(plt, fig, path, 110)
 
 
 def _shade(ax, x, dark):
@@ -142,7 +170,7 @@ def _shade(ax, x, dark):
         ax.axvspan(start, x[-1], color="0.85", zorder=0)
 
 
-def loop_figure(result, path, step: int = -1) -> Path:
+def loop_figure(result, path=None, step: int = -1):
     """Per pumped loop: the fluid temperature along each branch (from its inlet manifold) at one
     output, with the freezing point; for a run with several outputs, the sensor and branch outlet
     temperatures and the valve position against time below it (eclipses shaded)."""
@@ -201,10 +229,10 @@ def loop_figure(result, path, step: int = -1) -> Path:
     fig.suptitle(f"{result.case_name}: pumped loops" + (" (eclipse shaded)" if result.orbit and many and
                                                          np.any(np.asarray(result.orbit['sun_fraction']) < 0.5)
                                                          else ""))
-    return save_figure(plt, fig, path, dpi=110)
+    return _figure_out(plt, fig, path, 110)
 
 
-def pipe_utilisation(result, path) -> Path:
+def pipe_utilisation(result, path=None):
     """One bar per heat pipe: Q / Q_max (the largest over the output times), coloured by the
     governing limit, a line at 1, failed and dried-out pipes marked."""
     plt = pyplot()
@@ -228,7 +256,7 @@ def pipe_utilisation(result, path) -> Path:
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colours.values()]
     ax.legend(handles, [f"{k} limit" for k in colours], fontsize=7, loc="upper left")
     ax.set_title(f"{result.case_name}: heat-pipe utilisation (red edge: dried out)", fontsize=10)
-    return save_figure(plt, fig, path, 120)
+    return _figure_out(plt, fig, path, 120)
 
 
 def sweep_figures(rows, inputs, outputs, ranking, out_dir) -> list:
@@ -265,7 +293,8 @@ def sweep_figures(rows, inputs, outputs, ranking, out_dir) -> list:
                 ax.set_ylabel(o, fontsize=8)
             ax.tick_params(labelsize=7)
     fig.suptitle(f"{len(ok)} finished cases")
-    paths.append(save_figure(plt, fig, out_dir / "scatter.png", 110))
+    save_figure(plt, fig, out_dir / "scatter.png", 110)
+    paths.append(out_dir / "scatter.png")
 
     fig, axes = plt.subplots(1, len(outputs), figsize=(4.0 * len(outputs), 0.5 * len(inputs) + 1.8), squeeze=False)
     for ax, o in zip(axes[0], outputs):
@@ -278,11 +307,12 @@ def sweep_figures(rows, inputs, outputs, ranking, out_dir) -> list:
         ax.set_xlim(0, 1)
         ax.set_xlabel("|Spearman rho| (red: output rises with the input)", fontsize=7)
         ax.set_title(o, fontsize=9)
-    paths.append(save_figure(plt, fig, out_dir / "sensitivity.png", 110))
+    save_figure(plt, fig, out_dir / "sensitivity.png", 110)
+    paths.append(out_dir / "sensitivity.png")
     return paths
 
 
-def geometry(patches, path, blockers=(), sun=None, nadir=None, title="") -> Path:
+def geometry(patches, path=None, blockers=(), sun=None, nadir=None, title=""):
     """The assembly in 3-D, body axes: every radiating patch coloured by its surface, its normal as an
     arrow, ray-stopping blockers in grey, and the directions to the Sun and to the Earth (nadir)
     from the assembly's centre.  ``patches``: (polygon, surface name, unit normal) triples."""
@@ -326,4 +356,4 @@ def geometry(patches, path, blockers=(), sun=None, nadir=None, title="") -> Path
     ax.set_zlabel("body z [m]")
     ax.legend(loc="upper left", fontsize=8)
     ax.set_title(title, fontsize=10)
-    return save_figure(plt, fig, path, 130)
+    return _figure_out(plt, fig, path, 130)

@@ -79,6 +79,77 @@ class Result:
                      heaters=self.heaters)
         return Path(path)
 
+    def __repr__(self) -> str:
+        span = (f"{len(self.times_s)} output(s), t = {self.times_s[0]:g} to {self.times_s[-1]:g} s"
+                if len(self.times_s) else "no output")
+        chips = f", Tj max {self.tj_max() - 273.15:.2f} degC" if self.chips else ""
+        return (f"<Result {self.case_name!r} ({self.mode}): {span}, {len(self.fields)} panel(s), "
+                f"{len(self.node_names)} lumped node(s), {len(self.heat_pipes)} heat pipe(s){chips}>")
+
+    def tj_max(self, chip: str | None = None) -> float:
+        """The hottest junction [K] over every output: of ``chip`` ("panel.footprint") or of all chips."""
+        if chip is not None:
+            if chip not in self.chips:
+                raise KeyError(f"no chip {chip!r}; chips: {', '.join(self.chips) or 'none'}")
+            return float(np.max(self.chips[chip]["t_max"]))
+        if not self.chips:
+            raise ValueError(f"{self.case_name}: no powered footprint, so no junction temperature")
+        return max(float(np.max(c["t_max"])) for c in self.chips.values())
+
+    def margins_k(self) -> dict:
+        """Junction limit minus the hottest junction [K] of every chip that has a limit."""
+        return {name: c["limit_k"] - float(np.max(c["t_max"])) for name, c in self.chips.items()
+                if c["limit_k"] is not None}
+
+    def t_max(self, panel: str | None = None, layer: str | None = None, step: int | None = None) -> float:
+        """The hottest cell [K] of ``panel`` (every panel if None), of one ``layer`` if given, at one
+        output ``step`` or over all of them."""
+        out = -np.inf
+        for name, values in self.fields.items():
+            if panel is not None and name != panel:
+                continue
+            v = values if step is None else values[step]
+            if layer is not None:
+                m = self.mesh[name]
+                if layer not in m["layer_names"]:
+                    continue
+                v = v[..., np.asarray(m["z_layer"]) == m["layer_names"].index(layer), :, :]
+            if np.isfinite(v).any():
+                out = max(out, float(np.nanmax(v)))
+        if not np.isfinite(out):
+            raise KeyError(f"no cells for panel={panel!r}, layer={layer!r}; panels: {', '.join(self.fields)}")
+        return out
+
+    def to_table(self) -> dict:
+        """Columns of one row per output time: ``time_s``, each panel's hottest cell, each chip's
+        hottest and mean junction, each lumped node, each pipe's vapour and heat, the energy terms;
+        temperatures in K with a ``_k`` suffix (and the same in degC with ``_c``)."""
+        cols = {"time_s": np.asarray(self.times_s, float)}
+        temps = {f"{p}.t_max": np.nanmax(v.reshape(len(v), -1), axis=1) for p, v in self.fields.items()}
+        for name, c in self.chips.items():
+            temps[f"{name}.tj_max"], temps[f"{name}.tj_mean"] = c["t_max"], c["t_mean"]
+        for i, name in enumerate(self.node_names):
+            temps[f"{name}.t"] = self.node_t_k[:, i]
+        for name, p in self.heat_pipes.items():
+            if len(p["t_vapour"]) == len(self.times_s):
+                temps[f"{name}.t_vapour"] = p["t_vapour"]
+                cols[f"{name}.q_w"] = np.asarray(p["q"], float)
+        for key, v in temps.items():
+            cols[f"{key}_k"] = np.asarray(v, float)
+            cols[f"{key}_c"] = np.asarray(v, float) - 273.15
+        for term, v in self.energy.items():
+            cols[f"energy.{term}_w"] = np.asarray(v, float)
+        return cols
+
+    def to_dataframe(self):
+        """``to_table()`` as a pandas DataFrame indexed by time (pandas is optional: ``pip install pandas``)."""
+        try:
+            import pandas  # deliberately lazy and optional: only this method needs it
+        except ImportError:
+            raise ImportError("Result.to_dataframe needs pandas (pip install pandas); Result.to_table() gives the "
+                              "same columns as a dict of numpy arrays") from None
+        return pandas.DataFrame(self.to_table()).set_index("time_s")
+
     def summary_rows(self, step: int = -1) -> list[tuple]:
         """(panel, layer, T max K, T mean K) rows; the mean is volume-weighted."""
         rows = []

@@ -360,13 +360,17 @@ def write_outputs(res, out_dir, figures: bool = True, trades: bool = True) -> li
         (out / f"{s.name}_wing.toml").write_text(res.neighbourhood["case_text"])
     figs = []
     if figures:
-        figs.append(temperature_maps(hot_result, out / "hot_unit.png"))
+        temperature_maps(hot_result, out / "hot_unit.png")
+        figs.append(out / "hot_unit.png")
         if hot_result.heat_pipes:
-            figs.append(pipe_utilisation(hot_result, out / "hot_pipes.png"))
+            pipe_utilisation(hot_result, out / "hot_pipes.png")
+            figs.append(out / "hot_pipes.png")
         if hot_result.loops:
-            figs.append(loop_figure(hot_result, out / "hot_loop.png"))
+            loop_figure(hot_result, out / "hot_loop.png")
+            figs.append(out / "hot_loop.png")
         if cold is not None:
-            figs.append(temperature_maps(cold, out / "cold_unit.png"))
+            temperature_maps(cold, out / "cold_unit.png")
+            figs.append(out / "cold_unit.png")
         if res.neighbourhood:
             figs.append(neighbourhood_figure(res, out / "neighbourhood.png"))
     trade_info = {}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -31,6 +32,7 @@ from thermal.apps.sizing.estimate import (
 )
 from thermal.apps.sizing.control import control_trade
 from thermal.apps.sizing.neighbourhood import neighbourhood_penalty
+from thermal.apps.sizing.input import load_sizing
 from thermal.apps.sizing.unit_case import unit_case_text
 from thermal.apps.sizing.unit_solves import MAX_EVALS, UnitSolve, cold_min, heater_search, solve_unit
 from thermal.apps.sizing.solve_cache import cached_solve
@@ -68,6 +70,11 @@ class SizingResult:
     margins: dict | None = None  # margin_costs(): each margin's cost, N-1, installed heater power
     control: dict | None = None  # apps/sizing/control.py: the cold case with thermostats, VCHPs, louvers
     mesh_check: dict | None = None  # mesh_check(): the hot unit refined once
+
+    def __repr__(self) -> str:
+        return (f"<SizingResult {self.spec.name!r}: {self.area_m2:.4g} m2 of radiator, {self.mass_kg['total']:.4g} kg, "
+                f"Tj {self.tj_k - 273.15:.2f} degC (margin {self.margin_k:.2f} K), heaters "
+                f"{self.heater_w_per_chip:.4g} W per chip>")
 
     @property
     def design_length_m(self) -> float:
@@ -260,6 +267,10 @@ def _periodic_peak_on_target(search, unit, progress):
 
 
 def size(spec, progress=None) -> SizingResult:
+    """Size the radiator a sizing file asks for: ``spec`` is the file's path or its loaded
+    SizingSpec (apps/sizing/input.py); ``progress(message)`` hears each stage."""
+    if isinstance(spec, (str, Path)):
+        spec = load_sizing(spec)
     start = time.perf_counter()
     hot_env = design_environment(spec, "hot")
     cold_env = design_environment(spec, "cold")

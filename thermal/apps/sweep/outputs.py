@@ -99,6 +99,9 @@ def collect(result, names) -> dict:
     return out
 
 
+CONSTANT_RTOL = 1e-9  # an output whose spread is below this share of its size is constant
+
+
 def sensitivity(rows, inputs, outputs) -> dict:
     """{output: [(input, Spearman rho), ...] by |rho|, largest first} over the finished cases.
     Rank correlation: monotone effects of any shape count, and units do not matter."""
@@ -112,7 +115,9 @@ def sensitivity(rows, inputs, outputs) -> dict:
             if len(pairs) < 3:
                 continue
             x, y = np.array(pairs).T
-            if np.ptp(x) == 0 or np.ptp(y) == 0:
+            # an output constant to round-off (2292.095999... vs 2292.096000...) has no ranking to
+            # correlate: its "rho" would rank the last digits' noise
+            if np.ptp(x) == 0 or np.ptp(y) <= CONSTANT_RTOL * max(float(np.max(np.abs(y))), 1e-300):
                 rho = 0.0
             else:
                 rho = float(_spearmanr(x, y).statistic)

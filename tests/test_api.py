@@ -1,0 +1,55 @@
+"""The notebook-style example of the README runs as written (from a scratch folder), and the API it
+shows: with_overrides, short reprs, tj_max/margins/t_max/to_table, figures returned."""
+import re
+
+import numpy as np
+import pytest
+
+import thermal
+from thermal.errors import CaseError
+
+from .conftest import CASES, ROOT
+
+
+def test_readme_python_example_runs(tmp_path, monkeypatch):
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Python and notebooks", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    code = code.replace('"cases/', f'"{CASES}/')  # the example is written for the repository's root
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md (Python and notebooks)", "exec"), {})
+    assert (tmp_path / "gpu_warm_sink.png").stat().st_size > 10_000
+
+
+def test_overrides_make_a_new_checked_case_and_reprs_are_short():
+    case = thermal.load_case(CASES / "gpu_radiator.toml")
+    warm = case.with_overrides({"environment.t_sink": "250 K"})
+    assert warm.t_sink_k == 250.0 and case.t_sink_k != 250.0
+    with pytest.raises(CaseError) as exc:
+        case.with_overrides({"environment.t_sink": "-5 K"})
+    assert "environment.t_sink" in str(exc.value)
+    result = thermal.solve(warm)
+    assert len(repr(case)) < 200 and len(repr(result)) < 300
+    assert result.tj_max() == max(float(c["t_max"].max()) for c in result.chips.values())
+    for chip, margin in result.margins_k().items():
+        assert margin == pytest.approx(result.chips[chip]["limit_k"] - result.tj_max(chip), abs=0)
+    assert result.t_max() >= result.t_max(layer=result.mesh[next(iter(result.mesh))]["layer_names"][0])
+    table = result.to_table()
+    assert set(len(v) for v in table.values()) == {len(result.times_s)}
+    np.testing.assert_allclose(table[f"{next(iter(result.chips))}.tj_max_c"] + 273.15,
+                               table[f"{next(iter(result.chips))}.tj_max_k"], rtol=0, atol=1e-12)
+    fig = thermal.plot.temperature_maps(result)
+    assert fig.axes and "Figure" in type(fig).__name__
+
+
+def test_to_dataframe_says_how_to_get_pandas_when_it_is_missing():
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        r = thermal.solve(thermal.load_case(CASES / "gpu_radiator.toml"))
+        with pytest.raises(ImportError, match="pip install pandas"):
+            r.to_dataframe()
+        return
+    r = thermal.solve(thermal.load_case(CASES / "gpu_radiator.toml"))
+    df = r.to_dataframe()
+    assert list(df.index) == list(r.times_s) and "energy.generated_w" in df.columns
