@@ -53,3 +53,51 @@ def test_to_dataframe_says_how_to_get_pandas_when_it_is_missing():
     r = thermal.solve(thermal.load_case(CASES / "gpu_radiator.toml"))
     df = r.to_dataframe()
     assert list(df.index) == list(r.times_s) and "energy.generated_w" in df.columns
+
+
+def test_run_csv_has_a_row_per_output_in_both_units(tmp_path):
+    import csv
+
+    from thermal.cli import main
+
+    out, table_path = tmp_path / "r.h5", tmp_path / "r.csv"
+    assert main(["run", str(CASES / "leo_53deg_eclipse.toml"), "-o", str(out), "--csv", str(table_path), "-q"]) == 0
+    result = thermal.read_result(out)
+    with open(table_path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len(result.times_s)
+    tj = np.array([float(r["radiator.chip.tj_max_k"]) for r in rows])
+    np.testing.assert_allclose(tj, result.chips["radiator.chip"]["t_max"], rtol=0, atol=5e-5)  # 0.1 mK digits
+    np.testing.assert_allclose([float(r["radiator.chip.tj_max_c"]) for r in rows], tj - 273.15, atol=1e-4)
+    assert all(len(r["radiator.t_max_k"].split(".")[1]) == 4 for r in rows)  # not 16-digit noise
+
+
+def test_compare_covers_chips_pipes_and_energy_not_only_fields(tmp_path, capsys):
+    """A file whose fields agree but whose chip series and energy terms were altered is different,
+    naming the group and the series; an untouched copy is the same."""
+    import shutil
+
+    import h5py
+
+    from thermal.cli import main
+
+    a = tmp_path / "a.h5"
+    assert main(["run", str(CASES / "four_gpu_ammonia.toml"), "-o", str(a), "-q"]) == 0
+    for name, edit in (("same.h5", None), ("chip.h5", "chips/coldplate.gpu_a/t_max"),
+                       ("pipe.h5", "heat_pipes/hp1/Q"), ("energy.h5", "energy/radiated")):
+        b = tmp_path / name
+        shutil.copy(a, b)
+        if edit is not None:
+            with h5py.File(b, "r+") as f:
+                f[edit][...] = f[edit][...] * (1 + 1e-6) + 1e-6
+        capsys.readouterr()
+        status = main(["compare", str(a), str(b)])
+        out = capsys.readouterr().out
+        if edit is None:
+            assert status == 0 and out.rstrip().endswith("same")
+        else:
+            assert status == 1 and "DIFFERENT" in out, out
+            label = {"chip.h5": "chip coldplate.gpu_a t_max", "pipe.h5": "pipe hp1 Q",
+                     "energy.h5": "energy radiated"}[name]
+            assert f"outside tolerance: {label}" in out, out
+            assert "0 cells outside tolerance" in out  # the fields themselves agree

@@ -1,8 +1,11 @@
 """`thermal validate --quick` in CI: every case inside its tolerance, report and figures written."""
+import xml.etree.ElementTree as ET
+
 import pytest
 
-from thermal.apps.validation import run_validation
+from thermal.apps.validation import Check, run_validation
 from thermal.cli import main
+from thermal.output.exports import write_junit
 
 
 @pytest.mark.jit_speed
@@ -24,6 +27,21 @@ def test_quick_validation_passes_and_writes_the_report(tmp_path):
 
 
 @pytest.mark.jit_speed
-def test_validate_command_exit_status(tmp_path, capsys):
-    assert main(["validate", "--quick", "-o", str(tmp_path)]) == 0
+def test_validate_command_exit_status_and_junit(tmp_path, capsys):
+    junit = tmp_path / "ci" / "validation.xml"
+    assert main(["validate", "--quick", "-o", str(tmp_path), "--junit", str(junit)]) == 0
     assert "checks passed" in capsys.readouterr().out
+    suite = ET.parse(junit).getroot().find("testsuite")
+    cases = suite.findall("testcase")
+    assert int(suite.get("tests")) == len(cases) >= 15 and suite.get("failures") == "0"
+    assert {c.get("classname") for c in cases} >= {"radiating_slab", "manufactured_plate"}
+
+
+def test_junit_marks_a_check_outside_its_tolerance_as_a_failure(tmp_path):
+    checks = [Check("plate", "T mean", 300.0, 300.0 + 1e-9, 1e-9, 1e-6, "K"),
+              Check("fin", "efficiency", 0.80, 0.90, 0.1, 0.01, "1", note="coarse")]
+    suite = ET.parse(write_junit(checks, tmp_path / "j.xml")).getroot().find("testsuite")
+    assert suite.get("tests") == "2" and suite.get("failures") == "1"
+    failed = [c for c in suite.findall("testcase") if c.find("failure") is not None]
+    assert [c.get("classname") for c in failed] == ["fin"]
+    assert "tolerance 0.01" in failed[0].find("failure").get("message")

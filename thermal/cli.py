@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from thermal.apps.compare import Tolerances, compare_results
 from thermal.apps.failures import failure_candidates, format_failure_table, n_minus_1
 from thermal.apps.resume import DEFAULT_EVERY_S
 from thermal.apps.sizing.input import load_sizing
@@ -31,6 +32,7 @@ from thermal.input.materials import library_coatings, library_materials
 from thermal.input.plausibility import plausibility_warnings
 from thermal.output.plotting import geometry as geometry_figure
 from thermal.output.plotting import history, loop_figure, pipe_utilisation, sweep_figures, temperature_maps
+from thermal.output.exports import write_junit, write_table_csv
 from thermal.output.paths import check_output, default_output
 from thermal.output.results import part_path, read_result
 from thermal.physics.orbit import OrbitGeometry
@@ -80,6 +82,10 @@ def _add_run_and_plot(sub):
     r.add_argument("--force", action="store_true",
                    help="run even when the estimated memory exceeds what is available or the fixed steps "
                         "exceed 1e7 (the guard's message gives the estimate)")
+    r.add_argument("--csv", type=Path, metavar="FILE",
+                   help="also write one row per output time: each panel's hottest cell, each chip's hottest and mean "
+                        "junction, each lumped node, pipe vapour and heat, the energy terms (temperatures in K and "
+                        "degC, to 0.1 mK)")
     r.add_argument("--resume", action="store_true",
                    help="go on with a transient or orbit-periodic run that was killed or interrupted: from the last "
                         "checkpoint in OUTPUT.checkpoint, keeping the output steps in OUTPUT.part written before it "
@@ -173,15 +179,19 @@ def _add_size_and_sweep(sub):
 
 def _add_checks(sub):
     c = sub.add_parser("compare", help="compare two result files",
-                       description="Compare the temperature fields of two result files at every common step. "
-                                   "Exit 0 if |A-B| <= atol + rtol*|B| everywhere and the files are the same "
-                                   "kind of result; else 1, saying why: a file from a run that stopped early or "
-                                   "never completed, different step counts or times, another case, other "
-                                   "panels or grids.")
+                       description="Compare two result files at every output step: panel fields, lumped nodes, "
+                                   "chips' junctions, heat-pipe vapour, loop fluid (|A-B| <= atol + rtol*|B| in K) "
+                                   "and heat flows (energy terms, pipe Q: |A-B| <= power-rtol x the heat input). "
+                                   "Exit 0 if all agree and the files are the same kind of result; else 1, saying "
+                                   "why: a file from a run that stopped early or never completed, different step "
+                                   "counts or times, another case, other panels, grids, chips or pipes.")
     c.add_argument("a", type=Path)
     c.add_argument("b", type=Path)
     c.add_argument("--rtol", type=float, default=1e-9, help="relative tolerance (default 1e-9)")
     c.add_argument("--atol", type=float, default=1e-9, help="absolute tolerance in K (default 1e-9)")
+    c.add_argument("--power-rtol", type=float, default=1e-9,
+                   help="heat flows (energy terms, pipe Q): tolerance as a share of the larger heat input of the "
+                        "two runs (default 1e-9)")
 
     v = sub.add_parser("validate", help="run the validation suite",
                        description="Solve every validation case, compare with its closed-form or independent "
@@ -189,6 +199,8 @@ def _add_checks(sub):
     v.add_argument("--quick", action="store_true", help="coarser grids and fewer refinements (CI)")
     v.add_argument("-o", "--output", type=Path, default=Path("out/validation"),
                    help="report folder (default: out/validation under the current folder)")
+    v.add_argument("--junit", type=Path, metavar="FILE",
+                   help="also write the checks as JUnit XML (one test case per check; what CI services display)")
 
     sub.add_parser("info", help="list library materials and coatings",
                    formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -250,6 +262,8 @@ def _run(args) -> int:
         result = solve(case, output=output, progress=show, force=args.force, resume=args.resume,
                        checkpoint_every_s=args.checkpoint_every)
         print(format_summary(case, result, output))
+    if args.csv is not None:
+        print(f"wrote      {write_table_csv(result.to_table(), args.csv)} (one row per output time)")
     if args.n_minus_1:
         journal = output.with_name(output.stem + ".n-1.csv")
         with tqdm(total=len(failure_candidates(case)), desc="N-1 cases", disable=not show) as bar:
@@ -516,60 +530,18 @@ def _sweep(args) -> int:
     return 0
 
 
-def _incomplete(name, result) -> str | None:
-    if "failed" in result.attrs:
-        return f"{name} is from a run that stopped early ({result.attrs['failed']})"
-    if "complete" in result.attrs and not bool(result.attrs["complete"]):
-        return f"{name} is incomplete (a run that was killed or is still writing)"
-    return None
-
-
-def _compare_reasons(args, a, b) -> list:
-    """Why the two files cannot be the same result, whatever their common steps say."""
-    reasons = [r for r in (_incomplete(str(args.a), a), _incomplete(str(args.b), b)) if r]
-    if len(a.times_s) != len(b.times_s):
-        reasons.append(f"{len(a.times_s)} output steps against {len(b.times_s)}")
-    elif not np.allclose(a.times_s, b.times_s, rtol=1e-12, atol=0.0):
-        reasons.append("the output times differ")
-    if a.case_text and b.case_text and a.case_text != b.case_text:
-        reasons.append("the case texts differ")
-    return reasons
-
-
 def _compare(args) -> int:
-    a, b = read_result(args.a), read_result(args.b)
-    if set(a.fields) != set(b.fields):
-        print(f"different: the files hold different panels: {sorted(a.fields)} vs {sorted(b.fields)}\nDIFFERENT")
-        return 1
-    reasons = _compare_reasons(args, a, b)
-    for reason in reasons:
-        print(f"different: {reason}")
-    nt = min(len(a.times_s), len(b.times_s))
-    worst_all = 0.0
-    ok = not reasons
-    for panel in a.fields:
-        fa, fb = a.fields[panel][:nt], b.fields[panel][:nt]
-        if fa.shape != fb.shape:
-            print(f"different: panel '{panel}': grids differ {fa.shape[1:]} vs {fb.shape[1:]}")
-            ok = False
-            continue
-        both = np.isfinite(fa) & np.isfinite(fb)
-        if np.any(np.isfinite(fa) != np.isfinite(fb)):
-            print(f"{panel}: void cells differ")
-            ok = False
-        diff = np.abs(fa - fb)[both]
-        worst = float(diff.max()) if diff.size else 0.0
-        bad = diff > args.atol + args.rtol * np.abs(fb[both])
-        print(f"{panel}: max |A-B| = {worst:.3e} K over {nt} steps; {int(bad.sum())} cells outside tolerance")
-        ok &= not bad.any()
-        worst_all = max(worst_all, worst)
-    print("same" if ok else "DIFFERENT")
-    return 0 if ok else 1
+    same, lines = compare_results(read_result(args.a), read_result(args.b), str(args.a), str(args.b),
+                                  Tolerances(args.atol, args.rtol, args.power_rtol))
+    print("\n".join(lines))
+    return 0 if same else 1
 
 
 def _validate(args) -> int:
     report = run_validation(args.output, quick=args.quick)
     print(report.summary())
+    if args.junit is not None:
+        print(f"wrote {write_junit(report.checks, args.junit, wall_s=report.wall_s)}")
     return 0 if report.passed else 1
 
 

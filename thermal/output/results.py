@@ -357,6 +357,8 @@ class ResultWriter:
         for key in ("failed", "complete", "steps_written"):
             if key in f.attrs:
                 del f.attrs[key]
+        if "xdmf" in f:  # an interrupted attempt's step views: made again when this one closes
+            del f["xdmf"]
         f.attrs["resumed_at_s"] = float(self.t[steps - 1]) if steps else 0.0
         f.attrs["resumes"] = int(f.attrs.get("resumes", 0)) + 1
         f.flush()
@@ -427,6 +429,8 @@ class ResultWriter:
             write_loops(self.f, loops)
         if heaters:
             write_heaters(self.f, heaters)
+        if xdmf:
+            write_step_views(self.f, self.n)
         self.f.flush()
         self.f.close()
         with open(self.path, "rb+") as fh:
@@ -518,47 +522,78 @@ def read_heat_pipes(f, nt) -> dict:
     return out
 
 
+def write_step_views(f, nt: int) -> None:
+    """/xdmf/<panel>/<field>/<step>: each output step of each 4-D field as a 3-D HDF5 virtual dataset
+    (no copy of the data).  ParaView's default XDMF reader (Xdmf3ReaderS/T) skips HyperSlab items
+    ("Skipping unrecognized array type [None]": it loaded `material` and dropped `T`), so the
+    sidecar names one plain dataset per step; the legacy reader reads them too."""
+    if "xdmf" in f:
+        del f["xdmf"]
+    for panel in f.get("fields", {}):
+        for name, ds in f[f"fields/{panel}"].items():
+            if ds.ndim != 4:
+                continue
+            shape = ds.shape[1:]
+            for n in range(min(nt, ds.shape[0])):
+                layout = h5py.VirtualLayout(shape=shape, dtype=ds.dtype)
+                layout[...] = h5py.VirtualSource(".", ds.name, shape=ds.shape)[n]
+                view = f.create_virtual_dataset(f"xdmf/{panel}/{name}/{n:06d}", layout, fillvalue=np.nan)
+                view.attrs["units"] = ds.attrs.get("units", "1")
+
+
 def write_xdmf(h5_path, mesh: dict, nt: int) -> Path:
-    """An XDMF 2 sidecar so ParaView opens /fields/<panel>/T on the rectilinear grid, one time per step."""
+    """An XDMF 2 sidecar so ParaView opens the fields on the rectilinear grid, one time per step,
+    with its default (Xdmf3) reader and the legacy one.  The HDF5 file is named relative to the
+    sidecar (the pair can be moved together); ParaView's Xdmf3 readers, given the sidecar's name
+    with no folder part, join the two names without a separator ("NAME.xdmfNAME.h5"), so open it as
+    ./NAME.xdmf or by its full path (the GUI's file dialog always does)."""
     h5_path = Path(h5_path)
     ref = escape(h5_path.name)
     with __import__("h5py").File(h5_path, "r") as f:
         times = f["time"][:nt]
-    lines = ['<?xml version="1.0" ?>', '<!DOCTYPE Xdmf SYSTEM "Xdmf.dtd" []>', '<Xdmf Version="2.0">', "  <Domain>"]
-    for panel, m in mesh.items():
-        nz, ny, nx = np.asarray(m["material"]).shape
-        lines.append(f'    <Grid Name="{escape(panel)}" GridType="Collection" CollectionType="Temporal">')
-        for n in range(nt):
+    # one temporal collection of spatial collections (a step: every panel, by name), the layout both
+    # of ParaView's XDMF readers keep the panel names in (per-panel temporal collections lost them
+    # in Xdmf3ReaderS: two unnamed pieces)
+    lines = ['<?xml version="1.0" ?>', '<!DOCTYPE Xdmf SYSTEM "Xdmf.dtd" []>', '<Xdmf Version="2.0">', "  <Domain>",
+             '    <Grid Name="thermal" GridType="Collection" CollectionType="Temporal">']
+    for n in range(nt):
+        lines += [f'      <Grid Name="step_{n}" GridType="Collection" CollectionType="Spatial">',
+                  f'        <Time Value="{times[n]:.17g}"/>']
+        for panel, m in mesh.items():
+            nz, ny, nx = np.asarray(m["material"]).shape
             lines += [
-                f'      <Grid Name="{escape(panel)}_{n}" GridType="Uniform">',
-                f'        <Time Value="{times[n]:.17g}"/>',
-                f'        <Topology TopologyType="3DRectMesh" Dimensions="{nz + 1} {ny + 1} {nx + 1}"/>',
-                '        <Geometry GeometryType="VXVYVZ">',
-                f'          <DataItem Dimensions="{nx + 1}" NumberType="Float" Precision="8" Format="HDF">'
-                f'{ref}:/mesh/{escape(panel)}/x_edges</DataItem>',
-                f'          <DataItem Dimensions="{ny + 1}" NumberType="Float" Precision="8" Format="HDF">'
-                f'{ref}:/mesh/{escape(panel)}/y_edges</DataItem>',
-                f'          <DataItem Dimensions="{nz + 1}" NumberType="Float" Precision="8" Format="HDF">'
-                f'{ref}:/mesh/{escape(panel)}/z_edges</DataItem>',
-                "        </Geometry>",
-                '        <Attribute Name="T" AttributeType="Scalar" Center="Cell">',
-                f'          <DataItem ItemType="HyperSlab" Dimensions="{nz} {ny} {nx}" Type="HyperSlab">',
-                f'            <DataItem Dimensions="3 4" Format="XML">{n} 0 0 0 1 1 1 1 1 {nz} {ny} {nx}</DataItem>',
-                f'            <DataItem Dimensions="{nt} {nz} {ny} {nx}" NumberType="Float" Precision="8" '
-                f'Format="HDF">{ref}:/fields/{escape(panel)}/T</DataItem>',
-                "          </DataItem>",
-                "        </Attribute>",
-                '        <Attribute Name="material" AttributeType="Scalar" Center="Cell">',
-                f'          <DataItem Dimensions="{nz} {ny} {nx}" NumberType="Int" Precision="2" Format="HDF">'
+                f'        <Grid Name="{escape(panel)}" GridType="Uniform">',
+                f'          <Topology TopologyType="3DRectMesh" Dimensions="{nz + 1} {ny + 1} {nx + 1}"/>',
+                '          <Geometry GeometryType="VXVYVZ">',
+                *(f'            <DataItem Dimensions="{size}" NumberType="Float" Precision="8" Format="HDF">'
+                  f'{ref}:/mesh/{escape(panel)}/{axis}</DataItem>'
+                  for axis, size in (("x_edges", nx + 1), ("y_edges", ny + 1), ("z_edges", nz + 1))),
+                "          </Geometry>",
+                *_step_attributes(ref, panel, m, n, (nz, ny, nx)),
+                '          <Attribute Name="material" AttributeType="Scalar" Center="Cell">',
+                f'            <DataItem Dimensions="{nz} {ny} {nx}" NumberType="Int" Precision="2" Format="HDF">'
                 f'{ref}:/mesh/{escape(panel)}/material</DataItem>',
-                "        </Attribute>",
-                "      </Grid>",
+                "          </Attribute>",
+                "        </Grid>",
             ]
-        lines.append("    </Grid>")
+        lines.append("      </Grid>")
+    lines.append("    </Grid>")
     lines += ["  </Domain>", "</Xdmf>", ""]
     out = h5_path.with_suffix(".xdmf")
     out.write_text("\n".join(lines), encoding="utf-8")
     return out
+
+
+def _step_attributes(ref, panel, m, n, shape) -> list:
+    """The XDMF lines of step ``n``'s cell fields of ``panel`` (T, and melt_fraction with phase change)."""
+    dims = " ".join(str(v) for v in shape)
+    lines = []
+    for name in ("T",) + (("melt_fraction",) if m.get("melting") else ()):
+        lines += [f'          <Attribute Name="{name}" AttributeType="Scalar" Center="Cell">',
+                  f'            <DataItem Dimensions="{dims}" NumberType="Float" Precision="8" Format="HDF">'
+                  f'{ref}:/xdmf/{escape(panel)}/{name}/{n:06d}</DataItem>',
+                  "          </Attribute>"]
+    return lines
 
 
 def read_result(path) -> Result:
