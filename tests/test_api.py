@@ -101,3 +101,19 @@ def test_compare_covers_chips_pipes_and_energy_not_only_fields(tmp_path, capsys)
                      "energy.h5": "energy radiated"}[name]
             assert f"outside tolerance: {label}" in out, out
             assert "0 cells outside tolerance" in out  # the fields themselves agree
+
+
+def test_figures_tell_the_truth_peak_map_junction_curves_and_eclipse_titles():
+    """The map of a transient shows the step of the hottest junction (what reports quote), the
+    history draws each junction with its limit, and says 'no eclipse' when the orbit has none."""
+    case = thermal.load_case(CASES / "dawn_dusk_edge_on.toml").with_overrides({"transient.end_time": "40 min"})
+    result = thermal.solve(case)
+    peak = thermal.plot.peak_step(result)
+    chip = next(iter(result.chips))
+    assert result.chips[chip]["t_max"][peak] == result.tj_max()
+    fig = thermal.plot.temperature_maps(result)
+    assert f"t = {result.times_s[peak]:g} s (peak junction)" in fig._suptitle.get_text()
+    hist = thermal.plot.history(result)
+    labels = [line.get_label() for line in hist.axes[0].get_lines()]
+    assert f"{chip} junction" in labels and any(lab.startswith("junction limit") for lab in labels)
+    assert "no eclipse" in hist._suptitle.get_text()

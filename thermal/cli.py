@@ -31,7 +31,8 @@ from thermal.input.case_file import load_case, parse_case
 from thermal.input.materials import library_coatings, library_materials
 from thermal.input.plausibility import plausibility_warnings
 from thermal.output.plotting import geometry as geometry_figure
-from thermal.output.plotting import history, loop_figure, pipe_utilisation, sweep_figures, temperature_maps
+from thermal.output.plotting import history, loop_figure, peak_step, pipe_utilisation, sweep_figures, \
+    temperature_maps
 from thermal.output.exports import write_junit, write_table_csv
 from thermal.output.paths import check_output, default_output
 from thermal.output.results import part_path, read_result
@@ -107,7 +108,9 @@ def _add_run_and_plot(sub):
     pl.epilog = "example: thermal plot out/gpu.h5 -o out/gpu.png --layer die"
     pl.add_argument("result", type=Path, help="result file written by 'thermal run'")
     pl.add_argument("-o", "--output", type=Path, help="PNG file (default: next to the result)")
-    pl.add_argument("--step", type=int, default=-1, help="output step to plot (default: the last)")
+    pl.add_argument("--step", type=int, default=None,
+                    help="output step to map (default: the step of the hottest junction, the peak a report quotes; "
+                         "-1: the last)")
     pl.add_argument("--layer", help="plot this layer only (default: max over all layers)")
     pl.add_argument("--probe", action="append", default=[], metavar="PANEL:X_MM,Y_MM",
                     help="add the temperature history at this point of a panel (repeatable)")
@@ -420,13 +423,15 @@ def _plot(args) -> int:
     result = read_result(args.result)
     if len(result.times_s) == 0:
         raise ThermalError(f"{args.result}: the file holds no output step")
+    if args.step is None:
+        args.step = peak_step(result)
     if not -len(result.times_s) <= args.step < len(result.times_s):
         raise ThermalError(f"--step {args.step}: the file has {len(result.times_s)} steps (0..{len(result.times_s) - 1})")
     if args.layer is not None and not any(args.layer in m["layer_names"] for m in result.mesh.values()):
         names = sorted({n for m in result.mesh.values() for n in m["layer_names"]})
         raise ThermalError(f"--layer {args.layer}: no such layer; layers: {', '.join(names)}")
     out = args.output or args.result.with_suffix(".png")
-    temperature_maps(result, out, args.step, args.layer)
+    temperature_maps(result, out, args.step if args.step != peak_step(result) else None, args.layer)
     print(f"wrote {out}")
     if result.heat_pipes:
         bars = Path(out).with_name(Path(out).stem + "_pipes.png")

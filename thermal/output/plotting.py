@@ -52,12 +52,31 @@ def _figure_out(plt, fig, path, dpi):
     return fig
 
 
-def temperature_maps(result, path=None, step: int = -1, layer: str | None = None):
+def peak_step(result) -> int:
+    """The output step of the hottest junction (of the hottest cell without chips): what a report
+    quotes as the peak, and what a map of a transient or periodic result shows by default."""
+    if result.chips:
+        series = np.max([np.asarray(c["t_max"], float) for c in result.chips.values()], axis=0)
+    else:
+        with np.errstate(all="ignore"):
+            series = np.max([np.nanmax(v.reshape(len(v), -1), axis=1) for v in result.fields.values()], axis=0)
+    return int(np.nanargmax(series)) if len(series) else 0
+
+
+def temperature_maps(result, path=None, step: int | None = None, layer: str | None = None):
     """One panel per subplot: the hottest temperature through the thickness of each column (or one
-    layer's), in degC, with footprint outlines (chips) and a colour bar."""
+    layer's), in degC, with footprint outlines (chips) and a colour bar; at output ``step`` (default:
+    the peak, ``peak_step``; the only step of a steady result)."""
     plt = pyplot()
     panels = list(result.fields)
-    fig, axes = plt.subplots(1, len(panels), figsize=(6.0 * len(panels), 5.0), squeeze=False)
+    peak = step is None
+    step = peak_step(result) if step is None else step
+    aspects = [np.ptp(result.mesh[p]["x_edges"]) / max(np.ptp(result.mesh[p]["y_edges"]), 1e-12) for p in panels]
+    # each panel's subplot shaped like the panel (a 3 m x 0.1 m radiator is not drawn as a thin strip
+    # in a square box with a large gap around it)
+    widths = [min(max(a, 0.25), 4.0) for a in aspects]
+    fig, axes = plt.subplots(1, len(panels), figsize=(min(4.5 * sum(widths) + 1.5 * len(panels), 24.0), 5.0),
+                             squeeze=False, gridspec_kw={"width_ratios": widths})
     time_s = float(result.times_s[step])
     for ax, panel in zip(axes[0], panels):
         m = result.mesh[panel]
@@ -78,7 +97,8 @@ def temperature_maps(result, path=None, step: int = -1, layer: str | None = None
         for name, x0, x1, y0, y1 in m.get("footprints", []):
             ax.add_patch(__import__("matplotlib.patches", fromlist=["Rectangle"]).Rectangle(
                 (x0 * 1e3, y0 * 1e3), (x1 - x0) * 1e3, (y1 - y0) * 1e3, fill=False, ec="cyan", lw=1.2))
-            ax.text(x0 * 1e3, y1 * 1e3, f" {name}", color="cyan", fontsize=8, va="bottom")
+            ax.annotate(name, xy=(x0 * 1e3, y1 * 1e3), fontsize=7, color="black", va="bottom", annotation_clip=True,
+                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="cyan", alpha=0.8, lw=0.6))
         for pname, pipe in getattr(result, "heat_pipes", {}).items():
             for on_panel, pts in pipe["polylines"]:
                 if on_panel != panel:
@@ -88,7 +108,10 @@ def temperature_maps(result, path=None, step: int = -1, layer: str | None = None
                 if pipe["dried"]:
                     style.update(color="red", lw=1.6)
                 ax.plot(xy[:, 0], xy[:, 1], **style)
-                ax.text(xy[-1, 0], xy[-1, 1], f" {pname}", color=style["color"], fontsize=7)
+                # dark text on a light box at the pipe's inner end: legible on any colour, kept inside
+                ax.annotate(pname, xy=(xy[0, 0], xy[0, 1]), fontsize=6, color="black", ha="center",
+                            va="center", annotation_clip=True,
+                            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec=style["color"], alpha=0.8, lw=0.6))
         for lname, loop in getattr(result, "loops", {}).items():
             for branch, polylines in loop["polylines"].items():
                 for on_panel, pts in polylines:
@@ -105,7 +128,9 @@ def temperature_maps(result, path=None, step: int = -1, layer: str | None = None
         tmax = np.nanmax(column)
         ax.set_title(f"{panel}: {label}\nmax {tmax - 273.15:.1f} °C ({tmax:.1f} K)", fontsize=10)
     mode = result.mode
-    fig.suptitle(f"{result.case_name} ({mode}{'' if mode == 'steady' else f', t = {time_s:g} s'})")
+    when = "" if mode == "steady" else f", t = {time_s:g} s" + (" (peak junction)" if peak and result.chips
+                                                                    else " (peak)" if peak else "")
+    fig.suptitle(f"{result.case_name} ({mode}{when})")
     return _figure_out(plt, fig, path, 120)
 
 
@@ -128,6 +153,13 @@ def history(result, path=None, probes=()):
             ax.plot(x, np.nanmean(flat, axis=1) - 273.15, "--", label=f"{panel} mean (cells)")
     for k, name in enumerate(result.node_names):
         ax.plot(x, result.node_t_k[:, k] - 273.15, ":", label=name)
+    limits = set()
+    for name, c in result.chips.items():
+        line, = ax.plot(x, np.asarray(c["t_max"], float) - 273.15, lw=1.8, label=f"{name} junction")
+        if c["limit_k"] is not None and c["limit_k"] not in limits:
+            limits.add(c["limit_k"])
+            ax.axhline(c["limit_k"] - 273.15, color=line.get_color(), ls="-.", lw=1.0,
+                       label=f"junction limit {c['limit_k'] - 273.15:.0f} °C")
     for panel, px, py in probes:
         m = result.mesh[panel]
         i = int(np.clip(np.searchsorted(m["x_edges"], px) - 1, 0, len(m["x_edges"]) - 2))
@@ -137,6 +169,7 @@ def history(result, path=None, probes=()):
         ax.plot(x, column - 273.15, "-.", label=f"{panel} at ({px * 1e3:g}, {py * 1e3:g}) mm")
     ax.set_ylabel("temperature [°C]")
     ax.grid(alpha=0.3)
+    dark = np.zeros(len(t), bool)
     if has_orbit:
         sun = np.asarray(result.orbit["sun_fraction"], float)
         dark = sun < 0.5
@@ -144,15 +177,24 @@ def history(result, path=None, probes=()):
             _shade(a, x, dark)
         q_s = np.asarray(result.orbit["q_solar"], float)
         q_ir = np.asarray(result.orbit["q_ir"], float)
+        drawn = []
         for j, face in enumerate(result.orbit["faces"]):
-            axes[1, 0].plot(x, q_s[:, j], label=f"{face} sun+albedo")
-            axes[1, 0].plot(x, q_ir[:, j], "--", label=f"{face} Earth IR")
+            # faces with the same flux history (the two sides of a panel edge-on) drawn once, named together
+            same = [k for k, (qs, qi) in enumerate(drawn) if np.allclose(qs, q_s[:, j]) and np.allclose(qi, q_ir[:, j])]
+            if same:
+                continue
+            twins = [f for k, f in enumerate(result.orbit["faces"]) if np.allclose(q_s[:, k], q_s[:, j])
+                     and np.allclose(q_ir[:, k], q_ir[:, j])]
+            drawn.append((q_s[:, j], q_ir[:, j]))
+            name = " = ".join(twins)
+            axes[1, 0].plot(x, q_s[:, j], label=f"{name} sun+albedo")
+            axes[1, 0].plot(x, q_ir[:, j], "--", label=f"{name} Earth IR")
         axes[1, 0].set_ylabel("incident flux [W/m²]")
         axes[1, 0].legend(fontsize=7, ncol=2)
         axes[1, 0].grid(alpha=0.3)
     ax.legend(fontsize=8)
     axes[-1, 0].set_xlabel(xlabel)
-    title = result.case_name + (" (eclipse shaded)" if has_orbit else "")
+    title = result.case_name + (" (eclipses shaded)" if dark.any() else " (no eclipse)" if has_orbit else "")
     fig.suptitle(title)
     return _figure_out(plt, fig, path, 110)
 
