@@ -10,9 +10,11 @@ export OPENBLAS_NUM_THREADS ?= 1
 .PHONY: run run-case test test-nojit validate bench install clean paraview-check
 
 $(STAMP): pyproject.toml
+	@echo "installing thermal and its dependencies into $(VENV) (numpy, numba, scipy, h5py, pint, CoolProp,"
+	@echo "pyamg, dask, matplotlib, pytest...; a few minutes on a fresh machine, pip shows each download)"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m pip install --progress-bar on -e ".[test]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -20,6 +22,8 @@ install: $(STAMP)
 # The main job: size the radiator of the flagship 100 kW module (summary printed; report, HDF5 and
 # figures in out/flagship/).
 run: $(STAMP)
+	@[ -d "$(NUMBA_CACHE_DIR)" ] && [ -n "$$(ls -A $(NUMBA_CACHE_DIR) 2>/dev/null)" ] || echo "first run: \
+	Numba compiles the solver's kernels as they are first used (cached in $(NUMBA_CACHE_DIR) for later runs)"
 	$(VENV)/bin/thermal size cases/sizing/flagship_100kw.toml -o out/flagship
 
 # One case file solved and plotted (the GPU radiator without heat pipes).
