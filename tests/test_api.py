@@ -117,3 +117,20 @@ def test_figures_tell_the_truth_peak_map_junction_curves_and_eclipse_titles():
     labels = [line.get_label() for line in hist.axes[0].get_lines()]
     assert f"{chip} junction" in labels and any(lab.startswith("junction limit") for lab in labels)
     assert "no eclipse" in hist._suptitle.get_text()
+
+
+def test_size_csv_is_the_summary_table(tmp_path, capsys):
+    import csv
+
+    from thermal.cli import main
+
+    table = tmp_path / "s.csv"
+    assert main(["size", str(CASES / "sizing" / "two_chips_400w.toml"), "-o", str(tmp_path / "s"), "-q",
+                 "--no-trades", "--csv", str(table)]) == 0
+    out = capsys.readouterr().out
+    with open(table, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["quantity", "estimate", "field verified"]
+    area = next(r for r in rows if r[0].startswith("radiator panel area"))
+    assert "radiator panel area [m²]" in area[0] and area[2] in out  # the same figure the summary prints
+    assert any(r[0].startswith("installed heater power") for r in rows)

@@ -16,6 +16,7 @@ from thermal.apps.compare import Tolerances, compare_results
 from thermal.apps.failures import failure_candidates, format_failure_table, n_minus_1
 from thermal.apps.resume import DEFAULT_EVERY_S
 from thermal.apps.sizing.input import load_sizing
+from thermal.apps.sizing.report import summary_rows as sizing_summary_rows
 from thermal.apps.sizing.report import summary_text, write_outputs
 from thermal.apps.sizing.size import size
 from thermal.apps.sizing.solve_cache import solve_cache
@@ -33,7 +34,7 @@ from thermal.input.plausibility import plausibility_warnings
 from thermal.output.plotting import geometry as geometry_figure
 from thermal.output.plotting import history, loop_figure, peak_step, pipe_utilisation, sweep_figures, \
     temperature_maps
-from thermal.output.exports import write_junit, write_table_csv
+from thermal.output.exports import write_junit, write_rows_csv, write_table_csv
 from thermal.output.paths import check_output, default_output
 from thermal.output.results import part_path, read_result
 from thermal.physics.orbit import OrbitGeometry
@@ -137,6 +138,8 @@ def _add_size_and_sweep(sub):
     sz.add_argument("-o", "--output", type=Path, help="output folder (default: size-<name>)")
     sz.add_argument("--no-trades", action="store_true", help="skip the trade-study figures")
     sz.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    sz.add_argument("--csv", type=Path, metavar="FILE",
+                    help="also write the summary table (quantity, closed-form estimate, field-verified value) as CSV")
     sz.add_argument("--resume", action="store_true",
                     help="go on with a sizing run that was killed: the solves it finished (kept in OUTPUT/.solves "
                          "until the sizing completes) are read back instead of solved again")
@@ -479,6 +482,10 @@ def _size(args) -> int:
         result = size(spec, progress=progress)
         write_outputs(result, out_dir, trades=not args.no_trades)
     print(summary_text(result, out_dir))
+    if args.csv is not None:
+        rows = [*sizing_summary_rows(result), ("installed heater power per chip [W]", "-",
+                                               f"{result.installed_heater_w_per_chip:.2f}")]
+        print(f"wrote      {write_rows_csv(('quantity', 'estimate', 'field verified'), rows, args.csv)}")
     if args.resume:
         print(f"resumed: {cache.reused} solves read back (from the killed run, or repeated), {cache.solved} solved now")
     return 0

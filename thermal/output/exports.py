@@ -32,6 +32,19 @@ def write_table_csv(table: dict, path) -> Path:
     return path
 
 
+def write_rows_csv(header, rows, path) -> Path:
+    """A small table (a sizing's summary rows) as CSV, written whole or not at all."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    tmp.replace(path)
+    return path
+
+
 def write_junit(checks, path, suite: str = "thermal validate", wall_s: float = 0.0) -> Path:
     """One testcase per check (classname: the case, name: the quantity); a check outside its
     tolerance is a failure whose message gives value, expected, error and tolerance."""
