@@ -101,6 +101,34 @@ def test_compare_covers_chips_pipes_and_energy_not_only_fields(tmp_path, capsys)
                      "energy.h5": "energy radiated"}[name]
             assert f"outside tolerance: {label}" in out, out
             assert "0 cells outside tolerance" in out  # the fields themselves agree
+    # sizing answers: a file with /sizing against one without, and with another area
+    sized, resized = tmp_path / "sized.h5", tmp_path / "resized.h5"
+    for path, area in ((sized, 140.0), (resized, 140.0 * (1 + 1e-6))):
+        shutil.copy(a, path)
+        with h5py.File(path, "r+") as f:
+            f.create_group("sizing").attrs.update(area_m2=area, tj_max_k=353.16, input_sha256="abc")
+    for other, words in ((a, "only one file holds a sizing"), (resized, "outside tolerance: area_m2")):
+        capsys.readouterr()
+        assert main(["compare", str(sized), str(other)]) == 1
+        assert words in capsys.readouterr().out
+    assert main(["compare", str(sized), str(resized), "--sizing-rtol", "1e-5"]) == 0
+
+
+def test_compare_sizing_judges_answers_not_provenance():
+    from thermal.apps.compare import Tolerances, compare_sizing
+
+    base = {"area_m2": 140.0, "mass_total_kg": 970.0, "tj_max_k": 353.16, "architecture": "heat_pipes",
+            "input_sha256": "abc", "source_revision": "06c0277", "thermal_version": "0.1.0"}
+    tol = Tolerances()
+    assert compare_sizing(base, dict(base, source_revision="1573db9", thermal_version="0.2.0"), tol)[0]
+    ok, lines = compare_sizing(base, dict(base, tj_max_k=353.16 + 1e-6), tol)  # K: atol + rtol |B|
+    assert not ok and "tj_max_k" in lines[-1]
+    assert compare_sizing(base, dict(base, tj_max_k=353.16 + 1e-6), Tolerances(atol_k=1e-5))[0]
+    ok, lines = compare_sizing(base, dict(base, input_sha256="abd"), tol)
+    assert not ok and "the sizing inputs (SHA-256)" in lines[-1]
+    ok, lines = compare_sizing(base, {k: v for k, v in base.items() if k != "mass_total_kg"}, tol)
+    assert not ok and "mass_total_kg" in lines[0]
+    assert compare_sizing(None, None, tol) == (True, [])
 
 
 def test_figures_tell_the_truth_peak_map_junction_curves_and_eclipse_titles():

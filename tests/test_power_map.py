@@ -1,5 +1,4 @@
 """CSV power maps on a footprint: each pixel's share of the power lands on the cells under it."""
-import numpy as np
 import pytest
 
 from thermal.build.network import build_network

@@ -8,7 +8,7 @@ import pytest
 
 from thermal.apps.solve import solve
 from thermal.constants import VERSION as __version__
-from thermal.input.case_file import load_case, parse_case
+from thermal.input.case_file import parse_case
 from thermal.input.overrides import case_text_with
 from thermal.output.results import read_result
 
@@ -112,3 +112,43 @@ def test_junction_temperatures_are_the_die_cells_under_the_chip(gpu_result):
     assert np.nanmin(cells) <= t_mean <= t_max
     back = read_result(out)
     assert back.chips["radiator.gpu"]["limit_k"] == pytest.approx(358.15)
+
+
+def test_xdmf_draws_heat_pipes_as_polylines_and_lumped_nodes_as_points(tmp_path):
+    """Each pipe's path is a chain of segments at its panel's mid-thickness carrying the pipe's own
+    vapour temperature, heat and utilisation at every step; every lumped node is a point with its
+    /nodes/T value.  (`make paraview-check` opens the same grids with ParaView's readers.)"""
+    text = (CASES / "four_gpu_ammonia.toml").read_text().replace('mode = "steady"', 'mode = "transient"') + (
+        '\n[transient]\ntime_step = "10 s"\nend_time = "2 min"\nscheme = "bdf2"\ntolerance = "0.1 K"\n'
+        'output_interval = "1 min"\n')
+    out = tmp_path / "pipes.h5"
+    solve(parse_case(text, "four_gpu_marched.toml"), output=out)
+    root = ET.parse(out.with_suffix(".xdmf")).getroot()
+    steps = root.find("Domain/Grid").findall("Grid")
+    with h5py.File(out) as f:
+        nt, names = f["time"].shape[0], sorted(f["heat_pipes"])
+        assert len(steps) == nt == 3
+        points, segments = f["xdmf/heat_pipes/points"][:], f["xdmf/heat_pipes/segments"][:]
+        owner = f["xdmf/heat_pipes/pipe"][:]
+        for p, name in enumerate(names):
+            g = f[f"heat_pipes/{name}"]
+            drawn = segments[owner == p]
+            paths = [g[k] for k in sorted(g) if k.startswith("path_")]
+            assert len(drawn) == sum(len(path) - 1 for path in paths)
+            starts = np.concatenate([path[:-1] for path in paths])
+            np.testing.assert_array_equal(points[drawn[:, 0], :2], starts)
+            for path in paths:  # mid-thickness of the panel the path runs in
+                z = f[f"mesh/{path.attrs['panel']}/z_edges"][:]
+                assert np.isin(0.5 * (z[0] + z[-1]), points[:, 2])
+            for n in range(nt):
+                for key, dataset in (("T_vapour", "T_vapour"), ("Q", "Q"), ("utilisation", "utilisation")):
+                    assert np.all(f[f"xdmf/heat_pipes/{key}/{n:06d}"][:][owner == p] == g[dataset][n])
+        for n, step in enumerate(steps):
+            grids = {g.get("Name"): g for g in step.findall("Grid")}
+            assert {"coldplate", "radiator", "heat_pipes", "lumped_nodes"} <= set(grids)
+            assert grids["heat_pipes"].find("Topology").get("TopologyType") == "Polyline"
+            assert grids["lumped_nodes"].find("Topology").get("TopologyType") == "Polyvertex"
+            t_path = [a.find("DataItem").text.split(":", 1)[1] for a in grids["lumped_nodes"].findall("Attribute")
+                      if a.get("Name") == "T"][0]
+            np.testing.assert_array_equal(f[t_path][:], f["nodes/T"][n])
+        assert f["xdmf/nodes/points"].shape == (f["nodes/T"].shape[1], 3)

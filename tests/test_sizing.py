@@ -12,10 +12,9 @@ from thermal.apps.sizing.estimate import (
     orbit_average_fluxes,
 )
 from thermal.apps.sizing.input import Env, load_sizing
-from thermal.apps.sizing.size import ImpossibleDesign, size
+from thermal.apps.sizing.size import size
 from thermal.apps.solve import solve
 from thermal.cli import main
-from thermal.errors import CaseError
 from thermal.input.case_file import parse_case
 from thermal.model.case import Orbit
 

@@ -17,7 +17,7 @@ from thermal.apps.sweep.spec import expand, load_sweep
 from thermal.cli import main
 from thermal.errors import CaseError, ThermalError
 
-from .conftest import CASES, ROOT
+from .conftest import CASES
 
 DASK = Path(sys.executable).parent / "dask"
 BASE = CASES / "four_gpu_ammonia.toml"
@@ -314,3 +314,64 @@ def test_sensitivity_of_an_output_constant_to_round_off_is_zero():
     ranking = sensitivity(rows, ["a"], ["y", "z"])
     assert ranking["y"] == [("a", 0.0)]
     assert ranking["z"][0][1] == pytest.approx(1.0)
+
+
+
+def test_round_off_differences_inside_a_varying_output_are_ties():
+    """Radiated power follows the power input exactly and the thickness only in its last digits: on
+    a 3 x 3 grid the thickness must get rho = 0, not the correlation of round-off noise."""
+    from thermal.apps.sweep.outputs import sensitivity
+
+    rng = np.random.default_rng(5)
+    rows = [{"status": "ok", "power": p, "sheet": t, "radiated": 4.0 * p * (1.0 + float(rng.normal(0, 1e-13)))}
+            for p in (300.0, 450.0, 600.0) for t in (1.0, 1.5, 2.5)]
+    ranking = dict(sensitivity(rows, ["power", "sheet"], ["radiated"])["radiated"])
+    assert ranking["sheet"] == 0.0 and ranking["power"] == pytest.approx(1.0)
+
+
+def test_sweep_axis_labels_are_readable_and_temperatures_in_celsius():
+    from thermal.output.labels import input_label, output_label
+
+    assert input_label("panels.radiator.layers.sheet.thickness [mm]") == "radiator sheet thickness [mm]"
+    assert input_label("panels.coldplate.footprints.gpu_a.power [W]") == "coldplate gpu a power [W]"
+    assert output_label("tj_max_k") == ("hottest junction [°C]", 273.15)
+    assert output_label("t_max_k.radiator") == ("hottest radiator [°C]", 273.15)
+    assert output_label("tj_margin_k") == ("junction margin [K]", 0.0)  # a difference stays in K
+    assert output_label("w_per_m2") == ("compute power per area [W/m²]", 0.0)
+
+_LATE_WORKER_ENV = """
+import os, numba
+numba.set_num_threads(1)                 # threads launched with the parent's count (2)
+os.environ["NUMBA_NUM_THREADS"] = "1"    # what Dask's env= brings to the worker afterwards
+from thermal.apps.sweep.execute import one_thread_per_worker
+from thermal.solvers.system import threads_allowed
+one_thread_per_worker()
+
+@numba.njit
+def fresh(x):                            # a compilation rereads Numba's configuration
+    return x + 1
+
+assert fresh(1) == 2
+assert numba.get_num_threads() == 1 and threads_allowed() == 1
+print("ok")
+"""
+
+
+def test_a_worker_whose_environment_arrives_after_numba_still_compiles():
+    """A local worker is spawned with the parent's NUMBA_NUM_THREADS and re-imports the `thermal`
+    script before Dask applies its env; a compilation after that used to fail every case of a
+    `thermal sweep` run with a cold Numba cache."""
+    env = dict(os.environ, NUMBA_NUM_THREADS="2")
+    out = subprocess.run([sys.executable, "-c", _LATE_WORKER_ENV], env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+def test_threads_allowed_respects_the_cpu_affinity():
+    code = ("import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
+            "from thermal.solvers.system import threads_allowed, kernel_threads; "
+            "print(threads_allowed(), kernel_threads(10**7, load=0.0))")
+    env = dict(os.environ, NUMBA_NUM_THREADS="2")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["1", "1"]

@@ -1,9 +1,10 @@
 """`thermal validate --quick` in CI: every case inside its tolerance, report and figures written."""
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from thermal.apps.validation import Check, run_validation
+from thermal.apps.validation import Check, Report, write_markdown_report, run_validation
 from thermal.cli import main
 from thermal.output.exports import write_junit
 
@@ -44,4 +45,31 @@ def test_junit_marks_a_check_outside_its_tolerance_as_a_failure(tmp_path):
     assert suite.get("tests") == "2" and suite.get("failures") == "1"
     failed = [c for c in suite.findall("testcase") if c.find("failure") is not None]
     assert [c.get("classname") for c in failed] == ["fin"]
-    assert "tolerance 0.01" in failed[0].find("failure").get("message")
+    assert "requirement 1.000e-02" in failed[0].find("failure").get("message")
+
+
+def _cells(row):
+    """Split a Markdown table row on the '|' that are not escaped."""
+    return [c.strip() for c in re.split(r"(?<!\\)\|", row.strip())[1:-1]]
+
+
+def test_report_table_escapes_pipes_and_states_bounds_and_exact_checks():
+    report = Report()
+    report.add("slab", "max |T - T_exact|", 300.0, 300.0, 1e-9, 1e-6, "K")
+    report.add("square", "error reduction per refinement", 2.6, 2.0, 0.6, float("inf"), "", kind="above")
+    report.add("square", "error reduction per refinement", 1.7, 2.0, -0.3, float("inf"), "", kind="above")
+    report.add("shield", "F heated -> outer", 0.0, 0.0, 0.0, 0.0, "", kind="exact")
+    report.add("shield", "F heated -> outer", 1e-17, 0.0, 1e-17, 0.0, "", kind="exact")
+    rows = report.table().splitlines()
+    assert all(len(_cells(r)) == 7 for r in rows)  # '|' inside a cell no longer splits it
+    assert _cells(rows[2])[1] == "max \\|T - T_exact\\|"
+    assert [c.passed for c in report.checks] == [True, True, False, True, False]
+    assert _cells(rows[3])[3] == "> 2" and _cells(rows[3])[5] == "> 2"
+    assert _cells(rows[5])[5] == "exactly"
+
+
+def test_markdown_report_names_version_revision_and_date(tmp_path):
+    report = Report(checks=[Check("slab", "T", 1.0, 1.0, 0.0, 1e-9, "K")])
+    write_markdown_report(report, tmp_path, quick=True)
+    head = (tmp_path / "REPORT.md").read_text().splitlines()[2]
+    assert re.search(r"thermal \S+, source \S+.*, run \d{4}-\d\d-\d\d \d\d:\d\d UTC", head), head

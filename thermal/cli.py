@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from thermal.apps.compare import Tolerances, compare_results
+from thermal.apps.compare import Tolerances, compare_results, compare_sizing
 from thermal.apps.failures import failure_candidates, format_failure_table, n_minus_1
 from thermal.apps.resume import DEFAULT_EVERY_S
 from thermal.apps.sizing.input import load_sizing
@@ -36,7 +36,7 @@ from thermal.output.plotting import history, loop_figure, peak_step, pipe_utilis
     temperature_maps
 from thermal.output.exports import write_junit, write_rows_csv, write_table_csv
 from thermal.output.paths import check_output, default_output
-from thermal.output.results import part_path, read_result
+from thermal.output.results import part_path, read_result, read_sizing_attrs
 from thermal.physics.orbit import OrbitGeometry
 from thermal.output.radiation import drawable, radiation_geometry
 from thermal.output.radiation import summary_lines as radiation_summary_lines
@@ -190,7 +190,8 @@ def _add_checks(sub):
                                    "and heat flows (energy terms, pipe Q: |A-B| <= power-rtol x the heat input). "
                                    "Exit 0 if all agree and the files are the same kind of result; else 1, saying "
                                    "why: a file from a run that stopped early or never completed, different step "
-                                   "counts or times, another case, other panels, grids, chips or pipes.")
+                                   "counts or times, another case, other panels, grids, chips or pipes. Files "
+                                   "from `thermal size` also compare their sizing answers (/sizing).")
     c.add_argument("a", type=Path)
     c.add_argument("b", type=Path)
     c.add_argument("--rtol", type=float, default=1e-9, help="relative tolerance (default 1e-9)")
@@ -198,6 +199,9 @@ def _add_checks(sub):
     c.add_argument("--power-rtol", type=float, default=1e-9,
                    help="heat flows (energy terms, pipe Q): tolerance as a share of the larger heat input of the "
                         "two runs (default 1e-9)")
+    c.add_argument("--sizing-rtol", type=float, default=1e-9,
+                   help="sizing answers in files from `thermal size` (area, masses, heater power; relative, default "
+                        "1e-9; their temperatures use --atol/--rtol)")
 
     v = sub.add_parser("validate", help="run the validation suite",
                        description="Solve every validation case, compare with its closed-form or independent "
@@ -543,10 +547,13 @@ def _sweep(args) -> int:
 
 
 def _compare(args) -> int:
-    same, lines = compare_results(read_result(args.a), read_result(args.b), str(args.a), str(args.b),
-                                  Tolerances(args.atol, args.rtol, args.power_rtol))
+    tol = Tolerances(args.atol, args.rtol, args.power_rtol, args.sizing_rtol)
+    same, lines = compare_results(read_result(args.a), read_result(args.b), str(args.a), str(args.b), tol)
+    sizing_same, sizing_lines = compare_sizing(read_sizing_attrs(args.a), read_sizing_attrs(args.b), tol)
+    if sizing_lines:
+        lines = lines[:-1] + sizing_lines + ["same" if same and sizing_same else "DIFFERENT"]
     print("\n".join(lines))
-    return 0 if same else 1
+    return 0 if same and sizing_same else 1
 
 
 def _validate(args) -> int:

@@ -1,6 +1,6 @@
 """``thermal compare``: are two result files the same answer?  Everything a user checks is compared
 at every output step: the panels' fields, lumped nodes, chips' junctions, heat-pipe vapour and
-heat, loop fluid and the energy terms.  Temperatures against
+heat, loop fluid and the energy terms, and a sizing's answers (/sizing).  Temperatures against
 ``atol + rtol |B|`` (K); heat flows against ``power_rtol`` times the larger heat input of the two
 runs (W), so a balance near zero is not judged relative to itself.  Files that cannot be the same
 result (a run that stopped early, other step counts or times, another case text, other panels,
@@ -17,6 +17,11 @@ class Tolerances:
     atol_k: float = 1e-9
     rtol: float = 1e-9
     power_rtol: float = 1e-9
+    sizing_rtol: float = 1e-9  # the /sizing answers (area, masses, powers): relative to B's value
+
+
+# where and by what the file was made, not what it says: differ between two honest runs
+PROVENANCE_ATTRS = ("source_revision", "thermal_version", "units")
 
 
 def compare_results(a, b, name_a: str, name_b: str, tol: Tolerances) -> tuple[bool, list[str]]:
@@ -118,3 +123,41 @@ def _judge(group, pairs, unit, tol, power_scale):
     if bad:
         line += f"; outside tolerance: {', '.join(bad[:6])}" + (f" and {len(bad) - 6} more" if len(bad) > 6 else "")
     return not bad, line
+
+
+def compare_sizing(a: dict | None, b: dict | None, tol: Tolerances) -> tuple[bool, list[str]]:
+    """The /sizing attributes of two sizing results: numbers named ``*_k`` (temperatures) against
+    ``atol + rtol |B|``, every other number against ``sizing_rtol |B|``; texts (architecture, margin
+    policy, the input's SHA-256) must be equal; provenance is not compared."""
+    if a is None and b is None:
+        return True, []
+    if (a is None) != (b is None):
+        return False, ["different: only one file holds a sizing (/sizing)"]
+    keys_a, keys_b = set(a) - set(PROVENANCE_ATTRS), set(b) - set(PROVENANCE_ATTRS)
+    lines, ok = [], True
+    if keys_a != keys_b:
+        lines.append(f"different: sizing quantities only in one file: {sorted(keys_a ^ keys_b)}")
+        ok = False
+    worst, worst_key, bad = 0.0, "", []
+    for key in sorted(keys_a & keys_b):
+        va, vb = a[key], b[key]
+        if isinstance(va, (str, bytes)) or isinstance(vb, (str, bytes)):
+            if va != vb:
+                bad.append(f"{key} ('{va}' vs '{vb}')" if key != "input_sha256" else "the sizing inputs (SHA-256)")
+            continue
+        va, vb = float(va), float(vb)
+        if np.isnan(va) and np.isnan(vb):
+            continue
+        d = abs(va - vb)
+        limit = tol.atol_k + tol.rtol * abs(vb) if key.endswith("_k") else tol.sizing_rtol * abs(vb)
+        if not d <= limit:
+            bad.append(f"{key} ({va:.10g} vs {vb:.10g})")
+        rel = d / max(abs(vb), 1e-300)
+        if rel > worst:
+            worst, worst_key = rel, key
+    line = f"sizing: {len(keys_a & keys_b)} quantities, largest relative difference {worst:.3e}" + (
+        f" ({worst_key})" if worst_key else "")
+    if bad:
+        line += f"; outside tolerance: {', '.join(bad[:6])}" + (f" and {len(bad) - 6} more" if len(bad) > 6 else "")
+        ok = False
+    return ok, lines + [line]

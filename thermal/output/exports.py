@@ -55,8 +55,8 @@ def write_junit(checks, path, suite: str = "thermal validate", wall_s: float = 0
                        errors="0", skipped="0", time=f"{wall_s:.3f}")
     for c in checks:
         tc = ET.SubElement(ts, "testcase", classname=c.case, name=c.quantity, time="0")
-        text = (f"value {c.value:.10g} {c.unit}, expected {c.expected:.10g} {c.unit}: error {c.error:.3g} against "
-                f"tolerance {c.tolerance:.3g}" + (f" ({c.note})" if c.note else ""))
+        text = (f"value {c.value:.10g} {c.unit}, expected {c.expected:.10g} {c.unit}: error {c.error:.3g}, "
+                f"requirement {c.requirement()}" + (f" ({c.note})" if c.note else ""))
         if not c.passed:
             ET.SubElement(tc, "failure", message=text, type="tolerance").text = text
         else:

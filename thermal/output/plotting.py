@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from thermal.output.labels import input_label, output_label
+
 
 class _Figures:
     """The few pyplot calls this module makes, on figures that belong to no pyplot state: nothing
@@ -302,8 +304,9 @@ def pipe_utilisation(result, path=None):
 
 
 def sweep_figures(rows, inputs, outputs, ranking, out_dir) -> list:
-    """scatter.png: each output against each input (failed cases left out); sensitivity.png:
-    |Spearman rho| of each input per output."""
+    """scatter.png: each output against each input (failed cases left out), absolute temperatures in
+    degC; sensitivity.png: Spearman rho of each input per output, one panel per output on a grid.
+    Axes carry readable names (output/labels.py), not key paths."""
     plt = pyplot()
     out_dir = Path(out_dir)
     ok = [r for r in rows if r.get("status") == "ok"]
@@ -318,10 +321,11 @@ def sweep_figures(rows, inputs, outputs, ranking, out_dir) -> list:
     fig, axes = plt.subplots(len(outputs), len(inputs), figsize=(3.2 * len(inputs), 2.6 * len(outputs)),
                              squeeze=False)
     for a, o in enumerate(outputs):
+        o_label, offset = output_label(o)
         for b, i in enumerate(inputs):
             ax = axes[a][b]
             xs = [r.get(i) for r in ok]
-            ys = np.array([num(r.get(o)) for r in ok])
+            ys = np.array([num(r.get(o)) for r in ok]) - offset
             xn = np.array([num(x) for x in xs])
             if np.isfinite(xn).all():
                 ax.plot(xn, ys, ".", ms=5)
@@ -330,25 +334,46 @@ def sweep_figures(rows, inputs, outputs, ranking, out_dir) -> list:
                 ax.plot([cats.index(str(x)) for x in xs], ys, ".", ms=5)
                 ax.set_xticks(range(len(cats)), cats, rotation=30, fontsize=7)
             if a == len(outputs) - 1:
-                ax.set_xlabel(i, fontsize=8)
+                ax.set_xlabel(input_label(i), fontsize=8)
             if b == 0:
-                ax.set_ylabel(o, fontsize=8)
+                ax.set_ylabel(o_label, fontsize=8)
             ax.tick_params(labelsize=7)
+            ax.grid(True, alpha=0.3)
     fig.suptitle(f"{len(ok)} finished cases")
+    fig.tight_layout()
     save_figure(plt, fig, out_dir / "scatter.png", 110)
     paths.append(out_dir / "scatter.png")
 
-    fig, axes = plt.subplots(1, len(outputs), figsize=(4.0 * len(outputs), 0.5 * len(inputs) + 1.8), squeeze=False)
-    for ax, o in zip(axes[0], outputs):
-        rank = ranking.get(o, [])
-        names = [n for n, _ in rank][::-1]
-        vals = [abs(v) for _, v in rank][::-1]
-        colours = ["tab:red" if v > 0 else "tab:blue" for _, v in rank][::-1]
-        ax.barh(range(len(names)), vals, color=colours)
-        ax.set_yticks(range(len(names)), names, fontsize=7)
-        ax.set_xlim(0, 1)
-        ax.set_xlabel("|Spearman rho| (red: output rises with the input)", fontsize=7)
-        ax.set_title(o, fontsize=9)
+    cols = min(3, len(outputs))
+    rows_n = -(-len(outputs) // cols)
+    names = [input_label(i) for i in inputs]
+    label_in = max(1.5, 0.075 * max(len(n) for n in names))  # room for the longest input name
+    fig, axes = plt.subplots(rows_n, cols, figsize=(cols * (2.6 + label_in), rows_n * (0.45 * len(inputs) + 1.3)),
+                             squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        if k >= len(outputs):
+            ax.set_visible(False)
+            continue
+        o = outputs[k]
+        rank = dict(ranking.get(o, []))
+        vals = [rank.get(i, np.nan) for i in inputs]
+        ax.barh(range(len(inputs)), vals, color=["tab:red" if v > 0 else "tab:blue" for v in vals])
+        ax.set_yticks(range(len(inputs)), names if k % cols == 0 else [""] * len(inputs), fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlim(-1, 1)
+        ax.axvline(0, color="k", lw=0.6)
+        for y, v in enumerate(vals):
+            if np.isfinite(v):  # outside a short bar, inside (white) a long one: never past the axis
+                inside = abs(v) > 0.7
+                ax.text(v - np.sign(v) * 0.04 if inside else v + (0.04 if v >= 0 else -0.04), y, f"{v:+.2f}",
+                        va="center", ha=("right" if v >= 0 else "left") if inside else ("left" if v >= 0 else "right"),
+                        fontsize=7, color="white" if inside else "black")
+        ax.set_title(output_label(o)[0], fontsize=9)
+        ax.tick_params(axis="x", labelsize=7)
+    for ax in axes[-1]:
+        ax.set_xlabel("Spearman rho (+: rises with the input)", fontsize=7)
+    fig.suptitle("rank correlation of each output with each input (0 where the output is constant)", fontsize=9)
+    fig.tight_layout()
     save_figure(plt, fig, out_dir / "sensitivity.png", 110)
     paths.append(out_dir / "sensitivity.png")
     return paths

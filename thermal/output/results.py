@@ -20,7 +20,6 @@ import errno
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import h5py
 import numpy as np
@@ -30,6 +29,7 @@ from thermal.errors import OutputError, ThermalError
 from thermal.output.heaters import read_heaters, write_heaters
 from thermal.output.loops import read_loops, write_loops
 from thermal.output.radiation import read_radiation, write_radiation
+from thermal.output.xdmf import write_step_views, write_xdmf
 from thermal.physics.pcm import melt_fraction
 from thermal.solvers.system import TERMS
 
@@ -522,80 +522,6 @@ def read_heat_pipes(f, nt) -> dict:
     return out
 
 
-def write_step_views(f, nt: int) -> None:
-    """/xdmf/<panel>/<field>/<step>: each output step of each 4-D field as a 3-D HDF5 virtual dataset
-    (no copy of the data).  ParaView's default XDMF reader (Xdmf3ReaderS/T) skips HyperSlab items
-    ("Skipping unrecognized array type [None]": it loaded `material` and dropped `T`), so the
-    sidecar names one plain dataset per step; the legacy reader reads them too."""
-    if "xdmf" in f:
-        del f["xdmf"]
-    for panel in f.get("fields", {}):
-        for name, ds in f[f"fields/{panel}"].items():
-            if ds.ndim != 4:
-                continue
-            shape = ds.shape[1:]
-            for n in range(min(nt, ds.shape[0])):
-                layout = h5py.VirtualLayout(shape=shape, dtype=ds.dtype)
-                layout[...] = h5py.VirtualSource(".", ds.name, shape=ds.shape)[n]
-                view = f.create_virtual_dataset(f"xdmf/{panel}/{name}/{n:06d}", layout, fillvalue=np.nan)
-                view.attrs["units"] = ds.attrs.get("units", "1")
-
-
-def write_xdmf(h5_path, mesh: dict, nt: int) -> Path:
-    """An XDMF 2 sidecar so ParaView opens the fields on the rectilinear grid, one time per step,
-    with its default (Xdmf3) reader and the legacy one.  The HDF5 file is named relative to the
-    sidecar (the pair can be moved together); ParaView's Xdmf3 readers, given the sidecar's name
-    with no folder part, join the two names without a separator ("NAME.xdmfNAME.h5"), so open it as
-    ./NAME.xdmf or by its full path (the GUI's file dialog always does)."""
-    h5_path = Path(h5_path)
-    ref = escape(h5_path.name)
-    with __import__("h5py").File(h5_path, "r") as f:
-        times = f["time"][:nt]
-    # one temporal collection of spatial collections (a step: every panel, by name), the layout both
-    # of ParaView's XDMF readers keep the panel names in (per-panel temporal collections lost them
-    # in Xdmf3ReaderS: two unnamed pieces)
-    lines = ['<?xml version="1.0" ?>', '<!DOCTYPE Xdmf SYSTEM "Xdmf.dtd" []>', '<Xdmf Version="2.0">', "  <Domain>",
-             '    <Grid Name="thermal" GridType="Collection" CollectionType="Temporal">']
-    for n in range(nt):
-        lines += [f'      <Grid Name="step_{n}" GridType="Collection" CollectionType="Spatial">',
-                  f'        <Time Value="{times[n]:.17g}"/>']
-        for panel, m in mesh.items():
-            nz, ny, nx = np.asarray(m["material"]).shape
-            lines += [
-                f'        <Grid Name="{escape(panel)}" GridType="Uniform">',
-                f'          <Topology TopologyType="3DRectMesh" Dimensions="{nz + 1} {ny + 1} {nx + 1}"/>',
-                '          <Geometry GeometryType="VXVYVZ">',
-                *(f'            <DataItem Dimensions="{size}" NumberType="Float" Precision="8" Format="HDF">'
-                  f'{ref}:/mesh/{escape(panel)}/{axis}</DataItem>'
-                  for axis, size in (("x_edges", nx + 1), ("y_edges", ny + 1), ("z_edges", nz + 1))),
-                "          </Geometry>",
-                *_step_attributes(ref, panel, m, n, (nz, ny, nx)),
-                '          <Attribute Name="material" AttributeType="Scalar" Center="Cell">',
-                f'            <DataItem Dimensions="{nz} {ny} {nx}" NumberType="Int" Precision="2" Format="HDF">'
-                f'{ref}:/mesh/{escape(panel)}/material</DataItem>',
-                "          </Attribute>",
-                "        </Grid>",
-            ]
-        lines.append("      </Grid>")
-    lines.append("    </Grid>")
-    lines += ["  </Domain>", "</Xdmf>", ""]
-    out = h5_path.with_suffix(".xdmf")
-    out.write_text("\n".join(lines), encoding="utf-8")
-    return out
-
-
-def _step_attributes(ref, panel, m, n, shape) -> list:
-    """The XDMF lines of step ``n``'s cell fields of ``panel`` (T, and melt_fraction with phase change)."""
-    dims = " ".join(str(v) for v in shape)
-    lines = []
-    for name in ("T",) + (("melt_fraction",) if m.get("melting") else ()):
-        lines += [f'          <Attribute Name="{name}" AttributeType="Scalar" Center="Cell">',
-                  f'            <DataItem Dimensions="{dims}" NumberType="Float" Precision="8" Format="HDF">'
-                  f'{ref}:/xdmf/{escape(panel)}/{name}/{n:06d}</DataItem>',
-                  "          </Attribute>"]
-    return lines
-
-
 def read_result(path) -> Result:
     """Read a result file (also one cut short by a crash: every flushed step is there).  A file that
     is not one (missing groups, wrong shapes or types, external links) is one line, exit 2."""
@@ -664,3 +590,16 @@ def steps_committed(f) -> int:
 
 def _s(v):
     return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def read_sizing_attrs(path) -> dict | None:
+    """The answers a `thermal size` result file carries in /sizing (area, masses, temperatures,
+    powers, the input's SHA-256), as plain Python values; None for a file without a sizing."""
+    try:
+        with h5py.File(path, "r") as f:
+            if "sizing" not in f:
+                return None
+            return {k: (v.decode() if isinstance(v, bytes) else v.item() if hasattr(v, "item") else v)
+                    for k, v in f["sizing"].attrs.items()}
+    except OSError as exc:
+        raise ThermalError(f"{path}: cannot open as a thermal HDF5 result ({exc})") from None

@@ -61,6 +61,20 @@ class EnergyBalance:
 PARALLEL_MIN_NODES = 4096  # below this a kernel call is too short to share (measured, see kernel_threads)
 
 
+def threads_allowed() -> int:
+    """The most threads a run may use: Numba's pool, capped by the NUMBA_NUM_THREADS this process is
+    told now, by THERMAL_MAX_THREADS (what a sweep worker sets) and by the CPUs the process
+    may run on (taskset, SLURM's cgroup)."""
+    allowed = numba.config.NUMBA_NUM_THREADS
+    for name in ("NUMBA_NUM_THREADS", "THERMAL_MAX_THREADS"):
+        told = os.environ.get(name, "").strip()
+        if told.isdigit() and int(told) > 0:
+            allowed = min(allowed, int(told))
+    if hasattr(os, "sched_getaffinity"):
+        allowed = min(allowed, len(os.sched_getaffinity(0)))
+    return max(allowed, 1)
+
+
 def kernel_threads(n_nodes: int, available: int | None = None, load: float | None = None) -> int:
     """Threads for the parallel kernels of one run.  Measured on the 2-core machine (evaluate() of the
     reference plate): idle, 2 threads are 1.2-1.3x faster from 1k to 262k nodes but 1.3x slower at
@@ -69,7 +83,7 @@ def kernel_threads(n_nodes: int, available: int | None = None, load: float | Non
     small network, and one thread when the machine's load already fills all but one core; all of
     them otherwise.  Decided once per run, from the load before it starts (our own threads would
     otherwise raise the load we read)."""
-    available = numba.config.NUMBA_NUM_THREADS if available is None else available
+    available = threads_allowed() if available is None else available
     if n_nodes < PARALLEL_MIN_NODES or available <= 1:
         return 1
     if load is None:

@@ -1,7 +1,8 @@
 """`make paraview-check`: the XDMF sidecars `thermal run` writes, opened by a real ParaView (Debian's,
 through pvbatch) with its default reader and with the legacy one, from another working folder,
-read the same fields as h5py: block names, cell counts, T and material present, NaN counts, min
-and max of T at the first and last output to 1e-12 K.  Exit 1 on any difference."""
+read the same values as h5py: block names, cell counts, T and material present, NaN counts, min
+and max of T at the first and last output to 1e-12 K; the heat pipes' polylines (segment count,
+vapour temperatures) and the lumped nodes' points (count, T).  Exit 1 on any difference."""
 import json
 import re
 import shutil
@@ -15,9 +16,17 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = ["cases/leo_53deg_eclipse.toml", "cases/four_gpu_ammonia.toml"]
+TRANSIENT = '\n[transient]\ntime_step = "10 s"\nend_time = "10 min"\nscheme = "bdf2"\ntolerance = "0.1 K"\n' \
+            'output_interval = "5 min"\n'
+
+
+PIPES, NODES = "heat_pipes", "lumped_nodes"
 
 
 def expected(h5, t_index):
+    """What each block must hold at output ``t_index``, from the result's own datasets (not from the
+    /xdmf views the sidecar points at): panels' T; heat pipes' segments along /heat_pipes/*/path_*
+    with the pipes' vapour temperatures; lumped nodes with /nodes/T."""
     out = {}
     with h5py.File(h5) as f:
         for panel in f["fields"]:
@@ -25,7 +34,61 @@ def expected(h5, t_index):
             finite = t[np.isfinite(t)]
             out[panel] = {"cells": int(t.size), "nan": int(t.size - finite.size), "min": float(finite.min()),
                           "max": float(finite.max())}
+        pipes = f.get("heat_pipes", {})
+        if len(pipes):
+            t_v = [float(g["T_vapour"][t_index]) for g in pipes.values()]
+            segments = sum(len(g[k]) - 1 for g in pipes.values() for k in g if k.startswith("path_"))
+            out[PIPES] = {"cells": segments, "array": "T_vapour", "min": min(t_v), "max": max(t_v), "nan": 0}
+        if f["nodes/T"].shape[1]:
+            t = f["nodes/T"][t_index]
+            out[NODES] = {"points": t.size, "array": "T", "min": float(np.min(t)), "max": float(np.max(t)), "nan": 0}
     return out
+
+
+def named(step, xdmf_text):
+    """{block name: block}.  The legacy reader names blocks ("radiator[180]"); Xdmf3ReaderS gives a
+    step's grids as unnamed pieces, unstructured ones (pipes, nodes) first: those are known by their
+    arrays, the panels follow in the sidecar's order."""
+    step = {re.sub(r"\[\d+\]$", "", k): v for k, v in step.items()}
+    if not all(k.startswith("#") for k in step):
+        return step
+    out, panels = {}, [n for n in re.findall(r'<Grid Name="([^"]+)" GridType="Uniform">', xdmf_text)
+                       if n not in (PIPES, NODES)]
+    rest = []
+    for key in sorted(step, key=lambda k: int(k[1:])):
+        block = step[key]
+        if "T_vapour" in block["arrays"]:
+            out[PIPES] = block
+        elif "T" in block.get("point_arrays", {}) and "material" not in block["arrays"]:
+            out[NODES] = block
+        else:
+            rest.append(block)
+    out.update(zip(panels, rest))
+    return out
+
+
+def compare_block(label, block, want) -> list:
+    if "array" in want:  # heat pipes (cell values) or lumped nodes (point values)
+        arrays = block["point_arrays"] if "points" in want else block["arrays"]
+        count = block["points"] if "points" in want else block["cells"]
+        size = want.get("points", want.get("cells"))
+        values = arrays.get(want["array"])
+        if values is None:
+            return [f"{label}: no {want['array']} (arrays {sorted(arrays)})"]
+        problems = [] if count == size == values["tuples"] else [f"{label}: {count} items, {values['tuples']} values "
+                                                                   f"vs {size}"]
+    else:
+        values = block["arrays"].get("T")
+        if values is None or "material" not in block["arrays"]:
+            return [f"{label}: arrays {sorted(block['arrays'])} (T and material expected)"]
+        problems = [] if block["cells"] == want["cells"] == values["tuples"] else [
+            f"{label}: {block['cells']} cells, {values['tuples']} values vs {want['cells']}"]
+    if values["nan"] != want["nan"]:
+        problems.append(f"{label}: {values['nan']} NaN against {want['nan']}")
+    for k in ("min", "max"):
+        if values[k] is None or abs(values[k] - want[k]) > 1e-12:
+            problems.append(f"{label}: {k} {values[k]!r} against {want[k]!r}")
+    return problems
 
 
 def check(h5, xdmf_arg, cwd, which, pvbatch) -> list:
@@ -42,32 +105,25 @@ def check(h5, xdmf_arg, cwd, which, pvbatch) -> list:
     if len(got["times"]) != len(times) or not np.allclose(got["times"], times, rtol=1e-12, atol=0):
         problems.append(f"{which}: {len(got['times'])} times against {len(times)}")
     for index, (key, step) in zip((0, -1), got["steps"].items()):
-        want = expected(h5, index)
-        step = {re.sub(r"\[\d+\]$", "", k): v for k, v in step.items()}  # the legacy reader's "radiator[180]"
-        if all(k.startswith("#") for k in step):  # unnamed pieces (Xdmf3ReaderS): the sidecar's panel order
-            order = re.findall(r'<Grid Name="([^"]+)" GridType="Uniform">', xdmf_text)[:len(step)]
-            step = {order[int(k[1:])]: v for k, v in step.items()}
+        want, step = expected(h5, index), named(step, xdmf_text)
         if set(step) != set(want):
-            problems.append(f"{which} t={key}: blocks {sorted(step)} against panels {sorted(want)}")
+            problems.append(f"{which} t={key}: blocks {sorted(step)} against {sorted(want)}")
             continue
-        for panel, w in want.items():
-            block = step[panel]
-            arrays = block["arrays"]
-            if "T" not in arrays or "material" not in arrays:
-                problems.append(f"{which} t={key} {panel}: arrays {sorted(arrays)} (T and material expected)")
-                continue
-            t = arrays["T"]
-            if t["nan"] != w["nan"]:
-                problems.append(f"{which} t={key} {panel}: {t['nan']} NaN against {w['nan']}")
-            if block["cells"] != w["cells"] or t["tuples"] != w["cells"]:
-                problems.append(f"{which} t={key} {panel}: {block['cells']} cells, {t['tuples']} values vs {w['cells']}")
-            for k in ("min", "max"):
-                if abs(t[k] - w[k]) > 1e-12:
-                    problems.append(f"{which} t={key} {panel}: T {k} {t[k]!r} against {w[k]!r}")
+        for name, w in want.items():
+            problems += compare_block(f"{which} t={key} {name}", step[name], w)
         print(f"  {which:<8} reader {got['reader']:<14} t = {float(key):>8g} s: " + "; ".join(
-            f"{p} T {b['arrays']['T']['min']:.3f}..{b['arrays']['T']['max']:.3f} K, {b['arrays']['T']['nan']} NaN of "
-            f"{b['cells']}" for p, b in step.items() if "T" in b["arrays"]))
+            _describe(name, step[name]) for name in want))
     return problems
+
+
+def _describe(name, block) -> str:
+    if name == NODES:
+        t = block["point_arrays"].get("T", {})
+        return f"{block['points']} lumped nodes T {t.get('min', 0):.3f}..{t.get('max', 0):.3f} K"
+    key = "T_vapour" if name == PIPES else "T"
+    t = block["arrays"].get(key, {})
+    what = "pipe segments T_vapour" if name == PIPES else "cells T"
+    return f"{name} {block['cells']} {what} {t.get('min', 0):.3f}..{t.get('max', 0):.3f} K, {t.get('nan', 0)} NaN"
 
 
 def main() -> int:
@@ -80,7 +136,11 @@ def main() -> int:
         results, elsewhere = Path(tmp) / "results", Path(tmp) / "elsewhere"
         results.mkdir()
         elsewhere.mkdir()
-        for case in CASES:
+        # heat pipes and lumped nodes over several steps: the four-GPU case marched for 10 minutes
+        marched = results / "four_gpu_marched.toml"
+        marched.write_text((ROOT / CASES[1]).read_text(encoding="utf-8").replace('mode = "steady"', 'mode = "transient"')
+                           + TRANSIENT, encoding="utf-8")
+        for case in CASES + [str(marched)]:
             h5 = results / (Path(case).stem + ".h5")
             subprocess.run([sys.executable, "-m", "thermal.cli", "run", str(ROOT / case), "-o", str(h5), "-q"],
                            check=True, stdout=subprocess.DEVNULL)

@@ -1,6 +1,7 @@
 """Run by ParaView's pvbatch (its own Python, not the project's): open an XDMF sidecar with the reader
 ParaView picks by default (OpenDataFile: Xdmf3ReaderS) or with the legacy XDMF reader, read the first
-and the last time step and write, per block, each cell array's tuple count, NaN count, min and max.
+and the last time step and write, per block, its cell and point counts and each cell and point
+array's tuple count, NaN count, min and max.
 
     pvbatch pv_read.py FILE.xdmf default|legacy OUT.json
 """
@@ -32,6 +33,18 @@ def blocks(data, name=""):
         yield name, data
 
 
+def summary(data):
+    """{array name: tuple count, NaN count, min, max} of a vtkCellData or vtkPointData."""
+    arrays = {}
+    for i in range(data.GetNumberOfArrays()):
+        a = data.GetArray(i)
+        values = [a.GetValue(k) for k in range(a.GetNumberOfTuples() * a.GetNumberOfComponents())]
+        finite = [v for v in values if not math.isnan(v)]
+        arrays[a.GetName()] = {"tuples": a.GetNumberOfTuples(), "nan": len(values) - len(finite),
+                               "min": min(finite) if finite else None, "max": max(finite) if finite else None}
+    return arrays
+
+
 for t in (times[0], times[-1]):
     reader.UpdatePipeline(t)
     # the reader's own output object (pvbatch runs the pipeline in this process); servermanager.Fetch
@@ -40,15 +53,8 @@ for t in (times[0], times[-1]):
     step = {}
     for index, (name, block) in enumerate(blocks(data)):
         name = name or f"#{index}"  # Xdmf3ReaderS gives a step's panels as unnamed pieces, in file order
-        cd = block.GetCellData()
-        arrays = {}
-        for i in range(cd.GetNumberOfArrays()):
-            a = cd.GetArray(i)
-            values = [a.GetValue(k) for k in range(a.GetNumberOfTuples() * a.GetNumberOfComponents())]
-            finite = [v for v in values if not math.isnan(v)]
-            arrays[a.GetName()] = {"tuples": a.GetNumberOfTuples(), "nan": len(values) - len(finite),
-                                   "min": min(finite) if finite else None, "max": max(finite) if finite else None}
-        step[name] = {"cells": block.GetNumberOfCells(), "arrays": arrays}
+        step[name] = {"cells": block.GetNumberOfCells(), "arrays": summary(block.GetCellData()),
+                      "points": block.GetNumberOfPoints(), "point_arrays": summary(block.GetPointData())}
     report["steps"][repr(t)] = step
 with open(out, "w") as fh:
     json.dump(report, fh)

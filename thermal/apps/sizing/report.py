@@ -2,20 +2,20 @@
 figures, and single-machine trade studies (closed-form estimate, vectorised where it can be)."""
 from __future__ import annotations
 
-import datetime as _dt
 import math
-import subprocess
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import h5py
 import numpy as np
+from scipy.optimize import minimize
 
 from thermal.apps.sizing.estimate import design_environment, estimate, isothermal_panel_net_w_m2
 from thermal.input.materials import library_coatings
 from thermal.apps.sizing.unit_solves import FREEZE_MARGIN_K
 from thermal.constants import VERSION
+from thermal.output.provenance import run_stamp, source_revision
 from thermal.output.plotting import loop_figure, pipe_utilisation, pyplot, save_figure, temperature_maps
 
 
@@ -106,24 +106,9 @@ def pitch_choice_text(res) -> str:
             + ", ".join(near[::2]))
 
 
-def source_revision() -> str:
-    """The git revision of the installed package's source tree (and whether it has local changes), or
-    'unknown' outside a checkout."""
-    where = Path(__file__).resolve().parent
-    try:
-        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=5)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", str(where.parent)], cwd=where,
-                               capture_output=True, text=True, timeout=5)
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    if rev.returncode != 0:
-        return "unknown"
-    return rev.stdout.strip()[:12] + (" with local changes" if dirty.stdout.strip() else "")
-
-
 def traceability_line(res) -> str:
     return (f"traceable  thermal {VERSION}, source {source_revision()}, input {res.spec.file} SHA-256 "
-            f"{res.spec.input_sha256[:16]}..., run {_dt.datetime.now(_dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}")
+            f"{res.spec.input_sha256[:16]}..., run {run_stamp()}")
 
 
 def summary_text(res, out_dir=None) -> str:
@@ -444,21 +429,38 @@ def _trade_temperature(plt, res, out):
 
 
 def _trade_power(plt, res, out):
-    """Against compute power: modules of this design tiled."""
-    s = res.spec
-    p = np.logspace(4, 7, 61)
-    modules = np.ceil(p / s.compute_power_w - 1e-9)
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.loglog(p / 1e3, modules * res.area_m2, label="panel area [m²]")
-    ax.loglog(p / 1e3, modules * res.mass_kg["total"], label="mass [kg]")
-    ax.set_xlabel("compute power [kW]")
-    ax.set_title(f"tiling {s.compute_power_w / 1e3:g} kW modules ({s.compute_power_w / res.area_m2:.0f} W/m², "
-                 f"{s.compute_power_w / res.mass_kg['total']:.0f} W/kg)", fontsize=10)
-    ax.legend(fontsize=8)
-    ax.grid(True, which="both", alpha=0.3)
-    line = (f"- Compute power 10 kW to 10 MW: {s.compute_power_w / res.area_m2:.0f} W/m² and "
-            f"{s.compute_power_w / res.mass_kg['total']:.0f} W/kg per tiled module (1 MW: "
-            f"{math.ceil(1e6 / s.compute_power_w)} modules, {math.ceil(1e6 / s.compute_power_w) * res.area_m2:.0f} m²).")
+    """Against compute power: the same chip, stack and repeating unit re-sized (estimate) for each
+    power, so the chip count follows the power; area and mass scaled by the field's correction of the
+    estimate at the design point.  Not tiled whole modules: 10 kW needs 10 kW of radiator, not a
+    100 kW module's."""
+    s, env = res.spec, res.hot_env
+    p_hot = s.chip_power_w * s.hot_power_factor
+    area_scale = res.area_m2 / res.estimate.area_m2
+    mass_scale = res.mass_kg["total"] / res.estimate.mass_kg["total"]
+    powers = np.union1d(np.logspace(math.log10(max(1e4, s.chip_power_w)), 7, 31), [1e6])
+    area, mass = np.full(powers.size, np.nan), np.full(powers.size, np.nan)
+    for i, p in enumerate(powers):
+        est = estimate(replace(s, compute_power_w=float(p)), s.materials, env, s.target_k, p_hot)
+        if est is not None:
+            area[i], mass[i] = est.area_m2 * area_scale, est.mass_kg["total"] * mass_scale
+    fig, (ax_a, ax_m) = plt.subplots(2, 1, figsize=(6, 5.5), sharex=True)
+    for ax, y, design, label in ((ax_a, area, res.area_m2, "panel area [m²]"),
+                                 (ax_m, mass, res.mass_kg["total"], "system mass [kg]")):
+        ax.loglog(powers / 1e3, y, "-", color="tab:blue", label="re-sized for each power")
+        ax.loglog([s.compute_power_w / 1e3], [design], "r*", ms=12, label="field-verified design")
+        ax.set_ylabel(label)
+        ax.grid(True, which="both", alpha=0.3)
+    ax_a.legend(fontsize=8)
+    ax_m.set_xlabel("compute power [kW]")
+    ax_a.set_title(f"{s.chip_power_w:g} W chips, same unit design: {s.compute_power_w / res.area_m2:.0f} W/m², "
+                   f"{s.compute_power_w / res.mass_kg['total']:.0f} W/kg at the design", fontsize=10)
+    fig.tight_layout()
+    i_1mw = int(np.searchsorted(powers, 1e6))
+    line = (f"- Compute power {powers[0] / 1e3:g} kW to 10 MW, the design's unit re-sized per power (chip count "
+            f"follows the power; estimate x field correction {area_scale:.3f} in area, {mass_scale:.3f} in mass): "
+            f"{powers[0] / 1e3:g} kW -> {area[0]:.3g} m², {mass[0]:.3g} kg; 1 MW -> "
+            f"{area[i_1mw]:.4g} m², {mass[i_1mw]:.4g} kg. A single wing of that size is not deployable: "
+            "beyond a few hundred m² the area is split over wings, which this estimate does not model.")
     return save_figure(plt, fig, out / "trade_power.png", 110), line
 
 
@@ -491,14 +493,40 @@ def _trade_coating(plt, res, out):
     return save_figure(plt, fig, out / "trade_coating.png", 110), line
 
 
+PARETO_MARGINS_K = (0.0, 5.0, 10.0, 15.0, 20.0)
+PARETO_BOUNDS = ((0.25, 4.0), (0.2, 4.0))  # pitch and facesheet, as factors of the design's
+
+
+def _least_mass(s, env, p_hot, margin_k, start):
+    """The least estimated mass at a junction margin over pipe pitch x facesheet thickness (factors
+    of the design's, inside PARETO_BOUNDS), by Nelder-Mead in their logarithms from ``start``."""
+    def mass(x):
+        v = replace(s, pipe_pitch_m=s.pipe_pitch_m * math.exp(x[0]), facesheet_m=s.facesheet_m * math.exp(x[1]),
+                    junction_margin_k=margin_k)
+        if v.pipes_per_chip * v.pipe_pitch_m < v.outer_diameter_m:
+            return 1e12  # the pipes no longer fit under the plate
+        est = estimate(v, s.materials, env, v.target_k, p_hot)
+        return est.mass_kg["total"] if est is not None else 1e12
+
+    bounds = [tuple(math.log(b) for b in pair) for pair in PARETO_BOUNDS]
+    simplex = [start, start + np.array([0.3, 0.0]), start + np.array([0.0, 0.3])]
+    best = minimize(mass, start, method="Nelder-Mead", bounds=bounds,
+                    options={"xatol": 0.01, "fatol": 0.1, "initial_simplex": np.clip(simplex, *np.transpose(bounds))})
+    at_bound = [name for (lo, hi), x, name in zip(bounds, best.x, ("pitch", "facesheet"))
+                if min(x - lo, hi - x) < 0.02]
+    return best.x, float(best.fun), at_bound
+
+
 def _trade_pareto(plt, res, out):
-    """Mass against junction margin over pitch x facesheet thickness (estimate)."""
+    """Mass against junction margin: a coarse grid of pitch x facesheet around the design (background)
+    and, per margin, the least-mass pitch and facesheet found by a bounded search (the front); an
+    optimum on a search bound is said so, not passed off as interior."""
     s, env = res.spec, res.hot_env
     p_hot = s.chip_power_w * s.hot_power_factor
     pts = []
-    for pitch_f in (0.6, 0.8, 1.0, 1.3):
+    for pitch_f in (0.5, 1.0, 2.0):
         for sheet_f in (0.5, 1.0, 2.0):
-            for margin in (0.0, 5.0, 10.0, 15.0, 20.0):
+            for margin in PARETO_MARGINS_K:
                 v = replace(s, pipe_pitch_m=s.pipe_pitch_m * pitch_f, facesheet_m=s.facesheet_m * sheet_f,
                             junction_margin_k=margin)
                 if v.pipes_per_chip * v.pipe_pitch_m < v.outer_diameter_m:
@@ -507,17 +535,43 @@ def _trade_pareto(plt, res, out):
                 if est is not None:
                     pts.append((margin, est.mass_kg["total"], pitch_f, sheet_f))
     pts = np.array(pts)
-    fig, ax = plt.subplots(figsize=(6, 4))
-    sc = ax.scatter(pts[:, 0], pts[:, 1], c=pts[:, 2], cmap="viridis", s=18 + 12 * pts[:, 3])
-    front = np.array([min((q for q in pts if q[0] == m), key=lambda q: q[1]) for m in np.unique(pts[:, 0])])
-    ax.plot(front[:, 0], front[:, 1], "r-", lw=1.2, label="Pareto front (least mass per margin)")
-    fig.colorbar(sc, ax=ax).set_label("pipe pitch / design pitch")
+    front, x = [], np.zeros(2)
+    for margin in PARETO_MARGINS_K:
+        x, kg, at_bound = _least_mass(s, env, p_hot, margin, x)
+        front.append((margin, kg, math.exp(x[0]), math.exp(x[1]), at_bound))
+    fig, ax = plt.subplots(figsize=(7, 5.5))
+    sc = ax.scatter(pts[:, 0], pts[:, 1], c=np.log2(pts[:, 2]), cmap="viridis", vmin=-1, vmax=1,
+                    s=12 + 14 * pts[:, 3], alpha=0.8)
+    cbar = fig.colorbar(sc, ax=ax, ticks=[-1, 0, 1])
+    cbar.ax.set_yticklabels(["x0.5", "x1", "x2"])
+    cbar.set_label(f"pipe pitch (design {s.pipe_pitch_m * 1e3:g} mm)")
+    sizes = [ax.scatter([], [], s=12 + 14 * f, c="grey", label=f"facesheet x{f:g} ({s.facesheet_m * f * 1e3:.2g} mm)")
+             for f in (0.5, 1.0, 2.0)]
+    ax.plot([f[0] for f in front], [f[1] for f in front], "r*-", ms=11, lw=1.2,
+            label="least mass per margin (pitch and facesheet searched)")
+    ax.plot([s.junction_margin_k], [res.estimate.mass_kg["total"]], "ks", mfc="none", ms=10,
+            label="this design (estimate)")
+    for margin, kg, pf, sf, at_bound in front[::2]:
+        ax.annotate(f"{s.pipe_pitch_m * pf * 1e3:.0f} mm, {s.facesheet_m * sf * 1e3:.2f} mm"
+                    + (" (on bound)" if at_bound else ""), (margin, kg), textcoords="offset points",
+                    xytext=(0, -16), ha="center", fontsize=7, color="tab:red",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
+    ax.set_xlim(PARETO_MARGINS_K[0] - 2.5, PARETO_MARGINS_K[-1] + 2.5)
+    ax.set_ylim(min(f[1] for f in front) * 0.88, None)
     ax.set_xlabel("junction margin [K]")
-    ax.set_ylabel("system mass [kg] (estimate)")
-    ax.set_title("mass against junction margin (marker size: facesheet thickness)", fontsize=10)
-    ax.legend(fontsize=8)
-    line = (f"- Pareto (estimate): {len(pts)} designs over pitch x facesheet x margin; least mass per margin: "
-            + ", ".join(f"{m:g} K -> {kg:.0f} kg (pitch x{pf:g}, sheet x{sf:g})" for m, kg, pf, sf in front) + ".")
+    ax.set_ylabel("system mass [kg] (first estimate)")
+    ax.set_title("mass against junction margin; marker size: facesheet", fontsize=10)
+    ax.legend(handles=sizes + ax.lines, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
+    fig.tight_layout()
+    bound_note = sorted({b for f in front for b in f[4]})
+    line = (f"- Mass against junction margin (estimate): least mass per margin over pipe pitch "
+            f"x{PARETO_BOUNDS[0][0]:g}-x{PARETO_BOUNDS[0][1]:g} and facesheet x{PARETO_BOUNDS[1][0]:g}-"
+            f"x{PARETO_BOUNDS[1][1]:g} of the design's: "
+            + ", ".join(f"{m:g} K -> {kg:.0f} kg (pitch {s.pipe_pitch_m * pf * 1e3:.0f} mm, facesheet "
+                        f"{s.facesheet_m * sf * 1e3:.2f} mm)" for m, kg, pf, sf, _ in front)
+            + (f"; on the search bound in {', '.join(bound_note)}: the optimum may lie beyond it." if bound_note
+               else "; every optimum is interior to the search range.")
+            + " Thin facesheets win in the estimate; check handling and launch loads before taking them.")
     return save_figure(plt, fig, out / "trade_pareto.png", 110), line
 
 

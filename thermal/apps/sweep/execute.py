@@ -39,14 +39,23 @@ FIXED_COLUMNS = ("case_id", "status", "wall_s", "worker", "error")
 CONNECT_TIMEOUT_S = 10
 
 
+def one_thread_per_worker() -> None:
+    """Run this worker's kernels on one thread.  A local worker is spawned before Dask applies its
+    environment, and the spawn re-imports the `thermal` script, so Numba may have read the parent's
+    NUMBA_NUM_THREADS (all cores) before the worker's "1" arrived; Numba then refuses any later
+    compilation ("Cannot set NUMBA_NUM_THREADS to a different value once the threads have been
+    launched").  So the environment is told the pool's real size (what Numba checks) and the
+    thread count is capped to 1 by set_num_threads and by the cap the solver reads
+    (THERMAL_MAX_THREADS, solvers/system.threads_allowed)."""
+    os.environ["THERMAL_MAX_THREADS"] = "1"
+    os.environ["NUMBA_NUM_THREADS"] = str(numba.config.NUMBA_NUM_THREADS)
+    numba.set_num_threads(1)
+
+
 def run_case(text: str, case_file: str, case_id: str, out_dir: str, outputs: tuple) -> dict:
     """Solve one sweep case on a worker; write ``cases/<id>.h5`` atomically; return its table row."""
     start = time.perf_counter()
-    try:  # workers start with NUMBA_NUM_THREADS=1; a worker started by hand may not have
-
-        numba.set_num_threads(1)
-    except Exception:  # noqa: BLE001 - a best effort, never a reason to fail the case
-        pass
+    one_thread_per_worker()
     row = {"case_id": case_id, "status": "ok", "error": "", "worker": f"{socket.gethostname()}:{os.getpid()}"}
     try:
         folder = Path(out_dir) / "cases"
