@@ -122,16 +122,24 @@ def test_report_is_traceable_and_checks_its_mesh(tmp_path):
 
 
 def test_coating_trade_uses_each_coatings_own_optics(tmp_path):
-    """Each library coating at its own (beginning-of-life) optics, the design's also at its stated end
-    of life: no coating inherits another's degradation (OSR used to get white paint's)."""
+    """Each library coating at its own beginning- and end-of-life optics (the library's): no coating
+    inherits another's degradation (OSR used to get white paint's)."""
     res = size(_spec(tmp_path, SIZING))
     info = trade_studies(res, tmp_path)
     line = next(l for l in info["text"].splitlines() if l.startswith("- Per coating"))
-    areas = dict(part.rsplit(" ", 1) for part in line.split(": ", 1)[1].rstrip(".").split(", "))
+    listed = line.split("): ", 1)[1].split("; the design")[0]
+    areas = {name: (float(b), float(e)) for name, b, _, e in (part.split() for part in listed.split(", "))}
     scale = res.area_m2 / res.estimate.area_m2
     p_hot = res.spec.chip_power_w * res.spec.hot_power_factor
-    osr = library_coatings()["osr"]
-    own = estimate(res.spec, res.spec.materials, dataclasses.replace(res.hot_env, alpha=osr.alpha, eps=osr.eps), res.spec.target_k,
-                   p_hot).area_m2 * scale
-    assert float(areas["osr (BOL)"]) == pytest.approx(own, rel=2e-3)
-    assert float(areas["white_paint at EOL (design)"]) > float(areas["white_paint (BOL)"])  # degradation costs area
+
+    def area(alpha, eps):
+        env = dataclasses.replace(res.hot_env, alpha=alpha, eps=eps)
+        return estimate(res.spec, res.spec.materials, env, res.spec.target_k, p_hot).area_m2 * scale
+
+    library = library_coatings()
+    assert set(areas) == set(library)
+    for name in ("osr", "white_paint", "silvered_teflon"):
+        c = library[name]
+        assert areas[name][0] == pytest.approx(area(c.alpha, c.eps), rel=2e-3)
+        assert areas[name][1] == pytest.approx(area(*c.at_end_of_life()), rel=2e-3)
+    assert areas["white_paint"][1] > areas["white_paint"][0]  # degradation costs area

@@ -572,9 +572,12 @@ def _info(args) -> int:
         tdep = " k(T)" if not m.k_inplane.is_constant else ""
         print(f"  {name:<14} k {k:<10} cp {m.cp(300.0):<6g} rho {m.rho_kg_m3:<7g}{tdep:5}  {m.description}")
         print(f"  {'':<14} source: {m.source}")
-    print("\ncoatings (solar absorptance alpha, infrared emittance eps):")
+    print("\ncoatings (solar absorptance alpha, infrared emittance eps; beginning -> end of life):")
     for name, c in sorted(library_coatings().items()):
-        print(f"  {name:<16} alpha {c.alpha:<5g} eps {c.eps:<5g}  {c.description}  [{c.source}]")
+        a_eol, e_eol = c.at_end_of_life()
+        print(f"  {name:<16} alpha {c.alpha:<5g}-> {a_eol:<5g} eps {c.eps:<5g}-> {e_eol:<5g}  {c.description}")
+        print(f"  {'':<16} source: {c.source}")
+        print(f"  {'':<16} end of life: {c.eol_source or 'not given (beginning-of-life values stand in)'}")
     return 0
 
 

@@ -46,6 +46,7 @@ from thermal.model.case import (
 from thermal.physics import orbit as orb
 
 MODES = ("steady", "transient", "periodic")
+OPTICS = ("beginning_of_life", "end_of_life")  # which of the coatings' alpha/eps a case uses
 LINEAR_SOLVERS = ("auto", "direct", "amg")
 FACES = ("top", "bottom")
 
@@ -88,6 +89,7 @@ def parse_case(text: str, file: str = "<string>") -> Case:
     name = head.string("name")
     description = head.string("description", "")
     mode = head.choice("mode", MODES, "steady")
+    optics = head.choice("optics", OPTICS, "beginning_of_life")
     head.finish()
 
     env = root.sub("environment", {})
@@ -100,6 +102,8 @@ def parse_case(text: str, file: str = "<string>") -> Case:
 
     materials = matlib.resolve_materials(root.subtables("materials"))
     coatings = matlib.resolve_coatings(root.subtables("coatings"))
+    if optics == "end_of_life":  # every coating at its end-of-life alpha and eps (a hot case)
+        coatings = {n: replace(c, alpha=c.at_end_of_life()[0], eps=c.at_end_of_life()[1]) for n, c in coatings.items()}
 
     louvers = parse_louvers(root)
     panels = tuple(_parse_panel(pname, pt, materials, coatings, louvers)

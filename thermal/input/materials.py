@@ -105,10 +105,25 @@ def library_coatings() -> dict:
     out = {}
     for name, sub in raw["coatings"].items():
         t = Table(sub, LIBRARY_FILE, f"coatings.{name}")
-        out[name] = Coating(name, t.fraction("alpha"), t.fraction("eps"), t.string("description", ""),
-                            t.string("source", ""))
+        alpha, eps = t.fraction("alpha"), t.fraction("eps")
+        out[name] = Coating(name, alpha, eps, t.string("description", ""), t.string("source", ""),
+                            *_end_of_life(t, alpha, eps, None))
         t.finish()
     return out
+
+
+def _end_of_life(t: Table, alpha: float, eps: float, base) -> tuple:
+    """(alpha_eol, eps_eol, eol_source) of a coating table: given, or the base coating's, or none
+    (NaN: the beginning-of-life values stand in).  Degradation raises alpha and lowers eps."""
+    a = t.fraction("alpha_eol") if t.has("alpha_eol") else (base.alpha_eol if base else float("nan"))
+    e = t.fraction("eps_eol") if t.has("eps_eol") else (base.eps_eol if base else float("nan"))
+    if a == a and a < alpha:
+        raise t.error("alpha_eol", a, f"end of life does not lower the solar absorptance: >= alpha ({alpha:g})")
+    if e == e and e > eps:
+        raise t.error("eps_eol", e, f"end of life does not raise the emittance: <= eps ({eps:g})")
+    given = t.has("alpha_eol") or t.has("eps_eol")
+    source = t.string("eol_source", "case file" if given else (base.eol_source if base else "")) or ""
+    return a, e, source
 
 
 def resolve_materials(tables: dict) -> dict:
@@ -136,7 +151,9 @@ def resolve_coatings(tables: dict) -> dict:
         if alpha is None or eps is None:
             raise t.error("alpha" if alpha is None else "eps", "<missing>",
                           f"coating '{name}' needs alpha and eps (or base = a library coating)")
+        inherit = base if base is not None and alpha == base.alpha and eps == base.eps else None
         out[name] = Coating(name, alpha, eps, t.string("description", base.description if base else "") or "",
-                            t.string("source", base.source if base else "case file") or "")
+                            t.string("source", base.source if base else "case file") or "",
+                            *_end_of_life(t, alpha, eps, inherit))
         t.finish()
     return out

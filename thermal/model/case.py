@@ -48,6 +48,17 @@ class Coating:
     eps: float  # infrared hemispherical emittance, 0..1
     description: str = ""
     source: str = ""
+    # end of life: what years of UV, particles, atomic oxygen and contamination leave (alpha rises,
+    # eps may fall); NaN = not given, the beginning-of-life values stand in (``at_end_of_life``)
+    alpha_eol: float = float("nan")
+    eps_eol: float = float("nan")
+    eol_source: str = ""
+
+    def at_end_of_life(self) -> tuple[float, float]:
+        """(alpha, eps) at end of life, the beginning-of-life values where none are given."""
+        a = self.alpha if self.alpha_eol != self.alpha_eol else self.alpha_eol  # NaN check without numpy
+        e = self.eps if self.eps_eol != self.eps_eol else self.eps_eol
+        return a, e
 
 
 @dataclass(frozen=True, slots=True)

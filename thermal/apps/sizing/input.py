@@ -305,8 +305,9 @@ def _radiator_table(r: Table, coatings: dict, materials: dict) -> dict:
     coat = r.string("coating")
     _known(r, "coating", coat, coatings, "coating")
     c = coatings[coat]
-    alpha_eol = r.fraction("alpha_eol", c.alpha)
-    eps_eol = r.fraction("eps_eol", c.eps)
+    alpha_lib, eps_lib = c.at_end_of_life()  # the library's end of life unless the file says otherwise
+    alpha_eol = r.fraction("alpha_eol", alpha_lib)
+    eps_eol = r.fraction("eps_eol", eps_lib)
     if eps_eol <= 0.0 or c.eps <= 0.0:
         raise r.error("eps_eol" if eps_eol <= 0.0 else "coating", eps_eol if eps_eol <= 0.0 else coat,
                       "a radiator needs an infrared emittance above 0 (it rejects heat only by emission)")

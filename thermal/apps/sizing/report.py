@@ -465,31 +465,53 @@ def _trade_power(plt, res, out):
 
 
 def _trade_coating(plt, res, out):
-    """Per coating (estimate x the field's correction), each with its own optics: the library has
-    beginning-of-life values only, so every coating is compared at BOL, and the design's coating also
-    at the end-of-life values its file states (degradation differs by coating: white paints darken far
-    more than OSRs; applying one coating's to all would rank them wrongly)."""
+    """Per library coating, the hot-case area (estimate x the field's correction) at its own
+    beginning- and end-of-life optics (the library's, with their sources: degradation differs by
+    coating, white paints darken far more than OSRs), and the design's coating at the end-of-life
+    values its sizing file uses.  Log scale when the areas span more than a decade (bare aluminium)."""
     s, env = res.spec, res.hot_env
     p_hot = s.chip_power_w * s.hot_power_factor
-    names, areas, colours = [], [], []
     scale = res.area_m2 / res.estimate.area_m2  # the field's correction of the estimate, applied to all
-    bars = [(f"{name} (BOL)", c.alpha, c.eps) for name, c in sorted(library_coatings().items())]
-    bars.append((f"{s.coating} at EOL (design)", s.alpha_eol, s.eps_eol))
-    for label, alpha, eps in bars:
+
+    def area(alpha, eps):
         est = estimate(s, s.materials, _with_optics(env, alpha, max(eps, 0.01)), s.target_k, p_hot)
-        names.append(label)
-        areas.append(est.area_m2 * scale if est else np.nan)
-        colours.append("tab:orange" if "design" in label else "tab:blue")
-    fig, ax = plt.subplots(figsize=(7, 4))
-    ax.bar(range(len(names)), areas, color=colours)
-    ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
-    ax.set_ylabel("panel area [m²] (estimate x field correction)")
-    ax.set_title("area per coating, hot case: beginning-of-life optics (orange: the design's end of life)",
-                 fontsize=9)
+        return est.area_m2 * scale if est else np.nan
+
+    coatings = sorted(library_coatings().items())
+    rows = [(name, area(c.alpha, c.eps), area(*c.at_end_of_life()), c) for name, c in coatings]
+    design = area(s.alpha_eol, s.eps_eol)
+    fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(rows) + 1.8))
+    y = np.arange(len(rows))
+    ax.barh(y - 0.2, [r[1] for r in rows], 0.4, color="tab:blue", label="beginning of life")
+    ax.barh(y + 0.2, [r[2] for r in rows], 0.4, color="tab:red", label="end of life (library)")
+    ax.set_yticks(y, [f"{n} ({c.alpha:g}/{c.eps:g} -> {c.at_end_of_life()[0]:g}/{c.at_end_of_life()[1]:g})"
+                      for n, _, _, c in rows], fontsize=8)
+    ax.invert_yaxis()
+    if s.coating in [r[0] for r in rows]:
+        i = [r[0] for r in rows].index(s.coating)
+        ax.plot([design], [i + 0.2], "k*", ms=12, label=f"design: {s.coating} at the file's EOL "
+                                                        f"({s.alpha_eol:g}/{s.eps_eol:g})")
+    values = [v for r in rows for v in r[1:3] if np.isfinite(v)]
+    if values and max(values) > 10 * min(values):
+        ax.set_xscale("log")
+        ax.tick_params(axis="x", which="minor", labelbottom=False)  # 2x10^2, 3x10^2 ... overlapped
+        lo, hi = ax.get_xlim()
+        ticks = [m * 10.0**k for k in range(int(math.floor(math.log10(lo))), int(math.ceil(math.log10(hi))) + 1)
+                 for m in (1, 2, 5) if lo <= m * 10.0**k <= hi]
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    for k, (_, bol, eol, _) in enumerate(rows):
+        for dy, v in ((-0.2, bol), (0.2, eol)):
+            if np.isfinite(v):
+                ax.text(v, k + dy, f" {v:.0f}", va="center", fontsize=7)
+    ax.set_xlabel("panel area [m²] (hot case; estimate x field correction)")
+    ax.set_title("area per coating (alpha/eps at BOL -> EOL)", fontsize=10)
+    ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
-    line = ("- Per coating (area m², estimate scaled by the field/estimate ratio "
-            f"{scale:.3f}; library coatings at beginning of life, no end-of-life data in the library): "
-            + ", ".join(f"{n} {a:.3g}" for n, a in zip(names, areas)) + ".")
+    line = ("- Per coating, hot-case area in m² at beginning / end of life (the library's optics and sources, "
+            f"`thermal info`; estimate scaled by the field/estimate ratio {scale:.3f}): "
+            + ", ".join(f"{n} {b:.4g} / {e:.4g}" for n, b, e, _ in rows)
+            + f"; the design ({s.coating} at alpha {s.alpha_eol:g}, eps {s.eps_eol:g}) {design:.3g}. Most library "
+              "end-of-life values are stated assumptions, not measurements (README, Coatings).")
     return save_figure(plt, fig, out / "trade_coating.png", 110), line
 
 
