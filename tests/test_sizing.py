@@ -18,6 +18,8 @@ from thermal.cli import main
 from thermal.input.case_file import parse_case
 from thermal.model.case import Orbit
 
+from .conftest import CASES
+
 # small and fast: two 200 W chips, a fixed beta above the critical angle (no eclipse, steady only)
 SIZING = """
 [sizing]
@@ -377,3 +379,25 @@ def test_bad_pumped_loop_sizing_says_why(tmp_path, capsys, name, edit, words):
     assert "\n" not in err and "Traceback" not in err
     for w in words:
         assert w in err, (w, err)
+
+
+def test_orbit_peak_retargeting_reuses_the_first_pass_and_lands_the_peak_on_target(tmp_path):
+    """With an eclipse the hot orbit's junction peaks above its orbit-average state: pass 2 aims the
+    steady search lower by the overshoot, starting inside the bracket pass 1 already found (no new
+    bracketing solves), and the periodic peak ends on the target."""
+    from thermal.apps.sizing.size import PERIODIC_TOL_K
+
+    text = (CASES / "sizing" / "two_chips_400w.toml").read_text().replace('beta = "80 deg"', 'beta = "20 deg"')
+    res = size(load_sizing(write(tmp_path, text)))
+    rounds = res.periodic_hot["rounds"]
+    assert len(rounds) >= 2 and res.hot_env.eclipse_fraction > 0.3
+    first_target = res.spec.target_k
+    length_1, target_1, tj_1, peak_1 = rounds[0]
+    assert target_1 == first_target and peak_1 > tj_1  # the eclipse swing puts the peak above the average state
+    assert rounds[1][1] == pytest.approx(first_target - (peak_1 - first_target))
+    pass_1 = [(l, tj) for (l, tj), t in zip(res.evaluations, res.targets) if t == first_target]
+    pass_2 = [l for (l, _), t in zip(res.evaluations, res.targets) if t != first_target]
+    too_hot = max(l for l, tj in pass_1 if tj > rounds[1][1])
+    too_cold = min(l for l, tj in pass_1 if tj < rounds[1][1])
+    assert pass_2 and all(too_hot < l < too_cold for l in pass_2)
+    assert abs(res.periodic_hot["tj_max_k"] - first_target) <= PERIODIC_TOL_K

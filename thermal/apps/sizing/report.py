@@ -13,9 +13,10 @@ from scipy.optimize import minimize
 
 from thermal.apps.sizing.estimate import design_environment, estimate, isothermal_panel_net_w_m2
 from thermal.input.materials import library_coatings
-from thermal.apps.sizing.unit_solves import FREEZE_MARGIN_K
+from thermal.apps.sizing.size import PERIODIC_TOL_K
+from thermal.apps.sizing.unit_solves import FREEZE_MARGIN_K, solve_unit
 from thermal.constants import VERSION
-from thermal.output.provenance import run_stamp, source_revision
+from thermal.output.provenance import markdown_cell, run_stamp, source_revision
 from thermal.output.plotting import loop_figure, pipe_utilisation, pyplot, save_figure, temperature_maps
 
 
@@ -373,24 +374,68 @@ def write_outputs(res, out_dir, figures: bool = True, trades: bool = True) -> li
 def markdown(res, figs, trade_info) -> str:
     s = res.spec
     lines = [f"# Radiator sizing: {s.name}", "", s.description, "", "```", summary_text(res), "```", "",
-             "## Method", "",
-             "1. Design environments over the year that follows the orbit's date: the hot case takes the beta "
-             "angle at which the radiator absorbs most (end-of-life optics, hot solar constant/albedo/Earth IR), the "
-             "cold case the one at which it absorbs least (beginning-of-life optics, cold values).",
-             "2. First estimate: closed forms per chip (1-D die and TIM, series spreading solution into an isothermal "
-             "base, evaporator/condenser films per length, radiating fins between pipes with the absorbed flux as an "
-             "effective sink).",
-             "3. Field solve of the repeating unit (one chip, its cold plate, its pipes, its share of the radiator "
-             "with symmetry edges) iterated on the radiator length until the hottest junction is on target "
-             f"(±0.02 K); {len(res.evaluations)} field solves.",
-             "4. Cold case at that length: idle power, heater on the cold plate found so the cold plate and vapour "
-             "stay at the minimum temperature.", "", "## Field solves of the hot case", "",
-             "| radiator length per unit [m] | hottest junction [°C] |", "|---|---|"]
-    lines += [f"| {l:.4f} | {_c(t):.3f} |" for l, t in res.evaluations]
+             "## Method", "", *_method(res), "", "## Field solves of the hot case", "", *_solves_table(res)]
     if trade_info:
         lines += ["", "## Trade studies (first-estimate model)", "", trade_info.get("text", "")]
     lines += [""] + [f"![{Path(f).name}]({Path(f).name})" for f in figs] + [""]
     return "\n".join(lines)
+
+
+def _method(res) -> list:
+    """The method as applied to this sizing, with its numbers: design cases, estimate, field search,
+    orbit-peak retargeting, cold case."""
+    s, hot, cold = res.spec, res.hot_env, res.cold_env
+    betas = "the beta angles the orbit's plane sweeps over the year from its date (5-day steps)" \
+        if s.orbit.inclination_rad is not None else "the orbit's one beta angle (the file gives beta)"
+    out = [f"1. Design cases. Over {betas}, the orbit-average flux each radiating face absorbs is computed "
+           "(180 points per orbit: direct sunlight, albedo and Earth IR on the face's attitude). The **hot case** "
+           f"takes the beta where the radiator absorbs most, with end-of-life optics (alpha {hot.alpha:g}, eps "
+           f"{hot.eps:g}) and the hot solar constant, albedo and Earth IR: beta {math.degrees(hot.beta_rad):.1f}°, "
+           f"eclipse {hot.eclipse_fraction * 100:.1f} % of the orbit, "
+           f"{float(np.mean(hot.absorbed_per_face_w_m2)):.1f} W/m² absorbed per face. The **cold case** takes the beta "
+           f"where it absorbs least (ties: the longest eclipse), with beginning-of-life optics (alpha {cold.alpha:g}, "
+           f"eps {cold.eps:g}) and the cold fluxes: beta {math.degrees(cold.beta_rad):.1f}°, eclipse "
+           f"{cold.eclipse_fraction * 100:.1f} %, {float(np.mean(cold.absorbed_per_face_w_m2)):.1f} W/m² per face. "
+           "Why: the hot case decides the area (the junction limit), the cold case the heaters (the minimum "
+           "temperature); each takes the end of the year and of life that is worst for what it decides.",
+           "2. First estimate: closed forms per chip (1-D die and TIM with their contact conductances, series "
+           "spreading solution into an isothermal base, evaporator/condenser films per length with the saddle "
+           "bond, radiating fins between pipes with the absorbed flux as an effective sink).",
+           "3. Field solve of the repeating unit (one chip, its cold plate, its pipes, its share of the radiator "
+           "with symmetry edges), steady in the orbit-average hot environment, iterated on the radiator length "
+           f"(bracketed, then Illinois regula falsi) until the hottest junction is on target (±0.02 K); "
+           f"{len(res.evaluations)} field solves in all."]
+    rounds = (res.periodic_hot or {}).get("rounds") or []
+    if rounds:
+        first = rounds[0]
+        text = ("4. Orbit-peak retargeting (the hot orbit has an eclipse, so the junction swings around its "
+                "orbit-average state): the orbit-periodic state of the unit at the steady answer's length "
+                f"({first[0]:.4f} m) peaks at {_c(first[3]):.2f} °C, {first[3] - first[2]:+.2f} K from the steady "
+                f"{_c(first[2]):.2f} °C. The steady target is lowered by that overshoot and the length searched "
+                "again (pass 2, starting from the solves already made)")
+        for k, (length, target, tj, peak) in enumerate(rounds[1:], start=2):
+            text += (f"; pass {k} aimed at {_c(target):.2f} °C and gave {length:.4f} m, whose periodic peak is "
+                     f"{_c(peak):.2f} °C")
+        out.append(text + f" -- on the target {_c(s.target_k):.2f} °C within {PERIODIC_TOL_K:g} K. The area is the "
+                   "periodic peak's, not the orbit average's.")
+    out.append(f"{len(out) + 1}. Cold case at that length: idle power, heater on the cold plate found so the cold "
+               "plate and vapour stay at the minimum temperature.")
+    return out
+
+
+def _solves_table(res) -> list:
+    rows = ["| pass | aimed at [°C] | radiator length per unit [m] | hottest junction, steady [°C] |",
+            "|---|---|---|---|"]
+    targets = list(res.targets) or [res.spec.target_k] * len(res.evaluations)
+    passes, seen = [], []
+    for t in targets:
+        if not seen or abs(t - seen[-1]) > 1e-9:
+            seen.append(t)
+        passes.append(len(seen))
+    for (length, tj), t, k in zip(res.evaluations, targets, passes):
+        rows.append("| " + " | ".join(markdown_cell(x) for x in (k, f"{_c(t):.2f}", f"{length:.4f}",
+                                                               f"{_c(tj):.3f}")) + " |")
+    return rows
 
 
 def trade_studies(res, out) -> dict:
@@ -516,12 +561,18 @@ def _trade_coating(plt, res, out):
 
 
 PARETO_MARGINS_K = (0.0, 5.0, 10.0, 15.0, 20.0)
-PARETO_BOUNDS = ((0.25, 4.0), (0.2, 4.0))  # pitch and facesheet, as factors of the design's
+PARETO_BOUNDS = ((0.25, 4.0), (0.2, 4.0))  # pitch and facesheet, as factors of the design's, at first
+# how far the search may widen a bound the optimum sits on: a facesheet below 0.05 mm is foil, not a
+# panel skin; ten times the design's pitch leaves one pipe per several chips
+MIN_FACESHEET_M = 0.05e-3
+MAX_PITCH_FACTOR = 10.0
 
 
-def _least_mass(s, env, p_hot, margin_k, start):
+def _least_mass(s, env, p_hot, margin_k, start, bounds_f):
     """The least estimated mass at a junction margin over pipe pitch x facesheet thickness (factors
-    of the design's, inside PARETO_BOUNDS), by Nelder-Mead in their logarithms from ``start``."""
+    of the design's inside ``bounds_f``), by Nelder-Mead in their logarithms from ``start``; widened
+    (x2 a round, up to MIN_FACESHEET_M and MAX_PITCH_FACTOR) while the optimum sits on a bound.
+    Returns (log factors, mass, the bounds it still sits on, the bounds used)."""
     def mass(x):
         v = replace(s, pipe_pitch_m=s.pipe_pitch_m * math.exp(x[0]), facesheet_m=s.facesheet_m * math.exp(x[1]),
                     junction_margin_k=margin_k)
@@ -530,13 +581,34 @@ def _least_mass(s, env, p_hot, margin_k, start):
         est = estimate(v, s.materials, env, v.target_k, p_hot)
         return est.mass_kg["total"] if est is not None else 1e12
 
-    bounds = [tuple(math.log(b) for b in pair) for pair in PARETO_BOUNDS]
-    simplex = [start, start + np.array([0.3, 0.0]), start + np.array([0.0, 0.3])]
-    best = minimize(mass, start, method="Nelder-Mead", bounds=bounds,
-                    options={"xatol": 0.01, "fatol": 0.1, "initial_simplex": np.clip(simplex, *np.transpose(bounds))})
-    at_bound = [name for (lo, hi), x, name in zip(bounds, best.x, ("pitch", "facesheet"))
-                if min(x - lo, hi - x) < 0.02]
-    return best.x, float(best.fun), at_bound
+    limits = ((0.0, MAX_PITCH_FACTOR), (MIN_FACESHEET_M / s.facesheet_m, math.inf))
+    bounds_f = [list(b) for b in bounds_f]
+    for _ in range(4):
+        bounds = [tuple(math.log(b) for b in pair) for pair in bounds_f]
+        simplex = [start, start + np.array([0.3, 0.0]), start + np.array([0.0, 0.3])]
+        best = minimize(mass, np.clip(start, *np.transpose(bounds)), method="Nelder-Mead", bounds=bounds,
+                        options={"xatol": 0.01, "fatol": 0.1, "initial_simplex": np.clip(simplex, *np.transpose(bounds))})
+        on = [(k, side) for k, ((lo, hi), x) in enumerate(zip(bounds, best.x)) for side, gap in ((0, x - lo), (1, hi - x))
+              if gap < 0.02]
+        movable = [(k, side) for k, side in on
+                   if (side == 0 and bounds_f[k][0] / 2 >= limits[k][0]) or (side == 1 and bounds_f[k][1] * 2 <= limits[k][1])]
+        if not movable:
+            break
+        for k, side in movable:
+            bounds_f[k][side] *= 0.5 if side == 0 else 2.0
+        start = best.x
+    at_bound = [("pitch", "facesheet")[k] + (" (lower)" if side == 0 else " (upper)") for k, side in on]
+    return best.x, float(best.fun), at_bound, bounds_f
+
+
+def _field_check(s, env, p_hot, margin_k, pitch_f, sheet_f) -> dict:
+    """The repeating unit of an estimate-based trade point solved in the field at the estimate's
+    length: how far its junction lands from the point's target (what the estimate misses there)."""
+    v = replace(s, pipe_pitch_m=s.pipe_pitch_m * pitch_f, facesheet_m=s.facesheet_m * sheet_f, junction_margin_k=margin_k)
+    est = estimate(v, s.materials, env, v.target_k, p_hot)
+    unit = solve_unit(v, env, est.length_m, p_hot)
+    return {"margin_k": margin_k, "target_k": v.target_k, "tj_field_k": unit.tj_k, "length_m": est.length_m,
+            "pitch_m": v.pipe_pitch_m, "facesheet_m": v.facesheet_m}
 
 
 def _trade_pareto(plt, res, out):
@@ -557,10 +629,13 @@ def _trade_pareto(plt, res, out):
                 if est is not None:
                     pts.append((margin, est.mass_kg["total"], pitch_f, sheet_f))
     pts = np.array(pts)
-    front, x = [], np.zeros(2)
+    front, x, bounds_f = [], np.zeros(2), PARETO_BOUNDS
     for margin in PARETO_MARGINS_K:
-        x, kg, at_bound = _least_mass(s, env, p_hot, margin, x)
+        x, kg, at_bound, bounds_f = _least_mass(s, env, p_hot, margin, x, bounds_f)
         front.append((margin, kg, math.exp(x[0]), math.exp(x[1]), at_bound))
+    # the estimate's optimum checked by the field at two points: the design's margin and the largest
+    design_k = min(PARETO_MARGINS_K, key=lambda m: abs(m - s.junction_margin_k))
+    checks = [_field_check(s, env, p_hot, f[0], f[2], f[3]) for f in front if f[0] in (design_k, PARETO_MARGINS_K[-1])]
     fig, ax = plt.subplots(figsize=(7, 5.5))
     sc = ax.scatter(pts[:, 0], pts[:, 1], c=np.log2(pts[:, 2]), cmap="viridis", vmin=-1, vmax=1,
                     s=12 + 14 * pts[:, 3], alpha=0.8)
@@ -578,6 +653,11 @@ def _trade_pareto(plt, res, out):
                     + (" (on bound)" if at_bound else ""), (margin, kg), textcoords="offset points",
                     xytext=(0, -16), ha="center", fontsize=7, color="tab:red",
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
+    for c in checks:
+        kg = next(f[1] for f in front if f[0] == c["margin_k"])
+        ax.annotate(f"field at the estimate's length: Tj {c['tj_field_k'] - c['target_k']:+.1f} K", (c["margin_k"], kg),
+                    textcoords="offset points", xytext=(0, 14), ha="center", fontsize=7, color="k",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "lightyellow", "ec": "grey", "alpha": 0.9})
     ax.set_xlim(PARETO_MARGINS_K[0] - 2.5, PARETO_MARGINS_K[-1] + 2.5)
     ax.set_ylim(min(f[1] for f in front) * 0.88, None)
     ax.set_xlabel("junction margin [K]")
@@ -587,13 +667,22 @@ def _trade_pareto(plt, res, out):
     fig.tight_layout()
     bound_note = sorted({b for f in front for b in f[4]})
     line = (f"- Mass against junction margin (estimate): least mass per margin over pipe pitch "
-            f"x{PARETO_BOUNDS[0][0]:g}-x{PARETO_BOUNDS[0][1]:g} and facesheet x{PARETO_BOUNDS[1][0]:g}-"
-            f"x{PARETO_BOUNDS[1][1]:g} of the design's: "
+            f"x{bounds_f[0][0]:g}-x{bounds_f[0][1]:g} and facesheet x{bounds_f[1][0]:g}-"
+            f"x{bounds_f[1][1]:g} of the design's (the search widens a bound the optimum sits on): "
             + ", ".join(f"{m:g} K -> {kg:.0f} kg (pitch {s.pipe_pitch_m * pf * 1e3:.0f} mm, facesheet "
                         f"{s.facesheet_m * sf * 1e3:.2f} mm)" for m, kg, pf, sf, _ in front)
-            + (f"; on the search bound in {', '.join(bound_note)}: the optimum may lie beyond it." if bound_note
+            + (f"; still on a bound in {', '.join(bound_note)} at the physical limits (facesheet >= "
+               f"{MIN_FACESHEET_M * 1e3:g} mm, pitch <= x{MAX_PITCH_FACTOR:g}): the optimum lies there." if bound_note
                else "; every optimum is interior to the search range.")
-            + " Thin facesheets win in the estimate; check handling and launch loads before taking them.")
+            + " Field check of the estimate at two of these points (the repeating unit solved at the estimate's "
+              "length): " + "; ".join(
+                f"{c['margin_k']:g} K margin ({c['pitch_m'] * 1e3:.0f} mm, {c['facesheet_m'] * 1e3:.2f} mm, "
+                f"{c['length_m']:.3f} m) puts the junction {c['tj_field_k'] - c['target_k']:+.2f} K from its target"
+                for c in checks)
+            + (f" (at the design itself the estimate's length was {res.at_estimate.tj_k - s.target_k:+.2f} K off"
+               " before the field search corrected it)" if res.at_estimate is not None else "")
+            + ": the estimated masses carry that bias."
+              " Thin facesheets win in the estimate; check handling and launch loads before taking them.")
     return save_figure(plt, fig, out / "trade_pareto.png", 110), line
 
 

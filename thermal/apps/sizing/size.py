@@ -70,6 +70,7 @@ class SizingResult:
     margins: dict | None = None  # margin_costs(): each margin's cost, N-1, installed heater power
     control: dict | None = None  # apps/sizing/control.py: the cold case with thermostats, VCHPs, louvers
     mesh_check: dict | None = None  # mesh_check(): the hot unit refined once
+    targets: list = field(default_factory=list)  # the junction target each field solve aimed at
 
     def __repr__(self) -> str:
         return (f"<SizingResult {self.spec.name!r}: {self.area_m2:.4g} m2 of radiator, {self.mass_kg['total']:.4g} kg, "
@@ -142,6 +143,7 @@ class _LengthSearch:
     def __init__(self, spec, env, power_w, progress):
         self.spec, self.env, self.power_w, self.progress = spec, env, power_w, progress
         self.evaluations = []  # (length, Tj) of every field solve
+        self.targets = []  # the junction target each of them was made for (a retargeted pass aims lower)
         self.first_unit = None  # the first field solve (at the estimate's length)
 
     def tj_at(self, length, target):
@@ -150,9 +152,11 @@ class _LengthSearch:
         except ThermalError as exc:  # a radiator too small (supercritical) or pipes dried out and frozen
             if "critical point" in str(exc) or "frozen" in str(exc):
                 self.evaluations.append((length, math.inf))
+                self.targets.append(target)
                 return None, 1e3
             raise
         self.evaluations.append((length, u.tj_k))
+        self.targets.append(target)
         if self.first_unit is None:
             self.first_unit = u
         if self.progress is not None:
@@ -162,6 +166,9 @@ class _LengthSearch:
     def solve(self, target, first):
         """The unit on target, or None when no length up to radiator.max_length gets there."""
         spec = self.spec
+        bracket = self._known_bracket(target)
+        if bracket is not None:  # a later pass (retargeted): the earlier solves already bracket it
+            return self._regula_falsi(target, *bracket)
         length = min(first, spec.max_length_m)
         u, f = self.tj_at(length, target)
         if abs(f) <= T_TOL_K:
@@ -194,6 +201,17 @@ class _LengthSearch:
                     return u
                 (a, b) = ((length, f), b) if f > 0 else (None, (length, f))
         return self._regula_falsi(target, a, b)
+
+    def _known_bracket(self, target):
+        """((L, f) too hot, (L, f) too cold) from the solves made so far, when the hottest-but-longest
+        too-hot one is shorter than the shortest too-cold one (Tj falls with L there); else None."""
+        known = [(length, tj - target) for length, tj in self.evaluations if math.isfinite(tj)]
+        hot = [e for e in known if e[1] > 0]
+        cold = [e for e in known if e[1] < 0]
+        if not hot or not cold:
+            return None
+        a, b = max(hot), min(cold)
+        return (a, b) if a[0] < b[0] else None
 
     def _regula_falsi(self, target, a, b):
         side = 0
@@ -254,8 +272,10 @@ def _periodic_peak_on_target(search, unit, progress):
     (the overshoot itself changes a little with the length, hence a few rounds)."""
     spec = search.spec
     target = spec.target_k
+    rounds = []  # (length, steady target, steady Tj, periodic peak Tj) of each pass
     for _ in range(PERIODIC_ROUNDS):
         per = solve_unit(spec, search.env, unit.length_m, search.power_w, mode="periodic")
+        rounds.append((unit.length_m, target, unit.tj_k, per.tj_k))
         if progress is not None:
             progress(f"hot case, orbit-periodic: L = {unit.length_m:.3f} m, peak Tj = {per.tj_k - 273.15:.2f} degC")
         if abs(per.tj_k - spec.target_k) <= PERIODIC_TOL_K:
@@ -263,7 +283,7 @@ def _periodic_peak_on_target(search, unit, progress):
         target -= per.tj_k - spec.target_k
         unit = search.solve(target, unit.length_m)
     return unit, {"tj_max_k": per.tj_k, "overshoot_k": per.tj_k - unit.tj_k,
-                  "orbits": per.result.attrs["periodic_orbits"], "result": per.result}
+                  "orbits": per.result.attrs["periodic_orbits"], "result": per.result, "rounds": rounds}
 
 
 def size(spec, progress=None) -> SizingResult:
@@ -295,7 +315,7 @@ def size(spec, progress=None) -> SizingResult:
     res = SizingResult(spec, hot_env, cold_env, est, unit.length_m, unit, cold, heater, cold_min,
                        masses(spec, spec.materials, unit.length_m, pipe),
                        search.evaluations, periodic_hot,
-                       periodic_cold, at_estimate=search.first_unit, pitch_scan=pitch_scan)
+                       periodic_cold, at_estimate=search.first_unit, pitch_scan=pitch_scan, targets=search.targets)
     if spec.neighbourhood is not None:
         res.neighbourhood = neighbourhood_penalty(spec, hot_env, res.area_m2, spec.chips * p_hot, progress)
     res.mesh_check = mesh_check(res, search, p_hot, progress)
