@@ -82,3 +82,58 @@ def test_bad_gas_load_names_the_key(edit, key):
     with pytest.raises(CaseError) as exc:
         parse_case(TEXT.replace(edit[0], edit[1]), "bad.toml")
     assert key in str(exc.value)
+
+
+def _with_reservoir_node(text, node_table, extra=""):
+    """The validation pipe with its reservoir following a lumped node ``res``."""
+    return text.replace('reservoir_temperature = "-10 degC"',
+                        'reservoir_temperature = "-10 degC"\nreservoir_node = "res"') + node_table + extra
+
+
+def test_a_reservoir_on_a_node_held_at_the_same_temperature_is_the_same_pipe():
+    held = solve(_case())
+    on_node = solve(parse_case(_with_reservoir_node(TEXT, '\n[nodes.res]\ntemperature = "-10 degC"\n'), "v.toml"))
+    a, b = held.heat_pipes["vchp"], on_node.heat_pipes["vchp"]
+    assert b["active_series"][-1] == pytest.approx(a["active_series"][-1], abs=1e-9)
+    assert b["t_vapour"][-1] == pytest.approx(a["t_vapour"][-1], abs=1e-6)
+
+
+def test_a_warmer_reservoir_node_blocks_more_condenser_as_the_gas_balance_says():
+    """The same inventory with the reservoir node at 0 degC instead of -10 degC: less gas fits in the
+    reservoir (p_v(T_r) is higher), more blocks the condenser; the front the solve settles on is the
+    flat-front balance at the solved vapour, wall and reservoir temperatures."""
+    moles = _case().heat_pipes[0].gas.moles
+    text = TEXT.replace('open_at = "30 degC"', f'moles = "{moles!r} mol"')
+    cold = solve(parse_case(_with_reservoir_node(text, '\n[nodes.res]\ntemperature = "-10 degC"\n'), "v.toml"))
+    case = parse_case(_with_reservoir_node(text, '\n[nodes.res]\ntemperature = "0 degC"\n'), "v.toml")
+    warm = solve(case)
+    l_c = 1.0
+    active_cold, active_warm = (r.heat_pipes["vchp"]["active_series"][-1] for r in (cold, warm))
+    assert active_warm < active_cold
+    pipe = case.heat_pipes[0]
+    t_v = warm.heat_pipes["vchp"]["t_vapour"][-1]
+    t_wall = float(np.nanmean(warm.fields["cond"][-1]))
+    blocked = vchp.front(pipe, t_v, t_wall, 273.15)
+    assert (1.0 - active_warm) * l_c == pytest.approx(blocked, abs=2e-4)  # the front's 1e-4 K in T_v
+
+
+def test_a_reservoir_node_that_moves_with_the_solve_settles_self_consistently():
+    """A reservoir node coupled to the cold sink and warmed by its own 1 W heater: its temperature is
+    a result of the solve, and the front is the gas balance at that temperature."""
+    node = ('\n[nodes.res]\ncapacitance = "100 J/K"\npower = "1 W"\n'
+            '\n[[contacts]]\nbetween = ["res", "sink"]\nconductance = "0.05 W/K"\n')
+    case = parse_case(_with_reservoir_node(TEXT, node), "v.toml")
+    result = solve(case)
+    t_r = result.node_t_k[-1, result.node_names.index("res")]
+    assert t_r == pytest.approx(253.15 + 1.0 / 0.05, abs=1e-6)  # 1 W through 0.05 W/K above the -20 degC sink
+    t_v = result.heat_pipes["vchp"]["t_vapour"][-1]
+    t_wall = float(np.nanmean(result.fields["cond"][-1]))
+    blocked = vchp.front(case.heat_pipes[0], t_v, t_wall, t_r)
+    assert (1.0 - result.heat_pipes["vchp"]["active_series"][-1]) == pytest.approx(blocked, abs=2e-4)
+    assert abs(result.solution.energy[-1].relative_error) < 1e-9
+
+
+def test_an_unknown_reservoir_node_names_the_key():
+    with pytest.raises(CaseError) as exc:
+        parse_case(_with_reservoir_node(TEXT, ""), "bad.toml")
+    assert "heat_pipes.vchp.gas.reservoir_node" in str(exc.value) and "res" in str(exc.value)

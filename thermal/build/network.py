@@ -549,7 +549,7 @@ def build_network(case: Case) -> Network:
     arrays = _add_surfaces(b, case, lumped) if b.patches is not None else []
     _add_contacts(b, case, meshes, nodes_of, lumped)
 
-    pipes = add_heat_pipes(b, case, meshes, nodes_of, THROUGH, IN_PLANE)
+    pipes = add_heat_pipes(b, case, meshes, nodes_of, THROUGH, IN_PLANE, lumped)
     loops, terms = add_loops(b, case, meshes, nodes_of, lumped, THROUGH, IN_PLANE)
     heaters = add_heaters(b, case.heaters, lambda ep: _endpoint_cells(case, meshes, nodes_of, lumped, ep))
     n = b.n

@@ -40,6 +40,7 @@ class PipeNodes:
     pos_wall_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # CSR entries (w, v)
     g_evaporator_w_mk: float = 0.0  # film conductances the network was built with
     g_condenser_w_mk: float = 0.0
+    reservoir: int = -1  # a VCHP whose reservoir follows a lumped node: that node's id
 
 
 def path_pieces(path, x_edges, y_edges):
@@ -127,8 +128,9 @@ def bond_path(b, case, mesh, host_nodes, layer: str, path, key: str, wall_mat, a
     return ids, ds, [(p[0], p[1]) for p in pieces]
 
 
-def add_heat_pipes(b, case, meshes, nodes_of, through_dir, in_plane_dir) -> list[PipeNodes]:
-    """Add every pipe's nodes and links to the network builder ``b``; return their bookkeeping."""
+def add_heat_pipes(b, case, meshes, nodes_of, through_dir, in_plane_dir, lumped=None) -> list[PipeNodes]:
+    """Add every pipe's nodes and links to the network builder ``b``; return their bookkeeping.
+    ``lumped``: lumped node ids by name (a VCHP reservoir may follow one)."""
     out = []
     for pipe in case.heat_pipes:
         wall_mat = case.materials[pipe.wall_material]
@@ -170,8 +172,9 @@ def add_heat_pipes(b, case, meshes, nodes_of, through_dir, in_plane_dir) -> list
             film = np.nonzero(role != 0)[0]
             g = np.where(role[film] > 0, g_e, g_c) * length[film]
             b.add_links(np.full(film.size, vapour), wall[film], 0.0, 0.0, 0, 0, 1.0 / g)
+            reservoir = (lumped or {}).get(pipe.gas.reservoir_node, -1) if pipe.gas is not None else -1
             out.append(PipeNodes(pipe, vapour, wall, length, role, polylines, film,
-                                 g_evaporator_w_mk=g_e, g_condenser_w_mk=g_c))
+                                 g_evaporator_w_mk=g_e, g_condenser_w_mk=g_c, reservoir=reservoir))
     return out
 
 

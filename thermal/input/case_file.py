@@ -129,6 +129,11 @@ def parse_case(text: str, file: str = "<string>") -> Case:
     _check_references(panels, nodes, schedules, file)
     contacts = tuple(_parse_contact(ct, panels, nodes) for ct in root.table_list("contacts"))
     heat_pipes = parse_heat_pipes(root, panels, materials)
+    node_names = {n.name for n in nodes}
+    for hp in heat_pipes:
+        if hp.gas is not None and hp.gas.reservoir_node and hp.gas.reservoir_node not in node_names:
+            raise CaseError(file, f"{hp.key}.gas.reservoir_node", hp.gas.reservoir_node,
+                            "unknown lumped node; defined: " + (", ".join(sorted(node_names)) or "none"))
     loops = parse_loops(root, panels, nodes, materials)
     heaters = parse_heaters(root, panels, nodes)
     if not panels and not nodes:

@@ -68,7 +68,8 @@ def parse_heat_pipes(root: Table, panels, materials) -> tuple[HeatPipe, ...]:
 def _parse_gas(t: Table, pipe: HeatPipe) -> GasLoad:
     """``[heat_pipes.NAME.gas]``: ``reservoir_volume``, ``reservoir_temperature`` and the inventory as
     ``moles`` or ``open_at`` (the vapour temperature at which the front reaches the condenser's far
-    end: every mole in the reservoir)."""
+    end: every mole in the reservoir); ``reservoir_node``: a lumped node the reservoir follows during
+    the solve (``reservoir_temperature`` is then the reference ``open_at`` and the checks refer to)."""
     volume = t.quantity("reservoir_volume", "m^3", minimum=0.0, strict_minimum=True)
     t_res = t.quantity("reservoir_temperature", "K", minimum=0.0, strict_minimum=True)
     lo, hi = valid_range_k(pipe.fluid)
@@ -84,7 +85,8 @@ def _parse_gas(t: Table, pipe: HeatPipe) -> GasLoad:
                           f"({t_res - 273.15:.6g} degC): below it the gas would never leave the reservoir")
         moles = moles_open_at(vapour_pressure_pa(pipe.fluid, t_open), vapour_pressure_pa(pipe.fluid, t_res), t_res,
                               volume)
-    gas = GasLoad(moles, volume, t_res)
+    node = t.string("reservoir_node", "")
+    gas = GasLoad(moles, volume, t_res, node)
     probe = replace(pipe, gas=gas)
     condenser = pipe.length_by_role()["condenser"]
     # hottest working vapour, gas at the reservoir's temperature: if even then it fills the

@@ -51,6 +51,9 @@ class GasLoad:
     moles: float
     reservoir_m3: float
     reservoir_t_k: float  # the reservoir's own temperature (held: cold-biased to space or heated)
+    # a lumped node whose temperature the reservoir follows during the solve ("" = held at
+    # reservoir_t_k, which then is only the reference the inventory's open_at refers to)
+    reservoir_node: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,10 +68,12 @@ def vapour_pressure_pa(fluid: str, t_k: float) -> float:
     return saturation(fluid, min(t_k, hi - 1.5)).p_pa
 
 
-def front(pipe, t_vapour_k: float, t_blocked_k: float) -> float:
-    """Blocked condenser length [m] of a gas-loaded pipe with the vapour at T_v and the gas at T_g."""
+def front(pipe, t_vapour_k: float, t_blocked_k: float, t_reservoir_k: float | None = None) -> float:
+    """Blocked condenser length [m] of a gas-loaded pipe with the vapour at T_v, the gas at T_g and
+    the reservoir at T_r (default: the one the pipe's gas load holds it at)."""
     gas = pipe.gas
+    t_r = gas.reservoir_t_k if t_reservoir_k is None else t_reservoir_k
     return blocked_length_m(gas.moles, vapour_pressure_pa(pipe.fluid, t_vapour_k),
-                            vapour_pressure_pa(pipe.fluid, gas.reservoir_t_k), gas.reservoir_t_k, gas.reservoir_m3,
+                            vapour_pressure_pa(pipe.fluid, t_r), t_r, gas.reservoir_m3,
                             vapour_pressure_pa(pipe.fluid, t_blocked_k), t_blocked_k,
                             math.pi * pipe.r_vapour_m ** 2, pipe.length_by_role()["condenser"])

@@ -118,6 +118,11 @@ def gas_temperature_k(state, pn: PipeNodes, t_k: np.ndarray) -> float:
     return float(walls[np.argmin(shares)])
 
 
+def reservoir_temperature_k(pn: PipeNodes, t_k: np.ndarray) -> float:
+    """The gas reservoir's temperature: its lumped node's in this iterate, or the one it is held at."""
+    return float(t_k[pn.reservoir]) if pn.reservoir >= 0 else pn.pipe.gas.reservoir_t_k
+
+
 def set_front(state, pn: PipeNodes, blocked_m: float) -> None:
     ps = state.pipes[pn.pipe.name]
     ps.blocked_m = blocked_m
@@ -141,14 +146,14 @@ def _update_front(state, pn: PipeNodes, t_k: np.ndarray, history: dict, t_star_s
     pipe = pn.pipe
     lo_k, hi_k = valid_range_k(pipe.fluid)
     t_v = min(float(t_k[pn.vapour]), hi_k - 2.0)
-    t_g = gas_temperature_k(state, pn, t_k)
+    t_g, t_r = gas_temperature_k(state, pn, t_k), reservoir_temperature_k(pn, t_k)
     h = history.setdefault(pipe.name, {})
     if "t_star" not in h and t_star_start is None:  # steady, the first solve: fully open
-        if front(pipe, t_v, t_g) <= FRONT_TOL * pipe.length_by_role()["condenser"]:
+        if front(pipe, t_v, t_g, t_r) <= FRONT_TOL * pipe.length_by_role()["condenser"]:
             return False
         top = hi_k - 2.0
-        t_open = top if front(pipe, top, t_g) > 0.0 else brentq(lambda x: front(pipe, x, t_g) - 1e-12, t_v, top,
-                                                                  xtol=1e-6)
+        t_open = top if front(pipe, top, t_g, t_r) > 0.0 else brentq(lambda x: front(pipe, x, t_g, t_r) - 1e-12,
+                                                                        t_v, top, xtol=1e-6)
         h["lo"], h["hi"] = (t_v, None), (t_open, t_v - t_open)
         new = 0.5 * (t_v + t_open)
     else:
@@ -173,7 +178,7 @@ def _update_front(state, pn: PipeNodes, t_k: np.ndarray, history: dict, t_star_s
             if abs(hi[0] - lo[0]) <= 1e-3 * FRONT_T_TOL_K:
                 return False
     h["t_star"] = new
-    set_front(state, pn, front(pipe, new, t_g))
+    set_front(state, pn, front(pipe, new, t_g, t_r))
     return True
 
 
@@ -278,7 +283,8 @@ class TransientPipes:
             if pn.pipe.gas is not None:  # the front of the last step's T* first (implicit: after_step)
                 t_star = self._t_star.get(pn.pipe.name, float(t_k[pn.vapour]))
                 self._t_star[pn.pipe.name] = t_star
-                set_front(state, pn, front(pn.pipe, t_star, gas_temperature_k(state, pn, t_k)))
+                set_front(state, pn, front(pn.pipe, t_star, gas_temperature_k(state, pn, t_k),
+                                           reservoir_temperature_k(pn, t_k)))
         self._fronts = {}
 
     def after_step(self, state, t_k: np.ndarray) -> bool:
