@@ -191,6 +191,34 @@ tolerance = "0.001 K"
     assert 0.0 < back.heaters["survival"]["duty"] < 1.0
 
 
+def test_thermostat_in_an_orbit_periodic_run_switches_on_its_thresholds_every_orbit():
+    """The one-orbit map with a switching thermostat (a map with jumps) converges: the periodic
+    state's box stays inside its deadband, the heater switches on and off on the thresholds, and
+    its mean power over the returned orbit is its energy over the period."""
+    text = CASE.format(mode="periodic", control="thermostat", t0="5 degC", k="100 W/m/K", extra="""
+[orbit]
+altitude = "550 km"
+beta = "0 deg"
+attitude = "nadir"
+
+[periodic]
+tolerance = "0.001 K"
+step_tolerance = "0.01 K"
+max_step = "120 s"
+""").replace('solar_flux = "300 W/m^2"\nir_flux = "50 W/m^2"\n', 'normal = "-z"\n')
+    result = solve(parse_case(text, "thermostat_orbit.toml"))
+    assert result.attrs["periodicity_k"] <= 1e-3
+    rec = result.heaters["survival"]
+    assert rec["switches"] >= 2 and np.all(rec["switch_on"][1:] != rec["switch_on"][:-1])
+    period = result.times_s[-1] - result.times_s[0]
+    assert rec["duration_s"] == pytest.approx(period, rel=1e-9)
+    assert 0.0 < rec["duty"] < 1.0
+    assert rec["energy_j"] == pytest.approx(300.0 * rec["duty"] * period, rel=1e-9)
+    box = result.node_t_k[:, result.node_names.index("box")]
+    assert box.min() > 273.15 - 2e-2 and box.max() < 283.15 + 2e-2  # the step tolerance, 0.01 K
+    for b in result.solution.energy[1:]:
+        assert abs(b.relative_error) < 1e-9
+
 @pytest.mark.parametrize("edit, key", [
     (('off_above = "10 degC"', 'off_above = "-1 degC"'), "off_above"),
     (('heats = "box"', 'heats = "nowhere"'), "heats"),

@@ -14,6 +14,7 @@ from thermal.apps.sizing.unit_solves import solve_unit
 from thermal.cli import main
 from thermal.input.materials import library_coatings
 
+from .conftest import CASES
 from .test_sizing import SIZING, write
 
 SMC = SIZING.replace('min_temperature = "-10 degC"', 'min_temperature = "-10 degC"\nmargins = "smc-s-016"')
@@ -88,6 +89,24 @@ def test_cold_control_trade_compares_thermostat_vchp_and_louvers(tmp_path):
     assert thermo["coldest_k"] >= floor - 1.0  # its set-point carries the plate's gradient (steady law)
     assert "cold control" in summary_text(res)
 
+
+
+@pytest.mark.slow  # 110 s; the periodic thermostat itself: test_control's periodic test (3 s)
+def test_cold_control_thermostat_on_an_eclipsing_orbit_switches_each_orbit(tmp_path):
+    """With an eclipse in the cold case the thermostat is solved orbit-periodic: it switches at its
+    thresholds every orbit, its mean power is its orbit energy over the period, and the coldest
+    protected point stays at the floor within the set-point's allowance for the plate's gradient."""
+    text = (CASES / "sizing" / "two_chips_400w.toml").read_text().replace('beta = "80 deg"', 'beta = "20 deg"')
+    res = size(_spec(tmp_path, text.replace('min_temperature = "-10 degC"',
+                                            'min_temperature = "-10 degC"\ncold_control = true')))
+    assert res.cold_env.eclipse_fraction > 0.3
+    thermo = next(r for r in res.control["rows"] if r["name"].startswith("thermostat heater"))
+    assert "switches per orbit" in thermo["note"]
+    duty = float(thermo["note"].split("duty ")[1].split(" %")[0]) / 100
+    switches = int(thermo["note"].split(", ")[1].split(" switches")[0])
+    assert 0.0 < duty < 1.0 and switches >= 2
+    assert 0.0 < thermo["heater_w"] < res.installed_heater_w_per_chip * 1.25 + 1.0
+    assert thermo["coldest_k"] >= res.spec.cold_floor_k - 1.0
 
 def test_interface_conductances_are_inputs_and_said_when_absent(tmp_path):
     """No silent perfect contacts: their absence is echoed; a TIM contact of h at both faces of the

@@ -3,9 +3,10 @@
 Three ways to keep an idle module warm, each solved on the repeating unit against the ideal heater
 the sizing found (its power exactly what holds the protected points at the cold floor):
 
-* **thermostat heaters** on the cold plate: 5 K deadband, rated at the installed power; steady, the
-  proportional law across the deadband (the cycle's mean), also on an eclipsing cold orbit (its
-  orbit-periodic run with switches did not finish in 300 s on a small unit: not used yet);
+* **thermostat heaters** on the cold plate: 5 K deadband, rated at the installed power; with no
+  eclipse in the cold case, steady: the proportional law across the deadband (the cycle's mean);
+  with one, orbit-periodic with the thermostat switching at its thresholds (duty and switches per
+  orbit);
 * **variable-conductance pipes**: each pipe gas-loaded, fully open at the hot case's vapour
   temperature (the hot case is unchanged) and shut at the floor with the gas at the cold radiator's
   temperature without heaters (a cold-biased reservoir): the reservoir volume follows from the
@@ -88,9 +89,10 @@ def control_trade(res, progress=None) -> dict:
     # warmer than the coldest protected point (the vapour) by what the ideal heater's state shows:
     # its set-point is raised by that much
     rated = max(res.installed_heater_w_per_chip, 1.25 * res.heater_w_per_chip, 1.0)
-    # steady only, also on an eclipsing cold orbit: the orbit-periodic run with a switching thermostat
-    # (a map with jumps for Anderson) did not finish in 300 s on smallsat_1kw's unit; not used yet
-    mode = "steady"
+    # an eclipsing cold orbit is solved orbit-periodic, the thermostat switching at its thresholds
+    # (smallsat_1kw's unit: 5 orbit integrations, 207 s, against 2 and 27 s without the heater); with
+    # no eclipse the steady state's proportional law is the cycle's mean
+    mode = "periodic" if cold_env.eclipse_fraction > 0 else "steady"
     plate = res.cold.result.fields["coldplate"][-1, 0]
     offset = float(plate[plate.shape[0] // 2, plate.shape[1] // 2]) - res.cold_min_k
     on_k = spec.cold_floor_k + max(offset, 0.0)
