@@ -156,36 +156,36 @@ def _data_item(ref, path, dims, number="Float", precision=8) -> str:
             f'{ref}:{path}</DataItem>')
 
 
-def _pipe_grid(ref, n, n_points, n_segments) -> list:
-    lines = ['        <Grid Name="heat_pipes" GridType="Uniform">',
-             f'          <Topology TopologyType="Polyline" NumberOfElements="{n_segments}" NodesPerElement="2">',
-             "            " + _data_item(ref, "/xdmf/heat_pipes/segments", f"{n_segments} 2", "Int", 8),
+def _unstructured_grid(ref, name, topology, connectivity, points, attributes) -> list:
+    """One XDMF grid of points joined by ``connectivity`` = (HDF5 path, elements, nodes per element,
+    integer bytes),
+    at ``points`` = (HDF5 path, count), with ``attributes`` = (name, centre, HDF5 path, count, type,
+    bytes) each."""
+    (conn_path, n_elements, per_element, conn_bytes), (points_path, n_points) = connectivity, points
+    lines = [f'        <Grid Name="{name}" GridType="Uniform">',
+             f'          <Topology TopologyType="{topology}" NumberOfElements="{n_elements}" '
+             f'NodesPerElement="{per_element}">',
+             "            " + _data_item(ref, conn_path, f"{n_elements} {per_element}", "Int", conn_bytes),
              "          </Topology>",
              '          <Geometry GeometryType="XYZ">',
-             "            " + _data_item(ref, "/xdmf/heat_pipes/points", f"{n_points} 3"),
-             "          </Geometry>",
-             '          <Attribute Name="pipe" AttributeType="Scalar" Center="Cell">',
-             "            " + _data_item(ref, "/xdmf/heat_pipes/pipe", str(n_segments), "Int", 4),
-             "          </Attribute>"]
-    for key, _, _ in PIPE_VALUES:
-        lines += [f'          <Attribute Name="{key}" AttributeType="Scalar" Center="Cell">',
-                  "            " + _data_item(ref, f"/xdmf/heat_pipes/{key}/{n:06d}", str(n_segments)),
+             "            " + _data_item(ref, points_path, f"{n_points} 3"),
+             "          </Geometry>"]
+    for attr, centre, path, count, number, precision in attributes:
+        lines += [f'          <Attribute Name="{attr}" AttributeType="Scalar" Center="{centre}">',
+                  "            " + _data_item(ref, path, str(count), number, precision),
                   "          </Attribute>"]
     return lines + ["        </Grid>"]
 
 
+def _pipe_grid(ref, n, n_points, n_segments) -> list:
+    values = [(key, "Cell", f"/xdmf/heat_pipes/{key}/{n:06d}", n_segments, "Float", 8) for key, _, _ in PIPE_VALUES]
+    return _unstructured_grid(ref, "heat_pipes", "Polyline", ("/xdmf/heat_pipes/segments", n_segments, 2, 8),
+                              ("/xdmf/heat_pipes/points", n_points),
+                              [("pipe", "Cell", "/xdmf/heat_pipes/pipe", n_segments, "Int", 4)] + values)
+
+
 def _node_grid(ref, n, n_nodes) -> list:
-    return ['        <Grid Name="lumped_nodes" GridType="Uniform">',
-            f'          <Topology TopologyType="Polyvertex" NumberOfElements="{n_nodes}" NodesPerElement="1">',
-            "            " + _data_item(ref, "/xdmf/nodes/node", f"{n_nodes} 1", "Int", 4),
-            "          </Topology>",
-            '          <Geometry GeometryType="XYZ">',
-            "            " + _data_item(ref, "/xdmf/nodes/points", f"{n_nodes} 3"),
-            "          </Geometry>",
-            '          <Attribute Name="node" AttributeType="Scalar" Center="Node">',
-            "            " + _data_item(ref, "/xdmf/nodes/node", str(n_nodes), "Int", 4),
-            "          </Attribute>",
-            '          <Attribute Name="T" AttributeType="Scalar" Center="Node">',
-            "            " + _data_item(ref, f"/xdmf/nodes/T/{n:06d}", str(n_nodes)),
-            "          </Attribute>",
-            "        </Grid>"]
+    return _unstructured_grid(ref, "lumped_nodes", "Polyvertex", ("/xdmf/nodes/node", n_nodes, 1, 4),
+                              ("/xdmf/nodes/points", n_nodes),
+                              [("node", "Node", "/xdmf/nodes/node", n_nodes, "Int", 4),
+                               ("T", "Node", f"/xdmf/nodes/T/{n:06d}", n_nodes, "Float", 8)])
