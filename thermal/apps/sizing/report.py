@@ -655,8 +655,9 @@ def _trade_pareto(plt, res, out):
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
     for c in checks:
         kg = next(f[1] for f in front if f[0] == c["margin_k"])
+        last = c["margin_k"] == PARETO_MARGINS_K[-1]  # right-aligned there, or it runs off the axes
         ax.annotate(f"field at the estimate's length: Tj {c['tj_field_k'] - c['target_k']:+.1f} K", (c["margin_k"], kg),
-                    textcoords="offset points", xytext=(0, 14), ha="center", fontsize=7, color="k",
+                    textcoords="offset points", xytext=(0, 14), ha="right" if last else "center", fontsize=7, color="k",
                     bbox={"boxstyle": "round,pad=0.15", "fc": "lightyellow", "ec": "grey", "alpha": 0.9})
     ax.set_xlim(PARETO_MARGINS_K[0] - 2.5, PARETO_MARGINS_K[-1] + 2.5)
     ax.set_ylim(min(f[1] for f in front) * 0.88, None)
