@@ -33,7 +33,7 @@ run-case: $(STAMP)
 	$(VENV)/bin/thermal plot out/gpu_radiator.h5 -o out/gpu_radiator.png
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
 
 # The kernels run as plain Python too (Numba's pure-Python semantics), so coverage tools and
 # debuggers see them: the whole suite passes that way, less the tests marked jit_speed (minutes

@@ -1,4 +1,5 @@
 """`thermal validate --quick` in CI: every case inside its tolerance, report and figures written."""
+import math
 import re
 import xml.etree.ElementTree as ET
 
@@ -6,6 +7,8 @@ import pytest
 
 from thermal.apps.validation import Check, Report, write_markdown_report, run_validation
 from thermal.cli import main
+from thermal.constants import SIGMA_W_M2K4
+from thermal.physics import analytic
 from thermal.output.exports import write_junit
 
 
@@ -73,3 +76,24 @@ def test_markdown_report_names_version_revision_and_date(tmp_path):
     write_markdown_report(report, tmp_path, quick=True)
     head = (tmp_path / "REPORT.md").read_text().splitlines()[2]
     assert re.search(r"thermal \S+, source \S+.*, run \d{4}-\d\d-\d\d \d\d:\d\d UTC", head), head
+
+
+def test_radiating_fin_first_integral_matches_the_bvp_and_the_infinite_fin():
+    """The sizing estimate's fin (first integral + Gauss-Legendre) against solve_bvp on ordinary fins,
+    and against the closed form of an infinitely long fin, q = k t sqrt(2 c [(T_b^5 - T_s^5)/5 -
+    T_s^4 (T_b - T_s)]), where the tip sits at the sink (ODE shooting was 3e-4 off there)."""
+    k, eps = 167.0, 0.85
+    for length, thick, t_b, t_s in [(0.1, 1e-3, 350.0, 3.0), (0.3, 1e-3, 350.0, 3.0), (0.05, 5e-4, 330.0, 200.0),
+                                    (0.3, 2e-3, 300.0, 0.0)]:
+        q, eff, t_tip = analytic.radiating_fin_first_integral(length, thick, k, eps, t_b, t_s)
+        t_of_x, q_bvp, eff_bvp = analytic.radiating_fin(length, thick, k, eps, t_b, t_s)
+        assert q == pytest.approx(q_bvp, rel=1e-9)  # solve_bvp's own tolerance is 1e-9
+        assert eff == pytest.approx(eff_bvp, rel=1e-9)
+        assert t_tip == pytest.approx(float(t_of_x(length)), rel=1e-9)
+    for length, thick, t_b, t_s in [(2.0, 1e-3, 300.0, 290.0), (0.8, 1e-4, 300.0, 290.0), (2.0, 1e-3, 320.0, 250.0)]:
+        c = 2 * eps * SIGMA_W_M2K4 / (k * thick)
+        q_inf = k * thick * math.sqrt(2 * c * ((t_b**5 - t_s**5) / 5 - t_s**4 * (t_b - t_s)))
+        q, _, t_tip = analytic.radiating_fin_first_integral(length, thick, k, eps, t_b, t_s)
+        assert q == pytest.approx(q_inf, rel=1e-10)
+        assert t_tip - t_s < 1e-2  # the tip at the sink (to the quadrature's resolution; q does not feel it)
+    assert analytic.radiating_fin_first_integral(0.1, 1e-3, k, eps, 250.0, 250.0) == (0.0, 1.0, 250.0)

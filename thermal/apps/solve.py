@@ -314,6 +314,8 @@ def _attrs(case, net, solution, build_s, env) -> dict:
     attrs = {"case_file": case.file, "t_sink_k": case.t_sink_k, "n_nodes": net.n_nodes, "n_links": net.n_links,
              "newton_iterations": solution.newton_iterations, "linear_solver": solution.linear_method,
              "wall_s": solution.wall_s + build_s, "defaults_used": "; ".join(case.defaults_used)}
+    if solution.linear_stats is not None and solution.linear_stats.switched:
+        attrs["linear_solver_switch"] = solution.linear_stats.switched
     attrs["environment"] = env.describe() + (" (orbit-averaged fluxes)" if case.mode == "steady" and case.orbit
                                              else "")
     if case.orbit is not None:

@@ -48,18 +48,28 @@ class Environment:
         """(incident solar + albedo per face, incident IR per face, visible fraction of the Sun)."""
         if self.geometry is None:
             return self.constant_solar, self.constant_ir, 1.0
+        solar, ir, nu = self.over(np.array([float(t_s)]))
+        return solar[0], ir[0], float(nu[0])
+
+    def over(self, ts_s: np.ndarray):
+        """``at`` for many orbit times at once: (solar + albedo (nt, n_faces), IR (nt, n_faces), nu (nt,))."""
+        ts_s = np.asarray(ts_s, float)
         if self.normals.size == 0:
-            return np.zeros(0), np.zeros(0), self.geometry.sun_fraction(t_s)
+            nu = np.array([self.geometry.sun_fraction(t) for t in ts_s])
+            return np.zeros((ts_s.size, 0)), np.zeros((ts_s.size, 0)), nu
         o = self.orbit
         if self.radiation is None:
-            return self.geometry.face_fluxes(t_s, self.normals, o.attitude, o.pointing, o.align)
-        direct, albedo, ir, nu, sun, nadir = self.geometry.flux_parts(t_s, self.normals, o.attitude, o.pointing, o.align)
-        sunlit, earth = self.visibility(sun, nadir, nu)
-        self.last_visibility = (sunlit, earth)
-        solar = direct * sunlit + albedo * earth
-        ir = ir * earth
+            return self.geometry.face_fluxes_over(ts_s, self.normals, o.attitude, o.pointing, o.align)
+        direct, albedo, ir, nu, sun, nadir = self.geometry.flux_parts_over(ts_s, self.normals, o.attitude, o.pointing,
+                                                                           o.align)
+        solar = np.empty_like(direct)
+        for k in range(ts_s.size):
+            sunlit, earth = self.visibility(sun[k], nadir[k], float(nu[k]))
+            self.last_visibility = (sunlit, earth)
+            solar[k] = direct[k] * sunlit + albedo[k] * earth
+            ir[k] = ir[k] * earth
         # what patches reflect falls on the others (solar band with alpha, infrared with eps)
-        return solar + self.radiation.reflect_solar @ solar, ir + self.radiation.reflect_ir @ ir, nu
+        return (solar + solar @ self.radiation.reflect_solar.T, ir + ir @ self.radiation.reflect_ir.T, nu)
 
     def visibility(self, sun_body, nadir_body, nu: float):
         """(share of each patch's sample points in sunlight, share of its rays to the Earth not
@@ -142,9 +152,8 @@ class Environment:
         """Mean incident fluxes over one orbit (midpoint rule; eclipse edges resolved to P/samples)."""
         if self.geometry is None:
             return self.constant_solar, self.constant_ir
-        ts = (np.arange(samples) + 0.5) * self.period_s / samples
-        rows = [self.at(t) for t in ts]
-        return np.mean([r[0] for r in rows], axis=0), np.mean([r[1] for r in rows], axis=0)
+        solar, ir, _ = self.over((np.arange(samples) + 0.5) * self.period_s / samples)
+        return solar.mean(axis=0), ir.mean(axis=0)
 
     def apply_orbit_average(self, state, samples: int = ORBIT_AVERAGE_SAMPLES):
         """Orbit-mean fluxes and orbit-mean scheduled loads (a steady solve of a time-varying case),

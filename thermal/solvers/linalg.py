@@ -9,7 +9,13 @@
   per iteration) has fallen to half of what it was when it was built.
 * ``auto``: direct up to ``direct_limit`` nodes (constants.DIRECT_LIMIT_NODES = 2000 by default, the case's
   ``solver.direct_limit``: above it AMG-CG is faster, measured
-  on the reference plate), AMG above.
+  on the reference plate), AMG above -- unless the AMG's first solve shows it converging slowly
+  (more than AMG_SLOW_ITERATIONS_PER_DIGIT iterations per digit) on a network small enough to
+  factorise (DIRECT_FALLBACK_NODES): then direct for the rest of the run.  Smoothed aggregation
+  does well on plates (1.3-1.5 iterations per digit) and badly on chip stacks joined by heat
+  pipes (9-14, through GMRES and pyamg's Python-level cycle), where one LU is far cheaper than
+  30 preconditioned iterations.  The switch is decided by iteration counts, not by timing, so a
+  run takes the same path (and gives the same last digits) on an idle and a busy machine.
 """
 from __future__ import annotations
 
@@ -20,8 +26,9 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from thermal.constants import DIRECT_LIMIT_NODES
+from thermal.constants import AMG_SLOW_ITERATIONS_PER_DIGIT, DIRECT_FALLBACK_NODES, DIRECT_LIMIT_NODES
 
+REUSE_ITERATIONS = 8  # GMRES iterations on an old LU before a fresh factorisation pays (flagship units)
 WOODBURY_LIMIT = 20_000_000  # entries of A^-1 u (n x r, 160 MB) above which the direct path iterates instead
 
 from thermal.errors import ConvergenceError
@@ -36,10 +43,12 @@ class LinearStats:
     setups: int = 0
     setup_s: float = 0.0
     solve_s: float = 0.0
+    switched: str = ""  # why "auto" left AMG for sparse LU during the run, if it did
 
 
 class LinearSolver:
     def __init__(self, method: str, n_nodes: int, symmetric: bool, direct_limit: int = DIRECT_LIMIT_NODES):
+        self.may_fall_back = method == "auto" and direct_limit < n_nodes <= DIRECT_FALLBACK_NODES
         if method == "auto":
             method = "direct" if n_nodes <= direct_limit else "amg"
         self.method = method
@@ -48,6 +57,10 @@ class LinearSolver:
         self._ml = None
         self._preconditioner = None
         self._rate_at_setup = None  # digits of residual reduction per iteration, fresh hierarchy
+        # sparse LU kept across solves where factorising is dear (above the direct limit: a case that
+        # asks for "direct" on a large network, or "auto" that fell back from AMG)
+        self.reuse_factors = n_nodes > direct_limit
+        self._lu = self._lu_from = None
 
     def solve(self, matrix: sp.csr_matrix, rhs: np.ndarray, rtol: float = 1e-10, x0=None,
               low_rank=None) -> np.ndarray:
@@ -55,15 +68,13 @@ class LinearSolver:
         Jacobian (system.ExchangeJacobian), or None."""
         start = time.perf_counter()
         if self.method == "direct":
-            # a minimum-degree ordering of A+A^T suits these structurally symmetric matrices: half
-            # the fill of COLAMD on 2-D grids, 1.5x faster factorisation (measured at 4k-40k nodes)
-            try:
-                lu = spla.splu(matrix.tocsc(), permc_spec="MMD_AT_PLUS_A",
-                               options={"SymmetricMode": bool(self.symmetric)})
-            except RuntimeError as exc:  # SuperLU: "Factor is exactly singular"
-                raise ConvergenceError(f"the Newton matrix is singular ({exc}): some nodes exchange no heat with "
-                                       "anything (a conductivity, contact or capacitance so small it underflows?); "
-                                       "check the case's extreme values") from None
+            if low_rank is None and self._lu is not None:
+                x = self._with_old_factors(matrix, rhs, rtol, x0)
+                if x is not None:
+                    self.stats.solves += 1
+                    self.stats.solve_s += time.perf_counter() - start
+                    return x
+            lu = self._factor(matrix)
             if low_rank is not None and rhs.size * low_rank.m.shape[0] > WOODBURY_LIMIT:
                 # A^-1 u would not fit: GMRES with the exact A^-1 as preconditioner (at most r + 1 steps)
                 return self._exchange_krylov(matrix, rhs, rtol, x0, low_rank, start,
@@ -91,6 +102,10 @@ class LinearSolver:
             rate = -np.log10(rtol) / max(iters, 1)
         if self._rate_at_setup is None:
             self._rate_at_setup = rate
+        if self.may_fall_back and iters > 3 and 1.0 / rate > AMG_SLOW_ITERATIONS_PER_DIGIT:
+            self.method, self.may_fall_back = "direct", False
+            self.stats.switched = (f"AMG took {iters} iterations for {-np.log10(rtol):.1f} digits on {rhs.size} nodes "
+                                   f"(> {AMG_SLOW_ITERATIONS_PER_DIGIT:g} per digit): sparse LU from the next solve")
         self.stats.solves += 1
         self.stats.iterations += iters
         self.stats.solve_s += time.perf_counter() - start
@@ -99,7 +114,12 @@ class LinearSolver:
     def snapshot(self) -> dict:
         """The counters, and the matrix the AMG hierarchy was built from (a checkpoint: the hierarchy
         is kept across steps, so a resumed run must build the same one to take the same solves)."""
-        out = {"stats": vars(self.stats).copy(), "rate_at_setup": self._rate_at_setup, "matrix": None}
+        out = {"stats": vars(self.stats).copy(), "rate_at_setup": self._rate_at_setup, "matrix": None,
+               "method": self.method, "may_fall_back": self.may_fall_back, "lu_matrix": None}
+        if self._lu_from is not None:
+            a = self._lu_from
+            out["lu_matrix"] = {"data": np.array(a.data), "indices": np.array(a.indices), "indptr": np.array(a.indptr),
+                                "shape": np.array(a.shape)}
         if self._ml is not None:
             a = self._built_from
             out["matrix"] = {"data": np.array(a.data), "indices": np.array(a.indices), "indptr": np.array(a.indptr),
@@ -110,11 +130,52 @@ class LinearSolver:
         if saved["matrix"] is not None:
             m = saved["matrix"]
             self._setup(sp.csr_matrix((m["data"], m["indices"], m["indptr"]), shape=tuple(int(v) for v in m["shape"])))
+        if saved.get("lu_matrix") is not None:
+            m = saved["lu_matrix"]
+            self._factor(sp.csr_matrix((m["data"], m["indices"], m["indptr"]), shape=tuple(int(v) for v in m["shape"])))
         self._rate_at_setup = saved["rate_at_setup"]
+        self.method = saved.get("method", self.method)
+        self.may_fall_back = bool(saved.get("may_fall_back", self.may_fall_back))
         for key, value in saved["stats"].items():
             setattr(self.stats, key, value)
 
     _maxiter = 500
+
+    def _factor(self, matrix):
+        """SuperLU of the matrix; kept (with the matrix it factors) for reuse on networks large enough
+        that a factorisation costs more than a few preconditioned iterations."""
+        start = time.perf_counter()
+        # a minimum-degree ordering of A+A^T suits these structurally symmetric matrices: half
+        # the fill of COLAMD on 2-D grids, 1.5x faster factorisation (measured at 4k-40k nodes)
+        try:
+            lu = spla.splu(matrix.tocsc(), permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": bool(self.symmetric)})
+        except RuntimeError as exc:  # SuperLU: "Factor is exactly singular"
+            raise ConvergenceError(f"the Newton matrix is singular ({exc}): some nodes exchange no heat with "
+                                   "anything (a conductivity, contact or capacitance so small it underflows?); "
+                                   "check the case's extreme values") from None
+        self.stats.setups += 1
+        self.stats.setup_s += time.perf_counter() - start
+        if self.reuse_factors:
+            self._lu, self._lu_from = lu, matrix.copy()
+        return lu
+
+    def _with_old_factors(self, matrix, rhs, rtol, x0):
+        """GMRES on the new matrix preconditioned by the kept LU of an earlier one (a Newton iteration
+        or a time step ago: only radiation, storage and k(T) have moved), or None when it needs more
+        than REUSE_ITERATIONS iterations (then the caller factorises afresh).  Each iteration is one
+        pair of triangular solves, ~1/40 of a factorisation on the flagship's 4 500-node unit."""
+        count = [0]
+
+        def callback(_):
+            count[0] += 1
+
+        x, info = spla.gmres(matrix, rhs, x0=x0, rtol=rtol, atol=0.0, restart=REUSE_ITERATIONS, maxiter=1,
+                             M=spla.LinearOperator(matrix.shape, matvec=self._lu.solve, dtype=float),
+                             callback=callback, callback_type="pr_norm")
+        if info != 0:
+            return None
+        self.stats.iterations += count[0]
+        return x
 
     def _exchange_krylov(self, matrix, rhs, rtol, x0, low_rank, start, preconditioner=None):
         """GMRES on A - u m j, preconditioned by the AMG V-cycle of A (conduction, emission, storage),

@@ -24,7 +24,7 @@ from thermal.errors import ConvergenceError
 from thermal.solvers.linalg import linear_solver_for
 from thermal.solvers.steady import solve_steady
 from thermal.solvers.stepper import solve_transient_adaptive
-from thermal.solvers.system import Assembler
+from thermal.solvers.system import Assembler, serial_blas
 
 
 @dataclass
@@ -47,6 +47,7 @@ def orbit_energy_closure(solution) -> float:
     return abs(trap(inflow) - trap(outflow)) / max(abs(trap(inflow)), 1e-300)
 
 
+@serial_blas
 def solve_periodic(net, settings, environment, adaptive, events=(), tol_k=1e-3, max_orbits=100, method="anderson",
                    depth=5, step_hook=None, on_output=None, state=None, checkpoint=None,
                    resume=None) -> PeriodicResult:

@@ -11,7 +11,7 @@ from scipy.sparse.csgraph import connected_components
 from thermal.errors import EnergyBalanceError, ModelError
 from thermal.solvers.linalg import linear_solver_for
 from thermal.solvers.newton import newton_solve
-from thermal.solvers.system import Assembler, EnergyBalance
+from thermal.solvers.system import Assembler, EnergyBalance, serial_blas
 
 BALANCE_LIMIT = 1e-6  # relative; a converged Newton solution closes to ~1e-12, far below this
 
@@ -115,6 +115,7 @@ def _stranded(graph, heated_nodes, sinks):
     return stranded, heated[label] & stranded
 
 
+@serial_blas
 def solve_steady(net, settings, assembler=None, linear=None, t_initial=None, state=None) -> Solution:
     """Newton on F(T) = 0 with the loads, fluxes and films of the run ``state`` (a fresh one from
     the network's base values if none is given; ignored when an ``assembler`` brings its own)."""

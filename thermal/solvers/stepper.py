@@ -36,7 +36,7 @@ from thermal.errors import ConvergenceError
 from thermal.solvers.linalg import linear_solver_for
 from thermal.solvers.newton import newton_solve
 from thermal.solvers.steady import Solution, check_balance
-from thermal.solvers.system import Assembler
+from thermal.solvers.system import Assembler, serial_blas
 from thermal.solvers.thermostats import HeaterLog
 
 LTE_CONSTANT = {1: 0.5, 2: 2.0 / 11.0}
@@ -211,6 +211,7 @@ def _land_on_switch(heaters, step, now, t, hist, h, order, accepted, solved):
     return (h_new, last["step"]) if moved else (h, solved)
 
 
+@serial_blas
 def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettings, environment=None,
                              events=(), on_output=None, output_all_steps=True, progress=False,
                              assembler=None, linear=None, previous_state=None, t_initial_k=None,

@@ -45,9 +45,8 @@ def orbit_average_fluxes(orbit, env, beta, normals, samples=180):
     g = OrbitGeometry(orbit.altitude_m, float(beta), env.solar_constant_w_m2, env.earth_ir_w_m2, env.albedo,
                       orbit.shadow)
     ts = (np.arange(samples) + 0.5) * g.period_s / samples
-    rows = [g.face_fluxes(t, normals, orbit.attitude, orbit.pointing, orbit.align) for t in ts]
-    return (np.mean([r[0] for r in rows], axis=0), np.mean([r[1] for r in rows], axis=0),
-            eclipse_fraction(orbit.altitude_m, float(beta)))
+    solar, ir, _ = g.face_fluxes_over(ts, normals, orbit.attitude, orbit.pointing, orbit.align)
+    return solar.mean(axis=0), ir.mean(axis=0), eclipse_fraction(orbit.altitude_m, float(beta))
 
 
 @dataclass
@@ -214,7 +213,7 @@ def _radiator_length(spec, materials, env, target_k, power_w, drops, films):
             return None
         # one-sided: the same ODE with twice the thickness
         thick = kt / k_face if spec.sides == 2 else 2 * kt / k_face
-        q_per_len, eff, t_tip = analytic.radiating_fin_shooting(half, thick, k_face, env.eps, t_base, t_eff)
+        q_per_len, eff, t_tip = analytic.radiating_fin_first_integral(half, thick, k_face, env.eps, t_base, t_eff)
         q_per_len = q_per_len * (1.0 if spec.sides == 2 else 0.5)
         new = power_w / (spec.pipes_per_chip * 2 * q_per_len)
         if abs(new - length) <= 1e-9 * new:
