@@ -1,8 +1,10 @@
 """Where sparse LU stops paying: direct (SuperLU) against AMG-preconditioned Krylov, by network size,
 for a symmetric system (constant k: compiled AMG-CG) and a non-symmetric one (k(T) tables: GMRES
-through scipy with pyamg's V-cycle), steady and a 30-step transient of the reference plate.  The
-"auto" policy's limits (constants.DIRECT_LIMIT_NODES, DIRECT_LIMIT_NONSYMMETRIC_NODES) come from
-this table.
+through scipy with pyamg's V-cycle), steady and a 30-step transient of the reference plate, and the
+flagship sizing's hot repeating unit (chip stack, six heat pipes, radiator) at the sizing's mesh and
+refined x2.  "direct" above the direct limit reuses its factors across solves (solvers/linalg.py).
+The "auto" policy's limits (constants.DIRECT_LIMIT_NODES, AMG_SLOW_ITERATIONS_PER_DIGIT,
+DIRECT_FALLBACK_NODES) come from this table.
 
     python benchmarks/linear_crossover.py [--sizes 32 64 128 256] [--out benchmarks/linear_crossover.md]
 """
