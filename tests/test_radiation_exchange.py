@@ -5,6 +5,7 @@ import h5py
 import numpy as np
 import pytest
 
+from thermal.apps.compare import Tolerances, compare_results
 from thermal.apps.solve import solve
 from thermal.build.environment import Environment
 from thermal.build.network import build_network
@@ -182,6 +183,33 @@ def test_solar_array_power_leaves_the_balance(tmp_path):
     with h5py.File(out) as f:
         assert f["radiation/view_factor"].attrs["units"] == "1"
         assert f["radiation/visibility/sunlit_fraction"].shape == (72, net.radiation.count)
+    _compare_sees_the_radiation_group(out, tmp_path)
+
+
+def _compare_sees_the_radiation_group(out, tmp_path):
+    """`thermal compare` judges /radiation: heat flows per surface, view factors, visibility; a file
+    without the group is a different answer."""
+    import shutil
+    for name, edit in (("same", None), ("flows", "radiation/series/to_space_w"),
+                       ("vf", "radiation/view_factor"), ("sun", "radiation/visibility/sunlit_fraction"),
+                       ("none", "radiation")):
+        other = tmp_path / f"{name}.h5"
+        shutil.copy(out, other)
+        if edit is not None:
+            with h5py.File(other, "r+") as f:
+                if edit == "radiation":
+                    del f[edit]
+                else:
+                    f[edit][...] = f[edit][...] * (1 + 1e-6) + 1e-6
+        lines = "\n".join(compare_results(read_result(out), read_result(other), "A", "B", Tolerances())[1])
+        if edit is None:
+            assert lines.endswith("same"), lines
+        else:
+            assert lines.endswith("DIFFERENT"), lines
+            words = {"flows": "outside tolerance: radiation to_space_w", "vf": "outside tolerance: radiation view_factor",
+                     "sun": "outside tolerance: radiation sunlit_fraction",
+                     "none": "only A has a radiation exchange"}[name]
+            assert words in lines, lines
 
 
 def test_neighbouring_array_warms_the_radiator():

@@ -1,20 +1,43 @@
 """`thermal validate --quick` in CI: every case inside its tolerance, report and figures written."""
+import contextlib
+import io
 import math
 import re
 import xml.etree.ElementTree as ET
+from types import SimpleNamespace
 
 import pytest
 
 from thermal.apps.validation import Check, Report, write_markdown_report, run_validation
+from thermal import cli
 from thermal.cli import main
 from thermal.constants import SIGMA_W_M2K4
 from thermal.physics import analytic
 from thermal.output.exports import write_junit
 
 
+@pytest.fixture(scope="module")
+def quick_validation(tmp_path_factory):
+    """One `thermal validate --quick --junit` for the tests below (it takes ~25 s): the exit status,
+    what it printed, the report it made and the folder it wrote."""
+    out = tmp_path_factory.mktemp("validation")
+    junit = out / "ci" / "validation.xml"
+    reports = []
+
+    def keep(*args, **kwargs):
+        reports.append(run_validation(*args, **kwargs))
+        return reports[-1]
+
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(printed):
+        mp.setattr(cli, "run_validation", keep)
+        status = main(["validate", "--quick", "-o", str(out), "--junit", str(junit)])
+    return SimpleNamespace(status=status, stdout=printed.getvalue(), report=reports[0], out=out, junit=junit)
+
+
 @pytest.mark.jit_speed
-def test_quick_validation_passes_and_writes_the_report(tmp_path):
-    report = run_validation(tmp_path, quick=True)
+def test_quick_validation_passes_and_writes_the_report(quick_validation):
+    report, out = quick_validation.report, quick_validation.out
     failed = [c for c in report.checks if not c.passed]
     assert not failed, report.summary()
     assert len(report.checks) >= 15
@@ -24,20 +47,20 @@ def test_quick_validation_passes_and_writes_the_report(tmp_path):
                 "counterflow": 2.0}
     assert set(orders) == set(expected)
     assert all(abs(orders[c] - expected[c]) <= 0.1 for c in expected)
-    text = (tmp_path / "REPORT.md").read_text()
+    text = (out / "REPORT.md").read_text()
     assert "manufactured_plate" in text and "convergence.png" in text
-    assert (tmp_path / "convergence.png").exists() and (tmp_path / "fin_profile.png").exists()
-    assert len(list(tmp_path.glob("*.h5"))) >= 6
+    assert (out / "convergence.png").exists() and (out / "fin_profile.png").exists()
+    assert len(list(out.glob("*.h5"))) >= 6
 
 
 @pytest.mark.jit_speed
-def test_validate_command_exit_status_and_junit(tmp_path, capsys):
-    junit = tmp_path / "ci" / "validation.xml"
-    assert main(["validate", "--quick", "-o", str(tmp_path), "--junit", str(junit)]) == 0
-    assert "checks passed" in capsys.readouterr().out
-    suite = ET.parse(junit).getroot().find("testsuite")
+def test_validate_command_exit_status_and_junit(quick_validation):
+    assert quick_validation.status == 0
+    assert "checks passed" in quick_validation.stdout
+    suite = ET.parse(quick_validation.junit).getroot().find("testsuite")
     cases = suite.findall("testcase")
     assert int(suite.get("tests")) == len(cases) >= 15 and suite.get("failures") == "0"
+    assert len(cases) == len(quick_validation.report.checks)
     assert {c.get("classname") for c in cases} >= {"radiating_slab", "manufactured_plate"}
 
 

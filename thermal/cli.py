@@ -187,14 +187,17 @@ def _add_checks(sub):
     c = sub.add_parser("compare", help="compare two result files",
                        description="Compare two result files at every output step: panel fields, lumped nodes, "
                                    "chips' junctions, heat-pipe vapour, loop fluid (|A-B| <= atol + rtol*|B| in K) "
-                                   "and heat flows (energy terms, pipe Q: |A-B| <= power-rtol x the heat input). "
+                                   "and heat flows (energy terms, pipe Q, each radiating surface's heat from the "
+                                   "Sun, the Earth, to space and to the others: |A-B| <= power-rtol x the heat "
+                                   "input); view factors and orbit visibility (fractions) to rtol, absolute. "
                                    "Exit 0 if all agree and the files are the same kind of result; else 1, saying "
                                    "why: a file from a run that stopped early or never completed, different step "
                                    "counts or times, another case, other panels, grids, chips or pipes. Files "
                                    "from `thermal size` also compare their sizing answers (/sizing).")
     c.add_argument("a", type=Path)
     c.add_argument("b", type=Path)
-    c.add_argument("--rtol", type=float, default=1e-9, help="relative tolerance (default 1e-9)")
+    c.add_argument("--rtol", type=float, default=1e-9,
+                   help="relative tolerance (default 1e-9); absolute for view factors and visibility fractions")
     c.add_argument("--atol", type=float, default=1e-9, help="absolute tolerance in K (default 1e-9)")
     c.add_argument("--power-rtol", type=float, default=1e-9,
                    help="heat flows (energy terms, pipe Q): tolerance as a share of the larger heat input of the "
@@ -321,7 +324,8 @@ def _pipe_lines(result) -> list:
 def format_summary(case, result, output=None) -> str:
     a = result.attrs
     lines = [f"case       {case.name} ({case.mode})  from {case.file}",
-             f"network    {a['n_nodes']} nodes, {a['n_links']} links; linear solver: {a['linear_solver']}",
+             f"network    {a['n_nodes']} nodes, {a['n_links']} links; linear solver: {a['linear_solver']}"
+             + (f" ({a['linear_solver_switch']})" if a.get("linear_solver_switch") else ""),
              f"solve      {a['newton_iterations']} Newton iterations, {a['wall_s']:.2f} s"
              + (f" ({a['loop_outer_passes']} steady solves: fluid properties and valve settled outside Newton)"
                 if "loop_outer_passes" in a else "")]

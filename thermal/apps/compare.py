@@ -1,6 +1,8 @@
 """``thermal compare``: are two result files the same answer?  Everything a user checks is compared
 at every output step: the panels' fields, lumped nodes, chips' junctions, heat-pipe vapour and
-heat, loop fluid and the energy terms, and a sizing's answers (/sizing).  Temperatures against
+heat, loop fluid and the energy terms, the radiation exchange (/radiation: each surface's heat from
+the Sun and the Earth, to space and to every other surface, the arrays' electrical power, and the
+view factors and orbit visibility as dimensionless fractions), and a sizing's answers (/sizing).  Temperatures against
 ``atol + rtol |B|`` (K); heat flows against ``power_rtol`` times the larger heat input of the two
 runs (W), so a balance near zero is not judged relative to itself.  Files that cannot be the same
 result (a run that stopped early, other step counts or times, another case text, other panels,
@@ -15,7 +17,7 @@ import numpy as np
 @dataclass
 class Tolerances:
     atol_k: float = 1e-9
-    rtol: float = 1e-9
+    rtol: float = 1e-9  # also the absolute bound on dimensionless fractions (view factors, sunlit shares)
     power_rtol: float = 1e-9
     sizing_rtol: float = 1e-9  # the /sizing answers (area, masses, powers): relative to B's value
 
@@ -76,6 +78,13 @@ def _reasons(a, b, name_a, name_b) -> list:
                          ("lumped nodes", a.node_names, b.node_names), ("loops", a.loops, b.loops)):
         if sorted(ka) != sorted(kb):
             reasons.append(f"other {what}: {sorted(ka)} vs {sorted(kb)}")
+    ra, rb = a.radiation, b.radiation
+    if (ra is None) != (rb is None):
+        reasons.append(f"only {name_a if rb is None else name_b} has a radiation exchange (/radiation)")
+    elif ra is not None:
+        for key, what in (("surfaces", "radiating surfaces"), ("patch_names", "radiation patches")):
+            if list(ra[key]) != list(rb[key]):
+                reasons.append(f"other {what}: {len(ra[key])} vs {len(rb[key])}")
     return reasons
 
 
@@ -96,8 +105,18 @@ def _groups(a, b, nt):
         temps.append((f"loop {name} fluid", a.loops[name]["t_fluid"][:nt], b.loops[name]["t_fluid"][:nt]))
     for term in sorted(set(a.energy) & set(b.energy)):
         flows.append((f"energy {term}", a.energy[term][:nt], b.energy[term][:nt]))
+    fractions = []
+    ra, rb = a.radiation, b.radiation
+    if ra is not None and rb is not None and list(ra["patch_names"]) == list(rb["patch_names"]):
+        for key in sorted(set(ra["series"]) & set(rb["series"])):
+            flows.append((f"radiation {key}", ra["series"][key][:nt], rb["series"][key][:nt]))
+        for key in ("view_factor", "view_to_space"):
+            fractions.append((f"radiation {key}", ra[key], rb[key]))
+        for key in sorted(set(ra.get("visibility", {})) & set(rb.get("visibility", {})) - {"orbit_time_s"}):
+            fractions.append((f"radiation {key}", ra["visibility"][key], rb["visibility"][key]))
     return [g for g in (("temperatures (nodes, chips, pipes, loops)", temps, "K"),
-                        ("heat flows (energy terms, pipes)", flows, "W")) if g[1]]
+                        ("heat flows (energy terms, pipes, radiation)", flows, "W"),
+                        ("fractions (view factors, orbit visibility)", fractions, "1")) if g[1]]
 
 
 def _power_scale(a, b, nt) -> float:
@@ -114,7 +133,10 @@ def _judge(group, pairs, unit, tol, power_scale):
             continue
         d = np.abs(va - vb)
         d = np.where(np.isnan(d), 0.0, d)
-        limit = tol.atol_k + tol.rtol * np.abs(vb) if unit == "K" else tol.power_rtol * power_scale
+        if unit == "K":
+            limit = tol.atol_k + tol.rtol * np.abs(vb)
+        else:
+            limit = tol.rtol if unit == "1" else tol.power_rtol * power_scale
         if np.any(d > np.where(np.isnan(limit), np.inf, limit)):
             bad.append(label)
         if d.size and float(d.max()) > worst:
