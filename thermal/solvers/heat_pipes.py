@@ -24,6 +24,7 @@ from scipy.optimize import brentq
 from thermal.physics.fluids import FluidRangeError, valid_range_k
 from thermal.physics.heat_pipes import DRY_FRACTION, pipe_saturation, transport_limits
 from thermal.physics.vchp import active_shares, front
+from thermal.solvers.linalg import linear_solver_for
 from thermal.solvers.run_state import PipeState
 
 VAPOUR_TOL_K = 0.01
@@ -332,12 +333,15 @@ def solve_steady_with_pipes(case, net, state, solve_steady, t_guess=None):
                       for pn in live)
     newton = 0
     moved = 0.0
+    # one linear solver over the outer iterations: its AMG hierarchy or LU factors stay useful (only
+    # the films and the dried fractions change between them)
+    linear = linear_solver_for(net, case.solver)
     dry_history: dict = {}
     front_history: dict = {}
     for outer in range(1, MAX_OUTER + 1):
         for pn in live:
             set_film(state, pn, *film_conductances(case, pn.pipe, _working(pn.pipe.fluid, t_vap[pn.pipe.name])))
-        solution = solve_steady(net, case.solver, state=state, t_initial=t_guess)
+        solution = solve_steady(net, case.solver, state=state, t_initial=t_guess, linear=linear)
         newton += solution.newton_iterations
         t = solution.t_k[0]
         searching = {name for name, h in front_history.items() if h.get("open") is not True}
