@@ -136,7 +136,7 @@ def test_csr_matvec_kernel_matches_scipy_on_random_matrices(n):
 def test_kernel_threads_policy():
     """One thread for small networks and on a machine whose load already fills the other cores
     (measured: 2 threads 1.4-3.8x slower there); all threads for a large network on an idle one."""
-    from thermal.solvers.system import PARALLEL_MIN_NODES, kernel_threads
+    from thermal.threads import PARALLEL_MIN_NODES, kernel_threads
 
     assert kernel_threads(100, available=8, load=0.0) == 1
     assert kernel_threads(PARALLEL_MIN_NODES, available=2, load=0.3) == 2

@@ -344,7 +344,7 @@ import os, numba
 numba.set_num_threads(1)                 # threads launched with the parent's count (2)
 os.environ["NUMBA_NUM_THREADS"] = "1"    # what Dask's env= brings to the worker afterwards
 from thermal.apps.sweep.execute import one_thread_per_worker
-from thermal.solvers.system import threads_allowed
+from thermal.threads import threads_allowed
 one_thread_per_worker()
 
 @numba.njit
@@ -369,7 +369,7 @@ def test_a_worker_whose_environment_arrives_after_numba_still_compiles():
 
 def test_threads_allowed_respects_the_cpu_affinity():
     code = ("import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
-            "from thermal.solvers.system import threads_allowed, kernel_threads; "
+            "from thermal.threads import threads_allowed, kernel_threads; "
             "print(threads_allowed(), kernel_threads(10**7, load=0.0))")
     env = dict(os.environ, NUMBA_NUM_THREADS="2")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)

@@ -11,7 +11,7 @@ Python API (the README's "Python and notebooks" section has a worked example)::
 
 The package tree follows the data flow (each stage imports only the stages before it)::
 
-    constants, errors -> model -> physics -> input -> build -> kernels -> solvers -> output -> apps -> cli
+    constants, errors, threads -> model -> physics -> input -> build -> kernels -> solvers -> output -> apps -> cli
 """
 from thermal.apps.sizing.input import load_sizing
 from thermal.apps.sizing.size import size

@@ -26,12 +26,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 
 from thermal.errors import CaseError
 from thermal.physics import geometry as geo
 from thermal.physics.rays import batch_visibility, blocked
-from thermal.physics.view_factors import GAUSS_X, GAUSS_W, NEAR_FACTOR, batch_exchange_areas, exchange_area
+from thermal.physics.view_factors import GAUSS_X, GAUSS_W, NEAR_FACTOR, batch_exchange_areas, classify_pairs, exchange_area
+from thermal.threads import kernel_threads
 
 OVERLAP_TOLERANCE = 1e-6  # sum_j F_ij above 1 by more than this: surfaces overlap or cross
 
@@ -203,10 +205,13 @@ def build_radiation(case, patches: PatchList) -> RadiationModel:
                           {"exact_s": t_exact, "blocking_s": t_block, "total_s": time.perf_counter() - t0})
 
 
+PARALLEL_MIN_PAIRS = 512
+
+
 def _pair_factors(polys, areas, normals, centres, points, blockers, plate, tol):
-    """(A_i F_ij unobstructed, visible share) of every pair.  Pairs are sorted out row by row with
-    array operations (coplanar, or wholly behind the other's plane: nothing; partly behind: clipped,
-    exactly, then the contour integral); the rest go to the compiled batch kernels."""
+    """(A_i F_ij unobstructed, visible share) of every pair.  Pairs are sorted out by a compiled pass
+    (coplanar, or wholly behind the other's plane: nothing; partly behind: clipped, exactly, then
+    the contour integral); the rest go to the compiled batch kernels."""
     r = len(polys)
     k = max((len(p) for p in polys), default=3)
     padded = np.zeros((r, k, 3))
@@ -216,19 +221,11 @@ def _pair_factors(polys, areas, normals, centres, points, blockers, plate, tol):
         padded[i, len(p):] = p[-1]  # repeat the last vertex: harmless in the plane tests below
         count[i] = len(p)
     exact = np.zeros((r, r))
-    simple, clipped = [], []
-    for i in range(r - 1):
-        j = np.arange(i + 1, r)
-        d_ji = np.einsum("jkc,c->jk", padded[j] - centres[i], normals[i])  # j's vertices above i's plane
-        d_ij = np.einsum("kc,jc->jk", padded[i], normals[j]) - np.einsum("jc,jc->j", centres[j], normals[j])[:, None]
-        coplanar = (np.abs(np.abs(normals[j] @ normals[i]) - 1.0) < 1e-12) & (np.abs(d_ji).max(axis=1) <= tol)
-        behind = (d_ji.max(axis=1) <= tol) | (d_ij.max(axis=1) <= tol)
-        front = (d_ji.min(axis=1) >= -tol) & (d_ij.min(axis=1) >= -tol)
-        keep = ~coplanar & ~behind
-        simple.append(np.column_stack([np.full(int((keep & front).sum()), i), j[keep & front]]))
-        clipped += [(i, int(jj)) for jj in j[keep & ~front]]
-    simple = np.vstack(simple).astype(np.int64) if simple else np.zeros((0, 2), np.int64)
+    simple, clipped = classify_pairs(padded, count, centres, normals, tol)
     start = time.perf_counter()
+    # pairs are independent: threads pay from a few hundred (each is microseconds of work), unless
+    # the machine is already busy (thermal/threads.py)
+    numba.set_num_threads(kernel_threads(len(simple), min_items=PARALLEL_MIN_PAIRS))
     values = np.zeros(len(simple))
     adaptive = np.zeros(len(simple), np.bool_)
     batch_exchange_areas(simple, padded, count, GAUSS_X, GAUSS_W, NEAR_FACTOR, values, adaptive)
@@ -236,7 +233,7 @@ def _pair_factors(polys, areas, normals, centres, points, blockers, plate, tol):
         i, j = simple[q]
         values[q] = exchange_area(polys[i], polys[j])
     exact[simple[:, 0], simple[:, 1]] = values
-    for i, j in clipped:
+    for i, j in clipped.tolist():
         a = geo.clip_to_front(polys[i], centres[j], normals[j], tol)
         b = geo.clip_to_front(polys[j], centres[i], normals[i], tol)
         if len(a) >= 3 and len(b) >= 3 and geo.area_normal(a)[0] > tol * tol and geo.area_normal(b)[0] > tol * tol:

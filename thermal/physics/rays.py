@@ -12,7 +12,7 @@ threads on small work; the callers loop over patches).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 EDGE = 1e-9  # relative margin at the ray's ends
 FAR = 1e30  # "infinite" ray length (towards the Sun or the Earth)
@@ -100,35 +100,42 @@ def pair_visibility(pts_a, n_a, pts_b, n_b, verts, count, normals, offset, bound
     return seen / total if total > 0.0 else 1.0
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def batch_visibility(pairs, points, normals_p, plate, verts, count, normals, offset, bounds, out, rays):
     """pair_visibility for many pairs, each against only the polygons whose bounding box meets the
     pair's (the segments between two patches stay inside that box), leaving out the plates the two
-    patches lie on (``plate[p]``: a ray meets them only at its ends).  Counts the rays cast."""
+    patches lie on (``plate[p]``: a ray meets them only at its ends).  Counts the rays cast.
+    Pairs are independent: chunks of them run on the threads the caller allows (each pair's value
+    is computed the same way whatever the thread count)."""
     m = count.size
-    pick = np.empty(m, np.int64)
-    for q in range(pairs.shape[0]):
-        i, j = pairs[q, 0], pairs[q, 1]
+    n_pairs = pairs.shape[0]
+    chunks = max(1, min(64, n_pairs // 64))
+    cast = np.zeros(chunks, np.int64)
+    for ch in prange(chunks):
+        pick = np.empty(m, np.int64)
         lo = np.empty(3)
         hi = np.empty(3)
-        for c in range(3):
-            lo[c] = min(points[i, :, c].min(), points[j, :, c].min())
-            hi[c] = max(points[i, :, c].max(), points[j, :, c].max())
-        n = 0
-        for k in range(m):
-            if k == plate[i] or k == plate[j]:
+        for q in range(ch * n_pairs // chunks, (ch + 1) * n_pairs // chunks):
+            i, j = pairs[q, 0], pairs[q, 1]
+            for c in range(3):
+                lo[c] = min(points[i, :, c].min(), points[j, :, c].min())
+                hi[c] = max(points[i, :, c].max(), points[j, :, c].max())
+            n = 0
+            for k in range(m):
+                if k == plate[i] or k == plate[j]:
+                    continue
+                if (bounds[k, 0] <= hi[0] and bounds[k, 1] <= hi[1] and bounds[k, 2] <= hi[2]
+                        and bounds[k, 3] >= lo[0] and bounds[k, 4] >= lo[1] and bounds[k, 5] >= lo[2]):
+                    pick[n] = k
+                    n += 1
+            if n == 0:
+                out[q] = 1.0
                 continue
-            if (bounds[k, 0] <= hi[0] and bounds[k, 1] <= hi[1] and bounds[k, 2] <= hi[2]
-                    and bounds[k, 3] >= lo[0] and bounds[k, 4] >= lo[1] and bounds[k, 5] >= lo[2]):
-                pick[n] = k
-                n += 1
-        if n == 0:
-            out[q] = 1.0
-            continue
-        sel = pick[:n]
-        rays[0] += points.shape[1] * points.shape[1]
-        out[q] = pair_visibility(points[i], normals_p[i], points[j], normals_p[j], verts[sel], count[sel],
-                                 normals[sel], offset[sel], bounds[sel])
+            sel = pick[:n]
+            cast[ch] += points.shape[1] * points.shape[1]
+            out[q] = pair_visibility(points[i], normals_p[i], points[j], normals_p[j], verts[sel], count[sel],
+                                     normals[sel], offset[sel], bounds[sel])
+    rays[0] += cast.sum()
 
 
 @njit(cache=True)

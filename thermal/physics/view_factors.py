@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 from scipy.integrate import quad
 
 GAUSS_POINTS = 24  # outer rule for separated edge pairs: exact enough that far pairs meet 1e-12
@@ -217,23 +217,80 @@ def _polygon_edges(verts, count, p, a, u, l):
             u[e, c] /= length
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def batch_exchange_areas(pairs, verts, count, gx, gw, near_factor, out, needs_adaptive):
     """A_i F_ij for many unobstructed polygon pairs (padded arrays as geometry.polygon_set gives):
     the compiled Gauss rule for every edge pair far apart; a pair with a near edge pair (a shared
-    edge or vertex) is flagged for exchange_area's adaptive rule instead."""
+    edge or vertex) is flagged for exchange_area's adaptive rule instead.  Chunks of pairs run on
+    the threads the caller allows (each pair's value does not depend on how many)."""
     k = verts.shape[1]
-    a1, u1, l1 = np.empty((k, 3)), np.empty((k, 3)), np.empty(k)
-    a2, u2, l2 = np.empty((k, 3)), np.empty((k, 3)), np.empty(k)
-    for q in range(pairs.shape[0]):
-        i, j = pairs[q, 0], pairs[q, 1]
-        _polygon_edges(verts, count, i, a1, u1, l1)
-        _polygon_edges(verts, count, j, a2, u2, l2)
-        near = np.zeros((count[i], count[j]), dtype=np.bool_)
-        total = _far_pairs(a1[:count[i]], u1[:count[i]], l1[:count[i]], a2[:count[j]], u2[:count[j]], l2[:count[j]],
-                           gx, gw, near_factor, near)
-        needs_adaptive[q] = near.any()
-        out[q] = total / (2.0 * math.pi)
+    n_pairs = pairs.shape[0]
+    chunks = max(1, min(64, n_pairs // 256))
+    for ch in prange(chunks):
+        a1, u1, l1 = np.empty((k, 3)), np.empty((k, 3)), np.empty(k)
+        a2, u2, l2 = np.empty((k, 3)), np.empty((k, 3)), np.empty(k)
+        near = np.zeros((k, k), dtype=np.bool_)
+        for q in range(ch * n_pairs // chunks, (ch + 1) * n_pairs // chunks):
+            i, j = pairs[q, 0], pairs[q, 1]
+            _polygon_edges(verts, count, i, a1, u1, l1)
+            _polygon_edges(verts, count, j, a2, u2, l2)
+            ni, nj = count[i], count[j]
+            near_ij = near[:ni, :nj]
+            total = _far_pairs(a1[:ni], u1[:ni], l1[:ni], a2[:nj], u2[:nj], l2[:nj], gx, gw, near_factor, near_ij)
+            needs_adaptive[q] = near_ij.any()
+            out[q] = total / (2.0 * math.pi)
+
+
+@njit(cache=True)
+def _pair_kind(padded, count, centres, normals, tol, i, j):
+    """0: the two polygons cannot see each other (coplanar, or one wholly behind the other's plane);
+    1: each wholly in front of the other (the contour integral applies as is); 2: partly behind
+    (clip first)."""
+    lo_ji, hi_ji, lo_ij, hi_ij = math.inf, -math.inf, math.inf, -math.inf
+    for v in range(count[j]):  # j's vertices above i's plane
+        d = 0.0
+        for c in range(3):
+            d += (padded[j, v, c] - centres[i, c]) * normals[i, c]
+        lo_ji, hi_ji = min(lo_ji, d), max(hi_ji, d)
+    for v in range(count[i]):  # i's vertices above j's plane
+        d = 0.0
+        for c in range(3):
+            d += (padded[i, v, c] - centres[j, c]) * normals[j, c]
+        lo_ij, hi_ij = min(lo_ij, d), max(hi_ij, d)
+    dot = normals[i, 0] * normals[j, 0] + normals[i, 1] * normals[j, 1] + normals[i, 2] * normals[j, 2]
+    if abs(abs(dot) - 1.0) < 1e-12 and max(abs(lo_ji), abs(hi_ji)) <= tol:
+        return 0
+    if hi_ji <= tol or hi_ij <= tol:
+        return 0
+    return 1 if (lo_ji >= -tol and lo_ij >= -tol) else 2
+
+
+@njit(cache=True)
+def classify_pairs(padded, count, centres, normals, tol):
+    """(pairs i < j that see each other wholly, pairs that need clipping), each (m, 2): one pass to
+    count, one to fill, so no r x r array is made."""
+    r = count.size
+    n_simple, n_clip = 0, 0
+    for i in range(r - 1):
+        for j in range(i + 1, r):
+            kind = _pair_kind(padded, count, centres, normals, tol, i, j)
+            if kind == 1:
+                n_simple += 1
+            elif kind == 2:
+                n_clip += 1
+    simple = np.empty((n_simple, 2), np.int64)
+    clipped = np.empty((n_clip, 2), np.int64)
+    a, b = 0, 0
+    for i in range(r - 1):
+        for j in range(i + 1, r):
+            kind = _pair_kind(padded, count, centres, normals, tol, i, j)
+            if kind == 1:
+                simple[a, 0], simple[a, 1] = i, j
+                a += 1
+            elif kind == 2:
+                clipped[b, 0], clipped[b, 1] = i, j
+                b += 1
+    return simple, clipped
 
 
 def exchange_area(poly1: np.ndarray, poly2: np.ndarray) -> float:

@@ -8,7 +8,6 @@ are overwritten in place each call.  Loads, fluxes and film resistances come fro
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 
 import numba
@@ -18,6 +17,7 @@ from threadpoolctl import ThreadpoolController
 
 from thermal import kernels
 from thermal.constants import SIGMA_W_M2K4
+from thermal.threads import kernel_threads
 from thermal.kernels.bundles import Advection, Heaters, Links, Louvers, PropertyTables, Step, Storage, Surfaces
 from thermal.build.network import Network
 from thermal.solvers.run_state import RunState
@@ -59,23 +59,6 @@ class EnergyBalance:
         return np.array([self.generated_w, self.absorbed_w, self.radiated_w, self.stored_w, self.conducted_out_w])
 
 
-PARALLEL_MIN_NODES = 4096  # below this a kernel call is too short to share (measured, see kernel_threads)
-
-
-def threads_allowed() -> int:
-    """The most threads a run may use: Numba's pool, capped by the NUMBA_NUM_THREADS this process is
-    told now, by THERMAL_MAX_THREADS (what a sweep worker sets) and by the CPUs the process
-    may run on (taskset, SLURM's cgroup)."""
-    allowed = numba.config.NUMBA_NUM_THREADS
-    for name in ("NUMBA_NUM_THREADS", "THERMAL_MAX_THREADS"):
-        told = os.environ.get(name, "").strip()
-        if told.isdigit() and int(told) > 0:
-            allowed = min(allowed, int(told))
-    if hasattr(os, "sched_getaffinity"):
-        allowed = min(allowed, len(os.sched_getaffinity(0)))
-    return max(allowed, 1)
-
-
 @functools.cache
 def _blas_libraries() -> ThreadpoolController:
     return ThreadpoolController()  # the BLAS libraries loaded by now (numpy's and scipy's OpenBLAS)
@@ -93,25 +76,6 @@ def serial_blas(driver):
         with _blas_libraries().limit(limits=1, user_api="blas"):
             return driver(*args, **kwargs)
     return run
-
-
-def kernel_threads(n_nodes: int, available: int | None = None, load: float | None = None) -> int:
-    """Threads for the parallel kernels of one run.  Measured on the 2-core machine (evaluate() of the
-    reference plate): idle, 2 threads are 1.2-1.3x faster from 1k to 262k nodes but 1.3x slower at
-    256; with both cores busy (two other processes spinning) 2 threads are 1.4-3.8x *slower* at every
-    size from 256 to 65k nodes and 1.08x at 262k (they wait on each other).  So: one thread for a
-    small network, and one thread when the machine's load already fills all but one core; all of
-    them otherwise.  Decided once per run, from the load before it starts (our own threads would
-    otherwise raise the load we read)."""
-    available = threads_allowed() if available is None else available
-    if n_nodes < PARALLEL_MIN_NODES or available <= 1:
-        return 1
-    if load is None:
-        try:
-            load = os.getloadavg()[0]
-        except OSError:  # not on this platform: assume idle
-            load = 0.0
-    return 1 if load > available - 0.5 else available
 
 
 @dataclass

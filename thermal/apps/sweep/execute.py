@@ -46,7 +46,7 @@ def one_thread_per_worker() -> None:
     compilation ("Cannot set NUMBA_NUM_THREADS to a different value once the threads have been
     launched").  So the environment is told the pool's real size (what Numba checks) and the
     thread count is capped to 1 by set_num_threads and by the cap the solver reads
-    (THERMAL_MAX_THREADS, solvers/system.threads_allowed)."""
+    (THERMAL_MAX_THREADS, thermal/threads.threads_allowed)."""
     os.environ["THERMAL_MAX_THREADS"] = "1"
     os.environ["NUMBA_NUM_THREADS"] = str(numba.config.NUMBA_NUM_THREADS)
     numba.set_num_threads(1)

@@ -1,0 +1,46 @@
+"""How many threads a compiled kernel may use: never more than the process is allowed (Numba's pool,
+NUMBA_NUM_THREADS, THERMAL_MAX_THREADS, the CPU affinity), and one where threads would not pay
+(a small problem, or a machine whose other processes already fill the cores).  At the bottom of
+the package (beside constants and errors) because the build's compiled kernels (view factors, ray
+casting) ask it as well as the solvers."""
+from __future__ import annotations
+
+import os
+
+import numba
+
+PARALLEL_MIN_NODES = 4096  # below this a kernel call is too short to share (measured, see kernel_threads)
+
+
+def threads_allowed() -> int:
+    """The most threads a run may use: Numba's pool, capped by the NUMBA_NUM_THREADS this process is
+    told now, by THERMAL_MAX_THREADS (what a sweep worker sets) and by the CPUs the process
+    may run on (taskset, SLURM's cgroup)."""
+    allowed = numba.config.NUMBA_NUM_THREADS
+    for name in ("NUMBA_NUM_THREADS", "THERMAL_MAX_THREADS"):
+        told = os.environ.get(name, "").strip()
+        if told.isdigit() and int(told) > 0:
+            allowed = min(allowed, int(told))
+    if hasattr(os, "sched_getaffinity"):
+        allowed = min(allowed, len(os.sched_getaffinity(0)))
+    return max(allowed, 1)
+
+
+def kernel_threads(n_nodes: int, available: int | None = None, load: float | None = None,
+                   min_items: int = PARALLEL_MIN_NODES) -> int:
+    """Threads for the parallel kernels of one run.  Measured on the 2-core machine (evaluate() of the
+    reference plate): idle, 2 threads are 1.2-1.3x faster from 1k to 262k nodes but 1.3x slower at
+    256; with both cores busy (two other processes spinning) 2 threads are 1.4-3.8x *slower* at every
+    size from 256 to 65k nodes and 1.08x at 262k (they wait on each other).  So: one thread for a
+    small network, and one thread when the machine's load already fills all but one core; all of
+    them otherwise.  Decided once per run, from the load before it starts (our own threads would
+    otherwise raise the load we read)."""
+    available = threads_allowed() if available is None else available
+    if n_nodes < min_items or available <= 1:
+        return 1
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except OSError:  # not on this platform: assume idle
+            load = 0.0
+    return 1 if load > available - 0.5 else available
