@@ -191,19 +191,28 @@ def test_advection_kernel_matches_reference_and_its_jacobian():
     t = rng.uniform(250, 350, n)
     res = np.zeros(n)
     a = np.zeros(indices.size)
-    kernels.add_advection(t, terms, c, m, still, fixed, diag, res, a)
-    f_ref, a_ref = reference.advection(t, wall, inflow, outflow, c, m, still, fixed)
+    # terms 1 and 3 belong to a two-phase loop: the wall meets T(theta) of their reference node; the
+    # saturation maps put those nodes in the liquid, in the two-phase range and on a rounded corner
+    phase = np.array([1, 1, 0, 1, 0], np.uint8)
+    sat = np.zeros((5, 7))
+    sat[0] = (t[2] - 20.0, t[2] - 10.0, t[2] + 10.0, 1.0, 1.4, 0.5, 0.0)  # node 2 (inflow of a flowing term) boils
+    sat[1] = (t[4] - 5.0, t[4] - 30.0, t[4] + 40.0, 1.0, 1.6, 0.5, 0.0)  # node 4 (still: itself) boils
+    sat[3] = (t[5] - 2.0, t[5] + 0.2, t[5] + 90.0, 0.9, 1.5, 0.5, 0.0)  # node 5 on the liquid corner
+    kernels.add_advection(t, terms, c, m, still, phase, sat, fixed, diag, res, a)
+    f_ref, a_ref = reference.advection(t, wall, inflow, outflow, c, m, still, fixed, phase, sat)
     assert np.allclose(res, f_ref, rtol=0, atol=1e-12)
     a_dense = sp.csr_matrix((a, indices, indptr), shape=(n, n)).toarray()
     free = fixed == 0
-    assert np.allclose(a_dense[np.ix_(free, free)], a_ref[np.ix_(free, free)], atol=1e-12)
+    # linear terms to round-off; a flowing two-phase piece's slopes are central differences (1e-4 K
+    # in the kernel, 1e-3 K in the twin) of a piecewise-exponential heat: agreement to ~1e-7
+    assert np.allclose(a_dense[np.ix_(free, free)], a_ref[np.ix_(free, free)], atol=1e-6)
     for j in np.nonzero(free)[0]:
         tp, tm = t.copy(), t.copy()
-        tp[j] += 0.5
-        tm[j] -= 0.5
-        fp, _ = reference.advection(tp, wall, inflow, outflow, c, m, still, fixed)
-        fm, _ = reference.advection(tm, wall, inflow, outflow, c, m, still, fixed)
-        assert np.allclose(-(fp - fm)[free], a_ref[free, j], atol=1e-9)
+        tp[j] += 0.01  # inside each map's piece (the corner's half-width is 0.5): exact to round-off
+        tm[j] -= 0.01
+        fp, _ = reference.advection(tp, wall, inflow, outflow, c, m, still, fixed, phase, sat)
+        fm, _ = reference.advection(tm, wall, inflow, outflow, c, m, still, fixed, phase, sat)
+        assert np.allclose(-(fp - fm)[free] / 0.02, a_ref[free, j], atol=1e-5)
     # advection alone conserves energy when the carried flows balance at every node (here: a ring)
     ring = np.ones(5)
     f_ring, _ = reference.advection(t, wall, inflow, outflow, c, ring, np.zeros(5, np.uint8), np.zeros(n, np.uint8))
@@ -491,3 +500,34 @@ def test_impossible_loop_operation_is_one_clear_error(edit, words):
     with pytest.raises(ThermalError) as exc:
         solve(parse_case(text.replace(edit[0], edit[1]), "bad.toml"))
     assert all(w in str(exc.value) for w in words)
+
+
+def test_two_phase_piece_heat_against_the_ode():
+    """The march through a piece's phases (kernel and numpy twin) against integrating
+    m dtheta/ds = G (T_w - T(theta)) with the unrounded saturation map, for inflows in liquid,
+    two-phase and vapour and walls above and below saturation (crossing zero, one or two boundaries)."""
+    from scipy.integrate import solve_ivp
+
+    from thermal import kernels
+    from thermal.kernels import reference
+
+    t_sat, th_f, th_g, s_l, s_v = 300.0, 300.0, 550.0, 1.02, 1.6
+
+    def temperature(th):
+        if th < th_f:
+            return t_sat + s_l * (th - th_f)
+        return t_sat if th <= th_g else t_sat + s_v * (th - th_g)
+
+    for theta_in in (260.0, 299.0, 400.0, 549.9, 600.0):
+        for t_w in (250.0, 290.0, 330.0, 420.0):
+            for g in (0.5, 5.0, 80.0):
+                m = 4.0
+                sol = solve_ivp(lambda s, y: [g * (t_w - temperature(y[0])) / m], (0.0, 1.0), [theta_in],
+                                rtol=1e-11, atol=1e-11, method="LSODA")
+                exact = m * (sol.y[0, -1] - theta_in)
+                q = kernels.uniform_wall_heat(theta_in, t_w, g, m, t_sat, th_f, th_g, s_l, s_v)
+                q_ref = reference.uniform_wall_heat(theta_in, t_w, g, m, t_sat, th_f, th_g, s_l, s_v)
+                assert q == pytest.approx(q_ref, rel=1e-12, abs=1e-9)
+                assert q == pytest.approx(exact, rel=1e-6, abs=1e-6), (theta_in, t_w, g)
+                # never past the wall: the fluid leaving is no hotter (colder) than a hot (cold) wall
+                assert (q >= 0) == (t_w >= temperature(theta_in)) or abs(q) < 1e-12

@@ -43,10 +43,12 @@ def test_quick_validation_passes_and_writes_the_report(quick_validation):
     assert len(report.checks) >= 15
     orders = {c.case: c.value for c in report.checks if c.quantity.startswith("observed order")}
     # second order in space for conduction; first along a flow whose wall radiates at its piece's outlet
+    # (the condensing radiator: second order through its film, still pre-asymptotic at 100-400 cells)
     expected = {"radiating_slab": 2.0, "radiating_fin": 2.0, "manufactured_plate": 2.0, "radiating_tube_fin": 1.0,
-                "counterflow": 2.0}
+                "counterflow": 2.0, "two_phase_radiator": 2.0}
+    slack = {"two_phase_radiator": 0.25}
     assert set(orders) == set(expected)
-    assert all(abs(orders[c] - expected[c]) <= 0.1 for c in expected)
+    assert all(abs(orders[c] - expected[c]) <= slack.get(c, 0.1) for c in expected)
     text = (out / "REPORT.md").read_text()
     assert "manufactured_plate" in text and "convergence.png" in text
     assert (out / "convergence.png").exists() and (out / "fin_profile.png").exists()

@@ -28,6 +28,7 @@ from thermal.build.pipes import bond_path
 from thermal.model.case import PropertyTable
 from thermal.model.loop import Loop
 from thermal.errors import CaseError
+from thermal.physics import two_phase
 from thermal.physics.coolants import CoolantRangeError, check_liquid, liquid_table
 
 NO_CONDUCTANCE = np.inf  # a reserved CSR entry: 1/(r + ...) = 0 in the conduction kernel
@@ -56,6 +57,9 @@ class LoopNodes:
     pump_node: int  # the fluid node the pump discharges into (takes the pump's heat)
     fluid_mass_kg: float
     terms: slice = field(default_factory=lambda: slice(0, 0))  # the loop's terms in the network's term arrays
+    # two-phase loops: the fluid nodes hold theta = T_acc + (h - h_f(T_acc)) / cp_ref [K], cp_ref the
+    # saturated liquid's at the accumulator's set-point (kernels/advection.py)
+    cp_ref_j_kgk: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -99,19 +103,11 @@ def add_loops(b, case, meshes, nodes_of, lumped, through_dir, in_plane_dir):
     terms = _Terms()
     out = []
     for loop in case.loops:
-        table = liquid_table(loop.fluid, loop.concentration)
         t0 = case.solver.initial_t_k
-        if case.mode != "steady":  # a transient starts from this state (a steady one only guesses it)
-            try:
-                check_liquid(table, t0, "the initial state, solver.initial_temperature: ")
-            except CoolantRangeError as exc:
-                raise CaseError(case.file, f"{loop.key}.fluid", loop.fluid, str(exc)) from None
-        valve = loop.valve
-        if valve is not None and not table.t_freeze_k < valve.set_point_k < table.t_max_k:
-            raise CaseError(case.file, f"{valve.key}.set_point", f"{valve.set_point_k - 273.15:.2f} degC",
-                            f"outside the liquid range of {table.name} ({table.t_freeze_k - 273.15:.2f} to "
-                            f"{table.t_max_k - 273.15:.2f} degC): the loop cannot be held there")
-        rho0, cp0, _, _ = table.at(t0)
+        if loop.two_phase:
+            rho0, cp0 = _two_phase_fill(case, loop, t0)
+        else:
+            rho0, cp0 = _liquid_fill(case, loop, t0)
         cp_row = b.table(PropertyTable((300.0,), (float(cp0),)))
         start = len(terms.wall)
         manifold = {m: int(b.add_nodes(1, 0.0, 0, (0, 0))[0]) for m in loop.manifolds}
@@ -167,9 +163,38 @@ def add_loops(b, case, meshes, nodes_of, lumped, through_dir, in_plane_dir):
                                         np.asarray(x0), np.asarray(x1), np.asarray(heated, bool),
                                         np.asarray(term_ids, np.int64), polylines))
         out.append(LoopNodes(loop, manifold, tuple(branches), inflow_terms, pump_node, mass,
-                             slice(start, len(terms.wall))))
+                             slice(start, len(terms.wall)), float(cp0) if loop.two_phase else 0.0))
     _reserve(b, terms)
     return out, terms
+
+
+def _liquid_fill(case, loop, t0):
+    """(density, cp) of a liquid loop's fill at the initial temperature; a transient must start liquid."""
+    table = liquid_table(loop.fluid, loop.concentration)
+    if case.mode != "steady":  # a transient starts from this state (a steady one only guesses it)
+        try:
+            check_liquid(table, t0, "the initial state, solver.initial_temperature: ")
+        except CoolantRangeError as exc:
+            raise CaseError(case.file, f"{loop.key}.fluid", loop.fluid, str(exc)) from None
+    valve = loop.valve
+    if valve is not None and not table.t_freeze_k < valve.set_point_k < table.t_max_k:
+        raise CaseError(case.file, f"{valve.key}.set_point", f"{valve.set_point_k - 273.15:.2f} degC",
+                        f"outside the liquid range of {table.name} ({table.t_freeze_k - 273.15:.2f} to "
+                        f"{table.t_max_k - 273.15:.2f} degC): the loop cannot be held there")
+    rho0, cp0, _, _ = table.at(t0)
+    return float(rho0), float(cp0)
+
+
+def _two_phase_fill(case, loop, t0):
+    """(density, cp_ref) of a two-phase loop: charged with saturated liquid at the accumulator's
+    set-point (its heat capacity in transients is that of the liquid fill: see solvers/loops.py)."""
+    sat = two_phase.saturation_table(loop.fluid)
+    if case.mode != "steady" and t0 <= sat.t_freeze_k:
+        raise CaseError(case.file, f"{loop.key}.fluid", loop.fluid, f"the initial state, solver.initial_temperature: "
+                        f"{loop.fluid} at {t0 - 273.15:.2f} degC is frozen (it freezes at "
+                        f"{sat.t_freeze_k - 273.15:.2f} degC)")
+    t_acc = loop.accumulator.saturation_temperature_k
+    return float(sat.at(t_acc, "rho_f")), float(sat.at(t_acc, "cp_f"))
 
 
 def _reserve(b, terms: _Terms) -> None:

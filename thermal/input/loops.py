@@ -5,8 +5,9 @@ from __future__ import annotations
 from thermal.errors import CaseError
 from thermal.input.heat_pipes import parse_panel_layer, parse_path
 from thermal.input.table import Table
-from thermal.model.loop import SECTION_KINDS, Branch, Loop, LoopSection, Pump, Valve
+from thermal.model.loop import SECTION_KINDS, Accumulator, Branch, Loop, LoopSection, Pump, Valve
 from thermal.physics.coolants import COOLANTS
+from thermal.physics.two_phase import TWO_PHASE_FLUIDS, saturation_table
 
 DEFAULT_ROUGHNESS_M = 1.5e-6  # drawn aluminium or stainless tubing
 MAX_PIECES_ON_NODE = 10_000
@@ -17,8 +18,9 @@ def parse_loops(root: Table, panels, nodes, materials) -> tuple[Loop, ...]:
     node_names = {n.name for n in nodes}
     out = []
     for name, t in root.subtables("loops").items():
-        fluid = t.choice("fluid", tuple(COOLANTS))
-        if COOLANTS[fluid][2]:
+        acc_t = t.sub("accumulator", None)
+        fluid = t.choice("fluid", tuple(TWO_PHASE_FLUIDS) if acc_t is not None else tuple(COOLANTS))
+        if acc_t is None and COOLANTS[fluid][2]:
             conc = t.number("concentration", minimum=0.05, maximum=0.6)
         else:
             if t.has("concentration"):
@@ -34,9 +36,13 @@ def parse_loops(root: Table, panels, nodes, materials) -> tuple[Loop, ...]:
         by_name = {b.name: b for b in branches}
         pump = _parse_pump(t.sub("pump"), by_name)
         valve_t = t.sub("valve", None)
+        if acc_t is not None and valve_t is not None:
+            raise t.error("valve", "<table>", "a two-phase loop (one with an accumulator) is held at its temperature "
+                          "by the accumulator's set-point; a bypass valve is only for liquid loops")
         valve = _parse_valve(valve_t, by_name, manifolds) if valve_t is not None else None
+        accumulator = _parse_accumulator(acc_t, fluid) if acc_t is not None else None
         t.finish()
-        out.append(Loop(name, fluid, conc, branches, manifolds, pump, valve, t.path))
+        out.append(Loop(name, fluid, conc, branches, manifolds, pump, valve, t.path, accumulator))
     return tuple(out)
 
 
@@ -178,3 +184,15 @@ def _parse_valve(t: Table, branches: dict, manifolds) -> Valve:
                   t.fraction("initial_position", 1.0), t.path)
     t.finish()
     return valve
+
+
+def _parse_accumulator(t: Table, fluid: str) -> Accumulator:
+    t_set = t.quantity("saturation_temperature", "K", minimum=0.0, strict_minimum=True)
+    sat = saturation_table(fluid)
+    lo, hi = sat.t_freeze_k + 1.0, sat.t_max_k - 3.0
+    if not lo <= t_set <= hi:
+        raise t.error("saturation_temperature", t.raw["saturation_temperature"], f"a two-phase loop of {fluid} "
+                      f"works between its triple point and critical point: {lo - 273.15:.1f} to "
+                      f"{hi - 273.15:.1f} degC")
+    t.finish()
+    return Accumulator(t_set, t.path)

@@ -140,13 +140,62 @@ def energy(net, t_k, t_old_k, inv_dt_s, k_node, bdf_a=1.0, stored_offset_w=None)
     return np.array([np.sum(net.q_w[free]), absorbed, radiated, stored, np.sum(into), gross, radiated_gross])
 
 
-def advection(t_k, wall, inflow, outflow, c_w_k, m_w_k, stagnant, fixed):
+def saturation_map(theta, sat):
+    """(T, dT/dtheta) of kernels/advection.saturation_map, written as a sum of rounded ramps."""
+    t_sat, th_f, th_g, s_l, s_v, d, s_2 = sat
+
+    def ramp(z):
+        inner = (z + d) ** 2 / (4 * d)
+        return (np.where(z <= -d, 0.0, np.where(z >= d, z, inner)),
+                np.where(z <= -d, 0.0, np.where(z >= d, 1.0, (z + d) / (2 * d))))
+
+    r1, g1 = ramp(theta - th_f)
+    r2, g2 = ramp(theta - th_g)
+    return (t_sat + s_l * (theta - th_f - r1) + s_2 * (r1 - r2) + s_v * r2,
+            s_l * (1 - g1) + s_2 * (g1 - g2) + s_v * g2)
+
+
+def uniform_wall_heat(theta_in, t_w, g, m, t_sat, th_f, th_g, s_l, s_v, rest=1.0):
+    """Heat into fluid entering a piece at ``theta_in`` along a wall at ``t_w`` (recursive: each call
+    crosses at most one phase boundary and hands the rest of the piece on)."""
+    if rest <= 0.0:
+        return 0.0
+    if th_f <= theta_in <= th_g:  # boiling or condensing at t_sat: the enthalpy moves linearly
+        rate = g * (t_w - t_sat)  # W per unit of the piece
+        if rate == 0.0:
+            return 0.0
+        edge = th_g if rate > 0 else th_f
+        frac = m * (edge - theta_in) / rate
+        if frac >= rest:
+            return rate * rest
+        return m * (edge - theta_in) + _single_phase_from_edge(rate > 0, t_w, g, m, t_sat, s_l, s_v, rest - frac)
+    liquid = theta_in < th_f
+    scale, edge = (s_l, th_f) if liquid else (s_v, th_g)
+    mc = m / scale  # m_dot cp of the phase
+    t = t_sat + scale * (theta_in - edge)
+    crossing = (liquid and t_w > t_sat) or (not liquid and t_w < t_sat)
+    if crossing:
+        frac = mc / g * np.log((t_w - t) / (t_w - t_sat))
+        if frac < rest:
+            return mc * (t_sat - t) + uniform_wall_heat(edge, t_w, g, m, t_sat, th_f, th_g, s_l, s_v, rest - frac)
+    return mc * (t_w - t) * (1.0 - np.exp(-g * rest / mc))
+
+
+def _single_phase_from_edge(to_vapour, t_w, g, m, t_sat, s_l, s_v, rest):
+    """The rest of a piece after the fluid left the two-phase range at ``edge``."""
+    scale = s_v if to_vapour else s_l
+    mc = m / scale
+    return mc * (t_w - t_sat) * (1.0 - np.exp(-g * rest / mc))
+
+
+def advection(t_k, wall, inflow, outflow, c_w_k, m_w_k, stagnant, fixed, phase=None, sat=None):
     """(F, A) contributions of the advection terms, A = -dF/dT dense (free rows and columns only)."""
     n = t_k.size
+    phase = np.zeros(wall.size, np.uint8) if phase is None else phase
     f = np.zeros(n)
     a = np.zeros((n, n))
     free = fixed == 0
-    for w, i, o, c, m, still in zip(wall, inflow, outflow, c_w_k, m_w_k, stagnant):
+    for k, (w, i, o, c, m, still) in enumerate(zip(wall, inflow, outflow, c_w_k, m_w_k, stagnant)):
         f[o] += m * (t_k[i] - t_k[o])
         a[o, o] += m
         a[o, i] -= m
@@ -154,15 +203,30 @@ def advection(t_k, wall, inflow, outflow, c_w_k, m_w_k, stagnant, fixed):
             f[i] -= m * (t_k[i] - t_k[o])
             a[i, i] += m
             a[i, o] -= m
-        if w >= 0:
+        if w >= 0 and phase[k] and not still:  # two-phase, flowing: the piece's exact heat
+            assert sat[k][6] == 0.0, "the twin covers the physical map (T = T_sat through boiling)"
+            q = uniform_wall_heat(t_k[i], t_k[w], c, m, *sat[k][:5])
+            h = 1e-3
+            dth = (uniform_wall_heat(t_k[i] + h, t_k[w], c, m, *sat[k][:5])
+                   - uniform_wall_heat(t_k[i] - h, t_k[w], c, m, *sat[k][:5])) / (2 * h) - 1e-6 * m  # JACOBIAN_FLOOR
+            dtw = (uniform_wall_heat(t_k[i], t_k[w] + h, c, m, *sat[k][:5])
+                   - uniform_wall_heat(t_k[i], t_k[w] - h, c, m, *sat[k][:5])) / (2 * h)
+            f[w] -= q
+            f[o] += q
+            a[w, w] += dtw
+            a[w, i] += dth
+            a[o, w] -= dtw
+            a[o, i] -= dth
+        elif w >= 0:
             ref = o if still else i
-            q = c * (t_k[w] - t_k[ref])
+            t_ref, slope = saturation_map(t_k[ref], sat[k]) if phase[k] else (t_k[ref], 1.0)
+            q = c * (t_k[w] - t_ref)
             f[w] -= q
             f[o] += q
             a[w, w] += c
-            a[w, ref] -= c
+            a[w, ref] -= c * slope
             a[o, w] -= c
-            a[o, ref] += c
+            a[o, ref] += c * slope
     f[~free] = 0.0
     a[~free, :] = 0.0
     a[:, ~free] = 0.0

@@ -1,4 +1,4 @@
-"""A pumped single-phase fluid loop as the case describes it (frozen, SI).
+"""A pumped fluid loop (single-phase liquid, or two-phase with an accumulator) as the case describes it (frozen, SI).
 
 Topology: named manifolds joined by branches; each branch flows from one manifold to another along
 ordered sections (a tube bonded under a saddle or a channel in a cold plate, on a path in a panel
@@ -91,6 +91,17 @@ class Valve:
 
 
 @dataclass(frozen=True, slots=True)
+class Accumulator:
+    """A two-phase accumulator (a heated/cooled reservoir of liquid and vapour) at the pump's suction
+    manifold: it holds the loop's pressure there at the saturation pressure of its set-point, so the
+    evaporators boil near that temperature whatever the load; it takes up the liquid the vapour
+    displaces.  Its presence makes the loop two-phase (solvers/loops.py, physics/two_phase.py)."""
+
+    saturation_temperature_k: float
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
 class Loop:
     name: str
     fluid: str
@@ -100,6 +111,11 @@ class Loop:
     pump: Pump
     valve: Valve | None
     key: str
+    accumulator: Accumulator | None = None  # set: a mechanically pumped two-phase loop
+
+    @property
+    def two_phase(self) -> bool:
+        return self.accumulator is not None
 
     def branch(self, name: str) -> Branch:
         return next(b for b in self.branches if b.name == name)

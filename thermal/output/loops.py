@@ -17,7 +17,11 @@ SERIES = (("mass_flow", "mass_flow", "kg/s"), ("t_in", "T_in", "K"), ("t_out", "
           ("pump_head", "pump_head", "Pa"), ("cp", "cp", "J/(kg K)"), ("pump_power", "pump_power", "W"), ("valve_position", "valve_position", "1"),
           ("t_fluid", "T_fluid", "K"), ("t_min", "T_min", "K"), ("t_max", "T_max", "K"),
           ("freezing_margin", "freezing_margin", "K"), ("frozen", "frozen", "1"), ("boiling", "boiling", "1"),
-          ("manifolds", "T_manifold", "K"), ("hydraulic_iterations", "hydraulic_iterations", "1"))
+          ("manifolds", "T_manifold", "K"), ("hydraulic_iterations", "hydraulic_iterations", "1"),
+          # two-phase loops only
+          ("quality", "quality", "1"), ("pressure", "p_fluid", "Pa"),
+          ("manifold_pressure", "p_manifold", "Pa"), ("exit_quality", "exit_quality", "1"),
+          ("dryout", "dryout", "1"), ("pump_inlet_subcooling", "pump_inlet_subcooling", "K"))
 
 
 def write_loops(f, loops: dict) -> None:
@@ -38,6 +42,8 @@ def write_loops(f, loops: dict) -> None:
         g.attrs["valve"] = bool(rec["valve"])
         g.attrs["set_point_k"] = rec["set_point_k"]
         g.attrs["fluid_mass_kg"] = rec["fluid_mass_kg"]
+        g.attrs["two_phase"] = bool(rec.get("two_phase", False))
+        g.attrs["accumulator_t_k"] = float(rec.get("accumulator_t_k", math.nan))
         for branch, polylines in rec["polylines"].items():
             for i, (panel, pts) in enumerate(polylines):
                 d = g.create_dataset(f"path_{branch}_{i}", data=np.asarray(pts, float))
@@ -56,7 +62,9 @@ def read_loops(f, nt: int) -> dict:
         rec.update(fluid=_s(g.attrs["fluid"]), t_freeze_k=float(g.attrs["t_freeze_k"]), branches=branches,
                    manifold_names=[_s(m) for m in g.attrs["manifolds"]], valve=bool(g.attrs["valve"]),
                    set_point_k=float(g.attrs["set_point_k"]), fluid_mass_kg=float(g.attrs["fluid_mass_kg"]),
-                   x_m=g["x"][:], branch_of_node=g["branch_of_node"][:])
+                   x_m=g["x"][:], branch_of_node=g["branch_of_node"][:],
+                   two_phase=bool(g.attrs.get("two_phase", False)),
+                   accumulator_t_k=float(g.attrs.get("accumulator_t_k", math.nan)))
         polylines = {b: [] for b in branches}
         for key in g:
             if key.startswith("path_"):
@@ -84,16 +92,39 @@ def summary_lines(loops: dict, step: int = -1) -> list[str]:
         for b, branch in enumerate(rec["branches"]):
             lines.append(f"  {branch:<18} {flows[b]:9.4g} kg/s  {rec['t_in'][step][b] - 273.15:8.2f} -> "
                          f"{rec['t_out'][step][b] - 273.15:8.2f} degC  dp {rec['dp'][step][b] / 1e3:8.4g} kPa")
+        if rec.get("two_phase"):
+            lines.extend(_two_phase_lines(rec, step))
         margin = np.asarray(rec["freezing_margin"])
         worst = int(np.argmin(margin))
         frozen = np.asarray(rec["frozen"])
-        state = "FROZEN" if np.any(frozen > 0) else "liquid"
+        state = "FROZEN" if np.any(frozen > 0) else ("not frozen" if rec.get("two_phase") else "liquid")
         lines.append(f"  fluid {np.min(rec['t_min']) - 273.15:.2f} to {np.max(rec['t_max']) - 273.15:.2f} degC; "
                      f"freezing margin {margin[worst]:.2f} K (freezes at {rec['t_freeze_k'] - 273.15:.2f} degC): "
                      f"{state}" + (f" at {int(np.max(frozen))} fluid nodes" if state == "FROZEN" else "")
                      + (f"; BOILING at {int(np.max(rec['boiling']))} fluid nodes" if np.any(np.asarray(rec['boiling']) > 0)
                         else ""))
     return lines
+
+
+def _two_phase_lines(rec, step):
+    """Accumulator, exit qualities, dry-out and the pump's cavitation margin of a two-phase loop."""
+    exit_x = np.asarray(rec["exit_quality"][step])
+    dry = np.asarray(rec["dryout"])
+    sub = np.asarray(rec["pump_inlet_subcooling"])
+    p = np.asarray(rec["pressure"][step])
+    out = [f"  two-phase (HEM): accumulator at {rec['accumulator_t_k'] - 273.15:.2f} degC; pressure "
+           f"{p.min() / 1e3:.5g}-{p.max() / 1e3:.5g} kPa; exit qualities "
+           + ", ".join(f"{b} {x:.3f}" for b, x in zip(rec["branches"], exit_x))]
+    if np.any(dry > 0):
+        dried = [b for b, x in zip(rec["branches"], np.max(np.asarray(rec["exit_quality"]), axis=0)) if x >= 1.0]
+        out.append(f"  DRY-OUT: the fluid reaches quality 1 (all vapour) at up to {int(dry.max())} fluid nodes"
+                   + (f" (leaving {', '.join(dried)} as vapour)" if dried else "")
+                   + ": a wall past that point meets vapour; an evaporator there needs more flow")
+    worst = float(sub.min())
+    out.append(f"  pump inlet subcooling {worst:.2f} K" + ("" if worst > 0.0 else
+               " -- CAVITATION: vapour reaches the pump; the condensers must reject more or the accumulator sit "
+               "warmer"))
+    return out
 
 
 def _s(v):

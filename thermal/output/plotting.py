@@ -242,6 +242,13 @@ def loop_figure(result, path=None, step: int = -1):
                        label=f"freezes ({rec['t_freeze_k'] - 273.15:.1f} °C)")
         if rec["valve"]:
             ax.axhline(rec["set_point_k"] - 273.15, color="k", ls="--", lw=0.8, label="valve set-point")
+        if rec.get("two_phase") and "quality" in rec:  # the quality along each branch, dashed, on its own axis
+            q_ax = ax.twinx()
+            quality = np.asarray(rec["quality"])[step]
+            for b, branch in enumerate(rec["branches"]):
+                sel = owner == b
+                q_ax.plot(x_m[sel], quality[sel], ls="--", lw=0.9, color=f"C{b % 10}")
+            q_ax.set_ylabel("quality x (dashed; < 0 subcooled, > 1 superheated)")
         ax.set_xlabel("distance along the branch from its inlet [m]")
         ax.set_ylabel("fluid temperature [°C]")
         when = "steady state" if result.mode == "steady" else f"t = {t[step]:g} s"

@@ -28,8 +28,12 @@ import numpy as np
 from thermal.errors import ConvergenceError, ModelError
 from thermal.physics.channel_flow import NU_STAGNANT, piece_film_w_k, pressure_drop_pa, reynolds
 from thermal.physics.coolants import liquid_table
+from thermal.physics.two_phase import saturation_table
 from thermal.solvers.hydraulics import STAGNANT_FRACTION, solve_hydraulics
+from thermal.solvers.two_phase import initial_state, pressure_lag_k, two_phase_status, update_two_phase_loop
 
+HOMOTOPY_END = 1e-3  # below this fraction of the liquid's slope the next stage is the true plateau
+HOMOTOPY_MAX_RATIO = 0.97  # stages closer than this and still failing: the path is lost, say so
 SETTLE_K = 0.01  # fluid temperatures settled between outer passes
 MAX_OUTER = 60
 SET_POINT_TOL_K = 0.01
@@ -53,7 +57,10 @@ def update_loops(net, state, t_k: np.ndarray) -> float:
         t_fluid = t_k[fluid_nodes]
         moved = max(moved, float(np.max(np.abs(t_fluid - ls.updated_at_k))) if ls.updated_at_k.size else math.inf)
         ls.updated_at_k = t_fluid.copy()
-        _update_loop(net, state, ln, ls, t_k)
+        if ln.loop.two_phase:
+            update_two_phase_loop(net, state, ln, ls, t_k)
+        else:
+            _update_loop(net, state, ln, ls, t_k)
     return moved
 
 
@@ -121,11 +128,9 @@ def _update_loop(net, state, ln, ls, t_k):
 
 
 def initial_temperatures(net, t_initial_k: float) -> np.ndarray:
-    """The uniform first guess, with fixed-temperature nodes at their values."""
-    t = np.full(net.n_nodes, float(t_initial_k))
-    fixed = net.fixed.astype(bool)
-    t[fixed] = net.t_fixed_k[fixed]
-    return t
+    """The uniform first guess, with fixed-temperature nodes at their values (and two-phase loops'
+    fluid at their enthalpies)."""
+    return initial_state(net, t_initial_k)
 
 
 MAX_VELOCITY_M_S = 30.0  # liquid loops run at 0.5-3 m/s (erosion, pump power); 10x that is no design
@@ -171,7 +176,7 @@ def solve_steady_with_loops(case, net, state, inner):
         for _ in range(MAX_OUTER):
             solution = solve_once(t)
             t = solution.t_k[0]
-            moved = float(np.max(np.abs(t[fluid] - t_coef[fluid])))
+            moved = max(float(np.max(np.abs(t[fluid] - t_coef[fluid]))), pressure_lag_k(net, state))
             if moved <= SETTLE_K:
                 return solution  # the state holds the coefficients of t_coef, within 0.01 K of t
             # damp when a pass fails to halve the change, undamp again while it contracts well
@@ -183,6 +188,9 @@ def solve_steady_with_loops(case, net, state, inner):
                                f"(last change {moved:.3g} K)")
 
     t0 = initial_temperatures(net, case.solver.initial_t_k)
+    two_phase = [state.loops[ln.loop.name] for ln in net.loops if ln.loop.two_phase]
+    if two_phase:
+        t0 = _two_phase_path(two_phase, settle, t0)
     solution = None
     for ln in [ln for ln in net.loops if ln.loop.valve is not None]:  # one valve per loop, each in turn
         solution = _valve_search(ln, state.loops[ln.loop.name], settle, t0 if solution is None else solution.t_k[0])
@@ -191,6 +199,33 @@ def solve_steady_with_loops(case, net, state, inner):
     # one last solve with the coefficients of the state it settled at: F(T) = 0 exactly for what is reported
     final = solve_once(solution.t_k[0])
     return replace(final, newton_iterations=newton[0], wall_s=time.perf_counter() - start), passes[0]
+
+
+def _two_phase_path(loop_states, settle, t_guess):
+    """From a uniform guess Newton stalls between the kinks of the phase changes (line search finds no
+    descent).  Walk there instead: solve with the two-phase temperature rising at a fraction of the
+    liquid's slope (1: a liquid loop, which Newton solves; 0: the saturation plateau), each stage
+    warm-started from the last; the fraction falls by a ratio that widens after a success and
+    narrows after a failure.  Returns the start for the true (fraction 0) solve."""
+    def at(factor, guess):
+        for ls in loop_states:
+            ls.homotopy = factor
+        return settle(guess).t_k[0]
+
+    t_good, f_good = at(1.0, t_guess), 1.0
+    ratio = 0.3
+    while f_good > 0.0:
+        f_try = 0.0 if f_good * ratio < HOMOTOPY_END else f_good * ratio
+        try:
+            t_good, f_good = at(f_try, t_good), f_try
+            ratio = max(ratio * ratio, 0.01)
+        except ConvergenceError:
+            ratio = math.sqrt(ratio)
+            if ratio > HOMOTOPY_MAX_RATIO:
+                raise
+    for ls in loop_states:
+        ls.homotopy = 0.0
+    return t_good
 
 
 def _valve_search(ln, ls, settle, t_guess):
@@ -327,28 +362,38 @@ POSITION_TOL = 1e-4  # valve position settled within a step (1e-4 of its travel:
 
 def loop_status(net, state, t_k: np.ndarray) -> dict:
     """Per loop, one output's values: flows, inlet/outlet temperatures and pressure drop of each
-    branch, pump head and power, valve position, fluid temperatures, freezing margin."""
+    branch, pump head and power, valve position, fluid temperatures, freezing margin; two-phase
+    loops add qualities, pressures, dry-out and the pump inlet's subcooling."""
     out = {}
     for ln in net.loops:
         loop, ls = ln.loop, state.loops[ln.loop.name]
-        table = liquid_table(loop.fluid, loop.concentration)
-        fluid = np.concatenate([bn.fluid for bn in ln.branches] + [np.array(list(ln.manifold.values()))])
-        t_fluid = t_k[fluid]
-        out[loop.name] = {
-            "mass_flow": ls.mass_flow_kg_s.copy(),
-            "t_in": np.array([t_k[ln.manifold[b.source]] for b in loop.branches]),
-            "t_out": np.array([t_k[bn.fluid[-1]] for bn in ln.branches]),
-            "dp": ls.branch_dp_pa.copy(),
-            "pump_head": ls.pump_head_pa, "pump_power": ls.pump_power_w, "cp": ls.cp_j_kgk,
-            "hydraulic_iterations": ls.hydraulic_iterations,
-            "valve_position": ls.valve_position if loop.valve else math.nan,
-            "t_min": float(t_fluid.min()), "t_max": float(t_fluid.max()),
-            "freezing_margin": float(t_fluid.min() - table.t_freeze_k),
-            "frozen": int(np.sum(t_fluid <= table.t_freeze_k)),
-            "boiling": int(np.sum(t_fluid >= table.t_max_k)),
-            "manifolds": np.array([t_k[n] for n in ln.manifold.values()]),
-        }
+        row = {"mass_flow": ls.mass_flow_kg_s.copy(), "dp": ls.branch_dp_pa.copy(), "pump_head": ls.pump_head_pa,
+               "pump_power": ls.pump_power_w, "cp": ls.cp_j_kgk, "hydraulic_iterations": ls.hydraulic_iterations,
+               "valve_position": ls.valve_position if loop.valve else math.nan}
+        if loop.two_phase:
+            row.update(two_phase_status(ln, ls, t_k))
+            t_fluid = np.concatenate([row["t_fluid"], row["manifolds"]])
+            t_freeze, boiling = fluid_range(loop)[0], 0  # boiling is what the loop is for
+        else:
+            t_freeze, t_max = fluid_range(loop)
+            row.update(t_in=np.array([t_k[ln.manifold[b.source]] for b in loop.branches]),
+                       t_out=np.array([t_k[bn.fluid[-1]] for bn in ln.branches]),
+                       manifolds=np.array([t_k[n] for n in ln.manifold.values()]),
+                       t_fluid=t_k[np.concatenate([bn.fluid for bn in ln.branches])])
+            t_fluid = t_k[np.concatenate([bn.fluid for bn in ln.branches] + [np.array(list(ln.manifold.values()))])]
+            boiling = int(np.sum(t_fluid >= t_max))
+        row.update(t_min=float(t_fluid.min()), t_max=float(t_fluid.max()),
+                   freezing_margin=float(t_fluid.min() - t_freeze), frozen=int(np.sum(t_fluid <= t_freeze)),
+                   boiling=boiling)
+        out[loop.name] = row
     return out
+
+
+def fluid_range(loop) -> tuple[float, float]:
+    """(freezing, top) temperatures of a loop's fluid [K]: a liquid loop boils above the top; a
+    two-phase loop's top is near the critical point."""
+    table = saturation_table(loop.fluid) if loop.two_phase else liquid_table(loop.fluid, loop.concentration)
+    return table.t_freeze_k, table.t_max_k
 
 
 class LoopSeries:
@@ -361,9 +406,9 @@ class LoopSeries:
         self.along = []
 
     def add(self, state, t_k) -> None:
-        self.rows.append(loop_status(self.net, state, t_k))
-        self.along.append({ln.loop.name: t_k[np.concatenate([bn.fluid for bn in ln.branches])]
-                           for ln in self.net.loops})
+        rows = loop_status(self.net, state, t_k)
+        self.along.append({name: row.pop("t_fluid") for name, row in rows.items()})
+        self.rows.append(rows)
 
     def snapshot(self) -> dict:
         return {"rows": list(self.rows), "along": list(self.along)}
@@ -377,10 +422,11 @@ class LoopSeries:
             loop = ln.loop
             name = loop.name
             rows = [r[name] for r in self.rows]
-            table = liquid_table(loop.fluid, loop.concentration)
             rec = {key: np.array([r[key] for r in rows]) for key in rows[0]} if rows else {}
             rec["t_fluid"] = np.array([a[name] for a in self.along])
-            rec.update(fluid=table.name, t_freeze_k=table.t_freeze_k, branches=[b.name for b in loop.branches],
+            label = loop.fluid if loop.two_phase else liquid_table(loop.fluid, loop.concentration).name
+            rec.update(fluid=label, t_freeze_k=fluid_range(loop)[0], two_phase=loop.two_phase,
+                       accumulator_t_k=loop.accumulator.saturation_temperature_k if loop.two_phase else math.nan, branches=[b.name for b in loop.branches],
                        manifold_names=list(ln.manifold), valve=loop.valve is not None,
                        set_point_k=loop.valve.set_point_k if loop.valve else math.nan,
                        fluid_mass_kg=ln.fluid_mass_kg,

@@ -43,6 +43,14 @@ class LoopState:
     branch_dp_pa: np.ndarray = field(default_factory=lambda: np.zeros(0))
     hydraulic_iterations: int = 0
     updated_at_k: np.ndarray = field(default_factory=lambda: np.zeros(0))  # fluid T the coefficients are for
+    # two-phase loops: absolute pressure at each fluid node and manifold that the saturation maps in
+    # use are at, the pressures the last hydraulic solve found (the next update's), and the heat each
+    # piece took from its wall at the last update (flow boiling's film depends on the heat flux)
+    pressure_pa: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    manifold_pressure_pa: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    next_pressure_pa: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    homotopy: float = 0.0  # the steady solver's path: two-phase T rises at this x the liquid's slope (0: T_sat)
+    piece_heat_w: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 @dataclass
@@ -61,6 +69,10 @@ class RunState:
     # per heater: < 0 acts on its law (proportional; any heater in a steady solve), else a
     # thermostat's state in a transient (1 on, 0 off), switched by solvers/thermostats.py
     heater_switched: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # per advection term of a two-phase loop: 1, and the saturation map of its reference node
+    # (kernels/advection.py); 0 for single-phase loops (the fluid nodes hold temperatures)
+    adv_phase: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
+    adv_sat: np.ndarray = field(default_factory=lambda: np.zeros((0, 7)))
 
     @classmethod
     def fresh(cls, net) -> "RunState":
@@ -75,7 +87,8 @@ class RunState:
                  for ln in net.loops}
         return cls(np.array(net.q_w, float), np.array(net.r_link, float), np.array(net.face_q_solar_w_m2, float),
                    np.array(net.face_q_ir_w_m2, float), pipes, np.zeros(n_terms), np.zeros(n_terms),
-                   np.zeros(n_terms, np.uint8), loops, np.full(net.heaters.count, -1.0))
+                   np.zeros(n_terms, np.uint8), loops, np.full(net.heaters.count, -1.0),
+                   np.zeros(n_terms, np.uint8), np.zeros((n_terms, 7)))
 
     def snapshot(self) -> dict:
         """Everything in the run state as plain values (a checkpoint: output/checkpoint.py)."""

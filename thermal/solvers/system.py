@@ -21,6 +21,7 @@ from thermal.threads import kernel_threads
 from thermal.kernels.bundles import Advection, Heaters, Links, Louvers, PropertyTables, Step, Storage, Surfaces
 from thermal.build.network import Network
 from thermal.solvers.run_state import RunState
+from thermal.solvers.two_phase import initial_state
 
 TERMS = ("generated", "absorbed", "radiated", "stored", "conducted_out")
 
@@ -163,10 +164,7 @@ class Assembler:
         return float(absorbed)
 
     def initial_state(self, t_initial_k: float) -> np.ndarray:
-        t = np.full(self.net.n_nodes, float(t_initial_k))
-        fixed = self.net.fixed.astype(bool)
-        t[fixed] = self.net.t_fixed_k[fixed]
-        return t
+        return initial_state(self.net, t_initial_k)
 
     def evaluate(self, t_k: np.ndarray, t_old_k: np.ndarray | None = None, inv_dt_s: float = 0.0,
                  bdf_a: float = 1.0, stored_offset_w: np.ndarray | None = None):
@@ -192,8 +190,8 @@ class Assembler:
             kernels.add_heaters(t_k, self.heaters, st.heater_switched, net.fixed, self.residual_w, self.a_data,
                                 self.heater_power_w)
         if self.advection is not None:
-            kernels.add_advection(t_k, self.advection, st.adv_c_w_k, st.adv_m_w_k, st.adv_stagnant, net.fixed,
-                                  net.diag_pos, self.residual_w, self.a_data)
+            kernels.add_advection(t_k, self.advection, st.adv_c_w_k, st.adv_m_w_k, st.adv_stagnant, st.adv_phase,
+                                  st.adv_sat, net.fixed, net.diag_pos, self.residual_w, self.a_data)
         if self.low_rank is not None:
             self._exchange(t_k, self.residual_w)
             t = t_k[self._j_nodes]
@@ -230,8 +228,13 @@ class Assembler:
             # term's round-off is eps m_dot cp T, so a loop carrying little net heat (a pump's
             # milliwatts) is judged against the enthalpy it carries, as emission is against sigma T^4
             adv = self.net.advection
-            gross = float(st.adv_m_w_k @ np.abs(t_k[adv.outflow])
-                          + st.adv_c_w_k @ np.abs(t_k[np.maximum(adv.wall, 0)]))
+            gross = float(st.adv_m_w_k @ np.abs(t_k[adv.outflow]))
+            liquid = st.adv_phase == 0
+            gross += float(st.adv_c_w_k[liquid] @ np.abs(t_k[np.maximum(adv.wall[liquid], 0)]))
+            if not np.all(liquid):  # two-phase pieces: c is a film conductance; their heat is the scale
+                two = np.nonzero(~liquid)[0]
+                gross += float(np.abs(kernels.term_heat(t_k, self.advection, st.adv_c_w_k, st.adv_m_w_k,
+                                                        st.adv_stagnant, st.adv_phase, st.adv_sat, two)).sum())
         return EnergyBalance(*(float(v) for v in self._energy), advected_gross_w=gross)
 
     def heater_output_w(self, t_k: np.ndarray) -> float:
@@ -248,8 +251,8 @@ class Assembler:
         net, st, adv = self.net, self.state, self.net.advection
         w = adv.wall
         on_fixed = np.nonzero((w >= 0) & (net.fixed[np.maximum(w, 0)] == 1))[0]
-        ref = np.where(st.adv_stagnant[on_fixed] == 1, adv.outflow[on_fixed], adv.inflow[on_fixed])
-        return -st.adv_c_w_k[on_fixed] * (t_k[w[on_fixed]] - t_k[ref])
+        return -kernels.term_heat(t_k, self.advection, st.adv_c_w_k, st.adv_m_w_k, st.adv_stagnant, st.adv_phase,
+                                  st.adv_sat, on_fixed)
 
     def initial_balance(self, t_k: np.ndarray) -> EnergyBalance:
         """Energy terms of an initial state.  No step has been taken, so the rate of storage is what
