@@ -95,6 +95,7 @@ class SizingSpec:
     tim_contact_w_m2k: float | None = None  # at each face of the TIM (die/TIM, TIM/plate); None = perfect (echoed)
     saddle_w_m2k: float | None = None  # heat pipe to radiator and cold plate bond; None = perfect (echoed)
     input_sha256: str = ""  # of the sizing file's text (traceability)
+    compare: object = None  # SizingSpec of the same job with the other architecture ([sizing] compare_with)
 
     @property
     def chips(self) -> int:
@@ -139,7 +140,8 @@ def is_sizing_text(text: str) -> bool:
         return False
 
 
-def parse_sizing(text: str, file: str = "<string>") -> SizingSpec:
+def parse_sizing(text: str, file: str = "<string>", compare: bool = True) -> SizingSpec:
+    """``compare``: also load ``[sizing] compare_with`` (off for that file itself: no chains)."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -175,6 +177,9 @@ def parse_sizing(text: str, file: str = "<string>") -> SizingSpec:
     if spec_is_heat_pipes(fields) and fields.get("saddle_w_m2k") is None:
         defaults.append("heat_pipes.saddle_conductance: perfect bond (the host's half cell only); give the bond's "
                         "conductance (W/m2/K)")
+    compare_with = fields.pop("compare_with")
+    if compare and compare_with:
+        fields["compare"] = _compare_spec(compare_with, file, fields.get("architecture", "heat_pipes"))
     policy = fields.pop("margins_name")
     fields["margins"] = parse_margins(policy, root.sub("margins", None), root)
     if policy == "none":
@@ -260,6 +265,22 @@ def _neighbourhood_table(t: Table | None, coatings: dict, normal: tuple, raw: di
                          radiation_text=dumps({"radiation": nb.get("radiation", {})}), **wing)
 
 
+def _compare_spec(name: str, file: str, architecture: str) -> SizingSpec:
+    """The sizing file ``compare_with`` names (relative to this one): the same job with the other
+    architecture, for the architecture trade; its own errors name its own file."""
+    path = Path(name) if Path(name).is_absolute() else Path(file).parent / name
+    try:
+        text = read_text_capped(path, MAX_CASE_BYTES, "utf-8-sig")
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise CaseError(file, "sizing.compare_with", name, f"no readable sizing file at {path} (a path relative "
+                        "to this file)") from None
+    other = parse_sizing(text, str(path), compare=False)
+    if other.architecture == architecture:
+        raise CaseError(file, "sizing.compare_with", name, f"is a {architecture} design too: name a sizing file "
+                        "with the other architecture ([heat_pipes] or [pumped_loop])")
+    return other
+
+
 def _sizing_table(s: Table) -> dict:
     out = {"name": s.string("name"), "description": s.string("description", "")}
     power = s.quantity("compute_power", "W", minimum=0.0, strict_minimum=True, what="total compute power")
@@ -272,7 +293,8 @@ def _sizing_table(s: Table) -> dict:
                hot_power_factor=s.number("hot_power_factor", 1.0, minimum=1.0, maximum=3.0),
                idle_fraction=s.number("idle_fraction", 0.3, minimum=0.0, maximum=1.0),
                min_temperature_k=s.quantity("min_temperature", "K", minimum=0.0, strict_minimum=True),
-               margins_name=s.choice("margins", POLICIES, "none"), cold_control=s.boolean("cold_control", False))
+               margins_name=s.choice("margins", POLICIES, "none"), cold_control=s.boolean("cold_control", False),
+               compare_with=s.string("compare_with", ""))
     s.finish()
     return out
 

@@ -11,6 +11,7 @@ import h5py
 import numpy as np
 from scipy.optimize import minimize
 
+from thermal.apps.sizing.architectures import as_designed, lighter_ranges, scan_powers
 from thermal.apps.sizing.estimate import design_environment, estimate, isothermal_panel_net_w_m2
 from thermal.input.materials import library_coatings
 from thermal.apps.sizing.size import PERIODIC_TOL_K
@@ -444,9 +445,10 @@ def trade_studies(res, out) -> dict:
     where it says so."""
     plt = pyplot()
     figs, text = [], []
-    for study in (_trade_temperature, _trade_power, _trade_coating, _trade_pareto):
+    for study in (_trade_temperature, _trade_power, _trade_architecture, _trade_coating, _trade_pareto):
         fig, line = study(plt, res, out)
-        figs.append(fig)
+        if fig is not None:
+            figs.append(fig)
         if line:
             text.append(line)
     return {"figures": figs, "text": "\n".join(text)}
@@ -477,17 +479,13 @@ def _trade_power(plt, res, out):
     """Against compute power: the same chip, stack and repeating unit re-sized (estimate) for each
     power, so the chip count follows the power; area and mass scaled by the field's correction of the
     estimate at the design point.  Not tiled whole modules: 10 kW needs 10 kW of radiator, not a
-    100 kW module's."""
+    100 kW module's; a pumped loop tiles whole loops beyond its design's chips (architectures.at_power)."""
     s, env = res.spec, res.hot_env
-    p_hot = s.chip_power_w * s.hot_power_factor
     area_scale = res.area_m2 / res.estimate.area_m2
     mass_scale = res.mass_kg["total"] / res.estimate.mass_kg["total"]
-    powers = np.union1d(np.logspace(math.log10(max(1e4, s.chip_power_w)), 7, 31), [1e6])
-    area, mass = np.full(powers.size, np.nan), np.full(powers.size, np.nan)
-    for i, p in enumerate(powers):
-        est = estimate(replace(s, compute_power_w=float(p)), s.materials, env, s.target_k, p_hot)
-        if est is not None:
-            area[i], mass[i] = est.area_m2 * area_scale, est.mass_kg["total"] * mass_scale
+    powers = _trade_powers(s)
+    scan = scan_powers(s, env, powers)
+    area, mass = scan.area_m2 * area_scale, scan.mass_kg * mass_scale
     fig, (ax_a, ax_m) = plt.subplots(2, 1, figsize=(6, 5.5), sharex=True)
     for ax, y, design, label in ((ax_a, area, res.area_m2, "panel area [m²]"),
                                  (ax_m, mass, res.mass_kg["total"], "system mass [kg]")):
@@ -507,6 +505,65 @@ def _trade_power(plt, res, out):
             f"{area[i_1mw]:.4g} m², {mass[i_1mw]:.4g} kg. A single wing of that size is not deployable: "
             "beyond a few hundred m² the area is split over wings, which this estimate does not model.")
     return save_figure(plt, fig, out / "trade_power.png", 110), line
+
+
+def _trade_powers(s):
+    """10 kW (or one chip) to 10 MW, with 1 MW on the grid."""
+    return np.union1d(np.logspace(math.log10(max(1e4, s.chip_power_w)), 7, 31), [1e6])
+
+
+def _trade_architecture(plt, res, out):
+    """With ``[sizing] compare_with``: this design and the same job with the other architecture, both
+    re-sized per power on the first-estimate model (apps/sizing/architectures.py)."""
+    if res.spec.compare is None:
+        return None, None
+    # from one chip: a loop's pumps and accumulator weigh most on small designs
+    powers = np.union1d(np.logspace(math.log10(res.spec.chip_power_w), 7, 41), [1e6])
+    other_spec, other_env = as_designed(res.spec.compare)
+    own, other = scan_powers(res.spec, res.hot_env, powers), scan_powers(other_spec, other_env, powers)
+    loop, pipes = (own, other) if own.architecture == "pumped_loop" else (other, own)
+    fig, (ax_m, ax_r) = plt.subplots(2, 1, figsize=(6, 5.5), sharex=True, height_ratios=(2, 1))
+    for scan, colour in ((pipes, "tab:blue"), (loop, "tab:orange")):
+        ax_m.loglog(powers / 1e3, scan.mass_kg, "-", color=colour, label=scan.architecture.replace("_", " "))
+    ax_m.set_ylabel("system mass [kg]")
+    ax_m.legend(fontsize=8)
+    ax_r.semilogx(powers / 1e3, loop.mass_kg / pipes.mass_kg, "-", color="k", label="mass")
+    ax_r.semilogx(powers / 1e3, loop.area_m2 / pipes.area_m2, "--", color="tab:green", label="area")
+    ax_r.axhline(1.0, color="0.5", lw=0.8)
+    ax_r.set_ylabel("loop / heat pipes")
+    ax_r.set_xlabel("compute power [kW]")
+    ax_r.legend(fontsize=8)
+    for ax in (ax_m, ax_r):
+        ax.grid(True, which="both", alpha=0.3)
+    for ax in (ax_m, ax_r):
+        ax.axvline(res.spec.compute_power_w / 1e3, color="r", lw=0.8, ls=":")
+    ax_m.set_title("both architectures re-sized per power (first estimate);\nloops tiled beyond the design's "
+                   "chips, the design's power dotted", fontsize=9)
+    fig.tight_layout()
+    return save_figure(plt, fig, out / "trade_architecture.png", 110), architecture_text(loop, pipes)
+
+
+def _power_text(p_w: float) -> str:
+    return f"{p_w / 1e6:.3g} MW" if p_w >= 1e6 else f"{p_w / 1e3:.3g} kW"
+
+
+def architecture_text(loop, pipes) -> str:
+    """Which wins where, and the per-chip masses that say why."""
+    ranges = lighter_ranges(loop, pipes)
+    span = f"{_power_text(loop.powers_w[0])}-{_power_text(loop.powers_w[-1])}"
+    if ranges:
+        where = "the pumped loop is the lighter design at " + ", ".join(
+            f"{_power_text(a)}-{_power_text(b)}" for a, b in ranges) + ", the heat pipes elsewhere"
+    else:
+        where = f"the heat pipes are the lighter design everywhere in {span}"
+    parts = lambda scan: ", ".join(f"{k} {v:.2f}" for k, v in scan.parts_kg_per_chip.items())  # noqa: E731
+    i = [int(np.argmin(np.abs(loop.powers_w - p))) for p in (loop.powers_w[0], 1e4, 1e5, 1e6, loop.powers_w[-1])]
+    ratios = "; ".join(f"{_power_text(loop.powers_w[j])}: loop/pipes mass {loop.mass_kg[j] / pipes.mass_kg[j]:.3f}, "
+                       f"area {loop.area_m2[j] / pipes.area_m2[j]:.3f}" for j in dict.fromkeys(i))
+    return (f"- Architectures, both re-sized per power ({span}) on the first estimate: {where} ({ratios}). Per "
+            f"chip at each file's own power [kg]: heat pipes {parts(pipes)}; pumped loop {parts(loop)} (its pumps "
+            "and accumulator are per loop: a small loop pays them over few chips; beyond the design's chips whole "
+            "loops are tiled).")
 
 
 def _trade_coating(plt, res, out):
