@@ -531,3 +531,35 @@ def test_two_phase_piece_heat_against_the_ode():
                 assert q == pytest.approx(exact, rel=1e-6, abs=1e-6), (theta_in, t_w, g)
                 # never past the wall: the fluid leaving is no hotter (colder) than a hot (cold) wall
                 assert (q >= 0) == (t_w >= temperature(theta_in)) or abs(q) < 1e-12
+
+
+@pytest.mark.parametrize("a,b,expect", [(-40.0, 2.0, "set-point"), (5.0, 2.0, "open"), (-40.0, 1e-4, "stop")])
+def test_valve_search_finds_a_one_over_x_miss_fast_and_takes_only_tightly_settled_answers(a, b, expect):
+    """The sensor's miss g(x) = a + b/x (the radiator's outlet near its own temperature: the heat it
+    removes ~ 1/flow) is linear in u = 1/x, so the search needs few trials; whatever it returns (on the
+    set-point, resting open, resting on the bypass stop) was settled to SETTLE_K, looser trials only
+    on the way."""
+    from types import SimpleNamespace
+    from thermal.solvers import loops as lp
+
+    set_k = 300.0
+    ln = SimpleNamespace(loop=SimpleNamespace(name="c", valve=SimpleNamespace(set_point_k=set_k, sensor="s")),
+                         manifold={"s": 0})
+    ls = SimpleNamespace(valve_position=1.0, valve_integral=1.0)
+    calls = []
+
+    def settle(guess, tol_k=lp.SETTLE_K):
+        x = ls.valve_position
+        calls.append((x, tol_k))
+        return SimpleNamespace(t_k=[np.array([set_k + a + b / x])], tol=tol_k)
+
+    sol = lp._valve_search(ln, ls, settle, None)
+    g = sol.t_k[0][0] - set_k
+    assert sol.tol == lp.SETTLE_K
+    if expect == "set-point":
+        assert abs(g) <= lp.SET_POINT_TOL_K and abs(ls.valve_position - b / -a) < 1e-3 * b / -a
+        assert len({x for x, _ in calls}) <= 4  # x = 1, 1/4, then the exact line in u
+    elif expect == "open":
+        assert ls.valve_position == 1.0 and g > 0
+    else:
+        assert ls.valve_position == pytest.approx(lp.MIN_POSITION) and g < 0
