@@ -142,3 +142,36 @@ def test_transient_two_phase_loop_closes_energy_every_step(bundled):
     assert np.all(np.asarray(rec["dryout"]) == 0)
     i = list(r.node_names).index("coldplate")
     assert abs(float(r.node_t_k[-1, i]) - float(bundled.node_t_k[-1, i])) < 1.0
+
+
+def test_fluid_heat_capacity_follows_the_quality():
+    """A fluid node's volume holds the homogeneous mixture: at quality 1/2 it stores
+    rho_mix = 1 / (0.5/rho_g + 0.5/rho_f) of it (CoolProp directly, not the table), subcooled liquid
+    its own liquid density, where the network holds the fill of saturated liquid at the accumulator's
+    set-point.  The storage the solver integrates is the run state's (solvers/system.Assembler)."""
+    from CoolProp.CoolProp import PropsSI
+
+    from thermal.build.network import build_network
+    from thermal.solvers.loops import update_loops
+    from thermal.solvers.run_state import RunState
+    from thermal.solvers.system import Assembler
+    from thermal.solvers.two_phase import LoopFluid, initial_state
+
+    net = build_network(parse_case(CASE.read_text(), CASE.name))
+    ln = net.loops[0]
+    fl = LoopFluid(ln)
+    t_acc = ln.loop.accumulator.saturation_temperature_k
+    maps = fl.maps(np.full(fl.nodes.size, fl.p_acc))
+    t = initial_state(net, 300.0)
+    half, cold = fl.fluid[::2], fl.fluid[1::2]
+    t[half] = 0.5 * (maps[0, 1] + maps[0, 2])  # quality 1/2 at the accumulator's pressure
+    t[cold] = maps[0, 1] - 2.0 / maps[0, 3]  # liquid 2 K below saturation
+    state = RunState.fresh(net)
+    assert Assembler(net, state).storage.rho_v_kg is state.rho_v_kg
+    update_loops(net, state, t)
+    rho = lambda q, tk: PropsSI("D", "T", tk, "Q", q, "Ammonia")  # noqa: E731
+    fill = net.rho_v_kg / rho(0, t_acc)  # each node's volume
+    mix = 1.0 / (0.5 / rho(1, t_acc) + 0.5 / rho(0, t_acc))
+    assert np.allclose(state.rho_v_kg[half], fill[half] * mix, rtol=1e-4)
+    assert np.allclose(state.rho_v_kg[cold], fill[cold] * PropsSI("D", "T", t_acc - 2.0, "Q", 0, "Ammonia"), rtol=1e-4)
+    assert mix < 0.2 * rho(0, t_acc)  # half-vapour ammonia at 30 degC: a fifth of the liquid fill or less

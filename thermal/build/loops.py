@@ -187,7 +187,7 @@ def _liquid_fill(case, loop, t0):
 
 def _two_phase_fill(case, loop, t0):
     """(density, cp_ref) of a two-phase loop: charged with saturated liquid at the accumulator's
-    set-point (its heat capacity in transients is that of the liquid fill: see solvers/loops.py)."""
+    set-point (the network holds that fill; in a run each node's mass follows its quality: solvers/two_phase.py)."""
     sat = two_phase.saturation_table(loop.fluid)
     if case.mode != "steady" and t0 <= sat.t_freeze_k:
         raise CaseError(case.file, f"{loop.key}.fluid", loop.fluid, f"the initial state, solver.initial_temperature: "

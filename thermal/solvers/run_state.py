@@ -73,6 +73,9 @@ class RunState:
     # (kernels/advection.py); 0 for single-phase loops (the fluid nodes hold temperatures)
     adv_phase: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
     adv_sat: np.ndarray = field(default_factory=lambda: np.zeros((0, 7)))
+    # mass of each node [kg] now: the network's, except a two-phase loop's fluid nodes, whose volume
+    # holds the homogeneous mixture's density at their quality (solvers/two_phase.py)
+    rho_v_kg: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @classmethod
     def fresh(cls, net) -> "RunState":
@@ -88,7 +91,7 @@ class RunState:
         return cls(np.array(net.q_w, float), np.array(net.r_link, float), np.array(net.face_q_solar_w_m2, float),
                    np.array(net.face_q_ir_w_m2, float), pipes, np.zeros(n_terms), np.zeros(n_terms),
                    np.zeros(n_terms, np.uint8), loops, np.full(net.heaters.count, -1.0),
-                   np.zeros(n_terms, np.uint8), np.zeros((n_terms, 7)))
+                   np.zeros(n_terms, np.uint8), np.zeros((n_terms, 7)), np.array(net.rho_v_kg, float))
 
     def snapshot(self) -> dict:
         """Everything in the run state as plain values (a checkpoint: output/checkpoint.py)."""

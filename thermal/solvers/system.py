@@ -99,7 +99,7 @@ class Assembler:
         self.state = RunState.fresh(net) if state is None else state
         # the network's arrays bundled as the kernels take them (kernels/bundles.py)
         self.tables = PropertyTables(net.tab_t, net.tab_v, net.tab_n)
-        self.storage = Storage(net.rho_v_kg, net.cp_tab, self.tables)
+        self.storage = Storage(self.state.rho_v_kg, net.cp_tab, self.tables)
         self.links = Links(net.indptr, net.indices, net.diag_pos, net.s_self, net.s_other, net.dir_self,
                            net.dir_other)
         # own copies: louvers move the emittance and absorptance of their surfaces with T

@@ -18,10 +18,10 @@ and per-step evaluation as liquid loops, solvers/loops.py):
    a piece where the fluid starts or stops boiling gets its heat right and no piece carries the
    fluid past its wall's temperature.
 
-Approximations, stated: the fluid's heat capacity in transients is that of the loop filled with
-saturated liquid at T_acc (in two-phase sections it overstates the inventory by rho_l / rho_hom; the
-accumulator takes up the liquid the vapour displaces); superheated vapour takes the saturated
-vapour's properties; pressure waves and flow instabilities are not modelled (quasi-steady flow).
+Approximations, stated: in transients each fluid node holds the homogeneous mixture's mass at its
+quality (taken at the step's start, like the flows), the accumulator taking up or giving back what
+the vapour displaces, with its enthalpy; the flow is the same all along a branch (no mass stored in
+the pipes' mixture changes it); superheated vapour takes the saturated vapour's properties; pressure waves and flow instabilities are not modelled (quasi-steady flow).
 """
 from __future__ import annotations
 
@@ -92,6 +92,7 @@ def update_two_phase_loop(net, state, ln, ls, t_k) -> None:
     maps = fl.maps(p_now)
     theta = t_k[fl.nodes]
     t_node, x_node = fl.state(theta, maps)
+    _mixture_masses(net, state, fl, t_node[:nf], x_node[:nf], maps[:nf, 0])
     pieces = [_Pieces(fl, ln, bn, t_k, t_node, x_node, maps) for bn in ln.branches]
 
     def branch_dp(b, m_dot):
@@ -125,6 +126,17 @@ def update_two_phase_loop(net, state, ln, ls, t_k) -> None:
     ls.piece_heat_w = np.concatenate(heat)
     ls.pump_power_w = m_pump / rho_pump * ls.pump_head_pa / loop.pump.efficiency
     state.q_w[ln.pump_node] = net.q_w[ln.pump_node] + ls.pump_power_w
+
+
+def _mixture_masses(net, state, fl, t_k, x, t_sat_k) -> None:
+    """The heat capacity of a fluid node follows its quality: its volume (the network's mass of
+    saturated liquid at the accumulator's set-point) holds the homogeneous mixture's density.  The
+    mass a node gains or loses is the accumulator's (its enthalpy goes with it), so a step stores
+    m(x) d(h) with m taken at the step's start, as the flows are."""
+    sat = fl.sat
+    volume = net.rho_v_kg[fl.fluid] / float(sat.at(fl.t_ref, "rho_f"))
+    t_props = np.minimum(t_k, t_sat_k)
+    state.rho_v_kg[fl.fluid] = volume / homogeneous_volume_m3_kg(x, sat.at(t_props, "rho_f"), sat.at(t_props, "rho_g"))
 
 
 class _Pieces:
