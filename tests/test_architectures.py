@@ -104,3 +104,32 @@ def test_files_that_name_each_other_load_without_a_chain(tmp_path):
                                                         '"loop.toml"\n', 1))
     spec = load_sizing(path)
     assert spec.compare.architecture == "heat_pipes" and spec.compare.compare is None
+
+
+def test_header_drop_against_the_laminar_closed_form_and_the_far_unit(tmp_path):
+    """A header handing its flow out evenly: laminar, f = 64/Re gives dp = 16 mu v0 L / D^2 (the
+    flow falls linearly, the drop per length with it); turbulent, f rises as the flow falls, so the
+    drop lies above a constant inlet friction's third and below Blasius's f ~ Re^-1/4 ratio
+    (integral of (1 - x)^1.75 = 1/2.75 against 1/3: x1.09).  The far unit's shortfall
+    is the headers' drop over n times a unit's, the pump's extra power M dp / (rho eta)."""
+    from thermal.apps.sizing.estimate import header_drop_pa, header_hydraulics
+    from thermal.physics.channel_flow import churchill_friction, reynolds
+    from thermal.physics.coolants import liquid_table
+
+    mu, rho, d, length, m = 0.05, 1000.0, 0.01, 2.0, 1e-3
+    v0 = m / (rho * math.pi * d * d / 4)
+    assert header_drop_pa(m, length, d, rho, mu) == pytest.approx(16 * mu * v0 * length / d ** 2, rel=1e-9)
+    m = 2.0
+    v0 = m / (rho * math.pi * d * d / 4)
+    f0 = float(churchill_friction(reynolds(m, 1e-3, d)))
+    turbulent = header_drop_pa(m, length, d, rho, 1e-3)
+    third = f0 * length / d * rho * v0 ** 2 / 2 / 3
+    assert third < turbulent < 3 / 2.75 * third
+
+    spec = load_sizing(_files(tmp_path))
+    hh = header_hydraulics(spec, 1000.0)
+    rho_c = float(liquid_table("ammonia").at(spec.target_k - 30.0)[0])
+    m_all = spec.chips * loop_flow_kg_s(spec)
+    assert hh["pump_w"] == pytest.approx(m_all * hh["drop_pa"] / (rho_c * spec.loop.pump_efficiency), rel=1e-12)
+    n = 1.0 if hh["tube_re"] < 2300 else 1.75
+    assert hh["far_unit_shortfall"] == pytest.approx(hh["drop_pa"] / (n * 1000.0), rel=1e-12)

@@ -12,6 +12,7 @@ from thermal.apps.sizing.estimate import (
     orbit_average_fluxes,
 )
 from thermal.apps.sizing.input import Env, load_sizing
+from thermal.apps.sizing.report import summary_text
 from thermal.apps.sizing.size import size
 from thermal.apps.solve import solve
 from thermal.cli import main
@@ -354,6 +355,8 @@ def test_pumped_loop_architecture_sizes_to_target(tmp_path):
             supply = loop["manifold_names"].index("supply")
             assert loop["manifolds"][-1][supply] >= 273.15 - 0.011
         heaters[valve] = res.heater_w_per_chip
+        text = summary_text(res)
+        assert "headers, supply + return" in text and "farthest unit, same-end headers" in text
     assert heaters[True] < heaters[False]
 
 

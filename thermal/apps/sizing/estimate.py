@@ -319,6 +319,38 @@ def estimate_loop(spec, materials, env: DesignEnvironment, target_k: float, powe
                     power_w / area_chip, loop_masses(spec, materials, length), math.inf, power_w / n, g, t_rm)
 
 
+def header_drop_pa(m_in_kg_s: float, length_m: float, d_m: float, rho: float, mu: float, points: int = 400) -> float:
+    """Friction drop [Pa] along a header that hands its flow out (or gathers it) evenly over its
+    length: the flow falls linearly from ``m_in`` to 0, Churchill's friction at each local Reynolds
+    number, integrated by the midpoint rule (laminar closed form 16 mu v0 L / D^2 to 1e-5 at 400
+    points).  Momentum recovery at the branch take-offs is left out (it lowers the supply header's
+    drop: this is the upper bound)."""
+    x = (np.arange(points) + 0.5) / points
+    m = m_in_kg_s * (1.0 - x)
+    area = 0.25 * math.pi * d_m * d_m
+    f = channel_flow.churchill_friction(channel_flow.reynolds(m, mu, d_m))
+    return float(np.mean(f * length_m / d_m * m * m / (2.0 * rho * area * area)))
+
+
+def header_hydraulics(spec, unit_dp_pa: float) -> dict:
+    """The two headers along the radiator's root (supply and return, same-end connections) at the
+    design flow: their drop, the pumping it adds, and how much less the farthest unit gets.  In a
+    same-end (U) layout the units' driving pressure falls by both headers' drops towards the far
+    end; a unit's drop goes as its flow^n (n = 1 laminar, 1.75 turbulent in its tubes), so the far
+    unit's flow is short by about (drop / unit drop) / n of the design (a reverse-return layout
+    cancels most of it)."""
+    loop = spec.loop
+    rho, _, mu, _ = (float(v) for v in liquid_table(loop.fluid, loop.concentration).at(spec.target_k - 30.0))
+    m_chip = loop_flow_kg_s(spec)
+    width = spec.chips * spec.pipes_per_chip * spec.pipe_pitch_m
+    drop = 2.0 * header_drop_pa(spec.chips * m_chip, width, loop.header_inner_m, rho, mu)
+    re_tube = float(channel_flow.reynolds(m_chip / spec.pipes_per_chip, mu, loop.tube_inner_m))
+    n = 1.0 if re_tube < 2300.0 else 1.75
+    return {"drop_pa": drop, "pump_w": spec.chips * m_chip * drop / (rho * loop.pump_efficiency),
+            "far_unit_shortfall": drop / (n * unit_dp_pa) if unit_dp_pa > 0 else math.inf, "tube_re": re_tube,
+            "velocity_m_s": spec.chips * m_chip / (rho * 0.25 * math.pi * loop.header_inner_m ** 2)}
+
+
 def loop_masses(spec, materials, length_m: float) -> dict:
     """Panel; tubes (radiator tubes, a feed and a return run of ``transfer_length`` per chip, two
     headers along the radiator's root with the tubes' wall thickness); the fluid in all of them and in

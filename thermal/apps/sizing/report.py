@@ -12,7 +12,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from thermal.apps.sizing.architectures import as_designed, lighter_ranges, scan_powers
-from thermal.apps.sizing.estimate import design_environment, estimate, isothermal_panel_net_w_m2
+from thermal.apps.sizing.estimate import design_environment, estimate, header_hydraulics, isothermal_panel_net_w_m2
 from thermal.input.materials import library_coatings
 from thermal.apps.sizing.size import PERIODIC_TOL_K
 from thermal.apps.sizing.unit_solves import FREEZE_MARGIN_K, solve_unit
@@ -85,10 +85,22 @@ def summary_rows(res) -> list[tuple]:
                   f"{h['flow_kg_s_per_chip'] * 1e3:.2f} / {h['flow_kg_s_per_chip'] * s.chips:.3f}"),
                  ("pump power into the fluid, all chips [W]", "-",
                   f"{h['pump_w_per_chip'] * s.chips:.1f} (head {h['pump_head_pa'] / 1e3:.1f} kPa, bores and tubes)")]
+        rows += _header_rows(header_hydraulics(s, h["pump_head_pa"]))
     else:
         rows.append(("heat-pipe utilisation (max)", f"{e.pipe_load_w / e.pipe_limit_w:.2f}",
                      f"{h['pipe_use_max']:.2f} ({h['governing']})"))
     return rows
+
+
+def _header_rows(hh) -> list[tuple]:
+    """The headers along the radiator's root (estimate.header_hydraulics), not in the field's unit."""
+    short = hh["far_unit_shortfall"]
+    far = (f"short by ~{100 * short:.0f} % of the design flow" if short < 0.3 else
+           f"starved: the headers drop {short * (1.0 if hh['tube_re'] < 2300 else 1.75):.1f}x a unit's (reverse "
+           "return, wider headers or more loops)")
+    return [("headers, supply + return [kPa] (inlet velocity)", "-",
+             f"{hh['drop_pa'] / 1e3:.1f} ({hh['velocity_m_s']:.2f} m/s), +{hh['pump_w']:.0f} W of pumping"),
+            ("farthest unit, same-end headers", "-", far)]
 
 
 MASS_LABELS = {"panel": "radiator panel", "heat_pipes": "heat pipes", "cold_plates": "cold plates",
@@ -130,7 +142,7 @@ def summary_text(res, out_dir=None) -> str:
         lines.append(f"default    {d}")
     lines += ["", f"{'':<44}{'first estimate':>16}{'field-verified':>32}"]
     for name, a, b in summary_rows(res):
-        lines.append(f"{name:<44}{a:>16}{b:>32}")
+        lines.append(f"{name:<44}{a:>16}" + (f"{b:>32}" if len(b) <= 30 else f"  {b}"))  # long notes: no overlap
     cold_total = res.heater_w_per_chip * s.chips
     lines += ["", f"cold case  idle {100 * s.idle_fraction:g} % ({s.chip_power_w * s.idle_fraction:g} W per chip), "
               f"BOL optics: heater {res.heater_w_per_chip:.1f} W per chip = {cold_total / 1e3:.2f} kW in all "
@@ -298,6 +310,11 @@ def write_sizing_h5(res, path, xdmf: bool = True) -> Path:
              "pipe_pitch_m": s.pipe_pitch_m, "pipes_per_chip": s.pipes_per_chip,
              "pipe_pitch_auto": res.pitch_scan is not None, "architecture": s.architecture}
     attrs.update({f"mass_{k}_kg": float(v) for k, v in res.mass_kg.items()})
+    if s.architecture == "pumped_loop":
+        hh = header_hydraulics(s, h["pump_head_pa"])
+        attrs.update(pump_w_total=h["pump_w_per_chip"] * s.chips, unit_dp_pa=h["pump_head_pa"],
+                     header_dp_pa=hh["drop_pa"], header_pump_w=hh["pump_w"],
+                     far_unit_flow_shortfall=hh["far_unit_shortfall"])
     attrs["margins"] = s.margins.name
     attrs.update(input_sha256=s.input_sha256, source_revision=source_revision(), thermal_version=VERSION)
     if res.mesh_check:
