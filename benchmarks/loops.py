@@ -29,6 +29,7 @@ ROOT = HERE.parent
 FLAGSHIP = ROOT / "cases" / "sizing" / "flagship_100kw.toml"
 FLAGSHIP_LOOP = ROOT / "cases" / "sizing" / "flagship_100kw_pumped_loop.toml"
 SIZED_AREA_M2 = 140.31  # the flagship's hot-case area (README, `make run`)
+REPEATS = 3
 
 
 def _child(path_or_text, name, queue):
@@ -105,9 +106,12 @@ def design_rows() -> list[str]:
     res = {}
     for key in ("hp", "loop"):
         for case in ("hot", "cold"):
-            start = time.perf_counter()
-            r = solve(parse_case(units[key][case], f"<flagship unit {key} {case}>"))
-            r.wall = time.perf_counter() - start
+            walls = []
+            for _ in range(REPEATS):  # the least of a few: the first pays the kernels' cache load, the machine is shared
+                start = time.perf_counter()
+                r = solve(parse_case(units[key][case], f"<flagship unit {key} {case}>"))
+                walls.append(time.perf_counter() - start)
+            r.wall = min(walls)
             res[key, case] = r
     tj = {k: max(float(c["t_max"].max()) for c in r.chips.values()) - 273.15 for k, r in res.items()}
     rad = {k: float(np.nanmean(r.fields["radiator"][-1])) - 273.15 for k, r in res.items()}
@@ -138,7 +142,7 @@ def design_rows() -> list[str]:
             f"{float(cold['valve_position'][-1]):.3f} to the radiator) |",
             f"| cold case: coldest coolant [degC], freezing margin [K] | - | "
             f"{float(cold['t_min'][-1]) - 273.15:.2f}, {float(cold['freezing_margin'][-1]):.1f} |",
-            f"| steady solve wall [s] (hot; cold) | {res['hp', 'hot'].wall:.2f}; {res['hp', 'cold'].wall:.2f} | "
+            f"| steady solve wall [s] (hot; cold; least of {REPEATS}) | {res['hp', 'hot'].wall:.2f}; {res['hp', 'cold'].wall:.2f} | "
             f"{res['loop', 'hot'].wall:.2f}; {res['loop', 'cold'].wall:.2f} |"]
 
 

@@ -31,6 +31,7 @@ from thermal.physics import orbit as orb
 from thermal.solvers import solve_steady, solve_transient_fixed_step
 from thermal.solvers.heat_pipes import PipeSeries, TransientPipes, solve_steady_with_pipes
 from thermal.solvers.hooks import combined
+from thermal.solvers.linalg import linear_solver_for
 from thermal.solvers.loops import LoopSeries, TransientLoops, initial_temperatures, solve_steady_with_loops, \
     update_loops
 from thermal.solvers.periodic import solve_periodic
@@ -205,13 +206,16 @@ class _Resumable:
 def _steady(case, net, env, state, rec):
     env.apply_orbit_average(state)  # the constant fluxes again without an orbit
     extra = {}
+    # one linear solver over a loop's outer passes: its LU (or hierarchy) preconditions the next
+    # pass's first solves, whose matrix differs only in the loop's coefficients
+    linear = linear_solver_for(net, case.solver)
 
     def once(t_guess=None):
         if net.heat_pipes:
             sol, _, extra["heat_pipe_outer_iterations"] = solve_steady_with_pipes(case, net, state, solve_steady,
                                                                                   t_guess)
             return sol
-        return solve_steady(net, case.solver, state=state, t_initial=t_guess)
+        return solve_steady(net, case.solver, state=state, t_initial=t_guess, linear=linear)
 
     if net.loops:
         solution, extra["loop_outer_passes"] = solve_steady_with_loops(case, net, state, once)

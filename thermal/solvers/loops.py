@@ -10,10 +10,11 @@ around the loop (the liquids' cp varies by 1-3 % over a loop's span; the film an
 each node's own properties).
 
 Steady: the coefficients are lagged, and the steady solve repeated warm-started until the fluid
-temperatures settle to 0.01 K (a fixed point: the properties vary slowly with T).  With a bypass
-valve the position that holds the sensor manifold at the set-point is found by a bracketed
-Illinois search on log(position) (the sensor temperature falls monotonically as more flow goes
-through the radiator); a valve that cannot hold it rests on its stop and the status says so.
+temperatures settle to 0.01 K (a fixed point: the properties vary slowly with T; relaxed by the
+passes' own contraction when it cycles).  With a bypass valve the position that holds the sensor
+manifold at the set-point is moved within those passes by a secant in 1/position (its first step
+from the heat balance), and when that does not settle a bracketed Illinois search on 1/position,
+each trial settled, takes over; a valve that cannot hold it rests on its stop and the status says so.
 Transients: the coefficients are evaluated from the state at the start of each step, the valve
 moves by its PI law (model/loop.Valve) once per step.
 """
@@ -39,6 +40,7 @@ MAX_OUTER = 60
 SET_POINT_TOL_K = 0.01
 MIN_POSITION = 1e-4  # the smallest radiator share the steady valve search tries
 MAX_VALVE_SOLVES = 40
+STEER_PASSES = 12  # passes of the joint valve-and-coefficients iteration before the bracketed search takes over
 
 
 def _node_temperatures(bn, ln, t_k):
@@ -165,25 +167,39 @@ def solve_steady_with_loops(case, net, state, inner):
 
     fluid = np.concatenate([bn.fluid for ln in net.loops for bn in ln.branches])
 
-    def settle(t, tol_k=SETTLE_K):
+    def settle(t, tol_k=SETTLE_K, steer=None):
         """Solve, re-evaluate the coefficients at the answer, until the fluid temperatures they were
-        evaluated at and the answer agree to SETTLE_K.  A plain fixed point can cycle (a nearly
+        evaluated at and the answer agree to ``tol_k``.  A plain fixed point can cycle (a nearly
         bypassed radiator: the film of still-cold fluid swings the outlet by tens of kelvin from pass
-        to pass), so once a pass fails to halve the change the evaluation point is relaxed towards
-        the answer (factor halved down to 1/8, doubled back while the passes contract)."""
-        t_coef, omega, last = t, 1.0, math.inf
+        to pass; a dried-out evaporator), so the evaluation point is relaxed towards the answer by a
+        factor from the last two passes' changes d: their ratio f = d.d_last / |d_last|^2 estimates
+        the fixed point's contraction, and omega / (1 - f) the relaxation that cancels it (Irons-
+        Tuck), kept in [1/8, 1].  ``steer`` (a _ValveSecant) moves a valve each pass as well; it
+        stops when the sensor is held and the coefficients settled, and gives up (_SteerFailed)
+        after STEER_PASSES."""
+        t_coef, omega, d_last = t, 1.0, None
         update_loops(net, state, t_coef)
-        for _ in range(MAX_OUTER):
+        for _ in range(STEER_PASSES if steer is not None else MAX_OUTER):
             solution = solve_once(t)
             t = solution.t_k[0]
             moved = max(float(np.max(np.abs(t[fluid] - t_coef[fluid]))), pressure_lag_k(net, state))
-            if moved <= tol_k:
-                return solution  # the state holds the coefficients of t_coef, within 0.01 K of t
-            # damp when a pass fails to halve the change, undamp again while it contracts well
-            omega = max(0.125, 0.5 * omega) if moved > 0.5 * last else min(1.0, 2.0 * omega)
-            last = moved
-            t_coef = t_coef + omega * (t - t_coef)
+            held = steer is None or steer.held(t)
+            if moved <= tol_k and held:
+                return solution  # the state holds the coefficients of t_coef, within tol_k of t
+            if steer is not None:
+                if not held and not steer.move():
+                    raise _SteerFailed(solution)
+                t_coef = t  # the coefficients follow the answer in full: the valve's move dominates
+            else:
+                d = t[fluid] - t_coef[fluid]
+                if d_last is not None and float(d_last @ d_last) > 0.0:
+                    f = float(d @ d_last) / float(d_last @ d_last)
+                    omega = min(1.0, max(0.125, omega / max(1.0 - f, 1e-3)))
+                d_last = d
+                t_coef = t_coef + omega * (t - t_coef)
             update_loops(net, state, t_coef)
+        if steer is not None:
+            raise _SteerFailed(solution)
         raise ConvergenceError(f"pumped loops: fluid temperatures did not settle within {MAX_OUTER} passes "
                                f"(last change {moved:.3g} K)")
 
@@ -254,6 +270,10 @@ def _valve_search(ln, ls, settle, t_guess):
         miss[0] = abs(g)
         return sol, g
 
+    try:  # usually the valve and the coefficients settle together in a few passes
+        return settle(t_guess, steer=_ValveSecant(ln, ls))
+    except _SteerFailed as failed:
+        t_guess = failed.solution.t_k[0]
     best, g = at(1.0, t_guess)
     if g >= -SET_POINT_TOL_K:
         return best  # too warm even with all the flow through the radiator: the valve rests open
@@ -293,6 +313,55 @@ def _valve_search(ln, ls, settle, t_guess):
             side = -1
     raise ConvergenceError(f"loop '{ln.loop.name}': the bypass valve search did not hold the set-point within "
                            f"{MAX_VALVE_SOLVES} solves (last miss {g:.3g} K)")
+
+
+class _SteerFailed(Exception):
+    def __init__(self, solution):
+        super().__init__("the joint valve iteration did not settle")
+        self.solution = solution
+
+
+class _ValveSecant:
+    """The valve moved within the coefficients' fixed point: after each pass the secant in u = 1/x
+    (see _valve_search) through the last two passes' misses, each step at most 16x.  The first step
+    from x = 1 takes the slope dg/du from the heat balance: with all the flow through the radiator
+    path the fluid falls by Q / (m cp) from the valve's split to its merge, and the miss rises by
+    that much per unit of u (the flagship's cold unit: 7 passes with u = 4 first, 6 with it).
+    Gives up (_SteerFailed) when the misses do not rise with u (the coefficients' lag still
+    dominates): the bracketed search, which settles every trial, takes over."""
+
+    def __init__(self, ln, ls):
+        self.ln, self.ls = ln, ls
+        self.u = 1.0
+        self.history = []
+        self.slope_k = math.nan  # the heat balance's dg/du at x = 1
+        ls.valve_position = ls.valve_integral = 1.0
+
+    def held(self, t_k) -> bool:
+        """The sensor on its set-point, or the valve on the stop the miss pushes it against."""
+        valve = self.ln.loop.valve
+        g = sensor_k(self.ln, t_k) - valve.set_point_k
+        if self.u == 1.0:
+            bypass = self.ln.loop.branch(valve.bypass_branch)
+            self.slope_k = float(t_k[self.ln.manifold[bypass.source]] - t_k[self.ln.manifold[bypass.target]])
+        self.history.append((self.u, g))
+        return abs(g) <= SET_POINT_TOL_K or (self.u == 1.0 and g > 0) or (self.u >= 1.0 / MIN_POSITION and g < 0)
+
+    def move(self) -> bool:
+        """The next position; False when the misses give no usable secant."""
+        u2, g2 = self.history[-1]
+        if len(self.history) == 1 or self.history[-2][0] == u2:
+            u = u2 - g2 / self.slope_k if self.slope_k > 0.0 else 4.0 * u2 if g2 < 0 else 0.5 * (1.0 + u2)
+        else:
+            u1, g1 = self.history[-2]
+            slope = (g2 - g1) / (u2 - u1)
+            if not slope > 0.0:
+                return False
+            u = u2 - g2 / slope
+        u = min(max(u, 1.0, u2 / 16.0), 16.0 * u2, 1.0 / MIN_POSITION)
+        self.u = u
+        self.ls.valve_position = self.ls.valve_integral = 1.0 / u
+        return True
 
 
 class TransientLoops:
