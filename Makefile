@@ -32,15 +32,19 @@ run-case: $(STAMP)
 	$(VENV)/bin/thermal run cases/gpu_radiator.toml -o out/gpu_radiator.h5
 	$(VENV)/bin/thermal plot out/gpu_radiator.h5 -o out/gpu_radiator.png
 
+# Tests run in parallel processes (pytest-xdist), one per core up to 4: each solve keeps its kernels
+# on one thread when the machine is busy (thermal/threads.py), so the workers do not oversubscribe.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
+
 test: $(STAMP)
-	$(PY) -m pytest -q --durations=15
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --durations=15
 
 # The kernels run as plain Python too (Numba's pure-Python semantics), so coverage tools and
 # debuggers see them: the whole suite passes that way, less the tests marked jit_speed (minutes
 # without compilation: full validation runs, the wheel test, long transients and sweeps; smaller
 # tests of the same code stay in).
 test-nojit: $(STAMP)
-	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -p no:cacheprovider -m "not slow and not jit_speed"
+	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -n $(TEST_WORKERS) -p no:cacheprovider -m "not slow and not jit_speed"
 
 # The XDMF sidecars opened by a real ParaView (Debian's, through pvbatch) with its default reader and
 # the legacy one, values checked against h5py (validation/paraview/check_xdmf.py).  PyPI's vtk wheel
