@@ -104,13 +104,15 @@ class _Recorder:
                 "q_solar": [r[1] for r in self.orbit_rows], "q_ir": [r[2] for r in self.orbit_rows]}
 
 
-def solve(case, output=None, progress=False, network=None, force=False, resume=False, checkpoint_every_s=None):
+def solve(case, output=None, progress=False, network=None, force=False, resume=False, checkpoint_every_s=None,
+          xdmf: bool = True):
     """Solve ``case`` (steady, transient or periodic, as it says) on ``network`` (built from the case
     if not given: a network can be solved any number of times) and return a Result.  The case's
     memory and step count are estimated first (apps/resources.py); ``force`` runs past the guard.
     With ``output``, a transient or periodic run saves a checkpoint every ``checkpoint_every_s``
     seconds (None: never), and ``resume`` goes on from the checkpoint an interrupted run of the same
-    case left there (apps/resume.py; from the start if there is none)."""
+    case left there (apps/resume.py; from the start if there is none).  ``xdmf=False`` writes no
+    ParaView views of ``output`` (files kept for reuse only, like a sizing's solve cache)."""
     start = time.perf_counter()
     if network is None:
         check_resources(case, force=force)
@@ -132,7 +134,7 @@ def solve(case, output=None, progress=False, network=None, force=False, resume=F
     attrs.update(extra)
     if periodic is not None:  # the whole search, not only the returned orbit
         attrs["wall_s"] = periodic.wall_s + build_s
-    result = _finish(case, net, env, solution, attrs, rec, output)
+    result = _finish(case, net, env, solution, attrs, rec, output, xdmf)
     run.completed()
     result.solution = solution
     result.network = net
@@ -140,7 +142,7 @@ def solve(case, output=None, progress=False, network=None, force=False, resume=F
     return result
 
 
-def _finish(case, net, env, solution, attrs, rec, output):
+def _finish(case, net, env, solution, attrs, rec, output, xdmf=True):
     """The Result of a solve, written to ``output`` (or its streamed file completed).  A resumed
     transient holds only the steps after its checkpoint in memory: its Result is read back from
     the completed file."""
@@ -160,7 +162,7 @@ def _finish(case, net, env, solution, attrs, rec, output):
                                      orbit["q_ir"] if orbit else [net.face_q_ir_w_m2] * nt)
         radiation = radiation_record(net, env, series)
     if rec.writer is not None:  # streamed: complete it (renamed from .part), with the pipe series
-        rec.writer.close(attrs, heat_pipes=heat_pipes, radiation=radiation, loops=loops, heaters=heaters)
+        rec.writer.close(attrs, xdmf=xdmf, heat_pipes=heat_pipes, radiation=radiation, loops=loops, heaters=heaters)
         if resumed:
             return read_result(rec.writer.final)
     for key, value in (("heat_pipes", heat_pipes), ("loops", loops), ("heaters", heaters), ("radiation", radiation)):
@@ -168,7 +170,7 @@ def _finish(case, net, env, solution, attrs, rec, output):
             setattr(result, key, value)
     result.orbit = rec.orbit()
     if rec.writer is None and output is not None:
-        result.write(output)
+        result.write(output, xdmf=xdmf)
     return result
 
 
