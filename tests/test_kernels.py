@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from thermal import kernels
 from thermal.build.network import Network, links_to_csr
 from thermal.kernels import reference
+from thermal.kernels.bundles import Step
 from thermal.solvers.system import Assembler
 
 EPS = np.finfo(float).eps
@@ -199,3 +200,28 @@ def test_stored_heat_and_heat_capacity_match_their_twins(sample):
                                atol=1e-12 * float(np.max(np.abs(out))))
     kernels.heat_capacity(t, storage, out)
     np.testing.assert_allclose(out, reference.heat_capacity(t, net.rho_v_kg, net.cp_tab, *tab), rtol=1e-13)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks())
+def test_serial_builds_give_the_parallel_builds_bits(sample):
+    """The serial builds of the node kernels (what a run on one thread calls, compiled without the
+    parallel passes) are the same bodies: each node's row comes out bit for bit the same."""
+    net, t, t_old = sample
+    asm = Assembler(net)
+    par, ser = kernels.node_kernels(2), kernels.node_kernels(1)
+    assert par.conduction_rows is kernels.conduction_rows and ser.conduction_rows is kernels.conduction_rows_serial
+    n, m = net.n_nodes, net.indices.size
+    out = {}
+    for name, nk in (("parallel", par), ("serial", ser)):
+        k, dk, res, a = np.empty((n, 2)), np.empty((n, 2)), np.empty(n), np.empty(m)
+        nk.eval_conductivity(t, net.k_tab, asm.tables, k, dk)
+        nk.conduction_rows(t, asm.links, net.r_link, k, dk, net.fixed, res, a)
+        nk.add_sources_and_storage(t, Step(t_old, 1.0 / 7.0, 1.5, np.full(n, 0.25)), net.q_w, asm.storage, net.fixed,
+                                   net.diag_pos, res, a)
+        stored, cap = np.empty(n), np.empty(n)
+        nk.stored_heat(t_old, t, asm.storage, stored)
+        nk.heat_capacity(t, asm.storage, cap)
+        out[name] = (k, dk, res, a, stored, cap)
+    for x, y in zip(out["parallel"], out["serial"]):
+        assert np.array_equal(x, y)

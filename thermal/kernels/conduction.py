@@ -26,36 +26,54 @@ def half_link(s, k_node, dk_node, node, direction):
     return 0.0, 0.0
 
 
+@njit(cache=True, inline="always")
+def _conduction_row(i, t_k, indptr, indices, diag_pos, s_self, s_other, dir_self, dir_other, r_link, k_node, dk_node,
+                    fixed, residual_w, a_data):
+    # arrays, not the Links bundle: a parallel loop's body cannot take a record argument
+    ti = t_k[i]
+    if fixed[i]:
+        for e in range(indptr[i], indptr[i + 1]):
+            a_data[e] = 0.0
+        a_data[diag_pos[i]] = 1.0
+        residual_w[i] = 0.0
+        return
+    res = 0.0
+    diag = 0.0
+    for e in range(indptr[i], indptr[i + 1]):
+        j = indices[e]
+        if j == i:
+            continue
+        a, da = half_link(s_self[e], k_node, dk_node, i, dir_self[e])
+        b, db = half_link(s_other[e], k_node, dk_node, j, dir_other[e])
+        g = 1.0 / (r_link[e] + (a + b))
+        dt = t_k[j] - ti
+        res += g * dt
+        g2 = g * g
+        diag += g - g2 * da * dt
+        if fixed[j]:
+            a_data[e] = 0.0
+        else:
+            a_data[e] = -(g + g2 * db * dt)
+    residual_w[i] = res
+    a_data[diag_pos[i]] = diag
+
+
 @njit(cache=True, parallel=True)
 def conduction_rows(t_k, links, r_link, k_node, dk_node, fixed, residual_w, a_data):
     """``links``: bundles.Links; ``r_link`` [K/W] per CSR entry (the run state's)."""
     indptr, indices, diag_pos = links.indptr, links.indices, links.diag_pos
     s_self, s_other, dir_self, dir_other = links.s_self, links.s_other, links.dir_self, links.dir_other
-    n = t_k.size
-    for i in prange(n):
-        ti = t_k[i]
-        if fixed[i]:
-            for e in range(indptr[i], indptr[i + 1]):
-                a_data[e] = 0.0
-            a_data[diag_pos[i]] = 1.0
-            residual_w[i] = 0.0
-            continue
-        res = 0.0
-        diag = 0.0
-        for e in range(indptr[i], indptr[i + 1]):
-            j = indices[e]
-            if j == i:
-                continue
-            a, da = half_link(s_self[e], k_node, dk_node, i, dir_self[e])
-            b, db = half_link(s_other[e], k_node, dk_node, j, dir_other[e])
-            g = 1.0 / (r_link[e] + (a + b))
-            dt = t_k[j] - ti
-            res += g * dt
-            g2 = g * g
-            diag += g - g2 * da * dt
-            if fixed[j]:
-                a_data[e] = 0.0
-            else:
-                a_data[e] = -(g + g2 * db * dt)
-        residual_w[i] = res
-        a_data[diag_pos[i]] = diag
+    for i in prange(t_k.size):
+        _conduction_row(i, t_k, indptr, indices, diag_pos, s_self, s_other, dir_self, dir_other, r_link, k_node,
+                        dk_node, fixed, residual_w, a_data)
+
+
+@njit(cache=True)
+def conduction_rows_serial(t_k, links, r_link, k_node, dk_node, fixed, residual_w, a_data):
+    """conduction_rows on one thread, compiled without the parallel passes: a run that never
+    threads (a small network, a busy machine) does not wait for them (kernels/__init__.py)."""
+    indptr, indices, diag_pos = links.indptr, links.indices, links.diag_pos
+    s_self, s_other, dir_self, dir_other = links.s_self, links.s_other, links.dir_self, links.dir_other
+    for i in range(t_k.size):
+        _conduction_row(i, t_k, indptr, indices, diag_pos, s_self, s_other, dir_self, dir_other, r_link, k_node,
+                        dk_node, fixed, residual_w, a_data)

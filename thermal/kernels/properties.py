@@ -60,13 +60,26 @@ def table_integral(t_from, t_to, tab_t, tab_v, tab_n, row):
     return _antiderivative(t_to, tab_t, tab_v, tab_n, row) - _antiderivative(t_from, tab_t, tab_v, tab_n, row)
 
 
+@njit(cache=True, inline="always")
+def _conductivity_of(i, t_k, k_tab, tab_t, tab_v, tab_n, k_out, dk_out):
+    for d in range(2):
+        v, dv = table_value(t_k[i], tab_t, tab_v, tab_n, k_tab[i, d])
+        k_out[i, d] = v
+        dk_out[i, d] = dv
+
+
 @njit(cache=True, parallel=True)
 def eval_conductivity(t_k, k_tab, tables, k_out, dk_out):
     """k_out[i, d], dk_out[i, d]: conductivity [W/m/K] and dk/dT of node i in direction d
     (``tables``: bundles.PropertyTables, ``k_tab[i, d]`` its row)."""
     tab_t, tab_v, tab_n = tables.t_k, tables.value, tables.count
     for i in prange(t_k.size):
-        for d in range(2):
-            v, dv = table_value(t_k[i], tab_t, tab_v, tab_n, k_tab[i, d])
-            k_out[i, d] = v
-            dk_out[i, d] = dv
+        _conductivity_of(i, t_k, k_tab, tab_t, tab_v, tab_n, k_out, dk_out)
+
+
+@njit(cache=True)
+def eval_conductivity_serial(t_k, k_tab, tables, k_out, dk_out):
+    """eval_conductivity on one thread, without the parallel passes' compile time."""
+    tab_t, tab_v, tab_n = tables.t_k, tables.value, tables.count
+    for i in range(t_k.size):
+        _conductivity_of(i, t_k, k_tab, tab_t, tab_v, tab_n, k_out, dk_out)

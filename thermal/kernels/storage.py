@@ -14,6 +14,22 @@ from numba import njit, prange
 from thermal.kernels.properties import table_integral, table_value
 
 
+@njit(cache=True, inline="always")
+def _source_and_storage(i, t_k, t_old_k, inv_dt_s, bdf_a, stored_offset_w, q_w, rho_v_kg, cp_tab, tab_t, tab_v, tab_n,
+                        fixed, diag_pos, residual_w, a_data):
+    # arrays, not the Step/Storage bundles: a parallel loop's body cannot take a record argument
+    if fixed[i]:
+        return
+    r = q_w[i]
+    if inv_dt_s > 0.0:
+        m = rho_v_kg[i]
+        row = cp_tab[i]
+        r -= bdf_a * m * table_integral(t_old_k[i], t_k[i], tab_t, tab_v, tab_n, row) * inv_dt_s - stored_offset_w[i]
+        cp, _ = table_value(t_k[i], tab_t, tab_v, tab_n, row)
+        a_data[diag_pos[i]] += bdf_a * m * cp * inv_dt_s
+    residual_w[i] += r
+
+
 @njit(cache=True, parallel=True)
 def add_sources_and_storage(t_k, step, q_w, storage, fixed, diag_pos, residual_w, a_data):
     """``step``: bundles.Step; ``q_w`` fixed loads [W] (the run state's); ``storage``: bundles.Storage."""
@@ -21,17 +37,19 @@ def add_sources_and_storage(t_k, step, q_w, storage, fixed, diag_pos, residual_w
     rho_v_kg, cp_tab = storage.rho_v_kg, storage.cp_tab
     tab_t, tab_v, tab_n = storage.tables.t_k, storage.tables.value, storage.tables.count
     for i in prange(t_k.size):
-        if fixed[i]:
-            continue
-        r = q_w[i]
-        if inv_dt_s > 0.0:
-            m = rho_v_kg[i]
-            row = cp_tab[i]
-            r -= bdf_a * m * table_integral(t_old_k[i], t_k[i], tab_t, tab_v, tab_n, row) * inv_dt_s \
-                - stored_offset_w[i]
-            cp, _ = table_value(t_k[i], tab_t, tab_v, tab_n, row)
-            a_data[diag_pos[i]] += bdf_a * m * cp * inv_dt_s
-        residual_w[i] += r
+        _source_and_storage(i, t_k, t_old_k, inv_dt_s, bdf_a, stored_offset_w, q_w, rho_v_kg, cp_tab, tab_t, tab_v,
+                            tab_n, fixed, diag_pos, residual_w, a_data)
+
+
+@njit(cache=True)
+def add_sources_and_storage_serial(t_k, step, q_w, storage, fixed, diag_pos, residual_w, a_data):
+    """add_sources_and_storage on one thread, without the parallel passes' compile time."""
+    t_old_k, inv_dt_s, bdf_a, stored_offset_w = step.t_old_k, step.inv_dt_s, step.bdf_a, step.stored_offset_w
+    rho_v_kg, cp_tab = storage.rho_v_kg, storage.cp_tab
+    tab_t, tab_v, tab_n = storage.tables.t_k, storage.tables.value, storage.tables.count
+    for i in range(t_k.size):
+        _source_and_storage(i, t_k, t_old_k, inv_dt_s, bdf_a, stored_offset_w, q_w, rho_v_kg, cp_tab, tab_t, tab_v,
+                            tab_n, fixed, diag_pos, residual_w, a_data)
 
 
 @njit(cache=True, parallel=True)
@@ -43,11 +61,30 @@ def stored_heat(t_from_k, t_to_k, storage, out_j):
         out_j[i] = rho_v_kg[i] * table_integral(t_from_k[i], t_to_k[i], tab_t, tab_v, tab_n, cp_tab[i])
 
 
+@njit(cache=True)
+def stored_heat_serial(t_from_k, t_to_k, storage, out_j):
+    """stored_heat on one thread, without the parallel passes' compile time."""
+    rho_v_kg, cp_tab = storage.rho_v_kg, storage.cp_tab
+    tab_t, tab_v, tab_n = storage.tables.t_k, storage.tables.value, storage.tables.count
+    for i in range(t_to_k.size):
+        out_j[i] = rho_v_kg[i] * table_integral(t_from_k[i], t_to_k[i], tab_t, tab_v, tab_n, cp_tab[i])
+
+
 @njit(cache=True, parallel=True)
 def heat_capacity(t_k, storage, out_j_per_k):
     """out[i] = m_i cp_i(T_i) [J/K]."""
     rho_v_kg, cp_tab = storage.rho_v_kg, storage.cp_tab
     tab_t, tab_v, tab_n = storage.tables.t_k, storage.tables.value, storage.tables.count
     for i in prange(t_k.size):
+        cp, _ = table_value(t_k[i], tab_t, tab_v, tab_n, cp_tab[i])
+        out_j_per_k[i] = rho_v_kg[i] * cp
+
+
+@njit(cache=True)
+def heat_capacity_serial(t_k, storage, out_j_per_k):
+    """heat_capacity on one thread, without the parallel passes' compile time."""
+    rho_v_kg, cp_tab = storage.rho_v_kg, storage.cp_tab
+    tab_t, tab_v, tab_n = storage.tables.t_k, storage.tables.value, storage.tables.count
+    for i in range(t_k.size):
         cp, _ = table_value(t_k[i], tab_t, tab_v, tab_n, cp_tab[i])
         out_j_per_k[i] = rho_v_kg[i] * cp

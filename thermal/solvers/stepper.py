@@ -31,7 +31,6 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm import tqdm
 
-from thermal import kernels
 from thermal.errors import ConvergenceError
 from thermal.solvers.linalg import linear_solver_for
 from thermal.solvers.newton import newton_solve
@@ -127,14 +126,14 @@ def _predict(assembler, adaptive, hist: _History, t, h, t_new_time, order, store
         return t + (h / (hist.times[-1] - hist.times[-2])) * (t - hist.states[-2]), 1.0
     if order == 1:
         residual, _ = assembler.evaluate(t, None, 0.0)
-        kernels.heat_capacity(t, assembler.storage, cap)
+        assembler.node_kernels.heat_capacity(t, assembler.storage, cap)
         rate = np.zeros_like(t)
         rate[stores] = residual[stores] / cap[stores]
         offset[:] = 0.0
         return t + h * rate, 1.0
     t0, t1, t2 = hist.times[-3] if len(hist.times) >= 3 else None, hist.times[-2], hist.times[-1]
     w = h / (t2 - t1)
-    kernels.stored_heat(hist.states[-2], hist.states[-1], assembler.storage, scratch)
+    assembler.node_kernels.stored_heat(hist.states[-2], hist.states[-1], assembler.storage, scratch)
     offset[:] = w * w / (1 + w) * scratch / h
     if t0 is None:
         return hist.states[-1] + w * (hist.states[-1] - hist.states[-2]), (1 + 2 * w) / (1 + w)
@@ -178,7 +177,7 @@ class _StepSolver:
         self.environment, self.step_hook = environment, step_hook
         n = assembler.net.n_nodes
         self.cap, self.offset, self.scratch = np.empty(n), np.zeros(n), np.empty(n)
-        kernels.heat_capacity(t0_k, assembler.storage, self.cap)
+        assembler.node_kernels.heat_capacity(t0_k, assembler.storage, self.cap)
         self.stores = (self.cap > 0) & (assembler.net.fixed == 0)
         self.newton = [0]  # Newton iterations over the run (those of failed steps too)
 

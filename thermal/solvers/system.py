@@ -126,6 +126,7 @@ class Assembler:
         self._zeros = np.zeros(n)
         self.evaluations = 0
         self.threads = kernel_threads(n)
+        self.node_kernels = kernels.node_kernels(self.threads)  # the serial builds on one thread (kernels/__init__)
         self.low_rank = None
         if net.radiation is not None:
             self._setup_exchange()
@@ -174,8 +175,9 @@ class Assembler:
         t_old = t_k if t_old_k is None else t_old_k
         offset = self._zeros if stored_offset_w is None else stored_offset_w
         numba.set_num_threads(self.threads)  # thread-local: also holds for the AMG kernels this run calls
-        kernels.eval_conductivity(t_k, net.k_tab, self.tables, self.k_node, self.dk_node)
-        kernels.conduction_rows(t_k, self.links, st.r_link, self.k_node, self.dk_node, net.fixed, self.residual_w,
+        nk = self.node_kernels
+        nk.eval_conductivity(t_k, net.k_tab, self.tables, self.k_node, self.dk_node)
+        nk.conduction_rows(t_k, self.links, st.r_link, self.k_node, self.dk_node, net.fixed, self.residual_w,
                                 self.a_data)
         if self.louvers is not None:
             kernels.louver_properties(t_k, net.surf_node, self.louvers, self.tables, self.surf_eps, self.surf_alpha,
@@ -196,7 +198,7 @@ class Assembler:
             self._exchange(t_k, self.residual_w)
             t = t_k[self._j_nodes]
             self.low_rank.j.data[:] = self._j_scale * t * t * t
-        kernels.add_sources_and_storage(t_k, Step(t_old, inv_dt_s, bdf_a, offset), st.q_w, self.storage, net.fixed,
+        nk.add_sources_and_storage(t_k, Step(t_old, inv_dt_s, bdf_a, offset), st.q_w, self.storage, net.fixed,
                                         net.diag_pos, self.residual_w, self.a_data)
         self.evaluations += 1
         return self.residual_w, self.matrix
@@ -206,7 +208,7 @@ class Assembler:
         net, st = self.net, self.state
         t_old = t_k if t_old_k is None else t_old_k
         offset = self._zeros if stored_offset_w is None else stored_offset_w
-        kernels.eval_conductivity(t_k, net.k_tab, self.tables, self.k_node, self.dk_node)
+        self.node_kernels.eval_conductivity(t_k, net.k_tab, self.tables, self.k_node, self.dk_node)
         if self.louvers is not None:
             kernels.louver_properties(t_k, net.surf_node, self.louvers, self.tables, self.surf_eps, self.surf_alpha,
                                       self.d_eps, self.d_alpha)
