@@ -209,7 +209,8 @@ def test_serial_builds_give_the_parallel_builds_bits(sample):
     parallel passes) are the same bodies: each node's row comes out bit for bit the same."""
     net, t, t_old = sample
     asm = Assembler(net)
-    par, ser = kernels.node_kernels(2), kernels.node_kernels(1)
+    par, ser = kernels.node_kernels(2, 10**6), kernels.node_kernels(1, 10**6)
+    assert kernels.node_kernels(2, 100).conduction_rows is kernels.conduction_rows_serial
     assert par.conduction_rows is kernels.conduction_rows and ser.conduction_rows is kernels.conduction_rows_serial
     n, m = net.n_nodes, net.indices.size
     out = {}

@@ -9,12 +9,13 @@ import os
 
 import numba
 
-# Below this the node kernels run their serial builds (kernels/__init__.py).  Threads make evaluate()
-# 1.2-1.3x faster from 1k nodes up (idle, 2 cores), but evaluate() is a small share of a solve (the
-# linear solves dominate), while compiling the parallel builds costs ~4 s on a fresh cache: on
-# gpu_radiator (10 832 nodes) a first run went 13.9 -> 9 s; the reference plate at N = 512 (262k
-# nodes) and above still threads.
-PARALLEL_MIN_NODES = 131072
+PARALLEL_MIN_NODES = 4096  # below this a kernel call is too short to share (measured, see kernel_threads)
+# Below this the node kernels (conduction, storage, properties) run their serial builds even when the
+# run may thread (kernels/__init__.py): there their threads save milliseconds per run, while
+# compiling the parallel builds costs ~4 s on a fresh cache (gpu_radiator, 10 832 nodes: first run
+# 13.9 -> 9.3 s).  Above it threads pay: the reference plate's N = 256 transient (65 536 nodes) took
+# 46.9 s with everything on one thread against 27.6 s threaded.
+NODE_KERNELS_PARALLEL_MIN = 16384
 
 
 def threads_allowed() -> int:

@@ -7,9 +7,10 @@ every conductivity is constant).  Each kernel has a numpy twin in :mod:`thermal.
 
 The kernels that loop over nodes in ``prange`` come in two builds of one body: the parallel one and
 a ``_serial`` one compiled without Numba's parallel passes.  A run whose thread policy gives one
-thread (threads.kernel_threads: a network under PARALLEL_MIN_NODES, or a busy machine) calls the serial
-build, so it never waits for the parallel one to compile: those passes cost ~4 s of a small case's
-first run on a fresh cache (gpu_radiator: 9.4 -> 5.2 s of compilation).
+thread (threads.kernel_threads: a small network or a busy machine), or a network below
+threads.NODE_KERNELS_PARALLEL_MIN nodes, calls the serial build, so it never waits for the parallel
+one to compile: those passes cost ~4 s of a small case's first run on a fresh cache (gpu_radiator:
+9.4 -> 5.2 s of compilation).
 """
 from thermal.kernels.advection import add_advection, fluid_temperature, term_heat, uniform_wall_heat
 from thermal.kernels.conduction import conduction_rows, conduction_rows_serial
@@ -20,6 +21,7 @@ from thermal.kernels.properties import eval_conductivity, eval_conductivity_seri
 from thermal.kernels.radiation import add_surfaces
 from thermal.kernels.storage import add_sources_and_storage, add_sources_and_storage_serial, heat_capacity, \
     heat_capacity_serial, stored_heat, stored_heat_serial
+from thermal.threads import NODE_KERNELS_PARALLEL_MIN
 
 __all__ = ["eval_conductivity", "conduction_rows", "add_surfaces", "add_sources_and_storage", "energy_terms", "add_exchange", "add_advection",
            "fluid_temperature", "uniform_wall_heat", "term_heat",
@@ -42,6 +44,6 @@ class _NodeKernels:
 _BUILDS = {True: _NodeKernels(True), False: _NodeKernels(False)}
 
 
-def node_kernels(threads: int) -> _NodeKernels:
-    """The builds a run with ``threads`` kernel threads calls."""
-    return _BUILDS[threads > 1]
+def node_kernels(threads: int, n_nodes: int) -> _NodeKernels:
+    """The builds a run on ``n_nodes`` with ``threads`` kernel threads calls."""
+    return _BUILDS[threads > 1 and n_nodes >= NODE_KERNELS_PARALLEL_MIN]

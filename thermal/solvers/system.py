@@ -126,7 +126,7 @@ class Assembler:
         self._zeros = np.zeros(n)
         self.evaluations = 0
         self.threads = kernel_threads(n)
-        self.node_kernels = kernels.node_kernels(self.threads)  # the serial builds on one thread (kernels/__init__)
+        self.node_kernels = kernels.node_kernels(self.threads, n)  # serial builds on one thread (kernels/__init__)
         self.low_rank = None
         if net.radiation is not None:
             self._setup_exchange()
