@@ -212,9 +212,9 @@ def solve_steady_with_loops(case, net, state, inner):
         solution = _valve_search(ln, state.loops[ln.loop.name], settle, t0 if solution is None else solution.t_k[0])
     if solution is None:
         solution = settle(t0)
-    # one last solve with the coefficients of the state it settled at: F(T) = 0 exactly for what is reported
-    final = solve_once(solution.t_k[0])
-    return replace(final, newton_iterations=newton[0], wall_s=time.perf_counter() - start), passes[0]
+    # every settle ends on a solve with the coefficients the state holds (each update_loops is
+    # followed by a solve before settle returns): F(T) = 0 for what is reported, no extra solve needed
+    return replace(solution, newton_iterations=newton[0], wall_s=time.perf_counter() - start), passes[0]
 
 
 def _two_phase_path(loop_states, settle, t_guess):
