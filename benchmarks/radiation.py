@@ -1,19 +1,22 @@
 """Radiation exchange: the cost of view factors with blocking, and of a steady solve with exchange
 against the same case without it.
 
-1. Two parallel 1 m plates 0.5 m apart, n x n patches on each facing side: build time split
-   (exact contour integrals / ray casting / the rest), rays cast, and the error of sum F against
-   Howell's closed form for the whole plates.  Again with a 3 m x 0.5 m strip between the plates,
-   so that every pair's rays are tested against it.
+1. Two parallel 1 m plates 0.5 m apart, n x n patches on each facing side (up to 71 x 71: 10^4
+   patches in all): build time split (view factors: exact integrals and ray casting; then the grey
+   exchange, two dense r x r solves), rays cast, the error of sum F against Howell's closed form for
+   the whole plates, and the process's peak memory so far (rows grow, so it is each row's own).
+   Each size again with a 3 m x 0.5 m strip between the plates, so that every pair's rays are
+   tested against it.
 2. ``cases/radiator_with_array.toml`` solved steady with the array and without it (radiator alone,
    no [radiation] table), at its own grid and at 96 x 96 cells (the AMG path): wall time, Newton
    iterations, linear iterations.
 
-    python benchmarks/radiation.py [--out benchmarks/radiation_results.md] [--max-patches 32]
+    python benchmarks/radiation.py [--out benchmarks/radiation_results.md] [--max-patches 71]
 """
 from __future__ import annotations
 
 import argparse
+import resource
 import time
 from pathlib import Path
 
@@ -40,8 +43,8 @@ def view_factor_rows(sizes):
     path = ROOT / "thermal" / "data" / "validation" / "parallel_plates.toml"
     exact = analytic.vf_parallel_rectangles(1.0, 1.0, 0.5)
     rows = []
-    for strip in (False, True):
-        for n in sizes:
+    for n in sizes:
+        for strip in (False, True):
             text = case_text_with(path.read_text(), {"panels.heated.faces.top.patches": [n, n],
                                                      "panels.facing.faces.bottom.patches": [n, n],
                                                      "panels.heated.cells": [n, n], "panels.facing.cells": [n, n]},
@@ -56,8 +59,9 @@ def view_factor_rows(sizes):
             f_sum = float((rad.area_m2[hot] @ rad.view_factor_unblocked[hot]).sum() / rad.area_m2[hot].sum())
             f_seen = float((rad.area_m2[hot] @ rad.view_factor[hot]).sum() / rad.area_m2[hot].sum())
             t = rad.timings_s
-            rows.append((strip, rad.count, wall, t["exact_s"], t["blocking_s"], t["total_s"] - t["exact_s"] - t["blocking_s"],
-                         rad.rays, f_sum - exact, f_seen, rad.reciprocity_error))
+            rows.append((strip, rad.count, wall, t["view_factors_s"], t["exact_s"], t["blocking_s"],
+                         t["total_s"] - t["view_factors_s"], rad.rays, f_sum - exact, f_seen, rad.reciprocity_error,
+                         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
     return rows
 
 
@@ -86,17 +90,19 @@ def solve_rows():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=HERE / "radiation_results.md")
-    ap.add_argument("--max-patches", type=int, default=32, help="largest n (n x n patches per plate)")
+    ap.add_argument("--max-patches", type=int, default=71,
+                    help="largest n (n x n patches per plate; 71: 10 082 patches in all)")
     args = ap.parse_args()
-    sizes = [n for n in (4, 8, 16, 32, 64) if n <= args.max_patches]
+    sizes = [n for n in (4, 8, 16, 32, 71) if n <= args.max_patches]
     view_factor_rows([4])  # compile the kernels outside the timings
     lines = ["# Radiation exchange benchmark", "", f"{time.strftime('%Y-%m-%d %H:%M')}, `python benchmarks/radiation.py`", "",
              "## View factors with blocking (two parallel 1 m plates, 0.5 m apart)", "",
-             "| strip between | patches | build [s] | exact integrals [s] | ray casting [s] | rest [s] | rays | "
-             "sum F - Howell | sum F seen | reciprocity |", "|---|---|---|---|---|---|---|---|---|---|"]
-    for strip, r, wall, ex, bl, rest, rays, err, seen, recip in view_factor_rows(sizes):
-        lines.append(f"| {'yes' if strip else 'no'} | {r} | {wall:.2f} | {ex:.2f} | {bl:.2f} | {rest:.2f} | {rays:.3g} | "
-                     f"{err:.1e} | {seen:.5f} | {recip:.1e} |")
+             "| strip between | patches | build [s] | view factors [s] | of which exact integrals [s] | "
+             "ray casting [s] | grey exchange [s] | rays | sum F - Howell | sum F seen | reciprocity | peak RSS [MB] |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for strip, r, wall, vf, ex, bl, grey, rays, err, seen, recip, rss in view_factor_rows(sizes):
+        lines.append(f"| {'yes' if strip else 'no'} | {r} | {wall:.2f} | {vf:.2f} | {ex:.2f} | {bl:.2f} | {grey:.2f} | "
+                     f"{rays:.3g} | {err:.1e} | {seen:.5f} | {recip:.1e} | {rss:.0f} |")
     lines += ["", "## Steady solve with and without the exchange (`cases/radiator_with_array.toml`)", "",
               "| case | cells | nodes | wall [s] | Newton | linear | linear iterations | Tj max [°C] |",
               "|---|---|---|---|---|---|---|---|"]

@@ -144,3 +144,19 @@ def test_kernel_threads_policy():
     assert kernel_threads(10**6, available=8, load=6.0) == 8
     assert kernel_threads(10**6, available=8, load=7.9) == 1
     assert kernel_threads(10**6, available=1, load=0.0) == 1
+
+
+def test_own_recent_load_follows_this_process_cpu_use():
+    """The process's own share of the load average rises while it computes and is subtracted from
+    the load the thread policy reads."""
+    import time
+
+    from thermal.threads import own_recent_load
+
+    before = own_recent_load()
+    end = time.process_time() + 0.3
+    while time.process_time() < end:
+        pass
+    after = own_recent_load()
+    assert after > before
+    assert 0.0 <= after <= 1.0 + 1e-9 + before  # one busy thread adds at most 1

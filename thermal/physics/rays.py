@@ -11,6 +11,8 @@ threads on small work; the callers loop over patches).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
@@ -100,34 +102,164 @@ def pair_visibility(pts_a, n_a, pts_b, n_b, verts, count, normals, offset, bound
     return seen / total if total > 0.0 else 1.0
 
 
+CLEAR, SHADOW, PARTIAL = 0, 1, 2
+
+
+@njit(cache=True)
+def _plane_range(poly, m, normal, offset):
+    lo, hi = math.inf, -math.inf
+    for v in range(m):
+        s = poly[v, 0] * normal[0] + poly[v, 1] * normal[1] + poly[v, 2] * normal[2] - offset
+        lo, hi = min(lo, s), max(hi, s)
+    return lo, hi
+
+
+@njit(cache=True)
+def _outside_line(px, py, ax, ay, bx, by):
+    """(b - a) x (p - a): negative when p lies right of the directed line a -> b."""
+    return (bx - ax) * (py - ay) - (by - ay) * (px - ax)
+
+
+@njit(cache=True)
+def blocker_state(poly_a, m_a, n_a, poly_b, m_b, n_b, kv, km, kn, koff, tol, cut, kxy):
+    """What a convex polygon K (vertices kv[:km], normal kn, plane n.x = koff) does to the segments
+    between two convex patches A and B that face each other: CLEAR (it stops none), SHADOW (it
+    stops all) or PARTIAL (some, or not decided: cast rays).  Exact, no sampling:
+
+    * K behind A's or B's plane, or all of A and B on one side of K's plane: CLEAR.
+    * K's plane separating A from B: every segment from A to B crosses that plane inside
+      P = conv(A u B) n plane, the convex hull of where the corner-to-corner segments cross it
+      (an edge of conv(A u B) that crosses the plane joins a corner of A to a corner of B).  All
+      those crossings inside K: SHADOW.  P and K apart (a separating line: one of K's edges, or a
+      line through two crossings): CLEAR.
+    * anything else (K's plane cuts A or B): PARTIAL.
+    ``cut`` and ``kxy`` are scratch for the crossings (m_a * m_b, 2) and K's corners (km, 2) in K's
+    plane."""
+    lo, hi = _plane_range(kv, km, n_a, n_a[0] * poly_a[0, 0] + n_a[1] * poly_a[0, 1] + n_a[2] * poly_a[0, 2])
+    if hi <= tol:
+        return CLEAR
+    lo, hi = _plane_range(kv, km, n_b, n_b[0] * poly_b[0, 0] + n_b[1] * poly_b[0, 1] + n_b[2] * poly_b[0, 2])
+    if hi <= tol:
+        return CLEAR
+    a_lo, a_hi = _plane_range(poly_a, m_a, kn, koff)
+    b_lo, b_hi = _plane_range(poly_b, m_b, kn, koff)
+    if (min(a_lo, b_lo) >= -tol) or (max(a_hi, b_hi) <= tol):
+        return CLEAR
+    if not ((a_lo > tol and b_hi < -tol) or (a_hi < -tol and b_lo > tol)):
+        return PARTIAL
+    # K's frame in its plane: e1 along its first edge, e2 = n x e1 (scalars: this runs for every pair
+    # of a large model, and small arrays would be allocated each time)
+    e1x, e1y, e1z = kv[1, 0] - kv[0, 0], kv[1, 1] - kv[0, 1], kv[1, 2] - kv[0, 2]
+    norm = math.sqrt(e1x * e1x + e1y * e1y + e1z * e1z)
+    e1x, e1y, e1z = e1x / norm, e1y / norm, e1z / norm
+    e2x = kn[1] * e1z - kn[2] * e1y
+    e2y = kn[2] * e1x - kn[0] * e1z
+    e2z = kn[0] * e1y - kn[1] * e1x
+    n_cut = 0
+    for i in range(m_a):
+        sa = poly_a[i, 0] * kn[0] + poly_a[i, 1] * kn[1] + poly_a[i, 2] * kn[2] - koff
+        for j in range(m_b):
+            sb = poly_b[j, 0] * kn[0] + poly_b[j, 1] * kn[1] + poly_b[j, 2] * kn[2] - koff
+            t = sa / (sa - sb)
+            xx = poly_a[i, 0] + t * (poly_b[j, 0] - poly_a[i, 0]) - kv[0, 0]
+            xy = poly_a[i, 1] + t * (poly_b[j, 1] - poly_a[i, 1]) - kv[0, 1]
+            xz = poly_a[i, 2] + t * (poly_b[j, 2] - poly_a[i, 2]) - kv[0, 2]
+            cut[n_cut, 0] = xx * e1x + xy * e1y + xz * e1z
+            cut[n_cut, 1] = xx * e2x + xy * e2y + xz * e2z
+            n_cut += 1
+    kx = kxy[:, 0]
+    ky = kxy[:, 1]
+    for v in range(km):
+        xx, xy, xz = kv[v, 0] - kv[0, 0], kv[v, 1] - kv[0, 1], kv[v, 2] - kv[0, 2]
+        kx[v] = xx * e1x + xy * e1y + xz * e1z
+        ky[v] = xx * e2x + xy * e2y + xz * e2z
+    all_inside = True
+    for e in range(km):
+        f = (e + 1) % km
+        n_out = 0
+        for c in range(n_cut):
+            if _outside_line(cut[c, 0], cut[c, 1], kx[e], ky[e], kx[f], ky[f]) < 0.0:
+                n_out += 1
+        if n_out == n_cut:
+            return CLEAR  # this edge's line separates P from K
+        if n_out > 0:
+            all_inside = False
+    if all_inside:
+        return SHADOW
+    return CLEAR if _hull_edge_separates(cut, n_cut, kx, ky, km) else PARTIAL
+
+
+@njit(cache=True)
+def _hull_edge_separates(cut, n_cut, kx, ky, km):
+    """Whether a line through two of the points ``cut`` has all of them on one side and K's corners
+    strictly on the other (the hull's edges are among these lines: with K's own edges, tested by the
+    caller, they are every axis the separating-axis test needs for two convex polygons)."""
+    for c in range(n_cut):
+        for d in range(n_cut):
+            if c == d or (cut[c, 0] == cut[d, 0] and cut[c, 1] == cut[d, 1]):
+                continue
+            ok = True
+            for g in range(n_cut):
+                if _outside_line(cut[g, 0], cut[g, 1], cut[c, 0], cut[c, 1], cut[d, 0], cut[d, 1]) < 0.0:
+                    ok = False
+                    break
+            if not ok:
+                continue
+            for v in range(km):
+                if _outside_line(kx[v], ky[v], cut[c, 0], cut[c, 1], cut[d, 0], cut[d, 1]) >= 0.0:
+                    ok = False
+                    break
+            if ok:
+                return True
+    return False
+
+
 @njit(cache=True, parallel=True)
-def batch_visibility(pairs, points, normals_p, plate, verts, count, normals, offset, bounds, out, rays):
+def batch_visibility(pairs, points, normals_p, plate, patch_verts, patch_count, verts, count, normals, offset,
+                     bounds, tol, out, rays):
     """pair_visibility for many pairs, each against only the polygons whose bounding box meets the
     pair's (the segments between two patches stay inside that box), leaving out the plates the two
-    patches lie on (``plate[p]``: a ray meets them only at its ends).  Counts the rays cast.
-    Pairs are independent: chunks of them run on the threads the caller allows (each pair's value
-    is computed the same way whatever the thread count)."""
+    patches lie on (``plate[p]``: a ray meets them only at its ends).  Each remaining polygon is
+    first sorted out exactly (blocker_state): one that shadows the whole pair makes it 0 without a
+    ray, the ones that stop no segment are dropped, and rays are cast only against the PARTIAL ones.
+    The value is the one casting every ray would give (a dropped polygon stops none of them).
+    Counts the rays cast.  Pairs are independent: chunks of them run on the threads the caller
+    allows (each pair's value is computed the same way whatever the thread count)."""
     m = count.size
     n_pairs = pairs.shape[0]
     chunks = max(1, min(64, n_pairs // 64))
     cast = np.zeros(chunks, np.int64)
+    kp = patch_verts.shape[1]
     for ch in prange(chunks):
         pick = np.empty(m, np.int64)
         lo = np.empty(3)
         hi = np.empty(3)
+        cut = np.empty((kp * kp, 2))
+        kxy = np.empty((verts.shape[1], 2))
         for q in range(ch * n_pairs // chunks, (ch + 1) * n_pairs // chunks):
             i, j = pairs[q, 0], pairs[q, 1]
             for c in range(3):
                 lo[c] = min(points[i, :, c].min(), points[j, :, c].min())
                 hi[c] = max(points[i, :, c].max(), points[j, :, c].max())
             n = 0
+            shadow = False
             for k in range(m):
                 if k == plate[i] or k == plate[j]:
                     continue
                 if (bounds[k, 0] <= hi[0] and bounds[k, 1] <= hi[1] and bounds[k, 2] <= hi[2]
                         and bounds[k, 3] >= lo[0] and bounds[k, 4] >= lo[1] and bounds[k, 5] >= lo[2]):
-                    pick[n] = k
-                    n += 1
+                    state = blocker_state(patch_verts[i], patch_count[i], normals_p[i], patch_verts[j],
+                                          patch_count[j], normals_p[j], verts[k], count[k], normals[k], offset[k],
+                                          tol, cut, kxy)
+                    if state == SHADOW:
+                        shadow = True
+                        break
+                    if state == PARTIAL:
+                        pick[n] = k
+                        n += 1
+            if shadow:
+                out[q] = 0.0
+                continue
             if n == 0:
                 out[q] = 1.0
                 continue
