@@ -26,36 +26,43 @@ def half_link(s, k_node, dk_node, node, direction):
     return 0.0, 0.0
 
 
-@njit(cache=True, inline="always")
-def _conduction_row(i, t_k, indptr, indices, diag_pos, s_self, s_other, dir_self, dir_other, r_link, k_node, dk_node,
-                    fixed, residual_w, a_data):
-    # arrays, not the Links bundle: a parallel loop's body cannot take a record argument
-    ti = t_k[i]
-    if fixed[i]:
-        for e in range(indptr[i], indptr[i + 1]):
-            a_data[e] = 0.0
-        a_data[diag_pos[i]] = 1.0
-        residual_w[i] = 0.0
-        return
-    res = 0.0
-    diag = 0.0
-    for e in range(indptr[i], indptr[i + 1]):
-        j = indices[e]
-        if j == i:
+CHUNK_NODES = 1024  # rows per call of the shared body (as in kernels/storage.py)
+
+
+@njit(cache=True)
+def _conduction_rows(lo, hi, t_k, indptr, indices, diag_pos, s_self, s_other, dir_self, dir_other, r_link, k_node,
+                     dk_node, fixed, residual_w, a_data):
+    """Rows lo..hi-1: the body the serial and parallel builds share.  A block of rows per call, not
+    one row: a call per row passed and reference-counted 15 arrays each time (~130 ns per node,
+    more than the row's work; storage.py has the measurement).  Arrays, not the Links bundle: a
+    parallel loop's body cannot take a record argument."""
+    for i in range(lo, hi):
+        ti = t_k[i]
+        if fixed[i]:
+            for e in range(indptr[i], indptr[i + 1]):
+                a_data[e] = 0.0
+            a_data[diag_pos[i]] = 1.0
+            residual_w[i] = 0.0
             continue
-        a, da = half_link(s_self[e], k_node, dk_node, i, dir_self[e])
-        b, db = half_link(s_other[e], k_node, dk_node, j, dir_other[e])
-        g = 1.0 / (r_link[e] + (a + b))
-        dt = t_k[j] - ti
-        res += g * dt
-        g2 = g * g
-        diag += g - g2 * da * dt
-        if fixed[j]:
-            a_data[e] = 0.0
-        else:
-            a_data[e] = -(g + g2 * db * dt)
-    residual_w[i] = res
-    a_data[diag_pos[i]] = diag
+        res = 0.0
+        diag = 0.0
+        for e in range(indptr[i], indptr[i + 1]):
+            j = indices[e]
+            if j == i:
+                continue
+            a, da = half_link(s_self[e], k_node, dk_node, i, dir_self[e])
+            b, db = half_link(s_other[e], k_node, dk_node, j, dir_other[e])
+            g = 1.0 / (r_link[e] + (a + b))
+            dt = t_k[j] - ti
+            res += g * dt
+            g2 = g * g
+            diag += g - g2 * da * dt
+            if fixed[j]:
+                a_data[e] = 0.0
+            else:
+                a_data[e] = -(g + g2 * db * dt)
+        residual_w[i] = res
+        a_data[diag_pos[i]] = diag
 
 
 @njit(cache=True, parallel=True)
@@ -63,9 +70,10 @@ def conduction_rows(t_k, links, r_link, k_node, dk_node, fixed, residual_w, a_da
     """``links``: bundles.Links; ``r_link`` [K/W] per CSR entry (the run state's)."""
     indptr, indices, diag_pos = links.indptr, links.indices, links.diag_pos
     s_self, s_other, dir_self, dir_other = links.s_self, links.s_other, links.dir_self, links.dir_other
-    for i in prange(t_k.size):
-        _conduction_row(i, t_k, indptr, indices, diag_pos, s_self, s_other, dir_self, dir_other, r_link, k_node,
-                        dk_node, fixed, residual_w, a_data)
+    n = t_k.size
+    for c in prange((n + CHUNK_NODES - 1) // CHUNK_NODES):
+        _conduction_rows(c * CHUNK_NODES, min(n, (c + 1) * CHUNK_NODES), t_k, indptr, indices, diag_pos, s_self,
+                         s_other, dir_self, dir_other, r_link, k_node, dk_node, fixed, residual_w, a_data)
 
 
 @njit(cache=True)
@@ -74,6 +82,5 @@ def conduction_rows_serial(t_k, links, r_link, k_node, dk_node, fixed, residual_
     threads (a small network, a busy machine) does not wait for them (kernels/__init__.py)."""
     indptr, indices, diag_pos = links.indptr, links.indices, links.diag_pos
     s_self, s_other, dir_self, dir_other = links.s_self, links.s_other, links.dir_self, links.dir_other
-    for i in range(t_k.size):
-        _conduction_row(i, t_k, indptr, indices, diag_pos, s_self, s_other, dir_self, dir_other, r_link, k_node,
-                        dk_node, fixed, residual_w, a_data)
+    _conduction_rows(0, t_k.size, t_k, indptr, indices, diag_pos, s_self, s_other, dir_self, dir_other, r_link, k_node,
+                     dk_node, fixed, residual_w, a_data)
