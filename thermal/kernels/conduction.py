@@ -16,13 +16,14 @@ from numba import njit, prange
 
 
 @njit(cache=True, inline="always")
-def half_link(s, k_node, dk_node, node, direction):
-    """(a, da) of one end of a link: a = s / k(T) [K/W], da = a k'/k = -da/dT; (0, 0) for a node
-    without volume (s = 0: a lumped node, whose side adds no resistance)."""
+def half_link(s, k, dk):
+    """(a, da) of one end of a link with s = half-length / area and the end node's k(T), k'(T):
+    a = s / k [K/W], da = a k'/k = -da/dT; (0, 0) for a node without volume (s = 0: a lumped node,
+    whose side adds no resistance).  Scalars in: with the k arrays as arguments this helper cost
+    40% of the conduction rows (flagship unit: 276 against 169 us a call)."""
     if s > 0.0:
-        k = k_node[node, direction]
         a = s / k
-        return a, a * dk_node[node, direction] / k
+        return a, a * dk / k
     return 0.0, 0.0
 
 
@@ -50,8 +51,8 @@ def _conduction_rows(lo, hi, t_k, indptr, indices, diag_pos, s_self, s_other, di
             j = indices[e]
             if j == i:
                 continue
-            a, da = half_link(s_self[e], k_node, dk_node, i, dir_self[e])
-            b, db = half_link(s_other[e], k_node, dk_node, j, dir_other[e])
+            a, da = half_link(s_self[e], k_node[i, dir_self[e]], dk_node[i, dir_self[e]])
+            b, db = half_link(s_other[e], k_node[j, dir_other[e]], dk_node[j, dir_other[e]])
             g = 1.0 / (r_link[e] + (a + b))
             dt = t_k[j] - ti
             res += g * dt

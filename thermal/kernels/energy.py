@@ -42,8 +42,8 @@ def energy_terms(t_k, step, q_w, fixed, storage, links, r_link, k_node, surfaces
                 j = indices[e]
                 if j == i or fixed[j]:
                     continue
-                a, _ = half_link(s_self[e], k_node, k_node, i, dir_self[e])
-                b, _ = half_link(s_other[e], k_node, k_node, j, dir_other[e])
+                a, _ = half_link(s_self[e], k_node[i, dir_self[e]], k_node[i, dir_self[e]])
+                b, _ = half_link(s_other[e], k_node[j, dir_other[e]], k_node[j, dir_other[e]])
                 into += (t_k[j] - t_k[i]) / (r_link[e] + (a + b))
             out[4] += into
             out[5] += abs(into)
