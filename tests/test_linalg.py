@@ -147,16 +147,19 @@ def test_kernel_threads_policy():
 
 
 def test_own_recent_load_follows_this_process_cpu_use():
-    """The process's own share of the load average rises while it computes and is subtracted from
-    the load the thread policy reads."""
+    """The process's own share of the load average is the kernel's exponential mean (time constant
+    60 s) of its CPU use, brought up to date at each call; the thread policy subtracts it."""
+    import math
+    import os
     import time
 
-    from thermal.threads import own_recent_load
+    from thermal.threads import LOAD_TIME_CONSTANT_S, own_recent_load
 
     before = own_recent_load()
-    end = time.process_time() + 0.3
-    while time.process_time() < end:
+    wall, cpu = time.monotonic(), sum(os.times()[:2])
+    while sum(os.times()[:2]) < cpu + 0.3:
         pass
     after = own_recent_load()
-    assert after > before
-    assert 0.0 <= after <= 1.0 + 1e-9 + before  # one busy thread adds at most 1
+    span, used = time.monotonic() - wall, sum(os.times()[:2]) - cpu
+    decay = math.exp(-span / LOAD_TIME_CONSTANT_S)
+    assert after == pytest.approx(before * decay + used / span * (1.0 - decay), rel=0.02, abs=1e-4)
