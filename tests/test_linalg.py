@@ -6,7 +6,7 @@ from thermal.build.network import build_network
 from thermal.input.case_file import parse_case
 from thermal.input.overrides import case_text_with
 from thermal.solvers import solve_steady
-from thermal.solvers.linalg import LinearSolver
+from thermal.solvers.linalg import Hierarchy, LinearSolver
 from thermal.solvers.system import Assembler
 
 from .conftest import CASES
@@ -21,14 +21,72 @@ def plate_system(n=48, t=500.0, inv_dt=0.0):
     return net, residual.copy(), a
 
 
-def test_compiled_vcycle_is_pyamgs_vcycle():
-    net, _, a = plate_system()
-    solver = LinearSolver("amg", net.n_nodes, symmetric=True)
-    solver._setup(a)
+def _pyamg_twin(a, hierarchy):
+    """pyamg's smoothed aggregation with the options the compiled set-up reproduces, on the
+    aggregates the set-up chose.  (pyamg's own aggregation picks the same aggregates on the finest
+    level; on coarser ones it walks its unsorted Galerkin products' columns in another order, so
+    ties between equal neighbours fall the other way: equally valid, not comparable entry by entry.)"""
+    import pyamg
+    import scipy.sparse as sp
+    from pyamg import amg_core
+
+    levels_a, _, _ = hierarchy.levels()
+    aggregates = []
+    for m in [a] + levels_a:
+        n = m.shape[0]
+        agg, centres = np.empty(n, np.int32), np.empty(n, np.int32)
+        count = amg_core.standard_aggregation(n, m.indptr.astype(np.int32), m.indices.astype(np.int32), agg, centres)
+        aggregates.append(("predefined", {"AggOp": sp.csr_matrix((np.ones(n), agg, np.arange(n + 1)), shape=(n, count))}))
+    return pyamg.smoothed_aggregation_solver(a, symmetry="symmetric", max_coarse=100, aggregate=aggregates,
+                                             presmoother=("gauss_seidel", {"sweep": "forward"}),
+                                             postsmoother=("gauss_seidel", {"sweep": "backward"}),
+                                             smooth=("jacobi", {"omega": 4.0 / 3.0, "weighting": "local"}))
+
+
+@pytest.mark.parametrize("n, inv_dt", [(48, 0.0), (64, 0.1)])
+def test_compiled_setup_builds_pyamgs_hierarchy(n, inv_dt):
+    """Same prolongators, restrictions and Galerkin operators as pyamg's on the same aggregates, to
+    round-off (the set-up sums the same products in another order), and the same V-cycle."""
+    net, _, a = plate_system(n=n, inv_dt=inv_dt)
+    hierarchy = Hierarchy.smoothed_aggregation(a)
+    ml = _pyamg_twin(a, hierarchy)
+    assert list(hierarchy.arrays.sizes) == [lv.A.shape[0] for lv in ml.levels]
+    assert len(ml.levels) >= 3
+    levels_a, levels_p, levels_r = hierarchy.levels()
+    for k, (p, r) in enumerate(zip(levels_p, levels_r)):
+        theirs = ml.levels[k].P
+        assert p.nnz == theirs.nnz and abs(p - theirs).max() <= 1e-13 * abs(theirs).max()
+        assert (r - p.T).nnz == 0  # R = P^T exactly
+    for k, mine in enumerate(levels_a, start=1):
+        theirs = ml.levels[k].A
+        assert mine.nnz == theirs.nnz and abs(mine - theirs).max() <= 1e-13 * abs(theirs).max()
+    coarse = np.linalg.pinv(ml.levels[-1].A.toarray())
+    assert np.abs(hierarchy.coarse_inv - coarse).max() <= 1e-11 * np.abs(coarse).max()
     b = np.random.default_rng(1).normal(size=net.n_nodes)
-    ours = solver._hierarchy.apply(a, b)
-    theirs = solver._preconditioner.matvec(b)
-    assert np.max(np.abs(ours - theirs)) <= 1e-12 * np.max(np.abs(theirs))
+    ours = hierarchy.apply(a, b)
+    theirs = ml.aspreconditioner(cycle="V").matvec(b)
+    assert np.max(np.abs(ours - theirs)) <= 1e-11 * np.max(np.abs(theirs))
+
+
+def test_setup_ignores_exact_zeros_and_refuses_a_level_it_cannot_coarsen():
+    """Stored zeros (reserved positions) connect nothing, as in pyamg; a network of nodes without
+    neighbours cannot be coarsened, which is said instead of inverting a huge dense matrix."""
+    import scipy.sparse as sp
+
+    from thermal.errors import ConvergenceError
+
+    _, _, a = plate_system(n=32)
+    # explicit zeros at (i, i +- 3): a pattern wider than the matrix's values
+    extra = sp.eye(a.shape[0], k=3, format="csr") + sp.eye(a.shape[0], k=-3, format="csr")
+    wide = (a + 1e-300 * extra).tocsr()
+    wide.data[np.abs(wide.data) < 1e-200] = 0.0
+    assert wide.nnz > a.nnz and np.count_nonzero(wide.data) == np.count_nonzero(a.data)
+    mine, plain = Hierarchy.smoothed_aggregation(wide), Hierarchy.smoothed_aggregation(a)
+    assert list(mine.arrays.sizes) == list(plain.arrays.sizes)
+    b = np.random.default_rng(4).normal(size=a.shape[0])
+    np.testing.assert_allclose(mine.apply(wide, b), plain.apply(a, b), rtol=1e-12, atol=1e-12 * np.abs(b).max())
+    with pytest.raises(ConvergenceError, match="could not coarsen"):
+        Hierarchy.smoothed_aggregation(sp.diags(np.arange(1.0, 6001.0), format="csr"))
 
 
 @pytest.mark.parametrize("rtol", [1e-2, 1e-6, 1e-10])
@@ -62,8 +120,9 @@ def test_amg_and_direct_paths_give_the_same_steady_state_with_temperature_depend
 
 
 def _hierarchy_levels(solver):
-    levels = solver._ml.levels
-    return [lv.A for lv in levels[:-1]], [lv.P for lv in levels[:-1]], [lv.R for lv in levels[:-1]]
+    """Operators from level 0 (the matrix the hierarchy was built on), prolongators, restrictions."""
+    levels_a, levels_p, levels_r = solver._hierarchy.levels()
+    return [solver._built_from] + levels_a, levels_p, levels_r
 
 
 def test_vcycle_kernel_matches_its_scipy_twin_on_a_drifted_matrix():

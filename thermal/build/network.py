@@ -26,6 +26,7 @@ from thermal.build.mesh import PanelMesh, build_panel_mesh
 from thermal.build.control import HeaterTerms, add_heaters, locate_heaters, louver_rows
 from thermal.build.loops import AdvectionTerms, add_loops, locate_terms
 from thermal.build.pipes import add_heat_pipes, locate_film_entries
+from thermal.build.pattern import link_entries
 from thermal.build.radiation import PatchList, build_radiation, patch_edges, rectangle_patches, \
     surface_polygons
 from thermal.physics import geometry as geo
@@ -52,7 +53,7 @@ class Network:
     tab_t: np.ndarray  # (n_tab, n_pts) K
     tab_v: np.ndarray  # (n_tab, n_pts)
     tab_n: np.ndarray  # (n_tab,) points used in each row
-    # links, CSR with the diagonal included (diag_pos[i] = entry of (i, i))
+    # links, CSR with the diagonal included (diag_pos[i] = entry of (i, i)); int32 pattern
     indptr: np.ndarray
     indices: np.ndarray
     diag_pos: np.ndarray
@@ -462,28 +463,41 @@ def links_to_csr(n, li, lj, si, sj, di, dj, r) -> dict:
     """CSR arrays (diagonal included, rows and columns sorted) from a list of undirected links.
 
     Link k joins nodes li[k] and lj[k]; (si, di) describe li's half and (sj, dj) lj's.  Each link
-    becomes two entries, (i, j) from i's side and (j, i) from j's side.
+    becomes two entries, (i, j) from i's side and (j, i) from j's side.  The 32-bit pattern is what
+    scipy and pyamg keep as it is (they copy 64-bit ones down to 32 bits whenever the values fit),
+    and the kernels stream half the bytes.
     """
     li, lj = np.asarray(li, np.int64), np.asarray(lj, np.int64)
-    rows = np.concatenate([li, lj, np.arange(n)])
-    cols = np.concatenate([lj, li, np.arange(n)])
-    # scipy's COO -> CSR conversion sorts in compiled code; the values carried through are entry
-    # numbers + 1, so they give the permutation (duplicates would be summed: caught by the count)
-    entry = sp.coo_matrix((np.arange(1, rows.size + 1, dtype=np.float64), (rows, cols)), shape=(n, n)).tocsr()
-    entry.sort_indices()
-    if entry.nnz != rows.size:
-        keys, counts = np.unique(rows * n + cols, return_counts=True)
-        at = int(keys[np.argmax(counts > 1)])
-        raise ValueError(f"nodes {at // n} and {at % n}")
-    order = entry.data.astype(np.int64) - 1
-    z0, z8 = np.zeros(n), np.zeros(n, np.int8)
-    return dict(
-        indptr=entry.indptr.astype(np.int64), indices=entry.indices.astype(np.int64),
-        diag_pos=np.nonzero(rows[order] == cols[order])[0].astype(np.int64),
-        s_self=np.concatenate([si, sj, z0])[order], s_other=np.concatenate([sj, si, z0])[order],
-        dir_self=np.concatenate([di, dj, z8])[order].astype(np.int8),
-        dir_other=np.concatenate([dj, di, z8])[order].astype(np.int8),
-        r_link=np.concatenate([r, r, z0])[order])
+    nnz = 2 * li.size + n
+    out = dict(indptr=np.empty(n + 1, np.int32), indices=np.empty(nnz, np.int32), diag_pos=np.empty(n, np.int64),
+               s_self=np.empty(nnz), s_other=np.empty(nnz), dir_self=np.empty(nnz, np.int8),
+               dir_other=np.empty(nnz, np.int8), r_link=np.empty(nnz))
+    duplicate = link_entries(n, li, lj, np.asarray(si, float), np.asarray(sj, float), np.asarray(di, np.int8),
+                             np.asarray(dj, np.int8), np.asarray(r, float), *out.values())
+    if duplicate >= 0:
+        cols = out["indices"][out["indptr"][duplicate]:out["indptr"][duplicate + 1]]
+        raise ValueError(f"nodes {duplicate} and {int(cols[np.argmax(np.diff(cols) == 0)])}")
+    return out
+
+
+def _csr_of_links(b: _Builder) -> dict:
+    """The builder's links as CSR arrays; the builder's pieces are let go as soon as they are joined
+    (a 1024^2 plate's links are ~150 MB in pieces, as much again joined)."""
+    n, case = b.n, b.case
+    if not b.links:
+        li = lj = np.zeros(0, np.int64)
+        si = sj = r = np.zeros(0)
+        di = dj = np.zeros(0, np.int8)
+    else:
+        li, lj, si, sj, di, dj, r = (np.concatenate(x) for x in zip(*b.links))
+        b.links.clear()
+    if 2 * li.size + n >= 2**31:  # ~70 GB of network: far beyond any machine this runs on
+        raise CaseError(case.file, "panels", f"{n} nodes and {li.size} links", "fewer than 2^31 matrix entries")
+    try:
+        return links_to_csr(n, li, lj, si, sj, di, dj, r)
+    except ValueError as exc:
+        raise CaseError(case.file, "contacts", str(exc), "two links join the same pair of nodes "
+                        "(overlapping contact regions); merge them") from None
 
 
 def _add_contacts(b: _Builder, case: Case, meshes: dict, nodes_of: dict, lumped: dict) -> None:
@@ -553,18 +567,7 @@ def build_network(case: Case) -> Network:
     loops, terms = add_loops(b, case, meshes, nodes_of, lumped, THROUGH, IN_PLANE)
     heaters = add_heaters(b, case.heaters, lambda ep: _endpoint_cells(case, meshes, nodes_of, lumped, ep))
     n = b.n
-    if not b.links:
-        li = lj = np.zeros(0, np.int64)
-        si = sj = r = np.zeros(0)
-        di = dj = np.zeros(0, np.int8)
-    else:
-        li, lj, si, sj, di, dj, r = (np.concatenate(x) for x in zip(*b.links))
-    try:
-        csr = links_to_csr(n, li, lj, si, sj, di, dj, r)
-    except ValueError as exc:
-        raise CaseError(case.file, "contacts", str(exc), "two links join the same pair of nodes "
-                        "(overlapping contact regions); merge them") from None
-
+    csr = _csr_of_links(b)
     tab_t, tab_v, tab_n = _property_tables(b.tab_rows)
 
     if b.surfaces:
@@ -591,7 +594,8 @@ def build_network(case: Case) -> Network:
         k_tab=np.concatenate(b.k_tab), q_w=q, fixed=np.concatenate(b.fixed),
         t_fixed_k=np.concatenate(b.t_fixed), tab_t=tab_t, tab_v=tab_v, tab_n=tab_n,
         **csr,
-        surf_node=sn.astype(np.int64), surf_area_m2=sa, surf_eps=se, surf_alpha=sal, surf_face=sf.astype(np.int64),
+        surf_node=sn.astype(np.int64, copy=False), surf_area_m2=sa, surf_eps=se, surf_alpha=sal,
+        surf_face=sf.astype(np.int64, copy=False),
         face_names=b.face_names, face_q_solar_w_m2=face_qs, face_q_ir_w_m2=face_qir, t_sink_k=case.t_sink_k,
         meshes=meshes, node_index=nodes_of, material_id=mats_of, material_names=material_names,
         # vapour nodes are reported with the lumped nodes (/nodes/T)

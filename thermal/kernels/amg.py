@@ -1,6 +1,6 @@
-"""Compiled AMG-preconditioned conjugate gradients on a hierarchy built by pyamg.
+"""Compiled AMG-preconditioned conjugate gradients on a smoothed-aggregation hierarchy.
 
-pyamg builds the hierarchy (coarse operators A_l, prolongations P_l, restrictions R_l = P_l^T);
+amg_setup.py builds the hierarchy (coarse operators A_l, prolongations P_l, restrictions R_l = P_l^T);
 these kernels run the V-cycle and the CG loop without returning to Python, which at 10k-300k
 nodes is where pyamg's per-level Python overhead dominated (1.8 ms per CG iteration at 16k nodes).
 The finest level always uses the *current* matrix; coarse levels are those of the set-up.

@@ -2,8 +2,9 @@
 
 * ``direct``: sparse LU (SuperLU) of each matrix; exact to round-off; best below ~1e5 nodes.
 * ``amg``: preconditioned conjugate gradients (GMRES when some k depends on T, which makes A
-  non-symmetric) preconditioned by a pyamg smoothed-aggregation hierarchy.  For symmetric A the
-  V-cycle and the CG loop run compiled (kernels/amg.py); GMRES goes through scipy.  Building the hierarchy costs more
+  non-symmetric) preconditioned by a smoothed-aggregation hierarchy.  For symmetric A the set-up
+  (kernels/amg_setup.py), the V-cycle and the CG loop run compiled (kernels/amg.py); GMRES goes
+  through scipy with pyamg's hierarchy and cycle.  Building the hierarchy costs more
   than a solve, and between Newton iterations (and time steps) only the radiation and storage
   diagonal changes, so the hierarchy is kept and rebuilt only when its convergence rate (digits
   per iteration) has fallen to half of what it was when it was built.
@@ -29,10 +30,16 @@ import scipy.sparse.linalg as spla
 from thermal.constants import AMG_SLOW_ITERATIONS_PER_DIGIT, DIRECT_FALLBACK_NODES, DIRECT_LIMIT_NODES
 
 REUSE_ITERATIONS = 8  # GMRES iterations on an old LU before a fresh factorisation pays (flagship units)
+# smoothed aggregation (pyamg's defaults but max_coarse): levels until the coarsest has at most
+# MAX_COARSE nodes, candidate relaxed by CANDIDATE_SWEEPS symmetric Gauss-Seidel sweeps, Jacobi weight
+MAX_COARSE, MAX_LEVELS, CANDIDATE_SWEEPS, JACOBI_OMEGA = 100, 10, 4, 4.0 / 3.0
+COARSE_LIMIT = 5000  # a coarsest level above this is not inverted densely (the aggregation stalled)
 WOODBURY_LIMIT = 20_000_000  # entries of A^-1 u (n x r, 160 MB) above which the direct path iterates instead
 
 from thermal.errors import ConvergenceError
 from thermal.kernels.amg import amg_pcg, vcycle
+from thermal.kernels.amg_setup import galerkin, nonzero_pattern, relax_candidate, smoothed_prolongator, tentative, \
+    transpose
 from thermal.kernels.bundles import AmgHierarchy, AmgWork, Csr, Levels, PcgVectors
 
 
@@ -54,7 +61,7 @@ class LinearSolver:
         self.method = method
         self.symmetric = symmetric
         self.stats = LinearStats()
-        self._ml = None
+        self._ml = self._hierarchy = None  # pyamg's (non-symmetric) or the compiled one (symmetric)
         self._preconditioner = None
         self._rate_at_setup = None  # digits of residual reduction per iteration, fresh hierarchy
         # sparse LU kept across solves where factorising is dear (above the direct limit: a case that
@@ -87,7 +94,7 @@ class LinearSolver:
             return x
         if low_rank is not None:
             return self._exchange_krylov(matrix, rhs, rtol, x0, low_rank, start)
-        if self._ml is None:
+        if self._hierarchy is None and self._ml is None:
             self._setup(matrix)
         x, iters = self._krylov(matrix, rhs, rtol, x0)
         rate = -np.log10(rtol) / max(iters, 1)
@@ -120,7 +127,7 @@ class LinearSolver:
             a = self._lu_from
             out["lu_matrix"] = {"data": np.array(a.data), "indices": np.array(a.indices), "indptr": np.array(a.indptr),
                                 "shape": np.array(a.shape)}
-        if self._ml is not None:
+        if self._hierarchy is not None or self._ml is not None:
             a = self._built_from
             out["matrix"] = {"data": np.array(a.data), "indices": np.array(a.indices), "indptr": np.array(a.indptr),
                              "shape": np.array(a.shape)}
@@ -188,9 +195,12 @@ class LinearSolver:
         The preconditioned operator is the identity minus a rank-r term whose eigenvalues lie in
         [0, 1) (each patch absorbs less than it emits), so the exchange adds at most r iterations
         and in practice a few: its coupling is weak next to conduction within a panel."""
-        if preconditioner is None and self._ml is None:
+        if preconditioner is None and self._hierarchy is None and self._ml is None:
             self._setup(matrix)
-        precondition = preconditioner if preconditioner is not None else self._preconditioner
+        precondition = preconditioner
+        if precondition is None:  # the V-cycle on today's matrix where it is compiled, else pyamg's cycle
+            precondition = self._preconditioner if self._hierarchy is None else spla.LinearOperator(
+                matrix.shape, matvec=lambda b: self._hierarchy.apply(matrix, b), dtype=float)
         n = rhs.size
         op = spla.LinearOperator((n, n), matvec=lambda v: matrix @ v - low_rank.matvec(v), dtype=float)
         count = [0]
@@ -203,8 +213,10 @@ class LinearSolver:
         if info != 0 and preconditioner is None:
             self._setup(matrix)
             count[0] = 0
+            precondition = self._preconditioner if self._hierarchy is None else spla.LinearOperator(
+                matrix.shape, matvec=lambda b: self._hierarchy.apply(matrix, b), dtype=float)
             x, info = spla.gmres(op, rhs, x0=x0, rtol=rtol, atol=0.0, restart=60, maxiter=self._maxiter,
-                                 M=self._preconditioner, callback=callback, callback_type="pr_norm")
+                                 M=precondition, callback=callback, callback_type="pr_norm")
         if info != 0:
             raise ConvergenceError(f"the preconditioned GMRES solve with radiation exchange did not reach "
                                    f"rtol {rtol:g} in {self._maxiter} iterations (n = {n})")
@@ -214,39 +226,25 @@ class LinearSolver:
         return x
 
     def _setup(self, matrix):
-        self._hierarchy = None
-
-        import pyamg  # deliberately lazy: 0.3 s, needed only above the direct-solve limit
-
+        self._hierarchy = self._ml = self._preconditioner = None  # the old one goes before the new is built
         start = time.perf_counter()
-        a = matrix.copy()  # pyamg keeps a reference; the assembler overwrites its values in place
+        # the assembler overwrites the values in place: keep those the hierarchy was built from (a
+        # checkpoint rebuilds it from them); the (int32, fixed) pattern is shared
+        a = sp.csr_matrix((matrix.data.copy(), matrix.indices, matrix.indptr), shape=matrix.shape, copy=False)
         self._built_from = a
-        # One forward Gauss-Seidel sweep before and one backward after: a symmetric V-cycle for CG.
-        # Smoothed aggregation over classical AMG: at 16k nodes 17% less time in a 360-step
-        # transient (3.9 s vs 4.6 s), equal on the 262k-node steady plate (measured).
-        smooth = dict(presmoother=("gauss_seidel", {"sweep": "forward"}),
-                      postsmoother=("gauss_seidel", {"sweep": "backward"}))
-        # max_coarse 100: the dense coarse solve runs in every V-cycle, and 500^2 of it was a visible
-        # part of a cycle on small grids (measured 0.95 vs 1.05 s on the 262k-node steady plate)
-        # pyamg estimates spectral radii from random vectors drawn from numpy's global generator, so
-        # the hierarchy (and the last digits of every answer) depended on what ran before in the
-        # process; a fixed seed, with the caller's generator state put back, makes solves repeatable
-        rng_state = np.random.get_state()
-        np.random.seed(20261125)
-        try:
-            self._ml = pyamg.smoothed_aggregation_solver(a, symmetry="symmetric" if self.symmetric else "nonsymmetric",
-                                                         max_coarse=100, **smooth)
-        finally:
-            np.random.set_state(rng_state)
-        self._preconditioner = self._ml.aspreconditioner(cycle="V")
         if self.symmetric:
-            self._hierarchy = Hierarchy.from_pyamg(self._ml)
+            self._hierarchy = Hierarchy.smoothed_aggregation(a)
+            self._preconditioner = spla.LinearOperator(a.shape, matvec=lambda b: self._hierarchy.apply(a, b),
+                                                       dtype=float)
+        else:
+            self._ml = _pyamg_hierarchy(a)
+            self._preconditioner = self._ml.aspreconditioner(cycle="V")
         self._rate_at_setup = None
         self.stats.setups += 1
         self.stats.setup_s += time.perf_counter() - start
 
     def _krylov(self, matrix, rhs, rtol, x0):
-        if self.symmetric and self._hierarchy is not None:
+        if self._hierarchy is not None:  # symmetric: compiled CG
             x = np.zeros_like(rhs) if x0 is None else np.array(x0, dtype=float)
             iters = self._hierarchy.pcg(matrix, rhs, x, rtol, self._maxiter)
             return x, iters
@@ -255,12 +253,8 @@ class LinearSolver:
         def callback(_):
             count[0] += 1
 
-        if self.symmetric:
-            x, info = spla.cg(matrix, rhs, x0=x0, rtol=rtol, atol=0.0, maxiter=self._maxiter,
-                              M=self._preconditioner, callback=callback)
-        else:
-            x, info = spla.gmres(matrix, rhs, x0=x0, rtol=rtol, atol=0.0, restart=50, maxiter=self._maxiter,
-                                 M=self._preconditioner, callback=callback, callback_type="pr_norm")
+        x, info = spla.gmres(matrix, rhs, x0=x0, rtol=rtol, atol=0.0, restart=50, maxiter=self._maxiter,
+                             M=self._preconditioner, callback=callback, callback_type="pr_norm")
         return x, (count[0] if info == 0 else -1)
 
 
@@ -274,13 +268,36 @@ def _woodbury(lu, low_rank, y: np.ndarray) -> np.ndarray:
     return y + z @ np.linalg.solve(small, low_rank.m @ (low_rank.j @ y))
 
 
+def _pyamg_hierarchy(a):
+    """pyamg's smoothed-aggregation hierarchy, for the non-symmetric matrices (k(T), advection,
+    heaters) that GMRES solves through pyamg's own cycle."""
+    import pyamg  # deliberately lazy: 0.3 s, needed only for non-symmetric networks above the direct limit
+
+    # One forward Gauss-Seidel sweep before and one backward after.  The prolongator's Jacobi
+    # step weighted per row by Gershgorin (1 / sum |a_ij|) as in Hierarchy.smoothed_aggregation.
+    # max_coarse 100: the dense coarse solve runs in every V-cycle, and 500^2 of it was a visible
+    # part of a cycle on small grids (measured 0.95 vs 1.05 s on the 262k-node steady plate).
+    # pyamg estimates spectral radii from random vectors drawn from numpy's global generator, so
+    # the hierarchy (and the last digits of every answer) depended on what ran before in the
+    # process; a fixed seed, with the caller's generator state put back, makes solves repeatable.
+    rng_state = np.random.get_state()
+    np.random.seed(20261125)
+    try:
+        return pyamg.smoothed_aggregation_solver(
+            a, symmetry="nonsymmetric", max_coarse=MAX_COARSE, presmoother=("gauss_seidel", {"sweep": "forward"}),
+            postsmoother=("gauss_seidel", {"sweep": "backward"}),
+            smooth=("jacobi", {"omega": JACOBI_OMEGA, "weighting": "local"}))
+    finally:
+        np.random.set_state(rng_state)
+
+
 def linear_solver_for(net, settings) -> LinearSolver:
     """The solver a case's settings ask for, on this network (one per run: it keeps the hierarchy)."""
     return LinearSolver(settings.linear_solver, net.n_nodes, net.symmetric, settings.direct_limit)
 
 
 class Hierarchy:
-    """A pyamg hierarchy flattened into arrays for the compiled V-cycle (kernels/amg.py)."""
+    """A smoothed-aggregation hierarchy stacked into arrays for the compiled V-cycle (kernels/amg.py)."""
 
     def __init__(self, a: Levels, p: Levels, r: Levels, coarse_inv, sizes):
         sizes = np.asarray(sizes, np.int64)
@@ -295,34 +312,71 @@ class Hierarchy:
         self._pattern_arrays = None
 
     @staticmethod
-    def flatten(mats) -> Levels:
-        """Stack CSR matrices.  Indices are int32 (all levels together are far below 2^31 entries at
-        any size that fits in memory): the V-cycle streams them once per sweep, and 4 bytes instead of
-        8 per entry is a third less memory traffic and memory."""
-        ptr_off, idx_off = [0], [0]
-        indptr, indices, data = [], [], []
-        for m in mats:
-            m = sp.csr_matrix(m)
-            m.sort_indices()
-            indptr.append(m.indptr.astype(np.int32))
-            indices.append(m.indices.astype(np.int32))
-            data.append(m.data.astype(float))
-            ptr_off.append(ptr_off[-1] + m.indptr.size)
-            idx_off.append(idx_off[-1] + m.indices.size)
-        cat = lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt)  # noqa: E731
-        return Levels(np.asarray(ptr_off, np.int64), np.asarray(idx_off, np.int64), cat(indptr, np.int32),
-                      cat(indices, np.int32), cat(data, float))
+    def stack(mats: list) -> Levels:
+        """Stack CSR matrices given as (indptr, indices, data) into one bundles.Levels, letting each go
+        as it is copied (the list is emptied).  Indices are int32 (all levels together are far below
+        2^31 entries at any size that fits in memory): the V-cycle streams them once per sweep, and 4
+        bytes instead of 8 per entry is a third less memory traffic and memory."""
+        ptr_off = np.concatenate([[0], np.cumsum([m[0].size for m in mats])]).astype(np.int64)
+        idx_off = np.concatenate([[0], np.cumsum([m[1].size for m in mats])]).astype(np.int64)
+        out = Levels(ptr_off, idx_off, np.empty(ptr_off[-1], np.int32), np.empty(idx_off[-1], np.int32),
+                     np.empty(idx_off[-1]))
+        for level in range(len(mats)):
+            ptr, idx, val = mats[level]
+            mats[level] = None
+            out.indptr[ptr_off[level]:ptr_off[level + 1]] = ptr
+            out.indices[idx_off[level]:idx_off[level + 1]] = idx
+            out.data[idx_off[level]:idx_off[level + 1]] = val
+        mats.clear()
+        return out
 
     @classmethod
-    def from_pyamg(cls, ml):
-        levels = ml.levels
+    def smoothed_aggregation(cls, a: sp.csr_matrix) -> "Hierarchy":
+        """The hierarchy of a symmetric matrix, built by the compiled set-up (kernels/amg_setup.py:
+        pyamg's smoothed aggregation, with a fraction of its memory)."""
+        from pyamg import amg_core  # pyamg's own aggregation routine (compiled): lazy, as pyamg is
+
+        ptr, idx, val = a.indptr.astype(np.int32, copy=False), a.indices.astype(np.int32, copy=False), a.data
+        n = a.shape[0]
+        b = np.ones(n)
+        relax_candidate(ptr, idx, val, b, CANDIDATE_SWEEPS)
         # level 0's operator is never read (the V-cycle takes the current matrix): an empty stand-in
         # keeps the level numbering without a second copy of the finest matrix
-        a = cls.flatten([sp.csr_matrix((0, 0))] + [lv.A for lv in levels[1:-1]])
-        p = cls.flatten([lv.P for lv in levels[:-1]])
-        r = cls.flatten([lv.R for lv in levels[:-1]])
-        coarse = levels[-1].A.toarray()
-        return cls(a, p, r, np.linalg.pinv(coarse), [lv.A.shape[0] for lv in levels])
+        a_mats, p_mats, r_mats, sizes = [], [], [], [n]
+        while n > MAX_COARSE and len(sizes) < MAX_LEVELS:
+            graph = (ptr, idx) if np.all(val != 0.0) else nonzero_pattern(ptr, idx, val)
+            agg, centres = np.empty(n, np.int32), np.empty(n, np.int32)
+            n_agg = int(amg_core.standard_aggregation(n, graph[0], graph[1], agg, centres))
+            del graph, centres
+            if not 0 < n_agg < n:
+                break
+            t, b = tentative(agg, n_agg, b)
+            p = smoothed_prolongator(ptr, idx, val, agg, t, n_agg, JACOBI_OMEGA)
+            del agg, t
+            r = transpose(*p, n_agg)
+            ptr, idx, val = galerkin(*r, ptr, idx, val, *p)
+            a_mats.append((ptr, idx, val))
+            p_mats.append(p)
+            r_mats.append(r)
+            n = n_agg
+            sizes.append(n)
+        if n > COARSE_LIMIT:
+            raise ConvergenceError(f"smoothed aggregation could not coarsen below {n} nodes (nodes without "
+                                   "neighbours?): use the direct solver (solver.linear_solver = \"direct\")")
+        coarse = sp.csr_matrix((val, idx, ptr), shape=(n, n)).toarray()
+        if a_mats:
+            a_mats.pop()  # the coarsest is solved dense
+        empty = (np.zeros(1, np.int32), np.zeros(0, np.int32), np.zeros(0))
+        return cls(cls.stack([empty] + a_mats), cls.stack(p_mats), cls.stack(r_mats), np.linalg.pinv(coarse), sizes)
+
+    def levels(self) -> tuple:
+        """(A_l for l >= 1 without the coarsest, P_l, R_l) as scipy matrices (for tests and inspection)."""
+        def mats(lv: Levels, shapes):
+            return [sp.csr_matrix((lv.data[lv.idx_off[k]:lv.idx_off[k + 1]], lv.indices[lv.idx_off[k]:lv.idx_off[k + 1]],
+                                   lv.indptr[lv.ptr_off[k]:lv.ptr_off[k + 1]]), shape=shape) for k, shape in enumerate(shapes)]
+        sizes = [int(v) for v in self.arrays.sizes]
+        a = mats(self.arrays.a, [(0, 0)] + [(s, s) for s in sizes[1:-1]])[1:]
+        return a, mats(self.arrays.p, list(zip(sizes[:-1], sizes[1:]))), mats(self.arrays.r, list(zip(sizes[1:], sizes[:-1])))
 
     def _finest(self, matrix) -> Csr:
         """The finest matrix with int32 index arrays like the coarse levels' (one compiled variant of
@@ -330,7 +384,8 @@ class Hierarchy:
         key = (id(matrix.indptr), id(matrix.indices))
         if self._pattern_key != key:
             self._pattern_key = key
-            self._pattern_arrays = (matrix.indptr.astype(np.int32), matrix.indices.astype(np.int32))
+            self._pattern_arrays = (matrix.indptr.astype(np.int32, copy=False),
+                                    matrix.indices.astype(np.int32, copy=False))
         return Csr(*self._pattern_arrays, matrix.data)
 
     def pcg(self, matrix, rhs, x, rtol, maxiter) -> int:

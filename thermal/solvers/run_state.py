@@ -88,7 +88,10 @@ class RunState:
                                          if ln.loop.valve else 1.0,
                                          valve_integral=ln.loop.valve.initial_position if ln.loop.valve else 1.0)
                  for ln in net.loops}
-        return cls(np.array(net.q_w, float), np.array(net.r_link, float), np.array(net.face_q_solar_w_m2, float),
+        # only heat pipes' films change resistances during a run: without them the network's
+        # read-only array serves (40 MB of a 1024^2 plate not copied)
+        r_link = np.array(net.r_link, float) if pipes else net.r_link
+        return cls(np.array(net.q_w, float), r_link, np.array(net.face_q_solar_w_m2, float),
                    np.array(net.face_q_ir_w_m2, float), pipes, np.zeros(n_terms), np.zeros(n_terms),
                    np.zeros(n_terms, np.uint8), loops, np.full(net.heaters.count, -1.0),
                    np.zeros(n_terms, np.uint8), np.zeros((n_terms, 7)), np.array(net.rho_v_kg, float))
@@ -109,6 +112,10 @@ class RunState:
             value = np.asarray(tree[f.name])
             if value.shape != mine.shape:
                 raise ValueError(f"run state {f.name}: {value.shape} against {mine.shape}")
+            if not mine.flags.writeable:  # shared with the network (fresh): nothing may have changed it
+                if not np.array_equal(value, mine):
+                    raise ValueError(f"run state {f.name}: the saved values differ from the network's")
+                continue
             mine[...] = value
         for held, saved in ((self.pipes, tree["pipes"]), (self.loops, tree["loops"])):
             if set(held) != set(saved):

@@ -102,8 +102,10 @@ class Assembler:
         self.storage = Storage(self.state.rho_v_kg, net.cp_tab, self.tables)
         self.links = Links(net.indptr, net.indices, net.diag_pos, net.s_self, net.s_other, net.dir_self,
                            net.dir_other)
-        # own copies: louvers move the emittance and absorptance of their surfaces with T
-        self.surf_eps, self.surf_alpha = np.array(net.surf_eps, float), np.array(net.surf_alpha, float)
+        # own copies where louvers move the emittance and absorptance of their surfaces with T (the
+        # network's, read-only, otherwise: 2 x 16 MB on a 1024^2 plate)
+        self.surf_eps, self.surf_alpha = (np.array(net.surf_eps, float), np.array(net.surf_alpha, float)) \
+            if net.louver_surf.size else (net.surf_eps, net.surf_alpha)
         self.surfaces = Surfaces(net.surf_node, net.surf_area_m2, self.surf_eps, self.surf_alpha, net.surf_face)
         self.louvers = Louvers(net.louver_surf, net.louver_eps_row, net.louver_alpha_row) \
             if net.louver_surf.size else None
