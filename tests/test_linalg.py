@@ -222,3 +222,18 @@ def test_own_recent_load_follows_this_process_cpu_use():
     span, used = time.monotonic() - wall, sum(os.times()[:2]) - cpu
     decay = math.exp(-span / LOAD_TIME_CONSTANT_S)
     assert after == pytest.approx(before * decay + used / span * (1.0 - decay), rel=0.02, abs=1e-4)
+
+
+def test_run_state_shares_the_networks_link_resistances_without_heat_pipes():
+    """No heat pipe, nothing changes a resistance: the run state reads the network's (read-only)
+    array, and a checkpoint that says otherwise is refused rather than silently ignored."""
+    from thermal.solvers.run_state import RunState
+
+    net, _, _ = plate_system(n=8)
+    state = RunState.fresh(net)
+    assert state.r_link is net.r_link and not state.r_link.flags.writeable
+    saved = state.snapshot()
+    state.restore(saved)
+    saved["r_link"] = saved["r_link"] + 1.0
+    with pytest.raises(ValueError, match="r_link"):
+        state.restore(saved)

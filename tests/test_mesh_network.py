@@ -112,3 +112,42 @@ def test_hot_spots_take_their_share_of_the_chip_power():
     np.testing.assert_allclose(flux[in_spot], background + 25.0 / 4e-4, rtol=1e-12)
     in_chip = (np.abs(xc[None, :] - 0.5) < 0.05) & (np.abs(yc[:, None] - 0.25) < 0.05) & ~in_spot
     np.testing.assert_allclose(flux[in_chip], background, rtol=1e-12)
+
+
+def test_links_to_csr_puts_each_half_link_on_its_entry():
+    """The compiled counting sort against a dictionary built link by link: every entry (i, j) holds
+    i's half and j's, rows sorted, the diagonal found, the pattern 32-bit."""
+    from thermal.build.network import links_to_csr
+
+    rng = np.random.default_rng(7)
+    n = 60
+    pairs = {tuple(sorted(p)) for p in rng.integers(0, n, size=(400, 2)) if p[0] != p[1]}
+    li, lj = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    flip = rng.random(li.size) < 0.5  # either end may come first
+    li, lj = np.where(flip, lj, li), np.where(flip, li, lj)
+    si, sj, r = rng.random(li.size), rng.random(li.size), rng.random(li.size)
+    di, dj = rng.integers(0, 2, li.size).astype(np.int8), rng.integers(0, 2, li.size).astype(np.int8)
+    csr = links_to_csr(n, li, lj, si, sj, di, dj, r)
+    assert csr["indptr"].dtype == csr["indices"].dtype == np.int32
+    expected = {(i, i): (0.0, 0.0, 0, 0, 0.0) for i in range(n)}
+    for k in range(li.size):
+        expected[(li[k], lj[k])] = (si[k], sj[k], di[k], dj[k], r[k])
+        expected[(lj[k], li[k])] = (sj[k], si[k], dj[k], di[k], r[k])
+    got = {}
+    for i in range(n):
+        cols = csr["indices"][csr["indptr"][i]:csr["indptr"][i + 1]]
+        assert np.all(np.diff(cols) > 0)
+        assert csr["indices"][csr["diag_pos"][i]] == i
+        for e in range(csr["indptr"][i], csr["indptr"][i + 1]):
+            got[(i, int(csr["indices"][e]))] = tuple(csr[k][e] for k in ("s_self", "s_other", "dir_self", "dir_other",
+                                                                          "r_link"))
+    assert got == expected
+
+
+def test_links_to_csr_names_a_pair_joined_twice():
+    from thermal.build.network import links_to_csr
+
+    li, lj = np.array([0, 1, 3, 2]), np.array([1, 2, 1, 1])  # 1-2 twice, once each way round
+    z = np.zeros(4)
+    with pytest.raises(ValueError, match="nodes 1 and 2"):
+        links_to_csr(5, li, lj, z, z, z.astype(np.int8), z.astype(np.int8), z)
