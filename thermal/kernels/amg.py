@@ -69,6 +69,33 @@ def gauss_seidel(indptr, indices, data, x, b, forward):
 
 
 @njit(cache=True)
+def gauss_seidel_from_zero(indptr, indices, data, x, b, r):
+    """A forward sweep from x = 0, and the residual r = b - A x after it, in one pass over A.  Row
+    i's equation holds for the x_j (j < i) it used, so r_i = -sum_{j > i} a_ij x_j: the terms of the
+    rows after it.  With A symmetric (a_ij = a_ji bit for bit: the finest matrix of a symmetric
+    network, network.py) row j hands a_ji x_j to every earlier i as soon as x_j is known, which
+    saves the separate residual product (one of ~5 passes over the finest matrix per V-cycle)."""
+    n = x.size
+    for i in range(n):
+        r[i] = 0.0
+    for i in range(n):
+        diag = 0.0
+        s = b[i]
+        for e in range(indptr[i], indptr[i + 1]):
+            j = indices[e]
+            if j < i:
+                s -= data[e] * x[j]
+            elif j == i:
+                diag = data[e]
+        xi = s / diag
+        x[i] = xi
+        for e in range(indptr[i], indptr[i + 1]):
+            j = indices[e]
+            if j < i:
+                r[j] -= data[e] * xi
+
+
+@njit(cache=True)
 def vcycle(a0, hier, b, x, work):
     """x = V-cycle(b), the preconditioner applied to b.  ``a0``: bundles.Csr, the current finest
     matrix; ``hier``: bundles.AmgHierarchy; ``work``: bundles.AmgWork."""
@@ -85,14 +112,15 @@ def vcycle(a0, hier, b, x, work):
         xl = work_x[o:o + n]
         rl = work_r[o:o + n]
         if lv == 0:
-            ip, ix, dt = a0.indptr, a0.indices, a0.data
+            gauss_seidel_from_zero(a0.indptr, a0.indices, a0.data, xl, bl, rl)
         else:
+            # coarse Galerkin operators are symmetric only to round-off: the residual by its product
             ip, ix, dt = level_csr(hier.a, lv)
-        xl[:] = 0.0
-        gauss_seidel(ip, ix, dt, xl, bl, True)
-        csr_matvec(ip, ix, dt, xl, rl)
-        for i in range(n):
-            rl[i] = bl[i] - rl[i]
+            xl[:] = 0.0
+            gauss_seidel(ip, ix, dt, xl, bl, True)
+            csr_matvec(ip, ix, dt, xl, rl)
+            for i in range(n):
+                rl[i] = bl[i] - rl[i]
         rip, rix, rdt = level_csr(hier.r, lv)
         oc = vec_off[lv + 1]
         csr_matvec(rip, rix, rdt, rl, work_b[oc:oc + sizes[lv + 1]])
