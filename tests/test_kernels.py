@@ -7,10 +7,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from thermal import kernels
-from thermal.build.network import Network, links_to_csr
+from thermal.build.network import Network, build_network, links_to_csr
+from thermal.input.case_file import parse_case
+from thermal.input.overrides import case_text_with
 from thermal.kernels import reference
 from thermal.kernels.bundles import Step
 from thermal.solvers.system import Assembler
+
+from .conftest import CASES, VALIDATION_CASES
 
 EPS = np.finfo(float).eps
 
@@ -226,3 +230,26 @@ def test_serial_builds_give_the_parallel_builds_bits(sample):
         out[name] = (k, dk, res, a, stored, cap)
     for x, y in zip(out["parallel"], out["serial"]):
         assert np.array_equal(x, y)
+
+
+@pytest.mark.parametrize("case_file", [CASES / "reference_plate.toml", VALIDATION_CASES / "spreading_square.toml"])
+def test_frozen_conduction_gives_the_full_rows_bits(case_file):
+    """On a network whose conductances cannot change (constant k, no film, no heater, no loop) the
+    evaluations after the first read -G back from the matrix: residual and matrix must be bit for
+    bit those of a full evaluation, fixed-temperature neighbours (spreading_square's sink, whose
+    entries hold 0 and whose G is recomputed) and contact resistances included."""
+    text = case_file.read_text()
+    if "spreading_square" in case_file.name:
+        text = case_text_with(text, {"panels.p.cells": [8, 8], "panels.p.footprint_cells": 2,
+                                     "panels.p.layers.plate.cells": 3})
+    case = parse_case(text)
+    net = build_network(case)
+    assert net.symmetric and net.fixed.any() == ("spreading_square" in case_file.name)
+    kept = Assembler(net)
+    rng = np.random.default_rng(5)
+    for inv_dt in (0.0, 0.2, 0.0):
+        t = 250.0 + 100.0 * rng.random(net.n_nodes)
+        res, a = kept.evaluate(t, t - 1.0, inv_dt)
+        fresh_res, fresh_a = Assembler(net).evaluate(t, t - 1.0, inv_dt)
+        assert np.array_equal(res, fresh_res) and np.array_equal(a.data, fresh_a.data)
+    assert kept._g_diag is not None  # the frozen rows did run

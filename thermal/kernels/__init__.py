@@ -13,7 +13,8 @@ one to compile: those passes cost ~4 s of a small case's first run on a fresh ca
 9.4 -> 5.2 s of compilation).
 """
 from thermal.kernels.advection import add_advection, fluid_temperature, term_heat, uniform_wall_heat
-from thermal.kernels.conduction import conduction_rows, conduction_rows_serial
+from thermal.kernels.conduction import conduction_rows, conduction_rows_serial, frozen_conduction_rows, \
+    frozen_conduction_rows_serial
 from thermal.kernels.control import add_heaters, add_louver_slopes, louver_properties
 from thermal.kernels.energy import energy_terms
 from thermal.kernels.exchange import add_exchange
@@ -27,7 +28,7 @@ __all__ = ["eval_conductivity", "conduction_rows", "add_surfaces", "add_sources_
            "fluid_temperature", "uniform_wall_heat", "term_heat",
            "stored_heat", "heat_capacity", "add_heaters", "louver_properties", "add_louver_slopes",
            "conduction_rows_serial", "eval_conductivity_serial", "add_sources_and_storage_serial", "stored_heat_serial",
-           "heat_capacity_serial", "node_kernels"]
+           "heat_capacity_serial", "frozen_conduction_rows", "frozen_conduction_rows_serial", "node_kernels"]
 
 
 class _NodeKernels:
@@ -36,6 +37,7 @@ class _NodeKernels:
     def __init__(self, parallel: bool):
         self.eval_conductivity = eval_conductivity if parallel else eval_conductivity_serial
         self.conduction_rows = conduction_rows if parallel else conduction_rows_serial
+        self.frozen_conduction_rows = frozen_conduction_rows if parallel else frozen_conduction_rows_serial
         self.add_sources_and_storage = add_sources_and_storage if parallel else add_sources_and_storage_serial
         self.stored_heat = stored_heat if parallel else stored_heat_serial
         self.heat_capacity = heat_capacity if parallel else heat_capacity_serial

@@ -85,3 +85,53 @@ def conduction_rows_serial(t_k, links, r_link, k_node, dk_node, fixed, residual_
     s_self, s_other, dir_self, dir_other = links.s_self, links.s_other, links.dir_self, links.dir_other
     _conduction_rows(0, t_k.size, t_k, indptr, indices, diag_pos, s_self, s_other, dir_self, dir_other, r_link, k_node,
                      dk_node, fixed, residual_w, a_data)
+
+
+@njit(cache=True)
+def _frozen_rows(lo, hi, t_k, indptr, indices, diag_pos, s_self, s_other, dir_self, dir_other, r_link, k_node, fixed,
+                 g_diag, residual_w, a_data):
+    """Rows lo..hi-1 of a network whose conductances cannot change (constant k, fixed contact
+    resistances, nothing else writing off-diagonal entries): A's off-diagonal entries still hold
+    -G from the first full evaluation, so the residual reads them back, bit for bit the same
+    G (T_j - T_i) (the full rows' dG/dT terms are exactly 0 there), and the diagonal is reset to
+    its conduction part g_diag.  Links to fixed nodes, whose entries hold 0, recompute G."""
+    for i in range(lo, hi):
+        if fixed[i]:
+            residual_w[i] = 0.0
+            a_data[diag_pos[i]] = 1.0
+            continue
+        ti = t_k[i]
+        res = 0.0
+        for e in range(indptr[i], indptr[i + 1]):
+            j = indices[e]
+            if j == i:
+                continue
+            if fixed[j]:
+                a, _ = half_link(s_self[e], k_node[i, dir_self[e]], 0.0)
+                b, _ = half_link(s_other[e], k_node[j, dir_other[e]], 0.0)
+                res += 1.0 / (r_link[e] + (a + b)) * (t_k[j] - ti)
+            else:
+                res += -a_data[e] * (t_k[j] - ti)
+        residual_w[i] = res
+        a_data[diag_pos[i]] = g_diag[i]
+
+
+@njit(cache=True, parallel=True)
+def frozen_conduction_rows(t_k, links, r_link, k_node, fixed, g_diag, residual_w, a_data):
+    """Conduction rows on a network whose conductances are fixed (see _frozen_rows); ``g_diag``:
+    the conduction part of A's diagonal from the first full evaluation."""
+    indptr, indices, diag_pos = links.indptr, links.indices, links.diag_pos
+    s_self, s_other, dir_self, dir_other = links.s_self, links.s_other, links.dir_self, links.dir_other
+    n = t_k.size
+    for c in prange((n + CHUNK_NODES - 1) // CHUNK_NODES):
+        _frozen_rows(c * CHUNK_NODES, min(n, (c + 1) * CHUNK_NODES), t_k, indptr, indices, diag_pos, s_self, s_other,
+                     dir_self, dir_other, r_link, k_node, fixed, g_diag, residual_w, a_data)
+
+
+@njit(cache=True)
+def frozen_conduction_rows_serial(t_k, links, r_link, k_node, fixed, g_diag, residual_w, a_data):
+    """frozen_conduction_rows on one thread, compiled without the parallel passes."""
+    indptr, indices, diag_pos = links.indptr, links.indices, links.diag_pos
+    s_self, s_other, dir_self, dir_other = links.s_self, links.s_other, links.dir_self, links.dir_other
+    _frozen_rows(0, t_k.size, t_k, indptr, indices, diag_pos, s_self, s_other, dir_self, dir_other, r_link, k_node,
+                 fixed, g_diag, residual_w, a_data)
