@@ -234,3 +234,42 @@ def test_bad_control_input_names_the_key(edit, key):
     with pytest.raises(CaseError) as exc:
         parse_case(text.replace(edit[0], edit[1]), "bad.toml")
     assert key in str(exc.value)
+
+
+def _louvered_exchange_text(**over):
+    from thermal.input.overrides import case_text_with
+
+    from .conftest import VALIDATION_CASES
+
+    return case_text_with((VALIDATION_CASES / "louvered_exchange.toml").read_text(), over)
+
+
+def test_louvers_under_exchange_settle_the_patch_optics(tmp_path):
+    """A conducting (not isothermal) louvered plate cut into 2 x 2 patches: once settled, each
+    patch's emittance and absorptance are the area means of its louvered cells' at the solution,
+    the exchange written to /radiation/ is the settled one, and the balance closes."""
+    from thermal.solvers.louvers import OPTICS_TOLERANCE, louvered_patch_optics
+
+    text = _louvered_exchange_text(**{"materials.isothermal.k": "20 W/m/K",
+                                      "panels.heated.footprints.heater.size": ["0.4 m", "0.4 m"],
+                                      "panels.heated.faces.top.patches": [2, 2], "panels.heated.cells": [8, 8]})
+    case = parse_case(text, "louvered.toml")
+    result = solve(case, output=tmp_path / "louvered.h5")
+    net, t = result.network, result.solution.t_k[0]
+    plate = t[net.node_index["heated"][0].ravel()]
+    assert plate.max() - plate.min() > 20.0  # the louver sees a spread of temperatures across its band
+    eps, alpha = louvered_patch_optics(net, t)
+    closed = build_network(case).radiation
+    assert np.max(np.abs(eps - net.radiation.eps)) <= 10 * OPTICS_TOLERANCE
+    assert np.max(np.abs(alpha - net.radiation.alpha)) <= 10 * OPTICS_TOLERANCE
+    assert np.ptp(eps[:4]) > 1e-3 and np.all(eps[:4] > closed.eps[:4])  # open, and by different amounts
+    assert result.attrs["louver_optics_passes"] >= 2
+    saved = read_result(tmp_path / "louvered.h5")
+    np.testing.assert_allclose(saved.radiation["exchange_area_m2"], net.radiation.exchange_m2, rtol=1e-14)
+    assert abs(result.solution.energy[0].relative_error) <= 1e-10
+
+
+def test_louvers_under_exchange_outside_steady_state_are_refused():
+    text = _louvered_exchange_text(**{"case.mode": "transient"})
+    with pytest.raises(CaseError, match="steady state only"):
+        parse_case(text + '\n[transient]\ntime_step = "10 s"\nend_time = "100 s"\n', "louvered.toml")

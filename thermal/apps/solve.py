@@ -30,6 +30,7 @@ from thermal.output.results import ResultWriter, mesh_dict, read_result, result_
 from thermal.physics import orbit as orb
 from thermal.solvers import solve_steady, solve_transient_fixed_step
 from thermal.solvers.heat_pipes import PipeSeries, TransientPipes, solve_steady_with_pipes
+from thermal.solvers.louvers import settle_louver_optics
 from thermal.solvers.hooks import combined
 from thermal.solvers.linalg import linear_solver_for
 from thermal.solvers.loops import LoopSeries, TransientLoops, initial_temperatures, solve_steady_with_loops, \
@@ -117,6 +118,9 @@ def solve(case, output=None, progress=False, network=None, force=False, resume=F
     if network is None:
         check_resources(case, force=force)
     net = network or build_network(case)
+    louver_extra = {}
+    if case.mode == "steady" and net.radiation is not None and net.louver_surf.size:
+        net, louver_extra = _settled_louvers(case, net)
     build_s = time.perf_counter() - start
     env = Environment(case, net)
     state = RunState.fresh(net)
@@ -132,6 +136,7 @@ def solve(case, output=None, progress=False, network=None, force=False, resume=F
         solution, extra = _transient(case, net, env, state, rec, output, progress, run)
     attrs = _attrs(case, net, solution, build_s, env)
     attrs.update(extra)
+    attrs.update(louver_extra)
     if periodic is not None:  # the whole search, not only the returned orbit
         attrs["wall_s"] = periodic.wall_s + build_s
     result = _finish(case, net, env, solution, attrs, rec, output, xdmf)
@@ -203,6 +208,18 @@ class _Resumable:
     def completed(self) -> None:
         if self.checkpointer is not None:
             self.checkpointer.discard()
+
+
+def _settled_louvers(case, net):
+    """The network whose radiation patches carry the louvers' optics at its own steady state
+    (solvers/louvers.py), and what the passes took."""
+    def solve_once(current):
+        env, state = Environment(case, current), RunState.fresh(current)
+        solution, _ = _steady(case, current, env, state, _Recorder(case, current, env, state, strict=False))
+        return solution.t_k[0]
+
+    settled, passes, history = settle_louver_optics(net, solve_once)
+    return settled, {"louver_optics_passes": passes, "louver_optics_change": history[-1]}
 
 
 def _steady(case, net, env, state, rec):

@@ -34,6 +34,7 @@ from thermal.physics.heat_pipes import capillary_limit_w
 from thermal.physics.orbit import R_EARTH_M, OrbitGeometry, critical_beta_rad, eclipse_fraction, view_factor_to_sphere
 from thermal.solvers import solve_steady
 from thermal.solvers.heat_pipes import FRONT_T_TOL_K, film_heat_w, solve_steady_with_pipes
+from thermal.solvers.louvers import OPTICS_TOLERANCE
 from thermal.solvers.run_state import RunState
 from thermal.solvers.stepper import AdaptiveSettings, solve_transient_adaptive
 from thermal.solvers.system import Assembler
@@ -919,6 +920,33 @@ def check_louver(report, out_dir, quick):
     _balance(report, "louvered_plate", sol)
 
 
+def check_louvered_exchange(report, out_dir, quick):
+    """A louvered plate facing a grey plate (parallel_plates' geometry): the heated plate's
+    temperature against the root of T1 = T_radiosity(eps(T1)), the radiosity network of
+    parallel_plates with the louver's eps at T1.  Tolerance: Newton's, plus what a patch emittance
+    left OPTICS_TOLERANCE from settled moves T1 (the reference's own dT1/deps)."""
+    case = _case("louvered_exchange")
+    result = solve(case, output=None if out_dir is None else out_dir / "louvered_exchange.h5")
+    t1 = float(np.mean(result.fields["heated"][-1]))
+    table = np.array(case.louvers["band"].t_k), np.array(case.louvers["band"].eps)
+    f12 = analytic.vf_parallel_rectangles(1.0, 1.0, 0.5)
+    f = np.array([[0.0, f12, 0.0], [f12, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    eps2 = case.coatings["upper"].eps
+
+    def t_radiosity(eps1):
+        return analytic.radiosity_bodies_k([1.0, 1.0, 1.0], [eps1, eps2, eps2], f, [0, 1, 1], [1000.0, 0.0],
+                                           case.t_sink_k)[0]
+
+    expect = brentq(lambda tk: t_radiosity(float(np.interp(tk, *table))) - tk, 400.0, 700.0, xtol=1e-12)
+    eps1 = float(np.interp(expect, *table))
+    slope = abs(t_radiosity(eps1 + 1e-4) - t_radiosity(eps1 - 1e-4)) / 2e-4
+    tol = _newton_tol(case, result.solution.t_k[0]) + 10.0 * slope * OPTICS_TOLERANCE
+    report.add("louvered_exchange", f"heated plate T (louver eps {eps1:.3f}; "
+               f"{result.attrs['louver_optics_passes']} passes)", t1, expect, t1 - expect, tol, "K",
+               "T1 = T_radiosity(eps(T1)), Howell C-11")
+    _balance(report, "louvered_exchange", result.solution)
+
+
 def _stefan_front(width_k, out_dir=None):
     """(melted thickness, Neumann's) of stefan_melting with a melting range of ``width_k``."""
     over = {"materials.paraffin.melting_range": ["300 K", f"{300.0 + width_k} K"],
@@ -1122,7 +1150,7 @@ def check_two_phase_radiator(report, out_dir, quick):
     _balance(report, "two_phase_radiator", result.solution)
 
 
-CHECKS += (check_tube_constant_wall, check_radiating_tube_fin, check_counterflow, check_friction_laws,
+CHECKS += (check_louvered_exchange, check_tube_constant_wall, check_radiating_tube_fin, check_counterflow, check_friction_laws,
            check_parallel_branches, check_two_phase_tubes, check_two_phase_radiator, check_thermostat, check_louver, check_stefan, check_vchp)
 
 

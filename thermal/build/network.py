@@ -28,7 +28,7 @@ from thermal.build.loops import AdvectionTerms, add_loops, locate_terms
 from thermal.build.pipes import add_heat_pipes, locate_film_entries
 from thermal.build.pattern import link_entries
 from thermal.build.radiation import PatchList, build_radiation, patch_edges, rectangle_patches, \
-    surface_polygons
+    surface_polygons, with_optics
 from thermal.physics import geometry as geo
 from thermal.physics.pcm import effective_cp
 
@@ -94,6 +94,9 @@ class Network:
     louver_surf: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     louver_eps_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     louver_alpha_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    # an exchange case's constant fluxes before reflections off other patches (face_q_* add them)
+    face_q_solar_direct_w_m2: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    face_q_ir_direct_w_m2: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def __post_init__(self):
         for f in fields(self):
@@ -104,6 +107,15 @@ class Network:
             getattr(self.advection, f.name).flags.writeable = False
         for idx in (*self.node_index.values(), *self.material_id.values()):
             idx.flags.writeable = False
+
+    def with_patch_optics(self, eps: np.ndarray, alpha: np.ndarray) -> "Network":
+        """The same network with other emittances and absorptances of its radiation patches (the
+        exchange and reflection operators rebuilt from the same view factors): louvers that have
+        opened.  The surfaces' own base values are untouched (the louvers move them per evaluation)."""
+        radiation = with_optics(self.radiation, eps, alpha)
+        qs, qir = self.face_q_solar_direct_w_m2, self.face_q_ir_direct_w_m2
+        return replace(self, radiation=radiation, face_q_solar_w_m2=qs + radiation.reflect_solar @ qs,
+                       face_q_ir_w_m2=qir + radiation.reflect_ir @ qir)
 
     def with_loads(self, q_w: np.ndarray) -> "Network":
         """The same network with other fixed heat loads [W] (a manufactured source, a study)."""
@@ -301,7 +313,10 @@ def _panel_faces(b: _Builder, panel: Panel, mesh: PanelMesh, node: np.ndarray) -
         if b.patches is None:
             fid = np.full(cells.size, b.face(f"{panel.name}.{side}", face), np.int64)
         else:
-            fid = _patch_faces(b, panel, mesh, side, face, coat, jj, ii)
+            # a louvered face's patches start from the louver closed, as its surfaces do
+            optics = (coat.eps, coat.alpha) if face.louver is None else \
+                (case.louvers[face.louver].eps[0], case.louvers[face.louver].alpha[0])
+            fid = _patch_faces(b, panel, mesh, side, face, optics, jj, ii)
         if panel.surface_nodes:
             # A zero-capacity node on the face, half a cell from the centre: the face temperature
             # radiates, not the centre's (second-order through-thickness radiation).
@@ -318,7 +333,7 @@ def _panel_faces(b: _Builder, panel: Panel, mesh: PanelMesh, node: np.ndarray) -
         b.surface_total += cells.size
 
 
-def _patch_faces(b: _Builder, panel: Panel, mesh: PanelMesh, side: str, face, coat, jj, ii) -> np.ndarray:
+def _patch_faces(b: _Builder, panel: Panel, mesh: PanelMesh, side: str, face, optics, jj, ii) -> np.ndarray:
     """One network face per patch of a panel face; returns the face of each radiating column."""
     px, py = face.patches
     xi = patch_edges(mesh.x_edges_m, px)
@@ -333,8 +348,8 @@ def _patch_faces(b: _Builder, panel: Panel, mesh: PanelMesh, side: str, face, co
             ids[j, i] = b.face(label, face)
             poly = geo.rectangle(w.origin_m, w.x_axis, w.y_axis, mesh.x_edges_m[xi[i]], mesh.x_edges_m[xi[i + 1]],
                                  mesh.y_edges_m[yi[j]], mesh.y_edges_m[yi[j + 1]])
-            b.patches.add(label, f"{panel.name}.{side}", geo.reverse(poly) if side == "bottom" else poly, coat.eps,
-                          coat.alpha, int(ids[j, i]), panel.name)
+            b.patches.add(label, f"{panel.name}.{side}", geo.reverse(poly) if side == "bottom" else poly, *optics,
+                          int(ids[j, i]), panel.name)
     return ids[row_patch, col_patch]
 
 
@@ -581,6 +596,7 @@ def build_network(case: Case) -> Network:
     louvers = _louver_surfaces(b.louvered)
     radiation = None
     face_qs, face_qir = np.asarray(b.face_qs, float), np.asarray(b.face_qir, float)
+    direct = (face_qs.copy(), face_qir.copy()) if b.patches is not None else (np.zeros(0), np.zeros(0))
     if b.patches is not None:
         radiation = build_radiation(case, b.patches)
         # constant fluxes (no orbit) reach other patches by reflection too
@@ -605,6 +621,7 @@ def build_network(case: Case) -> Network:
         face_normal=np.asarray(b.face_normals, float).reshape(-1, 3), radiation=radiation, solar_arrays=tuple(arrays),
         loops=tuple(loops), advection=advection, heaters=heater_terms,
         melting={name: m.melting_k for name, m in case.materials.items() if m.is_pcm and name in material_names}, louver_surf=louvers[0],
-        louver_eps_row=louvers[1], louver_alpha_row=louvers[2],
+        louver_eps_row=louvers[1], louver_alpha_row=louvers[2], face_q_solar_direct_w_m2=direct[0],
+        face_q_ir_direct_w_m2=direct[1],
     )
     return net

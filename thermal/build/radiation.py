@@ -24,7 +24,7 @@ cell edges, so a patch's area is exactly the sum of its cells' faces).  Between 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numba
 import numpy as np
@@ -210,6 +210,15 @@ def build_radiation(case, patches: PatchList) -> RadiationModel:
                           list(patches.blocker_names), recip, closure, rays,
                           {"exact_s": t_exact, "blocking_s": t_block, "view_factors_s": t_view,
                            "total_s": time.perf_counter() - t0})
+
+
+def with_optics(model: RadiationModel, eps: np.ndarray, alpha: np.ndarray) -> RadiationModel:
+    """The model with other patch emittances and absorptances: exchange areas and reflection
+    operators rebuilt from the same view factors (geometry is not recomputed)."""
+    eps, alpha = np.array(eps, float), np.array(alpha, float)
+    s_ir, q_ir = grey_exchange(model.view_factor, model.area_m2, eps)  # reads F, writes its own arrays
+    _, q_solar = grey_exchange(model.view_factor, model.area_m2, alpha)
+    return replace(model, eps=eps, alpha=alpha, exchange_m2=s_ir, reflect_solar=q_solar, reflect_ir=q_ir)
 
 
 PARALLEL_MIN_PAIRS = 512

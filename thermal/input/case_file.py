@@ -118,13 +118,14 @@ def parse_case(text: str, file: str = "<string>") -> Case:
     surfaces = parse_surfaces(root, coatings, {n.name for n in nodes})
     radiation = parse_radiation(root)
     check_radiation(file, panels, surfaces, radiation, orbit)
-    if radiation is not None:
+    if radiation is not None and mode != "steady":
         for p in panels:
             for side, face in p.faces.items():
                 if face.louver is not None:
-                    raise CaseError(file, f"panels.{p.name}.faces.{side}.louver", face.louver, "louvers are not "
-                                    "yet coupled to surface-to-surface exchange ([radiation]): their emittance "
-                                    "would change the exchange factors; use them where faces see only space")
+                    raise CaseError(file, f"panels.{p.name}.faces.{side}.louver", face.louver, "louvers under "
+                                    "surface-to-surface exchange ([radiation]) are solved in steady state only "
+                                    "(their optics change the exchange factors, settled by passes): use "
+                                    "mode = \"steady\", or louvers where faces see only space")
     schedules = {name: _parse_schedule(name, st, orbit) for name, st in root.subtables("schedules").items()}
     _check_references(panels, nodes, schedules, file)
     contacts = tuple(_parse_contact(ct, panels, nodes) for ct in root.table_list("contacts"))
