@@ -54,21 +54,10 @@ def _timed(fn, *args) -> float:
     return time.perf_counter() - t0
 
 
-def plate_case(n, mode):
-    from thermal.input.case_file import parse_case
-    from thermal.input.overrides import case_text_with
-
-    text = (ROOT / "cases" / "reference_plate.toml").read_text()
-    over = {"panels.plate.cells": [n, n]}
-    if mode == "transient":
-        over.update({"case.mode": "transient",
-                     "transient": {"time_step": "10 s", "end_time": "3600 s", "output_every": 6}})
-    return parse_case(case_text_with(text, over, create=True))
-
-
 def run_plate(n, mode) -> dict:
     from thermal.build.network import build_network
     from thermal.solvers import solve_steady, solve_transient_fixed_step
+    from reference_case import plate_case  # this folder
 
     warm = plate_case(16, "steady")
     solve_steady(build_network(warm), warm.solver)

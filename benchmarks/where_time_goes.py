@@ -7,9 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+from reference_case import plate_case  # this folder
 from thermal.build.network import build_network
-from thermal.input.case_file import parse_case
-from thermal.input.overrides import case_text_with
 from thermal.solvers import solve_steady, solve_transient_fixed_step
 from thermal.solvers.system import Assembler
 
@@ -32,14 +31,8 @@ Assembler.energy = timed("energy", Assembler.energy)
 
 
 def run(n, mode):
-    text = (ROOT / "cases" / "reference_plate.toml").read_text()
-    over = {"panels.plate.cells": [n, n]}
-    if mode == "transient":
-        over.update({"case.mode": "transient",
-                     "transient": {"time_step": "10 s", "end_time": "3600 s", "output_every": 6}})
-    case = parse_case(case_text_with(text, over, create=True))
-    warm = parse_case(case_text_with(text, {"panels.plate.cells": [16, 16], "solver.linear_solver": "amg"},
-                                     create=True))
+    case = plate_case(n, mode)
+    warm = plate_case(16, "steady", **{"solver.linear_solver": "amg"})
     solve_steady(build_network(warm), warm.solver)
     for k in timers:
         timers[k] = 0.0

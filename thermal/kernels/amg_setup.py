@@ -56,6 +56,18 @@ def _sort_row(idx, val, lo, hi):
         idx[f + 1], val[f + 1] = c, v
 
 
+@njit(cache=True, inline="always")
+def _accumulate(row, col, v, mark, slot, idx, val, c):
+    """Add v at column ``col`` of the row being filled (a sparse accumulator: ``mark`` says which row
+    last used a column, ``slot`` where its entry is): a new entry at c, or onto the one already
+    there.  Returns the next free position."""
+    if mark[col] != row:
+        mark[col], slot[col], idx[c], val[c] = row, c, col, v
+        return c + 1
+    val[slot[col]] += v
+    return c
+
+
 @njit(cache=True)
 def smoothed_prolongator(indptr, indices, data, agg, t, n_agg, omega):
     """CSR of P = (I - omega D^-1 A) T with D = diag(sum_j |a_ij|): row i holds T's entry of i and
@@ -85,20 +97,11 @@ def smoothed_prolongator(indptr, indices, data, agg, t, n_agg, omega):
         w = omega / row_abs if row_abs > 0.0 else 0.0
         c = ptr[i]
         if agg[i] >= 0:
-            a = agg[i]
-            mark[a], slot[a], idx[c], val[c] = i, c, a, t[i]
-            c += 1
+            c = _accumulate(i, agg[i], t[i], mark, slot, idx, val, c)
         for e in range(indptr[i], indptr[i + 1]):
             j = indices[e]
-            a = agg[j]
-            if a < 0 or data[e] == 0.0:
-                continue
-            v = -(w * data[e]) * t[j]
-            if mark[a] != i:
-                mark[a], slot[a], idx[c], val[c] = i, c, a, v
-                c += 1
-            else:
-                val[slot[a]] += v
+            if agg[j] >= 0 and data[e] != 0.0:
+                c = _accumulate(i, agg[j], -(w * data[e]) * t[j], mark, slot, idx, val, c)
         _sort_row(idx, val, ptr[i], ptr[i + 1])
     return ptr, idx, val
 
@@ -155,12 +158,7 @@ def galerkin(r_ptr, r_idx, r_val, a_ptr, a_idx, a_val, p_ptr, p_idx, p_val):
                 k = a_idx[f]
                 ra = r * a_val[f]
                 for g in range(p_ptr[k], p_ptr[k + 1]):
-                    col = p_idx[g]
-                    if mark[col] != row:
-                        mark[col], slot[col], idx[c], val[c] = row, c, col, ra * p_val[g]
-                        c += 1
-                    else:
-                        val[slot[col]] += ra * p_val[g]
+                    c = _accumulate(row, p_idx[g], ra * p_val[g], mark, slot, idx, val, c)
         _sort_row(idx, val, ptr[row], ptr[row + 1])
     return ptr, idx, val
 
