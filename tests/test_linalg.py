@@ -237,3 +237,16 @@ def test_run_state_shares_the_networks_link_resistances_without_heat_pipes():
     saved["r_link"] = saved["r_link"] + 1.0
     with pytest.raises(ValueError, match="r_link"):
         state.restore(saved)
+
+
+def test_a_steady_solvers_hierarchy_keeps_no_copy_and_says_so_if_asked_for_a_checkpoint():
+    """resumable=False (steady solves: no checkpoint) keeps no copy of the set-up matrix; the same
+    solves as a resumable solver, and a snapshot is refused rather than written without it."""
+    net, b, a = plate_system(inv_dt=0.1)
+    lean = LinearSolver("amg", net.n_nodes, symmetric=True, resumable=False)
+    full = LinearSolver("amg", net.n_nodes, symmetric=True)
+    assert np.array_equal(lean.solve(a, b, rtol=1e-8), full.solve(a, b, rtol=1e-8))
+    assert lean._built_from is None and full._built_from is not None
+    assert full.snapshot()["matrix"] is not None
+    with pytest.raises(RuntimeError, match="no checkpoint"):
+        lean.snapshot()

@@ -227,7 +227,7 @@ def _steady(case, net, env, state, rec):
     extra = {}
     # one linear solver over a loop's outer passes: its LU (or hierarchy) preconditions the next
     # pass's first solves, whose matrix differs only in the loop's coefficients
-    linear = linear_solver_for(net, case.solver)
+    linear = linear_solver_for(net, case.solver, resumable=False)  # steady: no checkpoint
 
     def once(t_guess=None):
         if net.heat_pipes:

@@ -335,7 +335,7 @@ def solve_steady_with_pipes(case, net, state, solve_steady, t_guess=None):
     moved = 0.0
     # one linear solver over the outer iterations: its AMG hierarchy or LU factors stay useful (only
     # the films and the dried fractions change between them)
-    linear = linear_solver_for(net, case.solver)
+    linear = linear_solver_for(net, case.solver, resumable=False)  # steady: no checkpoint
     dry_history: dict = {}
     front_history: dict = {}
     for outer in range(1, MAX_OUTER + 1):

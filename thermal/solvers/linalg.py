@@ -54,7 +54,8 @@ class LinearStats:
 
 
 class LinearSolver:
-    def __init__(self, method: str, n_nodes: int, symmetric: bool, direct_limit: int = DIRECT_LIMIT_NODES):
+    def __init__(self, method: str, n_nodes: int, symmetric: bool, direct_limit: int = DIRECT_LIMIT_NODES,
+                 resumable: bool = True):
         self.may_fall_back = method == "auto" and direct_limit < n_nodes <= DIRECT_FALLBACK_NODES
         if method == "auto":
             method = "direct" if n_nodes <= direct_limit else "amg"
@@ -68,6 +69,10 @@ class LinearSolver:
         # asks for "direct" on a large network, or "auto" that fell back from AMG)
         self.reuse_factors = n_nodes > direct_limit
         self._lu = self._lu_from = None
+        # keep the matrix the AMG hierarchy was built from, which a checkpoint needs to rebuild it
+        # (snapshot); a steady solve writes no checkpoint and keeps nothing (40 MB at 10^6 nodes)
+        self.resumable = resumable
+        self._built_from = None
 
     def solve(self, matrix: sp.csr_matrix, rhs: np.ndarray, rtol: float = 1e-10, x0=None,
               low_rank=None) -> np.ndarray:
@@ -128,6 +133,8 @@ class LinearSolver:
             out["lu_matrix"] = {"data": np.array(a.data), "indices": np.array(a.indices), "indptr": np.array(a.indptr),
                                 "shape": np.array(a.shape)}
         if self._hierarchy is not None or self._ml is not None:
+            if self._built_from is None:
+                raise RuntimeError("a linear solver made for a steady solve (resumable=False) has no checkpoint")
             a = self._built_from
             out["matrix"] = {"data": np.array(a.data), "indices": np.array(a.indices), "indptr": np.array(a.indptr),
                              "shape": np.array(a.shape)}
@@ -228,14 +235,14 @@ class LinearSolver:
     def _setup(self, matrix):
         self._hierarchy = self._ml = self._preconditioner = None  # the old one goes before the new is built
         start = time.perf_counter()
-        # the assembler overwrites the values in place: keep those the hierarchy was built from (a
-        # checkpoint rebuilds it from them); the (int32, fixed) pattern is shared
-        a = sp.csr_matrix((matrix.data.copy(), matrix.indices, matrix.indptr), shape=matrix.shape, copy=False)
-        self._built_from = a
+        # the assembler overwrites the values in place: pyamg (which keeps the matrix) and a
+        # checkpoint (which rebuilds the hierarchy from it) need their own copy of the values; the
+        # (int32, fixed) pattern is shared.  The compiled set-up keeps nothing of it.
+        a = sp.csr_matrix((matrix.data.copy(), matrix.indices, matrix.indptr), shape=matrix.shape, copy=False) \
+            if self.resumable or not self.symmetric else matrix
+        self._built_from = a if self.resumable else None
         if self.symmetric:
             self._hierarchy = Hierarchy.smoothed_aggregation(a)
-            self._preconditioner = spla.LinearOperator(a.shape, matvec=lambda b: self._hierarchy.apply(a, b),
-                                                       dtype=float)
         else:
             self._ml = _pyamg_hierarchy(a)
             self._preconditioner = self._ml.aspreconditioner(cycle="V")
@@ -291,9 +298,10 @@ def _pyamg_hierarchy(a):
         np.random.set_state(rng_state)
 
 
-def linear_solver_for(net, settings) -> LinearSolver:
-    """The solver a case's settings ask for, on this network (one per run: it keeps the hierarchy)."""
-    return LinearSolver(settings.linear_solver, net.n_nodes, net.symmetric, settings.direct_limit)
+def linear_solver_for(net, settings, resumable: bool = True) -> LinearSolver:
+    """The solver a case's settings ask for, on this network (one per run: it keeps the hierarchy).
+    ``resumable``: its snapshot can go into a checkpoint (transient and periodic runs)."""
+    return LinearSolver(settings.linear_solver, net.n_nodes, net.symmetric, settings.direct_limit, resumable)
 
 
 class Hierarchy:

@@ -121,7 +121,7 @@ def solve_steady(net, settings, assembler=None, linear=None, t_initial=None, sta
     the network's base values if none is given; ignored when an ``assembler`` brings its own)."""
     start = time.perf_counter()
     assembler = assembler or Assembler(net, state)
-    linear = linear or linear_solver_for(net, settings)
+    linear = linear or linear_solver_for(net, settings, resumable=False)  # a steady solve writes no checkpoint
     check_heat_has_a_sink(net, assembler.state)
     t0 = assembler.initial_state(settings.initial_t_k) if t_initial is None else t_initial.copy()
     result = newton_solve(assembler, linear, t0, settings, context=" (steady state)")
