@@ -264,6 +264,9 @@ def test_louvers_under_exchange_settle_the_patch_optics(tmp_path):
     assert np.max(np.abs(alpha - net.radiation.alpha)) <= 10 * OPTICS_TOLERANCE
     assert np.ptp(eps[:4]) > 1e-3 and np.all(eps[:4] > closed.eps[:4])  # open, and by different amounts
     assert result.attrs["louver_optics_passes"] >= 2
+    from thermal.cli import format_summary
+
+    assert f"optics settled in {result.attrs['louver_optics_passes']} steady solves" in format_summary(case, result)
     saved = read_result(tmp_path / "louvered.h5")
     np.testing.assert_allclose(saved.radiation["exchange_area_m2"], net.radiation.exchange_m2, rtol=1e-14)
     assert abs(result.solution.energy[0].relative_error) <= 1e-10

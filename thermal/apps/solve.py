@@ -118,10 +118,11 @@ def solve(case, output=None, progress=False, network=None, force=False, resume=F
     if network is None:
         check_resources(case, force=force)
     net = network or build_network(case)
+    build_s = time.perf_counter() - start
     louver_extra = {}
     if case.mode == "steady" and net.radiation is not None and net.louver_surf.size:
         net, louver_extra = _settled_louvers(case, net)
-    build_s = time.perf_counter() - start
+        louver_extra["louver_optics_s"] = time.perf_counter() - start - build_s
     env = Environment(case, net)
     state = RunState.fresh(net)
     rec = _Recorder(case, net, env, state, strict=case.mode == "steady")
