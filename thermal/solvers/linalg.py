@@ -41,6 +41,7 @@ from thermal.kernels.amg import amg_pcg, vcycle
 from thermal.kernels.amg_setup import galerkin, nonzero_pattern, relax_candidate, smoothed_prolongator, tentative, \
     transpose
 from thermal.kernels.bundles import AmgHierarchy, AmgWork, Csr, Levels, PcgVectors
+from thermal.solvers.sparse_lu import FillOrdering, factorise
 
 
 @dataclass
@@ -69,6 +70,7 @@ class LinearSolver:
         # asks for "direct" on a large network, or "auto" that fell back from AMG)
         self.reuse_factors = n_nodes > direct_limit
         self._lu = self._lu_from = None
+        self._ordering = None  # the fill-reducing ordering of the run's (fixed) pattern, from its first LU
         # keep the matrix the AMG hierarchy was built from, which a checkpoint needs to rebuild it
         # (snapshot); a steady solve writes no checkpoint and keeps nothing (40 MB at 10^6 nodes)
         self.resumable = resumable
@@ -132,6 +134,10 @@ class LinearSolver:
             a = self._lu_from
             out["lu_matrix"] = {"data": np.array(a.data), "indices": np.array(a.indices), "indptr": np.array(a.indptr),
                                 "shape": np.array(a.shape)}
+            # the ordering the kept LU was factorised with (None: its own, the run's first), so that a
+            # resumed run factorises it the same way, to the last digit
+            order = self._lu.ordering
+            out["lu_perm_c"] = None if order is None else np.array(order.perm_c)
         if self._hierarchy is not None or self._ml is not None:
             if self._built_from is None:
                 raise RuntimeError("a linear solver made for a steady solve (resumable=False) has no checkpoint")
@@ -146,7 +152,10 @@ class LinearSolver:
             self._setup(sp.csr_matrix((m["data"], m["indices"], m["indptr"]), shape=tuple(int(v) for v in m["shape"])))
         if saved.get("lu_matrix") is not None:
             m = saved["lu_matrix"]
-            self._factor(sp.csr_matrix((m["data"], m["indices"], m["indptr"]), shape=tuple(int(v) for v in m["shape"])))
+            a = sp.csr_matrix((m["data"], m["indices"], m["indptr"]), shape=tuple(int(v) for v in m["shape"]))
+            if saved.get("lu_perm_c") is not None:
+                self._ordering = FillOrdering(a, saved["lu_perm_c"])
+            self._factor(a)
         self._rate_at_setup = saved["rate_at_setup"]
         self.method = saved.get("method", self.method)
         self.may_fall_back = bool(saved.get("may_fall_back", self.may_fall_back))
@@ -159,19 +168,7 @@ class LinearSolver:
         """SuperLU of the matrix; kept (with the matrix it factors) for reuse on networks large enough
         that a factorisation costs more than a few preconditioned iterations."""
         start = time.perf_counter()
-        # a minimum-degree ordering of A+A^T suits these structurally symmetric matrices: half
-        # the fill of COLAMD on 2-D grids, 1.5x faster factorisation (measured at 4k-40k nodes).
-        # Symmetric mode (diagonal pivots preferred, still threshold 1: a diagonal that is not
-        # its column's largest is not taken) keeps the ordering's fill for the non-symmetric
-        # Jacobians too (k(T), advection): they are diagonally dominant, so the diagonal is the
-        # pivot anyway.  Measured: 1.3-1.7x faster factorisations of the flagship's units (loop
-        # 0.060 -> 0.046 s, heat pipes 0.034 -> 0.020 s), same fill, same residual.
-        try:
-            lu = spla.splu(matrix.tocsc(), permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
-        except RuntimeError as exc:  # SuperLU: "Factor is exactly singular"
-            raise ConvergenceError(f"the Newton matrix is singular ({exc}): some nodes exchange no heat with "
-                                   "anything (a conductivity, contact or capacitance so small it underflows?); "
-                                   "check the case's extreme values") from None
+        lu, self._ordering = factorise(matrix, self._ordering)
         self.stats.setups += 1
         self.stats.setup_s += time.perf_counter() - start
         if self.reuse_factors:
