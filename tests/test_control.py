@@ -241,7 +241,7 @@ def _louvered_exchange_text(**over):
 
     from .conftest import VALIDATION_CASES
 
-    return case_text_with((VALIDATION_CASES / "louvered_exchange.toml").read_text(), over)
+    return case_text_with((VALIDATION_CASES / "louvered_exchange.toml").read_text(), over, create=True)
 
 
 def test_louvers_under_exchange_settle_the_patch_optics(tmp_path):
@@ -272,7 +272,77 @@ def test_louvers_under_exchange_settle_the_patch_optics(tmp_path):
     assert abs(result.solution.energy[0].relative_error) <= 1e-10
 
 
-def test_louvers_under_exchange_outside_steady_state_are_refused():
-    text = _louvered_exchange_text(**{"case.mode": "transient"})
-    with pytest.raises(CaseError, match="steady state only"):
-        parse_case(text + '\n[transient]\ntime_step = "10 s"\nend_time = "100 s"\n', "louvered.toml")
+LOUVERED_TRANSIENT = ('\n[solver]\ninitial_temperature = "300 K"\n[transient]\ntime_step = "20 s"\nend_time = "1600 s"\n'
+                      'scheme = "bdf2"\noutput_interval = "200 s"\n')
+SUNLIT_FACING = {"panels.facing.faces.bottom.solar_flux": "400 W/m^2", "panels.facing.faces.bottom.ir_flux": "100 W/m^2"}
+
+
+def test_followed_patch_optics_have_an_exact_jacobian():
+    """Transient assemblers follow the louvered patches' optics at every evaluation: A - low_rank
+    against central differences of F, with the louver in its band on a conducting plate cut into
+    2 x 2 patches, and sunlight and infrared on the facing plate that reflect onto the louvered one
+    (so the slopes in eps through the exchange and the reflected IR, and in alpha through the
+    reflected sunlight, all count)."""
+    text = _louvered_exchange_text(**{"materials.isothermal.k": "20 W/m/K", "panels.heated.faces.top.patches": [2, 2],
+                                      **SUNLIT_FACING})
+    net = build_network(parse_case(text, "louvered.toml"))
+    asm = Assembler(net, follow_patch_optics=True)
+    rng = np.random.default_rng(3)
+    t = np.full(net.n_nodes, 350.0) + rng.uniform(-5.0, 5.0, net.n_nodes)
+    heated = net.node_index["heated"][net.node_index["heated"] >= 0]
+    t[heated] = rng.uniform(445.0, 455.0, heated.size)  # the louver between its 440 and 460 K points
+    _, a = asm.evaluate(t)
+    lr = asm.low_rank
+    full = a.toarray() - lr.u.toarray() @ lr.m @ lr.j.toarray()
+    assert lr.m.shape[0] == net.radiation.count + 2 * 4  # the exchange's rank, and two slopes per louvered patch
+    fd = _finite_difference_matrix(asm, t)
+    assert np.allclose(full, fd, rtol=1e-6, atol=1e-7 * np.abs(fd).max())
+    base = asm._exchange_jacobian
+    without = a.toarray() - base.u.toarray() @ base.m @ base.j.toarray()
+    assert not np.allclose(without, fd, rtol=1e-6, atol=1e-7 * np.abs(fd).max())  # the slopes matter
+
+
+def test_louvers_under_exchange_in_a_transient_follow_the_patch_optics(tmp_path):
+    """A transient warming through the louver's band: at every output the saved patch optics are the
+    area means of the cells' louver values at that output's temperatures, they open as the plate
+    warms, the exchange saved is the last output's, and every step's balance closes to round-off."""
+    from thermal.solvers.louvers import louvered_patch_optics
+
+    text = _louvered_exchange_text(**{"case.mode": "transient", "materials.isothermal.k": "20 W/m/K",
+                                      "panels.heated.faces.top.patches": [2, 2], **SUNLIT_FACING})
+    case = parse_case(text + LOUVERED_TRANSIENT, "louvered.toml")
+    result = solve(case, output=tmp_path / "louvered.h5")
+    net = result.network
+    saved = read_result(tmp_path / "louvered.h5")
+    eps = saved.radiation["series"]["patch_eps"]
+    assert eps.shape == (len(saved.times_s), net.radiation.count)
+    for k in range(len(saved.times_s)):
+        t_k = result.solution.t_k[k]
+        want, _ = louvered_patch_optics(net, t_k)
+        np.testing.assert_allclose(eps[k], want, rtol=0, atol=1e-12)
+    assert eps[0, 0] == pytest.approx(0.20) and eps[-1, 0] > 0.3  # closed at 300 K, open by the end
+    np.testing.assert_allclose(saved.radiation["eps"], eps[-1], rtol=0, atol=1e-15)
+    worst = max(abs(b.relative_error) for b in result.solution.energy[1:])
+    assert worst <= 1e-12
+
+
+def test_louvers_under_exchange_in_orbit_keep_their_louver_and_follow_it_round_the_orbit():
+    """Placed panels in an orbit keep their faces' louver and patches (the placement used to rebuild
+    the faces without them, silently); an orbit-periodic run's louvered patch opens and closes with
+    the orbit, its saved optics are those of each step's temperatures, and the balance closes."""
+    from thermal.solvers.louvers import louvered_patch_optics
+
+    text = _louvered_exchange_text(**{"case.mode": "periodic", "panels.heated.footprints.heater.power": "600 W",
+                                      "panels.facing.faces.top.patches": [1, 2]})
+    text += ('\n[orbit]\naltitude = "550 km"\nbeta = "20 deg"\nattitude = "nadir"\nshadow = "cylindrical"\n'
+             '[periodic]\ntolerance = "0.001 K"\nstep_tolerance = "0.0005 K"\nmax_step = "120 s"\n')
+    case = parse_case(text, "louvered_orbit.toml")
+    faces = {p.name: p.faces for p in case.panels}
+    assert faces["heated"]["top"].louver == "band" and faces["facing"]["top"].patches == (1, 2)
+    result = solve(case)
+    net = result.network
+    eps = result.radiation["series"]["patch_eps"]
+    assert np.ptp(eps[:, 0]) > 1e-3  # the louver moves round the orbit
+    for k in (0, len(eps) // 2, len(eps) - 1):
+        np.testing.assert_allclose(eps[k], louvered_patch_optics(net, result.solution.t_k[k])[0], rtol=0, atol=1e-12)
+    assert max(abs(b.relative_error) for b in result.solution.energy[1:]) <= 1e-11

@@ -24,7 +24,7 @@ from thermal.output.checkpoint import checkpoint_path, load_checkpoint, save_che
 from thermal.output.results import part_path, read_result
 
 from .conftest import CASES, VALIDATION_CASES
-from .test_control import CASE as CONTROL_CASE
+from .test_control import CASE as CONTROL_CASE, LOUVERED_TRANSIENT, _louvered_exchange_text
 from .test_heat_pipes import pipe_case
 from .test_loops import VALVE_LOOP
 from .test_sizing import write as write_sizing
@@ -93,6 +93,8 @@ def _interrupted_then_resumed(case, out, monkeypatch, stop_after):
      + '\n[transient]\ntime_step = "30 s"\nend_time = "1200 s"\n', 17),
     ("pumped loop with its PI bypass valve (integral committed on the next step)",
      VALVE_LOOP.format(mode="transient", extra='[transient]\nend_time = "1800 s"\ntime_step = "30 s"'), 23),
+    ("louvers under radiation exchange (patch optics followed at every evaluation)",
+     _louvered_exchange_text(**{"case.mode": "transient"}) + LOUVERED_TRANSIENT, 31),
 ])
 def test_interrupted_transient_resumes_to_the_uninterrupted_answer(tmp_path, monkeypatch, label, text, stop_after):
     case = parse_case(text, "resume.toml")

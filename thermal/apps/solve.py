@@ -25,7 +25,7 @@ from thermal.build.network import build_network
 from thermal.errors import ThermalError
 from thermal.output.checkpoint import checkpoint_path
 from thermal.output.heaters import HeaterSeries, node_label
-from thermal.output.radiation import exchange_series, exchange_step, radiation_record, stack_steps
+from thermal.output.radiation import exchange_series, exchange_step, optics_at, radiation_record, stack_steps
 from thermal.output.results import ResultWriter, mesh_dict, read_result, result_from_solution
 from thermal.physics import orbit as orb
 from thermal.solvers import solve_steady, solve_transient_fixed_step
@@ -59,6 +59,8 @@ class _Recorder:
     radiation_rows: list = field(default_factory=list)  # exchange_step at each output (exchange cases)
 
     def __post_init__(self):
+        # a transient or periodic run's louvered patches change their optics with T (solvers/louvers.py)
+        self.follows = self.net.radiation is not None and bool(self.net.louver_surf.size) and self.case.mode != "steady"
         self.restart()
 
     def restart(self):
@@ -81,7 +83,8 @@ class _Recorder:
             self.orbit_rows.append((sun, self.state.face_q_solar_w_m2.copy(), self.state.face_q_ir_w_m2.copy()))
         if self.net.radiation is not None:
             self.radiation_rows.append(exchange_step(self.net, t_k, self.state.face_q_solar_w_m2,
-                                                     self.state.face_q_ir_w_m2))
+                                                     self.state.face_q_ir_w_m2,
+                                                     optics_at(self.net, t_k) if self.follows else None))
         if self.writer is not None:
             self.writer.append_state(self.net, self.state, time_s, t_k, balance, sun)
 
@@ -165,8 +168,8 @@ def _finish(case, net, env, solution, attrs, rec, output, xdmf=True):
             orbit = rec.orbit()
             nt = len(solution.times_s)
             series = exchange_series(net, solution.t_k, orbit["q_solar"] if orbit else [net.face_q_solar_w_m2] * nt,
-                                     orbit["q_ir"] if orbit else [net.face_q_ir_w_m2] * nt)
-        radiation = radiation_record(net, env, series)
+                                     orbit["q_ir"] if orbit else [net.face_q_ir_w_m2] * nt, follows=rec.follows)
+        radiation = radiation_record(net, env, series, optics_at(net, solution.t_k[-1]) if rec.follows else None)
     if rec.writer is not None:  # streamed: complete it (renamed from .part), with the pipe series
         rec.writer.close(attrs, xdmf=xdmf, heat_pipes=heat_pipes, radiation=radiation, loops=loops, heaters=heaters)
         if resumed:
@@ -270,9 +273,14 @@ def _periodic(case, net, env, state, rec, run):
                          max_orbits=ps.max_orbits, method=ps.method, state=state, on_output=on_output,
                          step_hook=hook, checkpoint=run.checkpointer, resume=saved)
     rec.orbit_rows = []
-    for time_s in per.solution.times_s:  # the fluxes along the returned orbit, for /orbit
-        solar, ir, nu = env.at(float(time_s))
-        rec.orbit_rows.append((nu, np.array(solar, float), np.array(ir, float)))
+    for time_s, t_k in zip(per.solution.times_s, per.solution.t_k):  # the fluxes along the returned orbit
+        if rec.follows:  # reflected at the louvered patches' optics of that moment
+            direct_solar, direct_ir, nu = (v[0] for v in env.over_direct(np.array([float(time_s)])))
+            model = optics_at(net, t_k)
+            solar, ir = direct_solar + model.reflect_solar @ direct_solar, direct_ir + model.reflect_ir @ direct_ir
+        else:
+            solar, ir, nu = env.at(float(time_s))
+        rec.orbit_rows.append((float(nu), np.array(solar, float), np.array(ir, float)))
     extra = {"periodic_orbits": per.orbits, "periodicity_k": per.periodicity_k,
              "energy_closure": per.energy_closure, "periodic_method": ps.method,
              "periodic_history_k": np.asarray(per.history_k)}

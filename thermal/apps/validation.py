@@ -947,6 +947,52 @@ def check_louvered_exchange(report, out_dir, quick):
     _balance(report, "louvered_exchange", result.solution)
 
 
+def check_louvered_exchange_transient(report, out_dir, quick):
+    """louvered_exchange as a transient from 300 K: the heated plate warms through the louver's band
+    while the patches' optics follow it at every Newton evaluation (solvers/louvers.py,
+    FollowedOptics).  Reference: the two lumped plates' ODE, C dT/dt = P - Q_net(T1, T2; eps(T1)),
+    with Q_net from the same radiosity network as the steady check, integrated by solve_ivp (Radau,
+    rtol 1e-12).  BDF2 at constant steps h = 40, 20, 10 s from the reference's state at -h.  The
+    error at h = 10 s is bounded by |T(10 s) - T(20 s)| when the error at least halves per halving,
+    which the second row checks (the table's kinks keep the ratios from a clean 4)."""
+    path = CASES_DIR / "louvered_exchange.toml"
+    text = case_text_with(path.read_text(encoding="utf-8"), {"case.mode": "transient"}, str(path))
+    text += '\n[solver]\ninitial_temperature = "300 K"\n[transient]\ntime_step = "10 s"\nend_time = "2000 s"\n'
+    case = parse_case(text, str(path))
+    net = build_network(case)
+    heated, facing = (net.node_index[p][net.node_index[p] >= 0] for p in ("heated", "facing"))
+    mat = case.materials["isothermal"]
+    cap = [float(np.sum(net.rho_v_kg[nodes])) * mat.cp(300.0) for nodes in (heated, facing)]
+    table = np.array(case.louvers["band"].t_k), np.array(case.louvers["band"].eps)
+    f12 = analytic.vf_parallel_rectangles(1.0, 1.0, 0.5)
+    f = np.array([[0.0, f12, 0.0], [f12, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    eps2 = case.coatings["upper"].eps
+
+    def rhs(_, y):
+        q = analytic.radiosity_net_w([1.0, 1.0, 1.0], [float(np.interp(y[0], *table)), eps2, eps2], f,
+                                     [y[0], y[1], y[1]], case.t_sink_k)
+        return [(1000.0 - q[0]) / cap[0], -(q[1] + q[2]) / cap[1]]
+
+    end = 2000.0
+    exact = solve_ivp(rhs, (0.0, end), [300.0, 300.0], method="Radau", rtol=1e-12, atol=1e-10).y[0, -1]
+    steps, values, sol = (40.0, 20.0, 10.0), [], None
+    for h in steps:
+        before = solve_ivp(rhs, (0.0, -h), [300.0, 300.0], method="Radau", rtol=1e-12, atol=1e-10).y[:, -1]
+        t_before = np.full(net.n_nodes, before[0])
+        t_before[facing] = before[1]
+        sol = solve_transient_adaptive(net, case.solver, end, AdaptiveSettings(order=2, dt_initial_s=h, fixed_step=True),
+                                       previous_state=(-h, t_before), t_initial_k=np.full(net.n_nodes, 300.0))
+        values.append(float(np.mean(sol.t_k[-1][heated])))
+    errs = [v - exact for v in values]
+    eps1 = float(np.interp(values[-1], *table))
+    report.add("louvered_transient", f"T1(2000 s), BDF2 h = 10 s (louver eps {eps1:.3f})", values[-1], exact,
+               errs[-1], abs(values[-1] - values[-2]), "K", "lumped radiosity ODE, solve_ivp Radau 1e-12")
+    falls = float(min(abs(errs[0]) / abs(errs[1]), abs(errs[1]) / abs(errs[2])))
+    report.add("louvered_transient", "error reduction per step halving", falls, 2.0, falls - 2.0, math.inf, "",
+               "the a-posteriori bound above holds when the error at least halves", kind="above")
+    _balance(report, "louvered_transient", sol)
+
+
 def _stefan_front(width_k, out_dir=None):
     """(melted thickness, Neumann's) of stefan_melting with a melting range of ``width_k``."""
     over = {"materials.paraffin.melting_range": ["300 K", f"{300.0 + width_k} K"],
@@ -1150,7 +1196,7 @@ def check_two_phase_radiator(report, out_dir, quick):
     _balance(report, "two_phase_radiator", result.solution)
 
 
-CHECKS += (check_louvered_exchange, check_tube_constant_wall, check_radiating_tube_fin, check_counterflow, check_friction_laws,
+CHECKS += (check_louvered_exchange, check_louvered_exchange_transient, check_tube_constant_wall, check_radiating_tube_fin, check_counterflow, check_friction_laws,
            check_parallel_branches, check_two_phase_tubes, check_two_phase_radiator, check_thermostat, check_louver, check_stefan, check_vchp)
 
 

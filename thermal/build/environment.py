@@ -24,6 +24,9 @@ class Environment:
         self.face_names = list(net.face_names)
         self.constant_solar = net.face_q_solar_w_m2.copy()
         self.constant_ir = net.face_q_ir_w_m2.copy()
+        # before reflections (exchange cases; the same as the above without exchange)
+        self.direct_solar = net.face_q_solar_direct_w_m2.copy() if net.radiation is not None else self.constant_solar
+        self.direct_ir = net.face_q_ir_direct_w_m2.copy() if net.radiation is not None else self.constant_ir
         self.geometry = None
         self.schedules = case.schedules
         self.loads = list(net.scheduled_loads)
@@ -53,7 +56,22 @@ class Environment:
 
     def over(self, ts_s: np.ndarray):
         """``at`` for many orbit times at once: (solar + albedo (nt, n_faces), IR (nt, n_faces), nu (nt,))."""
+        solar, ir, nu = self.over_direct(ts_s)
+        return self.reflected(solar, ir) + (nu,)
+
+    def reflected(self, solar: np.ndarray, ir: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Incident fluxes from direct ones: what patches reflect falls on the others (solar band with
+        alpha, infrared with eps; the network's optics)."""
+        if self.radiation is None:
+            return solar, ir
+        return solar + solar @ self.radiation.reflect_solar.T, ir + ir @ self.radiation.reflect_ir.T
+
+    def over_direct(self, ts_s: np.ndarray):
+        """What reaches each face directly (before the patches' reflections), as ``over``."""
         ts_s = np.asarray(ts_s, float)
+        if self.geometry is None:
+            nt = ts_s.size
+            return np.tile(self.direct_solar, (nt, 1)), np.tile(self.direct_ir, (nt, 1)), np.ones(nt)
         if self.normals.size == 0:
             nu = np.array([self.geometry.sun_fraction(t) for t in ts_s])
             return np.zeros((ts_s.size, 0)), np.zeros((ts_s.size, 0)), nu
@@ -68,8 +86,7 @@ class Environment:
             self.last_visibility = (sunlit, earth)
             solar[k] = direct[k] * sunlit + albedo[k] * earth
             ir[k] = ir[k] * earth
-        # what patches reflect falls on the others (solar band with alpha, infrared with eps)
-        return (solar + solar @ self.radiation.reflect_solar.T, ir + ir @ self.radiation.reflect_ir.T, nu)
+        return solar, ir, nu
 
     def visibility(self, sun_body, nadir_body, nu: float):
         """(share of each patch's sample points in sunlight, share of its rays to the Earth not
@@ -91,24 +108,33 @@ class Environment:
                 self._earth_cache[key] = earth
         return sunlit, earth
 
-    def electrical_w(self, solar_w_m2: np.ndarray) -> np.ndarray:
-        """Electrical power of each solar array [W] for these incident solar fluxes per face."""
-        return np.array([a.efficiency * float(a.front_area_m2 @ solar_w_m2[a.front_faces]) for a in self.arrays])
-
     def _apply_arrays(self, state):
         """The arrays' electrical power leaves them (it feeds the compute, whose heat is its own load)."""
         if self.arrays and self.geometry is not None:
-            for a, p in zip(self.arrays, self.electrical_w(state.face_q_solar_w_m2)):
+            for a, p in zip(self.arrays, electrical_w(self.arrays, state.face_q_solar_w_m2)):
                 state.q_w[a.node] = self.base_q_w[a.node] - p  # the base is 0 with an orbit: no constant flux
 
     def apply(self, state, t_s: float) -> float:
         """Write the fluxes and loads at time t into the run state; return the visible Sun fraction."""
-        solar, ir, nu = self.at(t_s)
-        state.face_q_solar_w_m2[:] = solar
-        state.face_q_ir_w_m2[:] = ir
+        direct_solar, direct_ir, nu = self.over_direct(np.array([float(t_s)]))
+        self._write_fluxes(state, direct_solar[0], direct_ir[0])
+        nu = float(nu[0])
         self._apply_loads(state, lambda sched: self.factor(sched, t_s, nu))
         self._apply_arrays(state)
         return nu
+
+    def _write_fluxes(self, state, direct_solar: np.ndarray, direct_ir: np.ndarray) -> None:
+        """The direct fluxes, and the incident ones with the network's reflections, into the run
+        state (an assembler whose patch optics follow louvers reflects the direct ones itself)."""
+        if self.geometry is None:  # the network's own constants
+            solar, ir = self.constant_solar, self.constant_ir
+        else:
+            solar, ir = (v[0] for v in self.reflected(direct_solar[None, :], direct_ir[None, :]))
+        state.face_q_solar_w_m2[:] = solar
+        state.face_q_ir_w_m2[:] = ir
+        if self.radiation is not None:
+            state.face_q_solar_direct_w_m2[:] = direct_solar
+            state.face_q_ir_direct_w_m2[:] = direct_ir
 
     def factor(self, sched, t_s: float, sun_fraction: float) -> float:
         """The schedule's factor at time t (sun_fraction: visible part of the Sun then)."""
@@ -158,9 +184,11 @@ class Environment:
     def apply_orbit_average(self, state, samples: int = ORBIT_AVERAGE_SAMPLES):
         """Orbit-mean fluxes and orbit-mean scheduled loads (a steady solve of a time-varying case),
         written into the run state."""
-        solar, ir = self.orbit_average(samples)
-        state.face_q_solar_w_m2[:] = solar
-        state.face_q_ir_w_m2[:] = ir
+        if self.geometry is None:
+            self._write_fluxes(state, self.direct_solar, self.direct_ir)
+        else:  # reflection is linear: the mean of the incident fluxes is the reflected mean
+            solar, ir, _ = self.over_direct((np.arange(samples) + 0.5) * self.period_s / samples)
+            self._write_fluxes(state, solar.mean(axis=0), ir.mean(axis=0))
         self._apply_arrays(state)  # electrical power is linear in the flux: its mean is the mean flux's
         if self.loads and self.geometry is not None:
             ts = (np.arange(samples) + 0.5) * self.period_s / samples
@@ -181,3 +209,8 @@ class Environment:
             attitude += f" (+z along {o.pointing}" + (f", +x towards {o.align})" if o.align is not None else ")")
         return (f"circular orbit {o.altitude_m / 1e3:g} km, beta {math.degrees(o.beta_rad):.2f} deg, attitude "
                 f"{attitude}, period {self.period_s / 60:.2f} min, {o.shadow} shadow")
+
+
+def electrical_w(arrays, solar_w_m2: np.ndarray) -> np.ndarray:
+    """Electrical power of each solar array [W] for these incident solar fluxes per face."""
+    return np.array([a.efficiency * float(a.front_area_m2 @ solar_w_m2[a.front_faces]) for a in arrays])

@@ -118,14 +118,6 @@ def parse_case(text: str, file: str = "<string>") -> Case:
     surfaces = parse_surfaces(root, coatings, {n.name for n in nodes})
     radiation = parse_radiation(root)
     check_radiation(file, panels, surfaces, radiation, orbit)
-    if radiation is not None and mode != "steady":
-        for p in panels:
-            for side, face in p.faces.items():
-                if face.louver is not None:
-                    raise CaseError(file, f"panels.{p.name}.faces.{side}.louver", face.louver, "louvers under "
-                                    "surface-to-surface exchange ([radiation]) are solved in steady state only "
-                                    "(their optics change the exchange factors, settled by passes): use "
-                                    "mode = \"steady\", or louvers where faces see only space")
     schedules = {name: _parse_schedule(name, st, orbit) for name, st in root.subtables("schedules").items()}
     _check_references(panels, nodes, schedules, file)
     contacts = tuple(_parse_contact(ct, panels, nodes) for ct in root.table_list("contacts"))
@@ -530,7 +522,9 @@ def _check_faces(panels, orbit, file, defaults):
                 if top is None:
                     raise CaseError(file, f"panels.{p.name}.faces.bottom.normal", "<missing>",
                                     "with an [orbit], a face needs its outward normal in body axes")
-                p.faces["bottom"] = Face(bottom.coating, 0.0, 0.0, tuple(-v for v in top.normal))
+                # the constant fluxes do not apply with an orbit; patches and louver are kept
+                p.faces["bottom"] = replace(bottom, solar_flux_w_m2=0.0, ir_flux_w_m2=0.0,
+                                            normal=tuple(-v for v in top.normal))
                 defaults.append(f"panels.{p.name}.faces.bottom.normal = opposite of the top face")
 
 

@@ -21,6 +21,8 @@
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import math
 
 import numpy as np
@@ -185,6 +187,5 @@ def placed_normals(p, file: str, defaults: list) -> dict:
             raise CaseError(file, f"panels.{p.name}.faces.{side}.normal", list(face.normal),
                             f"disagrees with the placement, which makes the {side} face's normal "
                             f"{[round(float(v), 6) for v in want]}: remove normal")
-        faces[side] = Face(face.coating, face.solar_flux_w_m2, face.ir_flux_w_m2, tuple(float(v) for v in want),
-                           face.patches)
+        faces[side] = replace(face, normal=tuple(float(v) for v in want))  # patches and louver kept
     return faces

@@ -16,8 +16,11 @@ from __future__ import annotations
 import h5py
 import numpy as np
 
+from thermal.build.environment import electrical_w
+from thermal.build.radiation import with_optics
 from thermal.constants import SIGMA_W_M2K4
 from thermal.errors import ThermalError
+from thermal.solvers.louvers import louvered_patch_optics
 
 SERIES = ("from_sun_w", "from_earth_w", "to_space_w")
 
@@ -34,9 +37,18 @@ def patch_emissive(net, t_k: np.ndarray) -> np.ndarray:
     return np.bincount(net.surf_face, net.surf_area_m2 * SIGMA_W_M2K4 * t4, minlength=r) / area
 
 
-def exchange_step(net, t_k, q_solar_w_m2, q_ir_w_m2) -> dict:
-    """Heat flows of each surface at one output [W]."""
-    model = net.radiation
+def optics_at(net, t_k: np.ndarray):
+    """The radiation model a run whose patch optics follow their louvers used at ``t_k`` (the
+    network's own where no patch has a louver)."""
+    if not net.louver_surf.size:
+        return net.radiation
+    return with_optics(net.radiation, *louvered_patch_optics(net, t_k))
+
+
+def exchange_step(net, t_k, q_solar_w_m2, q_ir_w_m2, model=None) -> dict:
+    """Heat flows of each surface at one output [W], with the patch optics and exchange of ``model``
+    (the network's if None); louvered patches' optics are in the series as ``patch_eps``/``patch_alpha``."""
+    model = net.radiation if model is None else model
     owners = owners_of(model)
     which = np.array([owners.index(o) for o in model.owners])
     n_o = len(owners)
@@ -50,13 +62,15 @@ def exchange_step(net, t_k, q_solar_w_m2, q_ir_w_m2) -> dict:
             "from_earth_w": group @ (model.eps * model.area_m2 * np.asarray(q_ir_w_m2)),
             "to_space_w": group @ space,
             "net_to_w": group @ pair @ group.T,
-            "electrical_w": np.array([a.efficiency * float(a.front_area_m2 @ np.asarray(q_solar_w_m2)[a.front_faces])
-                                      for a in net.solar_arrays])}
+            "electrical_w": electrical_w(net.solar_arrays, np.asarray(q_solar_w_m2)),
+            "patch_eps": np.array(model.eps, float), "patch_alpha": np.array(model.alpha, float)}
 
 
-def exchange_series(net, t_k_steps, solar_steps, ir_steps) -> dict:
-    """exchange_step at every output, stacked (nt, ...)."""
-    return stack_steps([exchange_step(net, t, qs, qi) for t, qs, qi in zip(t_k_steps, solar_steps, ir_steps)])
+def exchange_series(net, t_k_steps, solar_steps, ir_steps, follows: bool = False) -> dict:
+    """exchange_step at every output, stacked (nt, ...); ``follows``: with the optics at each step's
+    temperatures (a transient or periodic run with louvered patches)."""
+    return stack_steps([exchange_step(net, t, qs, qi, optics_at(net, t) if follows else None)
+                        for t, qs, qi in zip(t_k_steps, solar_steps, ir_steps)])
 
 
 def stack_steps(rows: list) -> dict:
@@ -77,9 +91,10 @@ def visibility_table(env, samples: int = 72) -> dict | None:
     return {"orbit_time_s": times, "sunlit_fraction": np.array(sunlit), "earth_visible_fraction": np.array(earth)}
 
 
-def radiation_geometry(net) -> dict:
-    """The static part of ``/radiation``: patches, blockers, view factors and exchange areas."""
-    model = net.radiation
+def radiation_geometry(net, model=None) -> dict:
+    """The static part of ``/radiation``: patches, blockers, view factors and exchange areas (with
+    the optics of ``model``, the network's if None)."""
+    model = net.radiation if model is None else model
     k = max(len(p) for p in model.polygons)
     polys = np.full((model.count, k, 3), np.nan)
     for i, p in enumerate(model.polygons):
@@ -97,10 +112,11 @@ def radiation_geometry(net) -> dict:
             "blocker_names": list(model.blocker_names), "blocker_polygons_m": blockers}
 
 
-def radiation_record(net, env, series: dict) -> dict:
-    """Everything ``/radiation`` holds: the geometry and exchange of the patches, the ``series`` per
+def radiation_record(net, env, series: dict, model=None) -> dict:
+    """Everything ``/radiation`` holds: the geometry and exchange of the patches (optics and exchange
+    areas of ``model``: a run whose louvers move them gives its last output's), the ``series`` per
     surface (``exchange_series``), the orbit visibility table."""
-    record = radiation_geometry(net)
+    record = radiation_geometry(net, model)
     record["series"] = series
     table = visibility_table(env)
     if table is not None:
@@ -111,7 +127,7 @@ def radiation_record(net, env, series: dict) -> dict:
 UNITS = {"polygons_m": "m", "blocker_polygons_m": "m", "area_m2": "m^2", "normal": "1", "eps": "1", "alpha": "1", "view_factor": "1",
          "view_factor_unblocked": "1", "exchange_area_m2": "m^2", "view_to_space": "1", "from_sun_w": "W",
          "from_earth_w": "W", "to_space_w": "W", "net_to_w": "W", "electrical_w": "W", "orbit_time_s": "s",
-         "sunlit_fraction": "1", "earth_visible_fraction": "1"}
+         "sunlit_fraction": "1", "earth_visible_fraction": "1", "patch_eps": "1", "patch_alpha": "1"}
 
 
 def write_radiation(f, record: dict) -> None:

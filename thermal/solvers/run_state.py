@@ -76,6 +76,10 @@ class RunState:
     # mass of each node [kg] now: the network's, except a two-phase loop's fluid nodes, whose volume
     # holds the homogeneous mixture's density at their quality (solvers/two_phase.py)
     rho_v_kg: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # what arrives at each face before the patches' reflections (= the incident fluxes without
+    # radiation exchange); louvers under exchange reflect it at their optics of the moment
+    face_q_solar_direct_w_m2: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    face_q_ir_direct_w_m2: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @classmethod
     def fresh(cls, net) -> "RunState":
@@ -94,7 +98,8 @@ class RunState:
         return cls(np.array(net.q_w, float), r_link, np.array(net.face_q_solar_w_m2, float),
                    np.array(net.face_q_ir_w_m2, float), pipes, np.zeros(n_terms), np.zeros(n_terms),
                    np.zeros(n_terms, np.uint8), loops, np.full(net.heaters.count, -1.0),
-                   np.zeros(n_terms, np.uint8), np.zeros((n_terms, 7)), np.array(net.rho_v_kg, float))
+                   np.zeros(n_terms, np.uint8), np.zeros((n_terms, 7)), np.array(net.rho_v_kg, float),
+                   np.array(net.face_q_solar_direct_w_m2, float), np.array(net.face_q_ir_direct_w_m2, float))
 
     def snapshot(self) -> dict:
         """Everything in the run state as plain values (a checkpoint: output/checkpoint.py)."""

@@ -20,6 +20,7 @@ from thermal.constants import SIGMA_W_M2K4
 from thermal.threads import kernel_threads
 from thermal.kernels.bundles import Advection, Heaters, Links, Louvers, PropertyTables, Step, Storage, Surfaces
 from thermal.build.network import Network
+from thermal.solvers.louvers import FollowedOptics
 from thermal.solvers.run_state import RunState
 from thermal.solvers.two_phase import initial_state
 
@@ -94,7 +95,7 @@ class ExchangeJacobian:
 
 
 class Assembler:
-    def __init__(self, net: Network, state: RunState | None = None):
+    def __init__(self, net: Network, state: RunState | None = None, follow_patch_optics: bool = False):
         self.net = net
         self.state = RunState.fresh(net) if state is None else state
         # the network's arrays bundled as the kernels take them (kernels/bundles.py)
@@ -137,8 +138,11 @@ class Assembler:
         self._conductances_fixed = net.symmetric and not self.state.r_link.flags.writeable
         self._g_diag = None  # the conduction part of A's diagonal, once known
         self.low_rank = None
+        self.followed = None  # louvers under exchange: the patches' optics follow them (solvers/louvers.py)
         if net.radiation is not None:
             self._setup_exchange()
+            if self.louvers is not None and follow_patch_optics:
+                self.followed = FollowedOptics(net, self.state)
 
     def _setup_exchange(self):
         net = self.net
@@ -157,7 +161,7 @@ class Assembler:
         self._j_nodes = nodes[self._j_order]
         self._j_scale = 4.0 * SIGMA_W_M2K4 * area[self._j_order] / self.patch_area_m2[patches[self._j_order]]
         j = sp.csr_matrix((np.zeros(nodes.size), order.indices, order.indptr), shape=(r, net.n_nodes))
-        self.low_rank = ExchangeJacobian(u, self.incoming, j)
+        self._exchange_jacobian = self.low_rank = ExchangeJacobian(u, self.incoming, j)
         self._scratch = np.zeros(net.n_nodes)
 
     def exchange_residual(self, t_k: np.ndarray) -> np.ndarray:
@@ -197,6 +201,8 @@ class Assembler:
         if self.louvers is not None:
             kernels.louver_properties(t_k, net.surf_node, self.louvers, self.tables, self.surf_eps, self.surf_alpha,
                                       self.d_eps, self.d_alpha)
+            if self.followed is not None:
+                self.followed.follow(self.surf_eps, self.surf_alpha, self.incoming)
         kernels.add_surfaces(t_k, self.surfaces, st.face_q_solar_w_m2, st.face_q_ir_w_m2, net.t_sink_k, net.fixed,
                              net.diag_pos, self.residual_w, self.a_data)
         if self.louvers is not None:
@@ -212,7 +218,20 @@ class Assembler:
         if self.low_rank is not None:
             self._exchange(t_k, self.residual_w)
             t = t_k[self._j_nodes]
-            self.low_rank.j.data[:] = self._j_scale * t * t * t
+            self._exchange_jacobian.j.data[:] = self._j_scale * t * t * t
+            self.low_rank = self._exchange_jacobian
+            if self.followed is not None:
+                moved = self.followed.slopes(self.e_patch, self.surf_eps, self.surf_alpha, self.d_eps, self.d_alpha,
+                                             net.fixed)
+                if moved is not None:  # A - u m j - U V = A - [u U] diag(m, I) [j; V]
+                    u, v = moved
+                    base = self._exchange_jacobian
+                    r, k = base.m.shape[0], v.shape[0]
+                    m = np.zeros((r + k, r + k))
+                    m[:r, :r] = base.m
+                    m[r:, r:] = np.eye(k)
+                    self.low_rank = ExchangeJacobian(sp.hstack([base.u, u], format="csr"), m,
+                                                     sp.vstack([base.j, v], format="csr"))
         nk.add_sources_and_storage(t_k, Step(t_old, inv_dt_s, bdf_a, offset), st.q_w, self.storage, net.fixed,
                                         net.diag_pos, self.residual_w, self.a_data)
         self.evaluations += 1
@@ -227,6 +246,8 @@ class Assembler:
         if self.louvers is not None:
             kernels.louver_properties(t_k, net.surf_node, self.louvers, self.tables, self.surf_eps, self.surf_alpha,
                                       self.d_eps, self.d_alpha)
+            if self.followed is not None:
+                self.followed.follow(self.surf_eps, self.surf_alpha, self.incoming)
         kernels.energy_terms(t_k, Step(t_old, inv_dt_s, bdf_a, offset), st.q_w, net.fixed, self.storage, self.links,
                              st.r_link, self.k_node, self.surfaces, st.face_q_solar_w_m2, st.face_q_ir_w_m2,
                              net.t_sink_k, self._energy)
