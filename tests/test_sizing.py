@@ -356,7 +356,12 @@ def test_pumped_loop_architecture_sizes_to_target(tmp_path):
             assert loop["manifolds"][-1][supply] >= 273.15 - 0.011
         heaters[valve] = res.heater_w_per_chip
         text = summary_text(res)
-        assert "headers, supply + return" in text and "farthest unit, same-end headers" in text
+        assert "headers, supply + return" in text and "worst-fed unit in the field" in text
+        worst = res.worst_unit  # the unit the (same-end) headers feed least, solved at its own flow
+        assert 0.0 < worst["fraction"] < 1.0 < worst["best_fraction"] and worst["layout"] == "same_end"
+        starved = worst["unit"].result.loops["coolant"]["mass_flow"][-1][0]
+        assert starved == pytest.approx(worst["fraction"] * loop_flow_kg_s(s), rel=1e-9)
+        assert worst["tj_k"] > res.tj_k and worst["margin_k"] == pytest.approx(s.junction_limit_k - worst["tj_k"])
     assert heaters[True] < heaters[False]
 
 
@@ -370,6 +375,9 @@ BAD_LOOP = [
      ["[heat_pipes] or [pumped_loop], not both"]),
     ("glycol_without_concentration", ('fluid = "ammonia"', 'fluid = "propylene_glycol"'),
      ["pumped_loop.concentration", "required"]),
+    ("unknown_header_layout", ('header_inner_diameter = "10 mm"\n',
+                               'header_inner_diameter = "10 mm"\nheader_layout = "diagonal"\n'),
+     ["pumped_loop.header_layout", "diagonal", "same_end", "reverse_return"]),
 ]
 
 

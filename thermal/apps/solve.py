@@ -345,7 +345,8 @@ def _hook(case, net):
 def _attrs(case, net, solution, build_s, env) -> dict:
     attrs = {"case_file": case.file, "t_sink_k": case.t_sink_k, "n_nodes": net.n_nodes, "n_links": net.n_links,
              "newton_iterations": solution.newton_iterations, "linear_solver": solution.linear_method,
-             "wall_s": solution.wall_s + build_s, "defaults_used": "; ".join(case.defaults_used)}
+             "wall_s": solution.wall_s + build_s, "defaults_used": "; ".join(case.defaults_used),
+             "build_s": build_s, "solve_s": solution.wall_s}  # network (with view factors); the solver's own
     if solution.linear_stats is not None and solution.linear_stats.switched:
         attrs["linear_solver_switch"] = solution.linear_stats.switched
     attrs["environment"] = env.describe() + (" (orbit-averaged fluxes)" if case.mode == "steady" and case.orbit

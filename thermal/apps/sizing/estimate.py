@@ -20,6 +20,7 @@ from scipy.optimize import minimize_scalar
 
 from thermal.model.heat_pipe import HeatPipe, Section
 from thermal.constants import DEFAULT_T_SINK_K, SIGMA_W_M2K4
+from thermal.physics.manifolds import ladder_flows, power_law_unit
 from thermal.physics import analytic, channel_flow
 from thermal.physics.coolants import liquid_table
 from thermal.physics.fluids import saturation
@@ -333,12 +334,12 @@ def header_drop_pa(m_in_kg_s: float, length_m: float, d_m: float, rho: float, mu
 
 
 def header_hydraulics(spec, unit_dp_pa: float) -> dict:
-    """The two headers along the radiator's root (supply and return, same-end connections) at the
-    design flow: their drop, the pumping it adds, and how much less the farthest unit gets.  In a
-    same-end (U) layout the units' driving pressure falls by both headers' drops towards the far
-    end; a unit's drop goes as its flow^n (n = 1 laminar, 1.75 turbulent in its tubes), so the far
-    unit's flow is short by about (drop / unit drop) / n of the design (a reverse-return layout
-    cancels most of it)."""
+    """The two headers along the radiator's root at the design flow: their drop (evenly handed out,
+    ``header_drop_pa``), the pumping it adds, and the flow each unit gets when the headers' drops
+    are solved with the units' (physics/manifolds.py: a march along the headers with Churchill's
+    friction per segment at its own flow, each unit's drop going as its flow^n through the design
+    point, n = 1 laminar, 1.75 turbulent in its tubes; same-end or reverse-return connections).
+    ``unit_flow_fraction``: per unit (first at the inlet end), of the design flow."""
     loop = spec.loop
     rho, _, mu, _ = (float(v) for v in liquid_table(loop.fluid, loop.concentration).at(spec.target_k - 30.0))
     m_chip = loop_flow_kg_s(spec)
@@ -346,8 +347,19 @@ def header_hydraulics(spec, unit_dp_pa: float) -> dict:
     drop = 2.0 * header_drop_pa(spec.chips * m_chip, width, loop.header_inner_m, rho, mu)
     re_tube = float(channel_flow.reynolds(m_chip / spec.pipes_per_chip, mu, loop.tube_inner_m))
     n = 1.0 if re_tube < 2300.0 else 1.75
+    fractions = np.ones(spec.chips)
+    if unit_dp_pa > 0.0 and spec.chips > 1:
+        segment_m = width / spec.chips
+
+        def segment_dp(m):
+            return channel_flow.pressure_drop_pa(m, rho, mu, loop.header_inner_m, segment_m)
+
+        unit_dp, unit_flow = power_law_unit(m_chip, unit_dp_pa, n)
+        fractions = ladder_flows(spec.chips * m_chip, spec.chips, unit_dp, unit_flow, segment_dp,
+                                 loop.header_layout) / m_chip
     return {"drop_pa": drop, "pump_w": spec.chips * m_chip * drop / (rho * loop.pump_efficiency),
-            "far_unit_shortfall": drop / (n * unit_dp_pa) if unit_dp_pa > 0 else math.inf, "tube_re": re_tube,
+            "unit_flow_fraction": fractions, "worst_fraction": float(fractions.min()),
+            "far_unit_shortfall": 1.0 - float(fractions.min()), "tube_re": re_tube, "layout": loop.header_layout,
             "velocity_m_s": spec.chips * m_chip / (rho * 0.25 * math.pi * loop.header_inner_m ** 2)}
 
 

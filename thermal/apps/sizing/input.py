@@ -17,6 +17,7 @@ from thermal.input.case_file import MAX_CASE_BYTES, parse_orbit, read_text_cappe
 from thermal.input.radiation import AXIS_NAMES, direction, parse_surfaces, patches, position
 from thermal.input.heat_pipes import parse_wick
 from thermal.input.overrides import dumps, toml_scalar
+from thermal.physics.manifolds import LAYOUTS
 from thermal.input.table import Table
 from thermal.physics.coolants import COOLANTS
 from thermal.physics.fluids import FLUIDS
@@ -218,6 +219,9 @@ class LoopDesign:
     accumulator_mass_kg: float
     header_inner_m: float
     bypass_set_point_k: float | None = None  # a three-way valve holding the cold-plate inlet here, or none
+    # the headers' connections: "same_end" (supply in and return out at the first unit) or
+    # "reverse_return" (the return leaves beyond the last unit: equal path lengths)
+    header_layout: str = "same_end"
 
 
 @dataclass(frozen=True)
@@ -414,7 +418,8 @@ def _pumped_loop_table(t: Table, materials: dict) -> dict:
                       t.number("pump_efficiency", minimum=0.0, maximum=1.0, strict_minimum=True),
                       t.quantity("pump_mass", "kg", minimum=0.0), t.quantity("accumulator_mass", "kg", minimum=0.0),
                       t.quantity("header_inner_diameter", "m", minimum=0.0, strict_minimum=True),
-                      t.quantity("bypass_set_point", "K", None, minimum=0.0, strict_minimum=True))
+                      t.quantity("bypass_set_point", "K", None, minimum=0.0, strict_minimum=True),
+                      t.choice("header_layout", LAYOUTS, "same_end"))
     out = dict(pipes_per_chip=n, fluid=fluid, outer_diameter_m=do, vapour_diameter_m=di, wall_material=wall,
                wick=None, wick_text="", adiabatic_length_m=t.quantity("transfer_length", "m", 0.3, minimum=0.0),
                architecture="pumped_loop", loop=loop)

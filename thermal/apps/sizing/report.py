@@ -85,22 +85,29 @@ def summary_rows(res) -> list[tuple]:
                   f"{h['flow_kg_s_per_chip'] * 1e3:.2f} / {h['flow_kg_s_per_chip'] * s.chips:.3f}"),
                  ("pump power into the fluid, all chips [W]", "-",
                   f"{h['pump_w_per_chip'] * s.chips:.1f} (head {h['pump_head_pa'] / 1e3:.1f} kPa, bores and tubes)")]
-        rows += _header_rows(header_hydraulics(s, h["pump_head_pa"]))
+        rows += _header_rows(res.worst_unit or {"headers": header_hydraulics(s, h["pump_head_pa"])})
     else:
         rows.append(("heat-pipe utilisation (max)", f"{e.pipe_load_w / e.pipe_limit_w:.2f}",
                      f"{h['pipe_use_max']:.2f} ({h['governing']})"))
     return rows
 
 
-def _header_rows(hh) -> list[tuple]:
-    """The headers along the radiator's root (estimate.header_hydraulics), not in the field's unit."""
-    short = hh["far_unit_shortfall"]
-    far = (f"short by ~{100 * short:.0f} % of the design flow" if short < 0.3 else
-           f"starved: the headers drop {short * (1.0 if hh['tube_re'] < 2300 else 1.75):.1f}x a unit's (reverse "
-           "return, wider headers or more loops)")
-    return [("headers, supply + return [kPa] (inlet velocity)", "-",
-             f"{hh['drop_pa'] / 1e3:.1f} ({hh['velocity_m_s']:.2f} m/s), +{hh['pump_w']:.0f} W of pumping"),
-            ("farthest unit, same-end headers", "-", far)]
+def _header_rows(worst) -> list[tuple]:
+    """The headers along the radiator's root (estimate.header_hydraulics) and the unit they feed
+    least, solved in the field at its flow (size.worst_fed_unit), when there is more than one unit."""
+    hh = worst["headers"]
+    layout = hh["layout"].replace("_", "-")
+    rows = [("headers, supply + return [kPa] (inlet velocity)", "-",
+             f"{hh['drop_pa'] / 1e3:.1f} ({hh['velocity_m_s']:.2f} m/s), +{hh['pump_w']:.0f} W of pumping")]
+    if "tj_k" not in worst:
+        return rows
+    flows = (f"{100 * worst['fraction']:.0f}-{100 * worst['best_fraction']:.0f} % of the design flow ({layout} "
+             "headers)")
+    verdict = (f"Tj {worst['tj_k'] - 273.15:.2f} degC, margin {worst['margin_k']:.2f} K" if worst["margin_k"] >= 0.0
+               else f"Tj {worst['tj_k'] - 273.15:.2f} degC: {-worst['margin_k']:.1f} K OVER the limit (widen the "
+               "headers, reverse return or more loops)")
+    return rows + [("flow per unit from the headers", "-", flows),
+                   ("worst-fed unit in the field (+{:.2f} K)".format(worst["tj_rise_k"]), "-", verdict)]
 
 
 MASS_LABELS = {"panel": "radiator panel", "heat_pipes": "heat pipes", "cold_plates": "cold plates",
@@ -311,10 +318,13 @@ def write_sizing_h5(res, path, xdmf: bool = True) -> Path:
              "pipe_pitch_auto": res.pitch_scan is not None, "architecture": s.architecture}
     attrs.update({f"mass_{k}_kg": float(v) for k, v in res.mass_kg.items()})
     if s.architecture == "pumped_loop":
-        hh = header_hydraulics(s, h["pump_head_pa"])
+        hh = res.worst_unit["headers"] if res.worst_unit else header_hydraulics(s, h["pump_head_pa"])
         attrs.update(pump_w_total=h["pump_w_per_chip"] * s.chips, unit_dp_pa=h["pump_head_pa"],
                      header_dp_pa=hh["drop_pa"], header_pump_w=hh["pump_w"],
-                     far_unit_flow_shortfall=hh["far_unit_shortfall"])
+                     far_unit_flow_shortfall=hh["far_unit_shortfall"], header_layout=hh["layout"],
+                     unit_flow_fraction=np.asarray(hh["unit_flow_fraction"]))
+        if res.worst_unit:
+            attrs.update(worst_unit_tj_k=res.worst_unit["tj_k"], worst_unit_margin_k=res.worst_unit["margin_k"])
     attrs["margins"] = s.margins.name
     attrs.update(input_sha256=s.input_sha256, source_revision=source_revision(), thermal_version=VERSION)
     if res.mesh_check:

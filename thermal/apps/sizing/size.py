@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,7 @@ from thermal.apps.sizing.estimate import (
     design_environment,
     estimate,
     film_w_mk,
+    header_hydraulics,
     masses,
     pipe_for,
     stack_drops_k,
@@ -71,6 +72,7 @@ class SizingResult:
     control: dict | None = None  # apps/sizing/control.py: the cold case with thermostats, VCHPs, louvers
     mesh_check: dict | None = None  # mesh_check(): the hot unit refined once
     targets: list = field(default_factory=list)  # the junction target each field solve aimed at
+    worst_unit: dict | None = None  # pumped loop: worst_fed_unit(), the unit the headers feed least
 
     def __repr__(self) -> str:
         return (f"<SizingResult {self.spec.name!r}: {self.area_m2:.4g} m2 of radiator, {self.mass_kg['total']:.4g} kg, "
@@ -316,6 +318,8 @@ def size(spec, progress=None) -> SizingResult:
                        masses(spec, spec.materials, unit.length_m, pipe),
                        search.evaluations, periodic_hot,
                        periodic_cold, at_estimate=search.first_unit, pitch_scan=pitch_scan, targets=search.targets)
+    if spec.architecture == "pumped_loop" and spec.chips > 1:
+        res.worst_unit = worst_fed_unit(res, p_hot, progress)
     if spec.neighbourhood is not None:
         res.neighbourhood = neighbourhood_penalty(spec, hot_env, res.area_m2, spec.chips * p_hot, progress)
     res.mesh_check = mesh_check(res, search, p_hot, progress)
@@ -325,6 +329,31 @@ def size(spec, progress=None) -> SizingResult:
         res.control = control_trade(res, progress)
     res.wall_s = time.perf_counter() - start
     return res
+
+
+def worst_fed_unit(res, p_hot, progress=None) -> dict:
+    """The unit the headers feed least (estimate.header_hydraulics: the headers' drops solved with
+    the units' at the field's unit drop), solved in the field at the design length with that flow:
+    its coolant rises more, so its junction runs hotter than the sized unit's.  Its peak is the
+    sized peak plus the steady difference (the orbit's overshoot taken as the same).  The sizing
+    does not lengthen the radiator for it: if it runs over the limit the headers must change."""
+    spec = res.spec
+    unit_dp = float(np.mean(res.hot.result.loops["coolant"]["pump_head"]))
+    hh = header_hydraulics(spec, unit_dp)
+    fraction = hh["worst_fraction"]
+    if fraction <= 0.0:
+        raise ImpossibleDesign(f"{spec.file}: the headers ({spec.loop.header_layout.replace('_', ' ')}, "
+                               f"{spec.loop.header_inner_m * 1e3:.0f} mm) leave the farthest units with no flow: "
+                               "widen them, use reverse return or more loops")
+    starved = replace(spec, loop=replace(spec.loop, coolant_rise_k=spec.loop.coolant_rise_k / fraction))
+    unit = solve_unit(starved, res.hot_env, res.length_m, p_hot)
+    rise = unit.tj_k - res.hot.tj_k
+    tj = res.tj_k + rise
+    if progress is not None:
+        progress(f"worst-fed unit: {100 * fraction:.1f} % of the design flow, Tj {tj - 273.15:.2f} degC")
+    return {"fraction": fraction, "best_fraction": float(hh["unit_flow_fraction"].max()), "layout": hh["layout"],
+            "unit_dp_pa": unit_dp, "tj_k": tj, "tj_rise_k": rise, "margin_k": spec.junction_limit_k - tj,
+            "unit": unit, "headers": hh}
 
 
 def mesh_check(res, search, p_hot, progress=None) -> dict:
