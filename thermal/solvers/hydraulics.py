@@ -60,7 +60,8 @@ class _Network:
     (per manifold but the reference), head / dp_ref, valve throttling / dp_ref (with a valve)]."""
 
     def __init__(self, loop, branch_dp, rho_pump_kg_m3, valve_position):
-        self.loop, self.branch_dp, self.rho_pump = loop, branch_dp, rho_pump_kg_m3
+        self.loop, self.rho_pump = loop, rho_pump_kg_m3
+        self._branch_dp, self._losses = branch_dp, {}
         names = [b.name for b in loop.branches]
         self.names, self.nb = names, len(names)
         self.manifolds = list(loop.manifolds)
@@ -93,6 +94,16 @@ class _Network:
         self.isolated = {mn for mn in self.free_m
                          if all(self.dead[b] for b in range(self.nb) if mn in (self.src[b], self.dst[b]))}
 
+    def branch_dp(self, b, m_dot):
+        """Branch b's loss at ``m_dot``, remembered for the current iterate: Newton's Jacobian
+        differences the loss at the flows its residual has just evaluated (a third fewer calls of
+        the property and friction laws)."""
+        key = (b, float(m_dot))
+        loss = self._losses.get(key)
+        if loss is None:
+            loss = self._losses[key] = self._branch_dp(b, m_dot)
+        return loss
+
     def pump_rise(self, m_dot, head):
         """The pump's pressure rise: the unknown ``head`` for a flow-set pump, else its curve
         (continued linearly beyond its ends, so Newton can cross them; the check comes after)."""
@@ -107,6 +118,8 @@ class _Network:
 
     def residual(self, z, linear_r=None):
         nb, m = self.nb, z[:self.nb] * self.m_ref
+        if linear_r is None:
+            self._losses.clear()  # a new iterate: only its own losses are kept
         p = {self.ref: 0.0}
         p.update({mn: z[nb + i] * self.dp_ref for i, mn in enumerate(self.free_m)})
         head = z[self.k_head] * self.dp_ref
