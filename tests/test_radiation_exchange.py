@@ -389,3 +389,28 @@ def test_symmetric_and_lu_routes_of_the_grey_exchange_agree():
     assert np.max(np.abs(np.diag(s - s_lu)) / (area * a ** 2 / (1.0 - a))) < 1e-13
     assert np.max(np.abs(q - q_lu)) < 1e-13 * np.max(np.abs(q_lu))
     assert np.array_equal(s, s.T)
+
+
+def test_sunlit_fractions_are_cached_per_sun_direction_and_capped(monkeypatch):
+    """An orbit time met again (the periodic search's orbits, the orbit averages) reads its patches'
+    sunlit fractions back instead of casting the rays again; what is read back is what a fresh cast
+    gives (an oblique Sun, no grazing face); the cache stops growing at its byte cap."""
+    import thermal.build.environment as environment
+    from thermal.physics.rays import sunlit_fractions
+
+    case = load_case(CASES / "radiator_with_array.toml")
+    env = Environment(case, build_network(case))
+    sun = np.array([0.3, -0.5, -0.8])
+    sun /= np.linalg.norm(sun)
+    nadir = np.array([0.0, 0.0, 1.0])
+    first, _ = env.visibility(sun, nadir, 1.0)
+    again, _ = env.visibility(sun + 1e-14, nadir, 1.0)
+    assert again is first and not first.flags.writeable
+    rad = env.radiation
+    fresh = np.ones(rad.count)
+    sunlit_fractions(rad.points, rad.normal, sun, *rad.blockers, fresh)
+    assert np.array_equal(first, fresh) and fresh.max() == 1.0 and fresh.min() == 0.0  # lit and unlit faces
+    monkeypatch.setattr(environment, "SUNLIT_CACHE_BYTES", 8 * rad.count)  # room for one direction
+    for k in range(3):
+        env.visibility(np.array([0.1 * k, 0.6, -0.7]) / np.linalg.norm([0.1 * k, 0.6, -0.7]), nadir, 1.0)
+    assert len(env._sunlit_cache) == 1
