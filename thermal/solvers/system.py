@@ -95,6 +95,10 @@ class ExchangeJacobian:
 
 
 class Assembler:
+    """F(T) and A = -dF/dT of a network in a run state.  ``follow_patch_optics``: louvered radiation
+    patches take their louvers' optics at every evaluation (solvers/louvers.FollowedOptics; the
+    transient and periodic drivers ask for it, a steady solve settles them by passes instead)."""
+
     def __init__(self, net: Network, state: RunState | None = None, follow_patch_optics: bool = False):
         self.net = net
         self.state = RunState.fresh(net) if state is None else state
@@ -164,6 +168,21 @@ class Assembler:
         self._exchange_jacobian = self.low_rank = ExchangeJacobian(u, self.incoming, j)
         self._scratch = np.zeros(net.n_nodes)
 
+    def _with_optics_slopes(self) -> ExchangeJacobian:
+        """The exchange's low-rank part with the followed optics' slopes appended (FollowedOptics.slopes):
+        A - u m j - U V = A - [u U] diag(m, I) [j; V], so the linear solvers take it unchanged."""
+        base = self._exchange_jacobian
+        moved = self.followed.slopes(self.e_patch, self.surf_eps, self.surf_alpha, self.d_eps, self.d_alpha,
+                                     self.net.fixed)
+        if moved is None:
+            return base
+        u, v = moved
+        r, k = base.m.shape[0], v.shape[0]
+        m = np.zeros((r + k, r + k))
+        m[:r, :r] = base.m
+        m[r:, r:] = np.eye(k)
+        return ExchangeJacobian(sp.hstack([base.u, u], format="csr"), m, sp.vstack([base.j, v], format="csr"))
+
     def exchange_residual(self, t_k: np.ndarray) -> np.ndarray:
         """The radiation exchange's part of F alone [W per node] (checks and diagnostics)."""
         out = np.zeros(self.net.n_nodes)
@@ -219,19 +238,7 @@ class Assembler:
             self._exchange(t_k, self.residual_w)
             t = t_k[self._j_nodes]
             self._exchange_jacobian.j.data[:] = self._j_scale * t * t * t
-            self.low_rank = self._exchange_jacobian
-            if self.followed is not None:
-                moved = self.followed.slopes(self.e_patch, self.surf_eps, self.surf_alpha, self.d_eps, self.d_alpha,
-                                             net.fixed)
-                if moved is not None:  # A - u m j - U V = A - [u U] diag(m, I) [j; V]
-                    u, v = moved
-                    base = self._exchange_jacobian
-                    r, k = base.m.shape[0], v.shape[0]
-                    m = np.zeros((r + k, r + k))
-                    m[:r, :r] = base.m
-                    m[r:, r:] = np.eye(k)
-                    self.low_rank = ExchangeJacobian(sp.hstack([base.u, u], format="csr"), m,
-                                                     sp.vstack([base.j, v], format="csr"))
+            self.low_rank = self._exchange_jacobian if self.followed is None else self._with_optics_slopes()
         nk.add_sources_and_storage(t_k, Step(t_old, inv_dt_s, bdf_a, offset), st.q_w, self.storage, net.fixed,
                                         net.diag_pos, self.residual_w, self.a_data)
         self.evaluations += 1
