@@ -328,10 +328,7 @@ def format_summary(case, result, output=None) -> str:
              + (f" ({a['linear_solver_switch']})" if a.get("linear_solver_switch") else ""),
              f"solve      {a['newton_iterations']} Newton iterations, {a['wall_s']:.2f} s"
              + (f" ({a['loop_outer_passes']} steady solves: fluid properties and valve settled outside Newton)"
-                if "loop_outer_passes" in a else "")
-             + (f"; before it, louvers under exchange: the patches' optics settled in {a['louver_optics_passes']} "
-                f"steady solves, {a['louver_optics_s']:.2f} s (last change {a['louver_optics_change']:.1e})"
-                if "louver_optics_passes" in a else "")]
+                if "loop_outer_passes" in a else "")]
     if "environment" in a:
         lines.append(f"environment {a['environment']}")
     if "beta_year_deg" in a:

@@ -30,7 +30,6 @@ from thermal.output.results import ResultWriter, mesh_dict, read_result, result_
 from thermal.physics import orbit as orb
 from thermal.solvers import solve_steady, solve_transient_fixed_step
 from thermal.solvers.heat_pipes import PipeSeries, TransientPipes, solve_steady_with_pipes
-from thermal.solvers.louvers import settle_louver_optics
 from thermal.solvers.hooks import combined
 from thermal.solvers.linalg import linear_solver_for
 from thermal.solvers.loops import LoopSeries, TransientLoops, initial_temperatures, solve_steady_with_loops, \
@@ -59,8 +58,8 @@ class _Recorder:
     radiation_rows: list = field(default_factory=list)  # exchange_step at each output (exchange cases)
 
     def __post_init__(self):
-        # a transient or periodic run's louvered patches change their optics with T (solvers/louvers.py)
-        self.follows = self.net.radiation is not None and bool(self.net.louver_surf.size) and self.case.mode != "steady"
+        # louvered radiation patches take their optics at each state's T (solvers/louvers.py)
+        self.follows = self.net.radiation is not None and bool(self.net.louver_surf.size)
         self.restart()
 
     def restart(self):
@@ -122,10 +121,6 @@ def solve(case, output=None, progress=False, network=None, force=False, resume=F
         check_resources(case, force=force)
     net = network or build_network(case)
     build_s = time.perf_counter() - start
-    louver_extra = {}
-    if case.mode == "steady" and net.radiation is not None and net.louver_surf.size:
-        net, louver_extra = _settled_louvers(case, net)
-        louver_extra["louver_optics_s"] = time.perf_counter() - start - build_s
     env = Environment(case, net)
     state = RunState.fresh(net)
     rec = _Recorder(case, net, env, state, strict=case.mode == "steady")
@@ -140,7 +135,6 @@ def solve(case, output=None, progress=False, network=None, force=False, resume=F
         solution, extra = _transient(case, net, env, state, rec, output, progress, run)
     attrs = _attrs(case, net, solution, build_s, env)
     attrs.update(extra)
-    attrs.update(louver_extra)
     if periodic is not None:  # the whole search, not only the returned orbit
         attrs["wall_s"] = periodic.wall_s + build_s
     result = _finish(case, net, env, solution, attrs, rec, output, xdmf)
@@ -212,18 +206,6 @@ class _Resumable:
     def completed(self) -> None:
         if self.checkpointer is not None:
             self.checkpointer.discard()
-
-
-def _settled_louvers(case, net):
-    """The network whose radiation patches carry the louvers' optics at its own steady state
-    (solvers/louvers.py), and what the passes took."""
-    def solve_once(current):
-        env, state = Environment(case, current), RunState.fresh(current)
-        solution, _ = _steady(case, current, env, state, _Recorder(case, current, env, state, strict=False))
-        return solution.t_k[0]
-
-    settled, passes, history = settle_louver_optics(net, solve_once)
-    return settled, {"louver_optics_passes": passes, "louver_optics_change": history[-1]}
 
 
 def _steady(case, net, env, state, rec):

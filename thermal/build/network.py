@@ -28,7 +28,7 @@ from thermal.build.loops import AdvectionTerms, add_loops, locate_terms
 from thermal.build.pipes import add_heat_pipes, locate_film_entries
 from thermal.build.pattern import link_entries
 from thermal.build.radiation import PatchList, build_radiation, patch_edges, rectangle_patches, \
-    surface_polygons, with_optics
+    surface_polygons
 from thermal.physics import geometry as geo
 from thermal.physics.pcm import effective_cp
 
@@ -107,15 +107,6 @@ class Network:
             getattr(self.advection, f.name).flags.writeable = False
         for idx in (*self.node_index.values(), *self.material_id.values()):
             idx.flags.writeable = False
-
-    def with_patch_optics(self, eps: np.ndarray, alpha: np.ndarray) -> "Network":
-        """The same network with other emittances and absorptances of its radiation patches (the
-        exchange and reflection operators rebuilt from the same view factors): louvers that have
-        opened.  The surfaces' own base values are untouched (the louvers move them per evaluation)."""
-        radiation = with_optics(self.radiation, eps, alpha)
-        qs, qir = self.face_q_solar_direct_w_m2, self.face_q_ir_direct_w_m2
-        return replace(self, radiation=radiation, face_q_solar_w_m2=qs + radiation.reflect_solar @ qs,
-                       face_q_ir_w_m2=qir + radiation.reflect_ir @ qir)
 
     def with_loads(self, q_w: np.ndarray) -> "Network":
         """The same network with other fixed heat loads [W] (a manufactured source, a study)."""

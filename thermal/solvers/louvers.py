@@ -1,15 +1,15 @@
-"""Louvers under surface-to-surface exchange (steady): the radiation patches' emittance and
-absorptance follow the louvers' opening.
+"""Louvers under surface-to-surface exchange: the radiation patches' emittance and absorptance
+follow the louvers' opening.
 
 A louver's effective emittance and absorptance move with its plate's temperature.  Each cell's own
-emission and absorption follow them inside Newton (kernels/control.py, with their slopes), but the
+emission and absorption follow them inside Newton (kernels/control.py, with their slopes); the
 exchange between patches (build/radiation.py: radiosity, reflections) is built for one emittance
-and absorptance per patch.  Those are found here by fixed-point passes: solve with the patches'
-optics, set each louvered patch's to the area mean of its surfaces' values at the solution, rebuild
-the exchange and reflection operators (Network.with_patch_optics: the view factors are kept) and
-solve again, until no patch's value moves by more than OPTICS_TOLERANCE.  The exchange's share of
-a louvered plate's balance is small next to its own emission to space, so each pass takes most of
-the remaining change out (measured in the validation case `louvered_exchange`).
+and absorptance per patch, the area means of its cells' (``patch_means``).  ``FollowedOptics``
+rebuilds those operators at every evaluation whose patch optics moved and gives Newton their
+slopes, so steady, transient and orbit-periodic solves converge to states whose patch optics are
+those of their own temperatures.  (Until 2026-12-02 a steady solve found them by fixed-point
+passes, each a whole steady solve: 10 for the validation case `louvered_exchange`, 7 for a
+conducting 2 x 2-patch plate; both now take one solve of 7 Newton iterations.)
 """
 from __future__ import annotations
 
@@ -18,13 +18,10 @@ import scipy.sparse as sp
 
 from thermal.build.environment import electrical_w
 from thermal.build.radiation import with_optics
-from thermal.errors import ConvergenceError
 from thermal.kernels import louver_properties
 from thermal.kernels.bundles import Louvers, PropertyTables
 
 SLOPE_STEP = 1e-7  # step in eps and alpha of the operators' forward differences
-OPTICS_TOLERANCE = 1e-10  # largest change of a patch's eps or alpha that ends the passes
-MAX_PASSES = 40
 
 
 def louvered_patch_optics(net, t_k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -51,7 +48,7 @@ def patch_means(net, surf_eps: np.ndarray, surf_alpha: np.ndarray) -> tuple[np.n
 
 
 class FollowedOptics:
-    """Transient and periodic runs: the patches' optics follow their louvers at every evaluation.
+    """The patches' optics follow their louvers at every evaluation.
 
     F(T) is evaluated with the exchange and reflection operators of the patch optics at T (the area
     means of the cells' louver values), rebuilt from the same view factors whenever they move, and
@@ -146,22 +143,3 @@ class FollowedOptics:
                            (np.concatenate([2 * which, 2 * which + 1]), np.concatenate([node[lv], node[lv]]))),
                           shape=(2 * k, n))
         return u, v
-
-
-def settle_louver_optics(net, solve_once):
-    """(the network with settled patch optics, passes, history of the largest change per pass).
-    ``solve_once(network) -> t_k`` solves the steady state of a network."""
-    current, history = net, []
-    for passes in range(1, MAX_PASSES + 1):
-        t_k = solve_once(current)
-        eps, alpha = louvered_patch_optics(net, t_k)
-        change = max(float(np.max(np.abs(eps - current.radiation.eps))),
-                     float(np.max(np.abs(alpha - current.radiation.alpha))))
-        history.append(change)
-        if change <= OPTICS_TOLERANCE:
-            return current, passes, history
-        current = net.with_patch_optics(eps, alpha)
-    raise ConvergenceError(f"louvers under [radiation]: the patches' emittance and absorptance did not settle in "
-                           f"{MAX_PASSES} passes (last changes {', '.join(f'{c:.2e}' for c in history[-4:])}); "
-                           "a louver whose band is narrower than the exchange's effect on its plate can flip "
-                           "between open and closed: widen its temperature table")

@@ -58,7 +58,7 @@ def solve_periodic(net, settings, environment, adaptive, events=(), tol_k=1e-3, 
     caller's to put back, as saved with it)."""
     start = time.perf_counter()
     period = environment.period_s
-    assembler = Assembler(net, state, follow_patch_optics=True)
+    assembler = Assembler(net, state)
     linear = linear_solver_for(net, settings)
     if resume is not None:
         x = np.array(resume["x"], float)

@@ -118,7 +118,8 @@ def _stranded(graph, heated_nodes, sinks):
 @serial_blas
 def solve_steady(net, settings, assembler=None, linear=None, t_initial=None, state=None) -> Solution:
     """Newton on F(T) = 0 with the loads, fluxes and films of the run ``state`` (a fresh one from
-    the network's base values if none is given; ignored when an ``assembler`` brings its own)."""
+    the network's base values if none is given; ignored when an ``assembler`` brings its own).
+    Louvered radiation patches take their louvers' optics at the solution (Assembler)."""
     start = time.perf_counter()
     assembler = assembler or Assembler(net, state)
     linear = linear or linear_solver_for(net, settings, resumable=False)  # a steady solve writes no checkpoint

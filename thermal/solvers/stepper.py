@@ -224,7 +224,7 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
     from there (a plain tree); ``resume``: such a tree to go on from (the run state, hooks and
     outputs before it are the caller's to put back; the counts go on from the saved ones)."""
     start = time.perf_counter()
-    assembler = assembler or Assembler(net, state, follow_patch_optics=True)
+    assembler = assembler or Assembler(net, state)
     state = assembler.state
     linear = linear or linear_solver_for(net, settings)
     t = assembler.initial_state(settings.initial_t_k) if t_initial_k is None else np.array(t_initial_k, float)

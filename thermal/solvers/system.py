@@ -95,11 +95,10 @@ class ExchangeJacobian:
 
 
 class Assembler:
-    """F(T) and A = -dF/dT of a network in a run state.  ``follow_patch_optics``: louvered radiation
-    patches take their louvers' optics at every evaluation (solvers/louvers.FollowedOptics; the
-    transient and periodic drivers ask for it, a steady solve settles them by passes instead)."""
+    """F(T) and A = -dF/dT of a network in a run state.  Louvered radiation patches take their
+    louvers' optics at every evaluation (solvers/louvers.FollowedOptics)."""
 
-    def __init__(self, net: Network, state: RunState | None = None, follow_patch_optics: bool = False):
+    def __init__(self, net: Network, state: RunState | None = None):
         self.net = net
         self.state = RunState.fresh(net) if state is None else state
         # the network's arrays bundled as the kernels take them (kernels/bundles.py)
@@ -145,7 +144,7 @@ class Assembler:
         self.followed = None  # louvers under exchange: the patches' optics follow them (solvers/louvers.py)
         if net.radiation is not None:
             self._setup_exchange()
-            if self.louvers is not None and follow_patch_optics:
+            if self.louvers is not None:
                 self.followed = FollowedOptics(net, self.state)
 
     def _setup_exchange(self):
