@@ -375,6 +375,8 @@ BAD_LOOP = [
      ["[heat_pipes] or [pumped_loop], not both"]),
     ("glycol_without_concentration", ('fluid = "ammonia"', 'fluid = "propylene_glycol"'),
      ["pumped_loop.concentration", "required"]),
+    ("starving_headers", ('header_inner_diameter = "10 mm"', 'header_inner_diameter = "0.5 mm"'),
+     ["headers", "leave the farthest units with no flow", "reverse return"]),
     ("unknown_header_layout", ('header_inner_diameter = "10 mm"\n',
                                'header_inner_diameter = "10 mm"\nheader_layout = "diagonal"\n'),
      ["pumped_loop.header_layout", "diagonal", "same_end", "reverse_return"]),

@@ -41,6 +41,7 @@ from thermal.errors import ThermalError
 from thermal.input.case_file import parse_case
 
 T_TOL_K = 0.02
+STARVED_FRACTION = 0.01  # a unit the headers give less of its design flow is starved: no field solve of it
 PERIODIC_TOL_K = 0.1
 PERIODIC_ROUNDS = 4
 
@@ -341,10 +342,11 @@ def worst_fed_unit(res, p_hot, progress=None) -> dict:
     unit_dp = float(np.mean(res.hot.result.loops["coolant"]["pump_head"]))
     hh = header_hydraulics(spec, unit_dp)
     fraction = hh["worst_fraction"]
-    if fraction <= 0.0:
+    if fraction < STARVED_FRACTION:
         raise ImpossibleDesign(f"{spec.file}: the headers ({spec.loop.header_layout.replace('_', ' ')}, "
-                               f"{spec.loop.header_inner_m * 1e3:.0f} mm) leave the farthest units with no flow: "
-                               "widen them, use reverse return or more loops")
+                               f"{spec.loop.header_inner_m * 1e3:.3g} mm, {hh['drop_pa'] / 1e3:.4g} kPa against a "
+                               f"unit's {unit_dp / 1e3:.4g} kPa) leave the farthest units with no flow "
+                               f"({100 * fraction:.2g} % of the design's): widen them, use reverse return or more loops")
     starved = replace(spec, loop=replace(spec.loop, coolant_rise_k=spec.loop.coolant_rise_k / fraction))
     unit = solve_unit(starved, res.hot_env, res.length_m, p_hot)
     rise = unit.tj_k - res.hot.tj_k
