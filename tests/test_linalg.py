@@ -174,6 +174,69 @@ def test_gauss_seidel_kernel_matches_its_triangular_solve_twin():
         np.testing.assert_allclose(x, reference.gauss_seidel(a, x0, b, forward), rtol=1e-12, atol=1e-12 * np.abs(x).max())
 
 
+def test_hybrid_gauss_seidel_kernels_match_their_block_triangular_twin():
+    """Gauss-Seidel within 16 blocks, Jacobi between them: each sweep equals the triangular solve of
+    the block-diagonal part (on a row count the blocks do not divide evenly); the sweep from zero
+    also returns the residual b - A x of its result."""
+    from thermal.kernels import reference
+    from thermal.kernels.amg import hybrid_gauss_seidel, hybrid_gauss_seidel_from_zero
+
+    _, _, a = plate_system(n=47)
+    n = a.shape[0]
+    assert n % 16
+    ptr, idx = a.indptr.astype(np.int32), a.indices.astype(np.int32)
+    rng = np.random.default_rng(5)
+    b, x0 = rng.normal(size=n), rng.normal(size=n)
+    scale = np.abs(reference.gauss_seidel(a, x0, b, True)).max()
+    for forward in (True, False):
+        x, before = x0.copy(), np.empty(n)
+        hybrid_gauss_seidel(ptr, idx, a.data, x, b, before, forward, 16, False)
+        np.testing.assert_allclose(x, reference.hybrid_gauss_seidel(a, x0, b, forward, 16), rtol=0, atol=1e-12 * scale)
+        assert np.array_equal(before, x0)
+    twin = reference.hybrid_gauss_seidel(a, np.zeros(n), b, True, 16)
+    x = np.zeros(n)
+    hybrid_gauss_seidel(ptr, idx, a.data, x, b, np.empty(0), True, 16, True)
+    np.testing.assert_allclose(x, twin, rtol=0, atol=1e-12 * np.abs(twin).max())
+    x, r = rng.normal(size=n), np.empty(n)  # x's values on entry are not read
+    hybrid_gauss_seidel_from_zero(ptr, idx, a.data, x, b, r, np.empty(n, np.int32), 16)
+    np.testing.assert_allclose(x, twin, rtol=0, atol=1e-12 * np.abs(twin).max())
+    # each residual sums the row's terms in another order: round-off of |A| |x| + |b|
+    assert np.all(np.abs(r - (b - a @ x)) <= 16 * np.finfo(float).eps * (abs(a) @ np.abs(x) + np.abs(b)))
+
+
+def test_hybrid_vcycle_gives_the_same_answer_on_any_thread_count_and_matches_its_twin():
+    """Above HYBRID_ROWS rows the V-cycle smooths in fixed blocks: the preconditioned CG takes the same
+    iterations to the last bit with one thread or all of them, and equals reference.pcg with the
+    block sweeps written as triangular solves."""
+    import numba
+
+    from thermal.kernels import reference
+    from thermal.kernels.amg import HYBRID_ROWS
+
+    net, b, a = plate_system(n=192, inv_dt=0.1)
+    assert net.n_nodes >= HYBRID_ROWS
+    solver = LinearSolver("amg", net.n_nodes, symmetric=True)
+    solver._setup(a)
+    answers = []
+    threads = numba.get_num_threads()
+    try:
+        for count in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
+            numba.set_num_threads(count)
+            x = np.zeros(net.n_nodes)
+            answers.append((solver._hierarchy.pcg(a, b, x, 1e-8, 200), x))
+    finally:
+        numba.set_num_threads(threads)
+    iterations, x = answers[0]
+    assert all(its == iterations and np.array_equal(y, x) for its, y in answers)
+    levels_a, levels_p, levels_r = _hierarchy_levels(solver)
+    twin, twin_iterations = reference.pcg(
+        a, b, np.zeros(net.n_nodes), lambda r: reference.vcycle(a, levels_a, levels_p, levels_r,
+                                                                solver._hierarchy.coarse_inv, r, HYBRID_ROWS), 1e-8, 200)
+    assert iterations == twin_iterations > 0
+    assert np.max(np.abs(x - twin)) <= 1e-9 * np.max(np.abs(twin))
+    assert np.linalg.norm(b - a @ x) <= 1e-8 * np.linalg.norm(b)
+
+
 @pytest.mark.parametrize("n", [50, 5000])  # below and above the row count where it goes parallel
 def test_csr_matvec_kernel_matches_scipy_on_random_matrices(n):
     import scipy.sparse as sp

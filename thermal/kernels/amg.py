@@ -14,6 +14,9 @@ import numpy as np
 from numba import njit, prange
 
 PARALLEL_ROWS = 4096  # below this, starting threads costs more than the rows (measured: 1.07 vs 1.25 s steady N=512)
+# levels with at least HYBRID_ROWS rows are smoothed in HYBRID_BLOCKS blocks (hybrid_gauss_seidel),
+# advanced HYBRID_CHAINS at a time by one thread
+HYBRID_ROWS, HYBRID_BLOCKS, HYBRID_CHAINS = 32768, 16, 4
 
 
 @njit(cache=True, inline="always")
@@ -95,6 +98,110 @@ def gauss_seidel_from_zero(indptr, indices, data, x, b, r):
                 r[j] -= data[e] * xi
 
 
+@njit(cache=True, inline="always")
+def chain_bounds(n, n_blocks, group):
+    """Row ranges [lo, hi) of the HYBRID_CHAINS blocks of one group (block b: rows n b / n_blocks
+    up to n (b + 1) / n_blocks)."""
+    lo = np.empty(HYBRID_CHAINS, np.int64)
+    hi = np.empty(HYBRID_CHAINS, np.int64)
+    longest = 0
+    for c in range(HYBRID_CHAINS):
+        block = group * HYBRID_CHAINS + c
+        lo[c] = n * block // n_blocks
+        hi[c] = n * (block + 1) // n_blocks
+        longest = max(longest, hi[c] - lo[c])
+    return lo, hi, longest
+
+
+@njit(cache=True, parallel=True)
+def hybrid_gauss_seidel(indptr, indices, data, x, b, x_before, forward, n_blocks, from_zero):
+    """One Gauss-Seidel sweep within each of ``n_blocks`` blocks of contiguous rows, Jacobi between
+    them (hypre's "hybrid" smoother): a row reads its own block's newest values and the others'
+    from before the sweep (``x_before``, filled here; not read when ``from_zero``, where x is 0 on
+    entry and the other blocks' values before the sweep are zero).  Why: plain Gauss-Seidel is one
+    chain of dependent rows (row i waits for x[i-1]), bound by latency at ~1/3 of the memory
+    bandwidth; HYBRID_CHAINS blocks advanced in step give the core independent chains to overlap,
+    and groups of them run on separate threads.  The blocks are fixed by n_blocks, not by the thread
+    count, so the result is the same on any number of threads.  The backward sweep is the forward
+    sweep's adjoint, so a V-cycle with one of each stays symmetric for CG."""
+    n = x.size
+    if not from_zero:
+        for i in prange(n):
+            x_before[i] = x[i]
+    for group in prange(n_blocks // HYBRID_CHAINS):
+        lo, hi, longest = chain_bounds(n, n_blocks, group)
+        for k in range(longest):
+            for c in range(HYBRID_CHAINS):
+                first, last = lo[c], hi[c]
+                if k >= last - first:
+                    continue
+                i = first + k if forward else last - 1 - k
+                diag = 0.0
+                s = b[i]
+                for e in range(indptr[i], indptr[i + 1]):
+                    j = indices[e]
+                    if j == i:
+                        diag = data[e]
+                    elif first <= j < last:
+                        s -= data[e] * x[j]
+                    elif not from_zero:
+                        s -= data[e] * x_before[j]
+                x[i] = s / diag
+
+
+@njit(cache=True, parallel=True)
+def hybrid_gauss_seidel_from_zero(indptr, indices, data, x, b, r, crossing, n_blocks):
+    """``hybrid_gauss_seidel`` forward from x = 0, and the residual r = b - A x after it, as
+    ``gauss_seidel_from_zero`` does (A symmetric bit for bit): within a block, row j hands a_ji x_j
+    back to the block's earlier rows; the terms between blocks, known only once every block is
+    done, are added by a second pass over the rows that have any (listed in ``crossing``, int32
+    work of n, each block's from its first row)."""
+    n = x.size
+    for i in prange(n):
+        r[i] = 0.0
+    n_crossing = np.zeros(n_blocks, np.int64)
+    for group in prange(n_blocks // HYBRID_CHAINS):
+        lo, hi, longest = chain_bounds(n, n_blocks, group)
+        for k in range(longest):
+            for c in range(HYBRID_CHAINS):
+                first, last = lo[c], hi[c]
+                if k >= last - first:
+                    continue
+                i = first + k
+                diag = 0.0
+                s = b[i]
+                outside = False
+                for e in range(indptr[i], indptr[i + 1]):
+                    j = indices[e]
+                    if j == i:
+                        diag = data[e]
+                    elif first <= j < i:
+                        s -= data[e] * x[j]
+                    elif j < first or j >= last:
+                        outside = True
+                xi = s / diag
+                x[i] = xi
+                for e in range(indptr[i], indptr[i + 1]):
+                    j = indices[e]
+                    if first <= j < i:
+                        r[j] -= data[e] * xi
+                if outside:
+                    block = group * HYBRID_CHAINS + c
+                    crossing[first + n_crossing[block]] = i
+                    n_crossing[block] += 1
+    for block in prange(n_blocks):
+        first = n * block // n_blocks
+        last = n * (block + 1) // n_blocks
+        for t in range(n_crossing[block]):
+            i = crossing[first + t]
+            s = 0.0
+            for e in range(indptr[i], indptr[i + 1]):
+                j = indices[e]
+                if j < first or j >= last:
+                    s += data[e] * x[j]
+            r[i] -= s
+
+
 @njit(cache=True)
 def vcycle(a0, hier, b, x, work):
     """x = V-cycle(b), the preconditioner applied to b.  ``a0``: bundles.Csr, the current finest
@@ -111,13 +218,19 @@ def vcycle(a0, hier, b, x, work):
         bl = work_b[o:o + n]
         xl = work_x[o:o + n]
         rl = work_r[o:o + n]
-        if lv == 0:
+        hybrid = n >= HYBRID_ROWS
+        if lv == 0 and hybrid:
+            hybrid_gauss_seidel_from_zero(a0.indptr, a0.indices, a0.data, xl, bl, rl, work.crossing, HYBRID_BLOCKS)
+        elif lv == 0:
             gauss_seidel_from_zero(a0.indptr, a0.indices, a0.data, xl, bl, rl)
         else:
             # coarse Galerkin operators are symmetric only to round-off: the residual by its product
             ip, ix, dt = level_csr(hier.a, lv)
             xl[:] = 0.0
-            gauss_seidel(ip, ix, dt, xl, bl, True)
+            if hybrid:
+                hybrid_gauss_seidel(ip, ix, dt, xl, bl, rl, True, HYBRID_BLOCKS, True)
+            else:
+                gauss_seidel(ip, ix, dt, xl, bl, True)
             csr_matvec(ip, ix, dt, xl, rl)
             for i in range(n):
                 rl[i] = bl[i] - rl[i]
@@ -146,7 +259,10 @@ def vcycle(a0, hier, b, x, work):
             ip, ix, dt = a0.indptr, a0.indices, a0.data
         else:
             ip, ix, dt = level_csr(hier.a, lv)
-        gauss_seidel(ip, ix, dt, xl, work_b[o:o + n], False)
+        if n >= HYBRID_ROWS:  # rl is free again: it holds the values before the sweep
+            hybrid_gauss_seidel(ip, ix, dt, xl, work_b[o:o + n], rl, False, HYBRID_BLOCKS, False)
+        else:
+            gauss_seidel(ip, ix, dt, xl, work_b[o:o + n], False)
     for i in range(n0):
         x[i] = work_x[i]
 

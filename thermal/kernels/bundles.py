@@ -31,5 +31,6 @@ Step = namedtuple("Step", ["t_old_k", "inv_dt_s", "bdf_a", "stored_offset_w"])
 Csr = namedtuple("Csr", ["indptr", "indices", "data"])
 Levels = namedtuple("Levels", ["ptr_off", "idx_off", "indptr", "indices", "data"])
 AmgHierarchy = namedtuple("AmgHierarchy", ["a", "p", "r", "sizes", "vec_off", "coarse_inv"])
-AmgWork = namedtuple("AmgWork", ["b", "x", "r"])  # per-level vectors, stacked like the levels
+# per-level vectors stacked like the levels; crossing: int32 work of the finest level's size
+AmgWork = namedtuple("AmgWork", ["b", "x", "r", "crossing"])
 PcgVectors = namedtuple("PcgVectors", ["r", "z", "p", "q"])

@@ -256,18 +256,38 @@ def gauss_seidel(a, x, b, forward: bool) -> np.ndarray:
     return spla.spsolve_triangular(upper, b - sp.tril(a, -1) @ x, lower=False)
 
 
-def vcycle(a0, levels_a, levels_p, levels_r, coarse_inv, b) -> np.ndarray:
+def hybrid_gauss_seidel(a, x, b, forward: bool, n_blocks: int) -> np.ndarray:
+    """Gauss-Seidel within blocks of contiguous rows (block k: rows n k / n_blocks up to
+    n (k + 1) / n_blocks), Jacobi between them: the triangular solve of the block-diagonal part, the
+    other blocks' terms taken from x."""
+    a = sp.coo_matrix(a)
+    n = a.shape[0]
+    block = np.searchsorted(n * np.arange(1, n_blocks + 1) // n_blocks, np.arange(n), side="right")
+    inside = block[a.row] == block[a.col]
+    own = sp.csr_matrix((a.data * inside, (a.row, a.col)), shape=a.shape)
+    between = sp.csr_matrix((a.data * ~inside, (a.row, a.col)), shape=a.shape)
+    return gauss_seidel(own, x, b - between @ x, forward)
+
+
+def vcycle(a0, levels_a, levels_p, levels_r, coarse_inv, b, hybrid_rows=None, n_blocks=16) -> np.ndarray:
     """x = V(b): forward Gauss-Seidel down, exact coarse solve, prolongation and backward
-    Gauss-Seidel up; ``a0`` replaces the finest level's operator (the current matrix)."""
+    Gauss-Seidel up; ``a0`` replaces the finest level's operator (the current matrix).  Levels of
+    at least ``hybrid_rows`` rows are smoothed by ``hybrid_gauss_seidel``."""
     ops = [sp.csr_matrix(a0)] + [sp.csr_matrix(m) for m in levels_a[1:]]
+
+    def sweep(op, x, rhs, forward):
+        if hybrid_rows is not None and op.shape[0] >= hybrid_rows:
+            return hybrid_gauss_seidel(op, x, rhs, forward, n_blocks)
+        return gauss_seidel(op, x, rhs, forward)
+
     rhs, xs = [np.asarray(b, float)], []
     for lv in range(len(ops)):
-        x = gauss_seidel(ops[lv], np.zeros_like(rhs[lv]), rhs[lv], True)
+        x = sweep(ops[lv], np.zeros_like(rhs[lv]), rhs[lv], True)
         xs.append(x)
         rhs.append(levels_r[lv] @ (rhs[lv] - ops[lv] @ x))
     x = coarse_inv @ rhs[-1]
     for lv in range(len(ops) - 1, -1, -1):
-        x = gauss_seidel(ops[lv], xs[lv] + levels_p[lv] @ x, rhs[lv], False)
+        x = sweep(ops[lv], xs[lv] + levels_p[lv] @ x, rhs[lv], False)
     return x
 
 

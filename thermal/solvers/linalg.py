@@ -310,7 +310,7 @@ class Hierarchy:
         self.coarse_inv = coarse_inv
         self.arrays = AmgHierarchy(a, p, r, sizes, vec_off, coarse_inv)
         total = int(vec_off[-1])
-        self.work = AmgWork(np.zeros(total), np.zeros(total), np.zeros(total))
+        self.work = AmgWork(np.zeros(total), np.zeros(total), np.zeros(total), np.zeros(int(sizes[0]), np.int32))
         n = int(sizes[0])
         self.vecs = PcgVectors(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n))
         self._pattern_key = None
