@@ -213,7 +213,7 @@ def test_hybrid_vcycle_gives_the_same_answer_on_any_thread_count_and_matches_its
     from thermal.kernels import reference
     from thermal.kernels.amg import HYBRID_ROWS
 
-    net, b, a = plate_system(n=192, inv_dt=0.1)
+    net, b, a = plate_system(n=368, inv_dt=0.1)
     assert net.n_nodes >= HYBRID_ROWS
     solver = LinearSolver("amg", net.n_nodes, symmetric=True)
     solver._setup(a)

@@ -14,9 +14,11 @@ import numpy as np
 from numba import njit, prange
 
 PARALLEL_ROWS = 4096  # below this, starting threads costs more than the rows (measured: 1.07 vs 1.25 s steady N=512)
-# levels with at least HYBRID_ROWS rows are smoothed in HYBRID_BLOCKS blocks (hybrid_gauss_seidel),
-# advanced HYBRID_CHAINS at a time by one thread
-HYBRID_ROWS, HYBRID_BLOCKS, HYBRID_CHAINS = 32768, 16, 4
+# levels with at least HYBRID_ROWS rows are smoothed in HYBRID_BLOCKS blocks (hybrid_gauss_seidel):
+# measured (2 cores) on the reference plate's finest level, one forward sweep from zero with its
+# residual: 2.6e5 rows 2.3 ms plain, 1.5 / 3.0 ms hybrid on 2 / 1 threads; 10^6 rows 19 ms plain,
+# 6.4 / 13 ms hybrid
+HYBRID_ROWS, HYBRID_BLOCKS = 2**17, 16
 
 
 @njit(cache=True, inline="always")
@@ -99,54 +101,77 @@ def gauss_seidel_from_zero(indptr, indices, data, x, b, r):
 
 
 @njit(cache=True, inline="always")
-def chain_bounds(n, n_blocks, group):
-    """Row ranges [lo, hi) of the HYBRID_CHAINS blocks of one group (block b: rows n b / n_blocks
-    up to n (b + 1) / n_blocks)."""
-    lo = np.empty(HYBRID_CHAINS, np.int64)
-    hi = np.empty(HYBRID_CHAINS, np.int64)
-    longest = 0
-    for c in range(HYBRID_CHAINS):
-        block = group * HYBRID_CHAINS + c
-        lo[c] = n * block // n_blocks
-        hi[c] = n * (block + 1) // n_blocks
-        longest = max(longest, hi[c] - lo[c])
-    return lo, hi, longest
+def block_row(indptr, indices, data, x, b, x_before, i, first, last, from_zero):
+    """Row i of a hybrid sweep in block [first, last): its own block's newest values, the others'
+    from before the sweep (zero when ``from_zero``)."""
+    diag = 0.0
+    s = b[i]
+    for e in range(indptr[i], indptr[i + 1]):
+        j = indices[e]
+        if j == i:
+            diag = data[e]
+        elif first <= j < last:
+            s -= data[e] * x[j]
+        elif not from_zero:
+            s -= data[e] * x_before[j]
+    x[i] = s / diag
 
 
 @njit(cache=True, parallel=True)
 def hybrid_gauss_seidel(indptr, indices, data, x, b, x_before, forward, n_blocks, from_zero):
-    """One Gauss-Seidel sweep within each of ``n_blocks`` blocks of contiguous rows, Jacobi between
-    them (hypre's "hybrid" smoother): a row reads its own block's newest values and the others'
-    from before the sweep (``x_before``, filled here; not read when ``from_zero``, where x is 0 on
-    entry and the other blocks' values before the sweep are zero).  Why: plain Gauss-Seidel is one
-    chain of dependent rows (row i waits for x[i-1]), bound by latency at ~1/3 of the memory
-    bandwidth; HYBRID_CHAINS blocks advanced in step give the core independent chains to overlap,
-    and groups of them run on separate threads.  The blocks are fixed by n_blocks, not by the thread
-    count, so the result is the same on any number of threads.  The backward sweep is the forward
-    sweep's adjoint, so a V-cycle with one of each stays symmetric for CG."""
+    """One Gauss-Seidel sweep within each of ``n_blocks`` (even) blocks of contiguous rows, Jacobi
+    between them (hypre's "hybrid" smoother): a row reads its own block's newest values and the
+    others' from before the sweep (``x_before``, filled here; not read when ``from_zero``: then x is
+    0 on entry, and so are the other blocks' values before the sweep).  Why: plain Gauss-Seidel is
+    one chain of dependent rows (row i waits for x[i-1]) on one core; here pairs of blocks run on
+    separate threads, and the two blocks of a pair are advanced in step, which gives one core two
+    independent chains to overlap.  The blocks are fixed by n_blocks, not by the thread count, so
+    the result is the same on any number of threads.  The backward sweep is the forward sweep's
+    adjoint, so a V-cycle with one of each stays symmetric for CG."""
     n = x.size
     if not from_zero:
         for i in prange(n):
             x_before[i] = x[i]
-    for group in prange(n_blocks // HYBRID_CHAINS):
-        lo, hi, longest = chain_bounds(n, n_blocks, group)
-        for k in range(longest):
-            for c in range(HYBRID_CHAINS):
-                first, last = lo[c], hi[c]
-                if k >= last - first:
-                    continue
-                i = first + k if forward else last - 1 - k
-                diag = 0.0
-                s = b[i]
-                for e in range(indptr[i], indptr[i + 1]):
-                    j = indices[e]
-                    if j == i:
-                        diag = data[e]
-                    elif first <= j < last:
-                        s -= data[e] * x[j]
-                    elif not from_zero:
-                        s -= data[e] * x_before[j]
-                x[i] = s / diag
+    for pair in prange(n_blocks // 2):
+        lo0 = n * (2 * pair) // n_blocks
+        hi0 = lo1 = n * (2 * pair + 1) // n_blocks
+        hi1 = n * (2 * pair + 2) // n_blocks
+        both = min(hi0 - lo0, hi1 - lo1)
+        for k in range(both):
+            block_row(indptr, indices, data, x, b, x_before, lo0 + k if forward else hi0 - 1 - k, lo0, hi0, from_zero)
+            block_row(indptr, indices, data, x, b, x_before, lo1 + k if forward else hi1 - 1 - k, lo1, hi1, from_zero)
+        for k in range(both, hi0 - lo0):
+            block_row(indptr, indices, data, x, b, x_before, lo0 + k if forward else hi0 - 1 - k, lo0, hi0, from_zero)
+        for k in range(both, hi1 - lo1):
+            block_row(indptr, indices, data, x, b, x_before, lo1 + k if forward else hi1 - 1 - k, lo1, hi1, from_zero)
+
+
+@njit(cache=True, inline="always")
+def block_row_from_zero(indptr, indices, data, x, b, r, i, first, last):
+    """Row i of the forward hybrid sweep from zero: x_i, and a_ji x_i handed back to the residuals
+    of its block's earlier rows.  True if the row has terms in other blocks."""
+    diag = 0.0
+    s = b[i]
+    outside = False
+    r[i] = 0.0  # before the later rows of the block hand theirs back
+    for e in range(indptr[i], indptr[i + 1]):
+        j = indices[e]
+        if j < i:
+            if j >= first:
+                s -= data[e] * x[j]
+            else:
+                outside = True
+        elif j == i:
+            diag = data[e]
+        elif j >= last:
+            outside = True
+    xi = s / diag
+    x[i] = xi
+    for e in range(indptr[i], indptr[i + 1]):
+        j = indices[e]
+        if first <= j < i:
+            r[j] -= data[e] * xi
+    return outside
 
 
 @njit(cache=True, parallel=True)
@@ -157,38 +182,30 @@ def hybrid_gauss_seidel_from_zero(indptr, indices, data, x, b, r, crossing, n_bl
     done, are added by a second pass over the rows that have any (listed in ``crossing``, int32
     work of n, each block's from its first row)."""
     n = x.size
-    for i in prange(n):
-        r[i] = 0.0
     n_crossing = np.zeros(n_blocks, np.int64)
-    for group in prange(n_blocks // HYBRID_CHAINS):
-        lo, hi, longest = chain_bounds(n, n_blocks, group)
-        for k in range(longest):
-            for c in range(HYBRID_CHAINS):
-                first, last = lo[c], hi[c]
-                if k >= last - first:
-                    continue
-                i = first + k
-                diag = 0.0
-                s = b[i]
-                outside = False
-                for e in range(indptr[i], indptr[i + 1]):
-                    j = indices[e]
-                    if j == i:
-                        diag = data[e]
-                    elif first <= j < i:
-                        s -= data[e] * x[j]
-                    elif j < first or j >= last:
-                        outside = True
-                xi = s / diag
-                x[i] = xi
-                for e in range(indptr[i], indptr[i + 1]):
-                    j = indices[e]
-                    if first <= j < i:
-                        r[j] -= data[e] * xi
-                if outside:
-                    block = group * HYBRID_CHAINS + c
-                    crossing[first + n_crossing[block]] = i
-                    n_crossing[block] += 1
+    for pair in prange(n_blocks // 2):
+        lo0 = n * (2 * pair) // n_blocks
+        hi0 = lo1 = n * (2 * pair + 1) // n_blocks
+        hi1 = n * (2 * pair + 2) // n_blocks
+        c0 = c1 = 0
+        both = min(hi0 - lo0, hi1 - lo1)
+        for k in range(both):
+            if block_row_from_zero(indptr, indices, data, x, b, r, lo0 + k, lo0, hi0):
+                crossing[lo0 + c0] = lo0 + k
+                c0 += 1
+            if block_row_from_zero(indptr, indices, data, x, b, r, lo1 + k, lo1, hi1):
+                crossing[lo1 + c1] = lo1 + k
+                c1 += 1
+        for i in range(lo0 + both, hi0):
+            if block_row_from_zero(indptr, indices, data, x, b, r, i, lo0, hi0):
+                crossing[lo0 + c0] = i
+                c0 += 1
+        for i in range(lo1 + both, hi1):
+            if block_row_from_zero(indptr, indices, data, x, b, r, i, lo1, hi1):
+                crossing[lo1 + c1] = i
+                c1 += 1
+        n_crossing[2 * pair] = c0
+        n_crossing[2 * pair + 1] = c1
     for block in prange(n_blocks):
         first = n * block // n_blocks
         last = n * (block + 1) // n_blocks
@@ -202,21 +219,25 @@ def hybrid_gauss_seidel_from_zero(indptr, indices, data, x, b, r, crossing, n_bl
             r[i] -= s
 
 
+@njit(cache=True, parallel=True)
+def add_parallel(x, y):
+    for i in prange(x.size):
+        x[i] += y[i]
+
+
 @njit(cache=True)
 def vcycle(a0, hier, b, x, work):
     """x = V-cycle(b), the preconditioner applied to b.  ``a0``: bundles.Csr, the current finest
-    matrix; ``hier``: bundles.AmgHierarchy; ``work``: bundles.AmgWork."""
+    matrix; ``hier``: bundles.AmgHierarchy; ``work``: bundles.AmgWork (level 0 works in b and x
+    themselves: two copies of the longest vectors fewer)."""
     sizes, vec_off, coarse_inv = hier.sizes, hier.vec_off, hier.coarse_inv
     work_b, work_x, work_r = work.b, work.x, work.r
     n_levels = sizes.size
-    n0 = sizes[0]
-    for i in range(n0):
-        work_b[i] = b[i]
     for lv in range(n_levels - 1):
         n = sizes[lv]
         o = vec_off[lv]
-        bl = work_b[o:o + n]
-        xl = work_x[o:o + n]
+        bl = b if lv == 0 else work_b[o:o + n]
+        xl = x if lv == 0 else work_x[o:o + n]
         rl = work_r[o:o + n]
         hybrid = n >= HYBRID_ROWS
         if lv == 0 and hybrid:
@@ -248,23 +269,25 @@ def vcycle(a0, hier, b, x, work):
     for lv in range(n_levels - 2, -1, -1):
         n = sizes[lv]
         o = vec_off[lv]
-        xl = work_x[o:o + n]
+        bl = b if lv == 0 else work_b[o:o + n]
+        xl = x if lv == 0 else work_x[o:o + n]
         rl = work_r[o:o + n]
         pip, pix, pdt = level_csr(hier.p, lv)
         oc = vec_off[lv + 1]
         csr_matvec(pip, pix, pdt, work_x[oc:oc + sizes[lv + 1]], rl)
-        for i in range(n):
-            xl[i] += rl[i]
+        if n >= PARALLEL_ROWS:
+            add_parallel(xl, rl)
+        else:
+            for i in range(n):
+                xl[i] += rl[i]
         if lv == 0:
             ip, ix, dt = a0.indptr, a0.indices, a0.data
         else:
             ip, ix, dt = level_csr(hier.a, lv)
         if n >= HYBRID_ROWS:  # rl is free again: it holds the values before the sweep
-            hybrid_gauss_seidel(ip, ix, dt, xl, work_b[o:o + n], rl, False, HYBRID_BLOCKS, False)
+            hybrid_gauss_seidel(ip, ix, dt, xl, bl, rl, False, HYBRID_BLOCKS, False)
         else:
-            gauss_seidel(ip, ix, dt, xl, work_b[o:o + n], False)
-    for i in range(n0):
-        x[i] = work_x[i]
+            gauss_seidel(ip, ix, dt, xl, bl, False)
 
 
 @njit(cache=True)
