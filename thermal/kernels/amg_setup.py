@@ -12,16 +12,25 @@ from its neighbours, so a level costs the arrays it keeps.  Entries of A that ar
 (reserved advection or heater positions) connect nothing, as in pyamg.
 """
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
-from thermal.kernels.amg import gauss_seidel
+from thermal.kernels.amg import HYBRID_BLOCKS, HYBRID_ROWS, gauss_seidel, hybrid_gauss_seidel
+
+GALERKIN_CHUNKS = 4  # coarse rows of R A P in this many parallel chunks, each with its own accumulator
 
 
 @njit(cache=True)
 def relax_candidate(indptr, indices, data, b, sweeps):
     """b <- ``sweeps`` symmetric Gauss-Seidel sweeps on A x = 0 from x = b (pyamg's
-    improve_candidates): damps what A does not keep near its null space."""
+    improve_candidates): damps what A does not keep near its null space.  Hybrid sweeps on a level
+    the V-cycle smooths so (amg.HYBRID_ROWS)."""
     zero = np.zeros(b.size)
+    if b.size >= HYBRID_ROWS:
+        before = np.empty(b.size)
+        for _ in range(sweeps):
+            hybrid_gauss_seidel(indptr, indices, data, b, zero, before, True, HYBRID_BLOCKS, False)
+            hybrid_gauss_seidel(indptr, indices, data, b, zero, before, False, HYBRID_BLOCKS, False)
+        return
     for _ in range(sweeps):
         gauss_seidel(indptr, indices, data, b, zero, True)
         gauss_seidel(indptr, indices, data, b, zero, False)
@@ -127,39 +136,46 @@ def transpose(ptr, idx, val, n_cols):
     return tptr, tidx, tval
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def galerkin(r_ptr, r_idx, r_val, a_ptr, a_idx, a_val, p_ptr, p_idx, p_val):
-    """CSR of R A P, row by row without forming A P or R A (a symbolic pass sizes it)."""
+    """CSR of R A P, row by row without forming A P or R A (a symbolic pass sizes it).  Rows are
+    independent: GALERKIN_CHUNKS chunks of them run in parallel, each with its own accumulator
+    (the same entries in the same order on any thread count)."""
     nc = r_ptr.size - 1
-    mark = np.full(nc, -1, np.int64)
+    counts = np.zeros(nc, np.int32)
+    for chunk in prange(GALERKIN_CHUNKS):
+        mark = np.full(nc, -1, np.int64)
+        for row in range(nc * chunk // GALERKIN_CHUNKS, nc * (chunk + 1) // GALERKIN_CHUNKS):
+            count = 0
+            for e in range(r_ptr[row], r_ptr[row + 1]):
+                i = r_idx[e]
+                for f in range(a_ptr[i], a_ptr[i + 1]):
+                    k = a_idx[f]
+                    for g in range(p_ptr[k], p_ptr[k + 1]):
+                        col = p_idx[g]
+                        if mark[col] != row:
+                            mark[col] = row
+                            count += 1
+            counts[row] = count
     ptr = np.zeros(nc + 1, np.int32)
     for row in range(nc):
-        count = 0
-        for e in range(r_ptr[row], r_ptr[row + 1]):
-            i = r_idx[e]
-            for f in range(a_ptr[i], a_ptr[i + 1]):
-                k = a_idx[f]
-                for g in range(p_ptr[k], p_ptr[k + 1]):
-                    col = p_idx[g]
-                    if mark[col] != row:
-                        mark[col] = row
-                        count += 1
-        ptr[row + 1] = ptr[row] + count
+        ptr[row + 1] = ptr[row] + counts[row]
     idx = np.empty(ptr[nc], np.int32)
     val = np.empty(ptr[nc])
-    slot = np.empty(nc, np.int64)
-    mark[:] = -1
-    for row in range(nc):
-        c = ptr[row]
-        for e in range(r_ptr[row], r_ptr[row + 1]):
-            i = r_idx[e]
-            r = r_val[e]
-            for f in range(a_ptr[i], a_ptr[i + 1]):
-                k = a_idx[f]
-                ra = r * a_val[f]
-                for g in range(p_ptr[k], p_ptr[k + 1]):
-                    c = _accumulate(row, p_idx[g], ra * p_val[g], mark, slot, idx, val, c)
-        _sort_row(idx, val, ptr[row], ptr[row + 1])
+    for chunk in prange(GALERKIN_CHUNKS):
+        mark = np.full(nc, -1, np.int64)
+        slot = np.empty(nc, np.int64)
+        for row in range(nc * chunk // GALERKIN_CHUNKS, nc * (chunk + 1) // GALERKIN_CHUNKS):
+            c = ptr[row]
+            for e in range(r_ptr[row], r_ptr[row + 1]):
+                i = r_idx[e]
+                r = r_val[e]
+                for f in range(a_ptr[i], a_ptr[i + 1]):
+                    k = a_idx[f]
+                    ra = r * a_val[f]
+                    for g in range(p_ptr[k], p_ptr[k + 1]):
+                        c = _accumulate(row, p_idx[g], ra * p_val[g], mark, slot, idx, val, c)
+            _sort_row(idx, val, ptr[row], ptr[row + 1])
     return ptr, idx, val
 
 
