@@ -118,7 +118,7 @@ class Network:
 
     @property
     def constant_conductivity(self) -> bool:
-        used = np.unique(self.k_tab)
+        used = np.bincount(self.k_tab.ravel(), minlength=self.tab_n.size) > 0  # not np.unique: 60 ms at 10^6 nodes
         return bool(np.all(self.tab_n[used] == 1))
 
     @property
@@ -173,8 +173,9 @@ class _Builder:
         ids = np.arange(self.n, self.n + count)
         self.n += count
         self.rho_v.append(np.broadcast_to(np.asarray(rho_v, float), (count,)).copy())
-        self.cp_tab.append(np.full(count, cp_tab, np.int64))
-        self.k_tab.append(np.broadcast_to(np.asarray(k_tabs, np.int64), (count, 2)).copy())
+        # table rows and node numbers are int32 (far below 2^31): 4 bytes a value less on every node
+        self.cp_tab.append(np.full(count, cp_tab, np.int32))
+        self.k_tab.append(np.broadcast_to(np.asarray(k_tabs, np.int32), (count, 2)).copy())
         self.q.append(np.broadcast_to(np.asarray(q, float), (count,)).copy())
         self.fixed.append(np.full(count, fixed, np.uint8))
         self.t_fixed.append(np.full(count, t_fixed, float))
@@ -475,7 +476,7 @@ def links_to_csr(n, li, lj, si, sj, di, dj, r) -> dict:
     """
     li, lj = np.asarray(li, np.int64), np.asarray(lj, np.int64)
     nnz = 2 * li.size + n
-    out = dict(indptr=np.empty(n + 1, np.int32), indices=np.empty(nnz, np.int32), diag_pos=np.empty(n, np.int64),
+    out = dict(indptr=np.empty(n + 1, np.int32), indices=np.empty(nnz, np.int32), diag_pos=np.empty(n, np.int32),
                s_self=np.empty(nnz), s_other=np.empty(nnz), dir_self=np.empty(nnz, np.int8),
                dir_other=np.empty(nnz, np.int8), r_link=np.empty(nnz))
     duplicate = link_entries(n, li, lj, np.asarray(si, float), np.asarray(sj, float), np.asarray(di, np.int8),
@@ -579,7 +580,7 @@ def build_network(case: Case) -> Network:
     if b.surfaces:
         sn, sa, se, sal, sf = (np.concatenate(x) for x in zip(*b.surfaces))
     else:
-        sn = sf = np.zeros(0, np.int64)
+        sn = sf = np.zeros(0, np.int32)
         sa = se = sal = np.zeros(0)
     pipes = locate_film_entries(csr["indptr"], csr["indices"], pipes)
     advection = locate_terms(csr["indptr"], csr["indices"], terms)
@@ -601,8 +602,7 @@ def build_network(case: Case) -> Network:
         k_tab=np.concatenate(b.k_tab), q_w=q, fixed=np.concatenate(b.fixed),
         t_fixed_k=np.concatenate(b.t_fixed), tab_t=tab_t, tab_v=tab_v, tab_n=tab_n,
         **csr,
-        surf_node=sn.astype(np.int64, copy=False), surf_area_m2=sa, surf_eps=se, surf_alpha=sal,
-        surf_face=sf.astype(np.int64, copy=False),
+        surf_node=sn.astype(np.int32), surf_area_m2=sa, surf_eps=se, surf_alpha=sal, surf_face=sf.astype(np.int32),
         face_names=b.face_names, face_q_solar_w_m2=face_qs, face_q_ir_w_m2=face_qir, t_sink_k=case.t_sink_k,
         meshes=meshes, node_index=nodes_of, material_id=mats_of, material_names=material_names,
         # vapour nodes are reported with the lumped nodes (/nodes/T)

@@ -53,7 +53,7 @@ def newton_solve(assembler, linear, t_guess_k, settings, t_old_k=None, inv_dt_s=
                  q_norm_w=None, first_forcing=1e-2, bdf_a=1.0, stored_offset_w=None) -> NewtonResult:
     net = assembler.net
     t = t_guess_k.copy()
-    free = net.fixed == 0
+    free = None if not net.fixed.any() else net.fixed == 0  # None: every node free (no mask to apply)
     q_norm = assembler.heat_input_norm() if q_norm_w is None else q_norm_w
     residual, matrix = assembler.evaluate(t, t_old_k, inv_dt_s, bdf_a, stored_offset_w)
     r_norm = float(np.linalg.norm(residual))
@@ -81,7 +81,8 @@ def newton_solve(assembler, linear, t_guess_k, settings, t_old_k=None, inv_dt_s=
         else:
             raise _diagnose(net, t_new, residual, iteration, "line search failed: no step reduces the residual",
                             context)
-        step_norm = float(np.max(np.abs(lam * step[free]))) if free.any() else 0.0
+        moved = step if free is None else step[free]
+        step_norm = lam * float(np.max(np.abs(moved))) if moved.size else 0.0
         t = t_new
         # Eisenstat-Walker (choice 2): solve only as tightly as Newton's own progress warrants;
         # loose early, tight near the root, so convergence stays superlinear at a fraction of the cost

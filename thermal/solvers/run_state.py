@@ -95,10 +95,12 @@ class RunState:
         # only heat pipes' films change resistances during a run: without them the network's
         # read-only array serves (40 MB of a 1024^2 plate not copied)
         r_link = np.array(net.r_link, float) if pipes else net.r_link
+        # likewise the masses: only a two-phase loop's fluid nodes change theirs
+        rho_v_kg = np.array(net.rho_v_kg, float) if net.loops else net.rho_v_kg
         return cls(np.array(net.q_w, float), r_link, np.array(net.face_q_solar_w_m2, float),
                    np.array(net.face_q_ir_w_m2, float), pipes, np.zeros(n_terms), np.zeros(n_terms),
                    np.zeros(n_terms, np.uint8), loops, np.full(net.heaters.count, -1.0),
-                   np.zeros(n_terms, np.uint8), np.zeros((n_terms, 7)), np.array(net.rho_v_kg, float),
+                   np.zeros(n_terms, np.uint8), np.zeros((n_terms, 7)), rho_v_kg,
                    np.array(net.face_q_solar_direct_w_m2, float), np.array(net.face_q_ir_direct_w_m2, float))
 
     def snapshot(self) -> dict:

@@ -124,7 +124,13 @@ class Assembler:
                                    adv.pos_out_w, adv.pos_in_out) if adv.count else None
         n = net.n_nodes
         self.k_node = np.empty((n, 2))
-        self.dk_node = np.empty((n, 2))
+        self.dk_node = np.zeros((n, 2))
+        # constant k: k_node once, and dk_node stays the zeros it starts as (never written, so its
+        # pages are never made resident: 16 MB of a 1024^2 plate)
+        self._k_constant = net.constant_conductivity
+        if self._k_constant:
+            kernels.node_kernels(1, n).eval_conductivity(np.full(n, 300.0), net.k_tab, self.tables, self.k_node,
+                                                         np.empty((n, 2)))
         self.residual_w = np.empty(n)
         self.a_data = np.empty(net.indices.size)
         self.matrix = net.matrix(self.a_data)
@@ -211,7 +217,8 @@ class Assembler:
             nk.frozen_conduction_rows(t_k, self.links, st.r_link, self.k_node, net.fixed, self._g_diag,
                                       self.residual_w, self.a_data)
         else:
-            nk.eval_conductivity(t_k, net.k_tab, self.tables, self.k_node, self.dk_node)
+            if not self._k_constant:
+                nk.eval_conductivity(t_k, net.k_tab, self.tables, self.k_node, self.dk_node)
             nk.conduction_rows(t_k, self.links, st.r_link, self.k_node, self.dk_node, net.fixed, self.residual_w,
                                self.a_data)
             if self._conductances_fixed:
@@ -248,7 +255,8 @@ class Assembler:
         net, st = self.net, self.state
         t_old = t_k if t_old_k is None else t_old_k
         offset = self._zeros if stored_offset_w is None else stored_offset_w
-        self.node_kernels.eval_conductivity(t_k, net.k_tab, self.tables, self.k_node, self.dk_node)
+        if not self._k_constant:
+            self.node_kernels.eval_conductivity(t_k, net.k_tab, self.tables, self.k_node, self.dk_node)
         if self.louvers is not None:
             kernels.louver_properties(t_k, net.surf_node, self.louvers, self.tables, self.surf_eps, self.surf_alpha,
                                       self.d_eps, self.d_alpha)
