@@ -151,3 +151,17 @@ def test_links_to_csr_names_a_pair_joined_twice():
     z = np.zeros(4)
     with pytest.raises(ValueError, match="nodes 1 and 2"):
         links_to_csr(5, li, lj, z, z, z.astype(np.int8), z.astype(np.int8), z)
+
+
+def test_all_zero_resistances_and_fixed_temperatures_are_one_shared_zero():
+    """A panel with no contact resistance and no fixed node stores no per-entry zeros (42 MB of a
+    1024^2 plate): the arrays read as zeros of the full length, read-only; with a contact
+    resistance the network keeps every entry's own value."""
+    net = build_network(load_case(CASES / "reference_plate.toml"))
+    for values, size in ((net.r_link, net.indices.size), (net.t_fixed_k, net.n_nodes)):
+        assert values.shape == (size,) and values.strides == (0,) and not values.flags.writeable
+        assert not values.any()
+    text = MINIMAL_CASE + ('\n[[panels.plate.layers]]\nname = "cap"\nmaterial = "copper"\nthickness = "1 mm"\n'
+                           'contact_below = "1000 W/m2/K"\n')
+    contact = build_network(parse_case(text))
+    assert contact.r_link.strides == (8,) and contact.r_link.any()

@@ -501,10 +501,19 @@ def _csr_of_links(b: _Builder) -> dict:
     if 2 * li.size + n >= 2**31:  # ~70 GB of network: far beyond any machine this runs on
         raise CaseError(case.file, "panels", f"{n} nodes and {li.size} links", "fewer than 2^31 matrix entries")
     try:
-        return links_to_csr(n, li, lj, si, sj, di, dj, r)
+        out = links_to_csr(n, li, lj, si, sj, di, dj, r)
     except ValueError as exc:
         raise CaseError(case.file, "contacts", str(exc), "two links join the same pair of nodes "
                         "(overlapping contact regions); merge them") from None
+    out["r_link"] = _zero_or(out["r_link"])
+    return out
+
+
+def _zero_or(values: np.ndarray) -> np.ndarray:
+    """``values``, or where all are zero (no contact resistance, no fixed node) one zero seen by
+    every element instead of 8 bytes each (42 MB of resistances on a 1024^2 plate); read-only like
+    every network array."""
+    return np.broadcast_to(np.zeros(1), values.shape) if not values.any() else values
 
 
 def _add_contacts(b: _Builder, case: Case, meshes: dict, nodes_of: dict, lumped: dict) -> None:
@@ -600,7 +609,7 @@ def build_network(case: Case) -> Network:
     net = Network(
         n_nodes=n, rho_v_kg=np.concatenate(b.rho_v), cp_tab=np.concatenate(b.cp_tab),
         k_tab=np.concatenate(b.k_tab), q_w=q, fixed=np.concatenate(b.fixed),
-        t_fixed_k=np.concatenate(b.t_fixed), tab_t=tab_t, tab_v=tab_v, tab_n=tab_n,
+        t_fixed_k=_zero_or(np.concatenate(b.t_fixed)), tab_t=tab_t, tab_v=tab_v, tab_n=tab_n,
         **csr,
         surf_node=sn.astype(np.int32), surf_area_m2=sa, surf_eps=se, surf_alpha=sal, surf_face=sf.astype(np.int32),
         face_names=b.face_names, face_q_solar_w_m2=face_qs, face_q_ir_w_m2=face_qir, t_sink_k=case.t_sink_k,

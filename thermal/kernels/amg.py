@@ -368,7 +368,8 @@ def amg_pcg(a0, hier, b, x, rtol, maxiter, work, vecs):
     """Solve A x = b (x holds the first guess) to ||b - A x|| <= rtol ||b||; return the iteration
     count, or -1 if maxiter was reached.  Bundles as in ``vcycle``; ``vecs``: bundles.PcgVectors.
     The vector updates and dot products run on the kernel threads above PARALLEL_ROWS rows (at 10^6
-    nodes they were ~15 % of an iteration on one thread)."""
+    nodes they were ~15 % of an iteration on one thread).  z and q may be one array: q = A p is dead
+    once r is updated, before z = M r is written, and z once p = z + beta p is."""
     r, z, p, q = vecs.r, vecs.z, vecs.p, vecs.q
     partial = np.empty(VECTOR_BLOCKS)
     bnorm = np.sqrt(dot(b, b, partial))

@@ -312,7 +312,8 @@ class Hierarchy:
         total = int(vec_off[-1])
         self.work = AmgWork(np.zeros(total), np.zeros(total), np.zeros(total), np.zeros(int(sizes[0]), np.int32))
         n = int(sizes[0])
-        self.vecs = PcgVectors(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n))
+        z_or_q = np.zeros(n)  # CG's z and q are never needed at once (kernels/amg.amg_pcg): one array
+        self.vecs = PcgVectors(np.zeros(n), z_or_q, np.zeros(n), z_or_q)
         self._pattern_key = None
         self._pattern_arrays = None
 

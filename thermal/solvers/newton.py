@@ -38,6 +38,11 @@ def _diagnose(net, t_k, residual_w, iteration, what, context=""):
                             f"||F||_2 = {np.linalg.norm(residual_w):.3g} W")
 
 
+def _max_abs(x: np.ndarray) -> float:
+    """max |x| without a temporary |x| (NaN if x holds one)."""
+    return max(float(x.max()), -float(x.min()))
+
+
 def _node_name(net, node: int) -> str:
     for name, idx in net.node_index.items():
         hit = np.argwhere(idx == node)
@@ -61,7 +66,7 @@ def newton_solve(assembler, linear, t_guess_k, settings, t_old_k=None, inv_dt_s=
     for iteration in range(1, settings.max_iterations + 1):
         if not np.isfinite(r_norm):
             raise _diagnose(net, t, residual, iteration, "non-finite residual", context)
-        step = linear.solve(matrix, residual.copy(), rtol=forcing, low_rank=assembler.low_rank)
+        step = linear.solve(matrix, residual, rtol=forcing, low_rank=assembler.low_rank)  # no solver writes it
         if not np.all(np.isfinite(step)):
             raise _diagnose(net, t, residual, iteration, "the linear solve returned NaN", context)
         # keep every temperature above half its current value
@@ -70,7 +75,7 @@ def newton_solve(assembler, linear, t_guess_k, settings, t_old_k=None, inv_dt_s=
         if shrink.any():
             lam = float(np.min(-0.5 * t[shrink] / step[shrink]))
         # round-off floor of ||F||: each row sums terms of size <= |A_ii| max|T| (diagonal dominance)
-        floor = 128 * np.finfo(float).eps * float(np.linalg.norm(matrix.data[net.diag_pos])) * float(np.max(np.abs(t)))
+        floor = 128 * np.finfo(float).eps * float(np.linalg.norm(matrix.data[net.diag_pos])) * _max_abs(t)
         for _ in range(9):
             t_new = t + lam * step
             residual, matrix = assembler.evaluate(t_new, t_old_k, inv_dt_s, bdf_a, stored_offset_w)
@@ -82,7 +87,7 @@ def newton_solve(assembler, linear, t_guess_k, settings, t_old_k=None, inv_dt_s=
             raise _diagnose(net, t_new, residual, iteration, "line search failed: no step reduces the residual",
                             context)
         moved = step if free is None else step[free]
-        step_norm = lam * float(np.max(np.abs(moved))) if moved.size else 0.0
+        step_norm = lam * _max_abs(moved) if moved.size else 0.0
         t = t_new
         # Eisenstat-Walker (choice 2): solve only as tightly as Newton's own progress warrants;
         # loose early, tight near the root, so convergence stays superlinear at a fraction of the cost
@@ -97,7 +102,7 @@ def newton_solve(assembler, linear, t_guess_k, settings, t_old_k=None, inv_dt_s=
             forcing = max(forcing, 0.01 * target / new_norm)
         forcing = float(np.clip(forcing, 1e-10, 1e-2))
         r_norm = new_norm
-        t_scale = float(np.max(np.abs(t)))
+        t_scale = _max_abs(t)
         if not np.isfinite(t_scale):
             raise _diagnose(net, t, residual, iteration, "non-finite temperature", context)
         if step_norm <= settings.step_tolerance * t_scale and r_norm <= settings.residual_tolerance * q_norm + floor:
