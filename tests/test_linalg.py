@@ -313,3 +313,23 @@ def test_a_steady_solvers_hierarchy_keeps_no_copy_and_says_so_if_asked_for_a_che
     assert full.snapshot()["matrix"] is not None
     with pytest.raises(RuntimeError, match="no checkpoint"):
         lean.snapshot()
+
+
+def test_large_arrays_are_mapped_unless_the_user_chose_a_threshold(monkeypatch):
+    """glibc's mmap threshold is held (thermal/memory.py) on Linux; a user's MALLOC_MMAP_THRESHOLD_
+    is left alone."""
+    import sys
+
+    from thermal.memory import map_large_arrays
+
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL("libc.so.6").mallopt
+        except (OSError, AttributeError):
+            pytest.skip("not glibc")
+        assert map_large_arrays()
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "131072")
+    assert not map_large_arrays()

@@ -7,7 +7,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "thermal"
 # the stages, in the order data flows through them (and the order of who may import whom)
-STAGES = ["constants", "errors", "threads", "model", "physics", "input", "build", "kernels", "solvers", "output", "apps",
+STAGES = ["constants", "errors", "threads", "memory", "model", "physics", "input", "build", "kernels", "solvers", "output", "apps",
           "cli", "__init__"]
 
 

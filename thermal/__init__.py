@@ -11,26 +11,14 @@ Python API (the README's "Python and notebooks" section has a worked example)::
 
 The package tree follows the data flow (each stage imports only the stages before it)::
 
-    constants, errors, threads -> model -> physics -> input -> build -> kernels -> solvers -> output -> apps -> cli
+    constants, errors, threads, memory -> model -> physics -> input -> build -> kernels -> solvers -> output -> apps -> cli
 """
-import ctypes
 import importlib
-import os
-import sys
 
 from thermal.constants import VERSION as __version__
+from thermal.memory import map_large_arrays
 
-# glibc returns an array above its mmap threshold to the system when it is freed, but it raises
-# that threshold to the largest array freed so far (up to 32 MB): after a network build, the
-# solve's arrays then came from a heap the build's temporaries had left fragmented and never given
-# back.  Held at 4 MB: the N = 1024 steady plate's peak 754 -> 706 MB for ~2 % more solve time (its
-# arrays of 8 MB are mapped fresh each time).  Not where the user has set it themselves.
-M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES = -3, 4 << 20
-if sys.platform.startswith("linux") and "MALLOC_MMAP_THRESHOLD_" not in os.environ:
-    try:
-        ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
-    except (OSError, AttributeError):  # not glibc (musl): its own policy
-        pass
+map_large_arrays()  # a solve's large arrays go back to the system when freed (thermal/memory.py)
 
 # The API's names load on first use (PEP 562): ``import thermal.build.network`` runs this file
 # first, and importing the whole API here pulled the sizing, output and h5py stack (and
