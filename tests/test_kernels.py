@@ -179,6 +179,17 @@ def test_energy_terms_match_twin_and_equal_the_residual_sum(sample):
     assert abs(balance.error_w - residual[free].sum()) <= 1e-12 * scale + 1e-12
 
 
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks())
+def test_heat_input_matches_twin(sample):
+    net, _, _ = sample
+    asm = Assembler(net)
+    ref = reference.heat_input(net.q_w, net.fixed, net.surf_node, net.surf_area_m2, net.surf_eps, net.surf_alpha,
+                               net.surf_face, net.face_q_solar_w_m2, net.face_q_ir_w_m2, net.n_nodes)
+    # each node sums at most a few non-negative terms: a few ulps of the sum
+    assert asm.heat_input_norm() == pytest.approx(float(np.linalg.norm(ref)), rel=1e-14)
+
+
 def test_table_integral_is_exact_for_piecewise_linear_cp():
     from thermal.kernels.properties import table_integral
 

@@ -158,6 +158,10 @@ def test_pcg_kernel_matches_its_numpy_twin(rtol):
     assert iterations == twin_iterations > 0
     # the same iterates up to summation order: round-off grows with the iteration count
     assert np.max(np.abs(x - twin)) <= 1e-9 * np.max(np.abs(twin))
+    # told that the guess is zero, it skips the first product (b - A 0 = b exactly): the same bits
+    known_zero = np.zeros(net.n_nodes)
+    assert solver._hierarchy.pcg(a, b, known_zero, rtol, 200, zero_guess=True) == iterations
+    assert np.array_equal(known_zero, x)
     assert np.linalg.norm(b - a @ x) <= rtol * np.linalg.norm(b)
 
 

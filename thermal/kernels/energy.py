@@ -62,3 +62,17 @@ def energy_terms(t_k, step, q_w, fixed, storage, links, r_link, k_node, surfaces
         out[1] += absorbed
         out[2] += emitted
         out[6] += surf_eps[s] * SIGMA_W_M2K4 * surf_area_m2[s] * (t_k[i] * t_k[i] * t_k[i] * t_k[i] + ts4)
+
+
+@njit(cache=True)
+def heat_input(q_w, fixed, surfaces, face_q_solar_w_m2, face_q_ir_w_m2, out):
+    """Each node's heat input [W] into ``out``: |q| of the free nodes plus what every surface absorbs
+    (the scale of the residual test: Newton stops at ||F|| <= tol ||heat input||).  Serial: surfaces
+    scatter onto nodes (a thin plate's two faces share one)."""
+    surf_node, surf_area_m2, surf_eps = surfaces.node, surfaces.area_m2, surfaces.eps
+    surf_alpha, surf_face = surfaces.alpha, surfaces.face
+    for i in range(q_w.size):
+        out[i] = 0.0 if fixed[i] else abs(q_w[i])
+    for s in range(surf_node.size):
+        f = surf_face[s]
+        out[surf_node[s]] += surf_area_m2[s] * (surf_alpha[s] * face_q_solar_w_m2[f] + surf_eps[s] * face_q_ir_w_m2[f])

@@ -99,6 +99,14 @@ def surfaces(t_k, surf_node, surf_area_m2, surf_eps, surf_alpha, surf_face, face
     return residual, diag
 
 
+def heat_input(q_w, fixed, surf_node, surf_area_m2, surf_eps, surf_alpha, surf_face, face_q_solar_w_m2,
+               face_q_ir_w_m2, n):
+    """Each node's heat input [W] (kernels.energy.heat_input)."""
+    q = np.abs(q_w) * (fixed == 0)
+    absorbed = surf_area_m2 * (surf_alpha * face_q_solar_w_m2[surf_face] + surf_eps * face_q_ir_w_m2[surf_face])
+    return q + np.bincount(surf_node, absorbed, minlength=n)
+
+
 def sources_and_storage(t_k, t_old_k, q_w, rho_v_kg, cp_tab, tab_t, tab_v, tab_n, inv_dt_s, fixed, bdf_a=1.0,
                         stored_offset_w=None):
     """(residual, diagonal) contributions of fixed loads and BDF storage (see kernels/storage.py)."""

@@ -250,7 +250,7 @@ class LinearSolver:
     def _krylov(self, matrix, rhs, rtol, x0):
         if self._hierarchy is not None:  # symmetric: compiled CG
             x = np.zeros_like(rhs) if x0 is None else np.array(x0, dtype=float)
-            iters = self._hierarchy.pcg(matrix, rhs, x, rtol, self._maxiter)
+            iters = self._hierarchy.pcg(matrix, rhs, x, rtol, self._maxiter, zero_guess=x0 is None)
             return x, iters
         count = [0]
 
@@ -394,9 +394,10 @@ class Hierarchy:
                                     matrix.indices.astype(np.int32, copy=False))
         return Csr(*self._pattern_arrays, matrix.data)
 
-    def pcg(self, matrix, rhs, x, rtol, maxiter) -> int:
+    def pcg(self, matrix, rhs, x, rtol, maxiter, zero_guess=False) -> int:
+        """``zero_guess``: x is known to be zero (no product for the first residual: ~6 ms at 10^6 nodes)."""
         return int(amg_pcg(self._finest(matrix), self.arrays, np.ascontiguousarray(rhs, float), x, float(rtol),
-                           int(maxiter), self.work, self.vecs))
+                           int(maxiter), self.work, self.vecs, bool(zero_guess)))
 
     def apply(self, matrix, b) -> np.ndarray:
         """One V-cycle applied to b (for tests)."""

@@ -62,7 +62,11 @@ def newton_solve(assembler, linear, t_guess_k, settings, t_old_k=None, inv_dt_s=
     q_norm = assembler.heat_input_norm() if q_norm_w is None else q_norm_w
     residual, matrix = assembler.evaluate(t, t_old_k, inv_dt_s, bdf_a, stored_offset_w)
     r_norm = float(np.linalg.norm(residual))
+    # the first solve, too, need not go further than two digits below the residual test (see below):
+    # a time step's good predictor may start Newton within a few times the target
     forcing = first_forcing
+    if r_norm > 0:
+        forcing = float(np.clip(0.01 * settings.residual_tolerance * q_norm / r_norm, first_forcing, 1e-2))
     for iteration in range(1, settings.max_iterations + 1):
         if not np.isfinite(r_norm):
             raise _diagnose(net, t, residual, iteration, "non-finite residual", context)

@@ -123,7 +123,9 @@ def _predict(assembler, adaptive, hist: _History, t, h, t_new_time, order, store
         offset[:] = 0.0
         if len(hist.times) < 2:
             return t, 1.0
-        return t + (h / (hist.times[-1] - hist.times[-2])) * (t - hist.states[-2]), 1.0
+        if len(hist.times) < 3:
+            return t + (h / (hist.times[-1] - hist.times[-2])) * (t - hist.states[-2]), 1.0
+        return _quadratic(hist, t_new_time), 1.0
     if order == 1:
         residual, _ = assembler.evaluate(t, None, 0.0)
         assembler.node_kernels.heat_capacity(t, assembler.storage, cap)
@@ -137,11 +139,16 @@ def _predict(assembler, adaptive, hist: _History, t, h, t_new_time, order, store
     offset[:] = w * w / (1 + w) * scratch / h
     if t0 is None:
         return hist.states[-1] + w * (hist.states[-1] - hist.states[-2]), (1 + 2 * w) / (1 + w)
-    x = t_new_time
+    return _quadratic(hist, t_new_time), (1 + 2 * w) / (1 + w)
+
+
+def _quadratic(hist: _History, x: float) -> np.ndarray:
+    """The quadratic through the last three states, at time x."""
+    t0, t1, t2 = hist.times[-3:]
     l0 = (x - t1) * (x - t2) / ((t0 - t1) * (t0 - t2))
     l1 = (x - t0) * (x - t2) / ((t1 - t0) * (t1 - t2))
     l2 = (x - t0) * (x - t1) / ((t2 - t0) * (t2 - t1))
-    return l0 * hist.states[-3] + l1 * hist.states[-2] + l2 * hist.states[-1], (1 + 2 * w) / (1 + w)
+    return l0 * hist.states[-3] + l1 * hist.states[-2] + l2 * hist.states[-1]
 
 
 def _corrector(assembler, linear, settings, guess, t, h, a, offset, q_norm, step_hook, context, tally):
@@ -153,7 +160,7 @@ def _corrector(assembler, linear, settings, guess, t, h, a, offset, q_norm, step
         step_hook.before_step(state, t, h)
     while True:
         result = newton_solve(assembler, linear, guess, settings, t_old_k=t, inv_dt_s=1.0 / h, context=context,
-                              q_norm_w=q_norm, first_forcing=1e-3, bdf_a=a, stored_offset_w=offset)
+                              q_norm_w=q_norm, first_forcing=1e-2, bdf_a=a, stored_offset_w=offset)
         tally[0] += result.iterations
         if step_hook is None or not step_hook.after_step(state, result.t_k):
             return result
