@@ -160,7 +160,7 @@ def _corrector(assembler, linear, settings, guess, t, h, a, offset, q_norm, step
         step_hook.before_step(state, t, h)
     while True:
         result = newton_solve(assembler, linear, guess, settings, t_old_k=t, inv_dt_s=1.0 / h, context=context,
-                              q_norm_w=q_norm, first_forcing=1e-2, bdf_a=a, stored_offset_w=offset)
+                              q_norm_w=q_norm, first_forcing=1e-3, bdf_a=a, stored_offset_w=offset)
         tally[0] += result.iterations
         if step_hook is None or not step_hook.after_step(state, result.t_k):
             return result

@@ -18,7 +18,8 @@ from threadpoolctl import ThreadpoolController
 from thermal import kernels
 from thermal.constants import SIGMA_W_M2K4
 from thermal.threads import kernel_threads
-from thermal.kernels.bundles import Advection, Heaters, Links, Louvers, PropertyTables, Step, Storage, Surfaces
+from thermal.kernels.bundles import Advection, Heaters, Links, Louvers, PropertyTables, Step, Storage, Surfaces, \
+    unsigned
 from thermal.build.network import Network
 from thermal.solvers.louvers import FollowedOptics
 from thermal.solvers.run_state import RunState
@@ -104,13 +105,16 @@ class Assembler:
         # the network's arrays bundled as the kernels take them (kernels/bundles.py)
         self.tables = PropertyTables(net.tab_t, net.tab_v, net.tab_n)
         self.storage = Storage(self.state.rho_v_kg, net.cp_tab, self.tables)
-        self.links = Links(net.indptr, net.indices, net.diag_pos, net.s_self, net.s_other, net.dir_self,
-                           net.dir_other)
+        # index arrays as unsigned views (bundles.unsigned: the kernels' loads skip Numba's negative-index wrap)
+        self.diag_pos = unsigned(net.diag_pos)
+        self.links = Links(unsigned(net.indptr), unsigned(net.indices), self.diag_pos, net.s_self, net.s_other,
+                           unsigned(net.dir_self), unsigned(net.dir_other))
         # own copies where louvers move the emittance and absorptance of their surfaces with T (the
         # network's, read-only, otherwise: 2 x 16 MB on a 1024^2 plate)
         self.surf_eps, self.surf_alpha = (np.array(net.surf_eps, float), np.array(net.surf_alpha, float)) \
             if net.louver_surf.size else (net.surf_eps, net.surf_alpha)
-        self.surfaces = Surfaces(net.surf_node, net.surf_area_m2, self.surf_eps, self.surf_alpha, net.surf_face)
+        self.surfaces = Surfaces(unsigned(net.surf_node), net.surf_area_m2, self.surf_eps, self.surf_alpha,
+                                 unsigned(net.surf_face))
         self.louvers = Louvers(net.louver_surf, net.louver_eps_row, net.louver_alpha_row) \
             if net.louver_surf.size else None
         self.d_eps, self.d_alpha = np.zeros(net.louver_surf.size), np.zeros(net.louver_surf.size)
@@ -230,24 +234,24 @@ class Assembler:
             if self.followed is not None:
                 self.followed.follow(self.surf_eps, self.surf_alpha, self.incoming)
         kernels.add_surfaces(t_k, self.surfaces, st.face_q_solar_w_m2, st.face_q_ir_w_m2, net.t_sink_k, net.fixed,
-                             net.diag_pos, self.residual_w, self.a_data)
+                             self.diag_pos, self.residual_w, self.a_data)
         if self.louvers is not None:
             kernels.add_louver_slopes(t_k, self.surfaces, self.louvers, self.d_eps, self.d_alpha,
-                                      st.face_q_solar_w_m2, st.face_q_ir_w_m2, net.t_sink_k, net.fixed, net.diag_pos,
+                                      st.face_q_solar_w_m2, st.face_q_ir_w_m2, net.t_sink_k, net.fixed, self.diag_pos,
                                       self.a_data)
         if self.heaters is not None:
             kernels.add_heaters(t_k, self.heaters, st.heater_switched, net.fixed, self.residual_w, self.a_data,
                                 self.heater_power_w)
         if self.advection is not None:
             kernels.add_advection(t_k, self.advection, st.adv_c_w_k, st.adv_m_w_k, st.adv_stagnant, st.adv_phase,
-                                  st.adv_sat, net.fixed, net.diag_pos, self.residual_w, self.a_data)
+                                  st.adv_sat, net.fixed, self.diag_pos, self.residual_w, self.a_data)
         if self.low_rank is not None:
             self._exchange(t_k, self.residual_w)
             t = t_k[self._j_nodes]
             self._exchange_jacobian.j.data[:] = self._j_scale * t * t * t
             self.low_rank = self._exchange_jacobian if self.followed is None else self._with_optics_slopes()
         nk.add_sources_and_storage(t_k, Step(t_old, inv_dt_s, bdf_a, offset), st.q_w, self.storage, net.fixed,
-                                        net.diag_pos, self.residual_w, self.a_data)
+                                        self.diag_pos, self.residual_w, self.a_data)
         self.evaluations += 1
         return self.residual_w, self.matrix
 
