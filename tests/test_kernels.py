@@ -264,3 +264,58 @@ def test_frozen_conduction_gives_the_full_rows_bits(case_file):
         fresh_res, fresh_a = Assembler(net).evaluate(t, t - 1.0, inv_dt)
         assert np.array_equal(res, fresh_res) and np.array_equal(a.data, fresh_a.data)
     assert kept._g_diag is not None  # the frozen rows did run
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks())
+def test_surfaces_node_by_node_equal_the_serial_scatter_bit_for_bit(sample):
+    """The threaded build adds each node's surfaces in the serial loop's order (a stable sort)."""
+    net, t, _ = sample
+    asm = Assembler(net)
+    order = np.argsort(net.surf_node, kind="stable").astype(np.uint32)
+    ptr = np.zeros(net.n_nodes + 1, np.int64)
+    np.cumsum(np.bincount(net.surf_node, minlength=net.n_nodes), out=ptr[1:])
+    start_r = np.linspace(-1.0, 1.0, net.n_nodes)
+    start_a = np.linspace(0.5, 2.0, net.indices.size)
+    out = []
+    for by_node in (False, True):
+        r, a = start_r.copy(), start_a.copy()
+        args = (net.face_q_solar_w_m2, net.face_q_ir_w_m2, net.t_sink_k, net.fixed, asm.diag_pos, r, a)
+        if by_node:
+            kernels.add_surfaces_by_node(t, asm.surfaces, ptr, order, *args)
+        else:
+            kernels.add_surfaces(t, asm.surfaces, *args)
+        out.append((r, a))
+    assert np.array_equal(out[0][0], out[1][0]) and np.array_equal(out[0][1], out[1][1])
+
+
+def test_newton_bookkeeping_kernels_match_their_numpy_expressions():
+    from thermal.kernels import iterates
+
+    rng = np.random.default_rng(5)
+    n = 2000
+    t = rng.uniform(50.0, 400.0, n)
+    step = rng.normal(0.0, 60.0, n)
+    fixed = (rng.random(n) < 0.1).astype(np.uint8)
+    finite, lam, largest = iterates.scan_step(step, t, fixed)
+    shrink = step < -0.5 * t
+    assert finite and shrink.any()
+    assert lam == np.min(-0.5 * t[shrink] / step[shrink]) < 1.0
+    assert largest == np.max(np.abs(step[fixed == 0]))
+    assert iterates.scan_step(np.abs(step), t, fixed)[1] == 1.0  # nothing to shrink: the whole step
+    step[7] = np.nan
+    assert not iterates.scan_step(step, t, fixed)[0]
+    step[7] = 1.0
+    out = np.empty(n)
+    assert iterates.add_scaled(t, 0.25, step, out) == np.max(np.abs(t + 0.25 * step))
+    assert np.array_equal(out, t + 0.25 * step)
+    step[3] = np.inf
+    assert np.isnan(iterates.add_scaled(t, 0.0, step, out))  # 0 x inf: a NaN temperature shows in the scale
+    a_data, diag_pos = rng.normal(size=5 * n), rng.choice(5 * n, n, replace=False).astype(np.uint32)
+    assert iterates.diagonal_norm(a_data, diag_pos) == pytest.approx(np.linalg.norm(a_data[diag_pos]), rel=1e-14)
+    x0, x1, x2 = rng.normal(size=(3, n))
+    iterates.quadratic(1.0, x0, -3.0, x1, 3.0, x2, out)
+    assert np.array_equal(out, 1.0 * x0 + -3.0 * x1 + 3.0 * x2)
+    stores = rng.random(n) < 0.5
+    iterates.guarded_guess(x0 * 300.0, t, stores, out)
+    assert np.array_equal(out, np.where(stores, np.maximum(x0 * 300.0, 0.5 * t), t))

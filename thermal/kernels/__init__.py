@@ -19,12 +19,12 @@ from thermal.kernels.control import add_heaters, add_louver_slopes, louver_prope
 from thermal.kernels.energy import energy_terms, heat_input
 from thermal.kernels.exchange import add_exchange
 from thermal.kernels.properties import eval_conductivity, eval_conductivity_serial
-from thermal.kernels.radiation import add_surfaces
+from thermal.kernels.radiation import add_surfaces, add_surfaces_by_node
 from thermal.kernels.storage import add_sources_and_storage, add_sources_and_storage_serial, heat_capacity, \
     heat_capacity_serial, stored_heat, stored_heat_serial
 from thermal.threads import NODE_KERNELS_PARALLEL_MIN
 
-__all__ = ["eval_conductivity", "conduction_rows", "add_surfaces", "add_sources_and_storage", "energy_terms", "heat_input", "add_exchange", "add_advection",
+__all__ = ["eval_conductivity", "conduction_rows", "add_surfaces", "add_surfaces_by_node", "add_sources_and_storage", "energy_terms", "heat_input", "add_exchange", "add_advection",
            "fluid_temperature", "uniform_wall_heat", "term_heat",
            "stored_heat", "heat_capacity", "add_heaters", "louver_properties", "add_louver_slopes",
            "conduction_rows_serial", "eval_conductivity_serial", "add_sources_and_storage_serial", "stored_heat_serial",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from thermal.errors import ConvergenceError
+from thermal.kernels import iterates
 
 
 @dataclass
@@ -58,7 +59,7 @@ def newton_solve(assembler, linear, t_guess_k, settings, t_old_k=None, inv_dt_s=
                  q_norm_w=None, first_forcing=1e-2, bdf_a=1.0, stored_offset_w=None) -> NewtonResult:
     net = assembler.net
     t = t_guess_k.copy()
-    free = None if not net.fixed.any() else net.fixed == 0  # None: every node free (no mask to apply)
+    t_scale = _max_abs(t)
     q_norm = assembler.heat_input_norm() if q_norm_w is None else q_norm_w
     residual, matrix = assembler.evaluate(t, t_old_k, inv_dt_s, bdf_a, stored_offset_w)
     r_norm = float(np.linalg.norm(residual))
@@ -71,17 +72,15 @@ def newton_solve(assembler, linear, t_guess_k, settings, t_old_k=None, inv_dt_s=
         if not np.isfinite(r_norm):
             raise _diagnose(net, t, residual, iteration, "non-finite residual", context)
         step = linear.solve(matrix, residual, rtol=forcing, low_rank=assembler.low_rank)  # no solver writes it
-        if not np.all(np.isfinite(step)):
+        # keep every temperature above half its current value (lam); the step's size over the free nodes
+        finite, lam, largest_step = iterates.scan_step(step, t, net.fixed)
+        if not finite:
             raise _diagnose(net, t, residual, iteration, "the linear solve returned NaN", context)
-        # keep every temperature above half its current value
-        lam = 1.0
-        shrink = step < -0.5 * t
-        if shrink.any():
-            lam = float(np.min(-0.5 * t[shrink] / step[shrink]))
         # round-off floor of ||F||: each row sums terms of size <= |A_ii| max|T| (diagonal dominance)
-        floor = 128 * np.finfo(float).eps * float(np.linalg.norm(matrix.data[net.diag_pos])) * _max_abs(t)
+        floor = 128 * np.finfo(float).eps * float(iterates.diagonal_norm(matrix.data, assembler.diag_pos)) * t_scale
         for _ in range(9):
-            t_new = t + lam * step
+            t_new = np.empty_like(t)
+            new_scale = iterates.add_scaled(t, lam, step, t_new)
             residual, matrix = assembler.evaluate(t_new, t_old_k, inv_dt_s, bdf_a, stored_offset_w)
             new_norm = float(np.linalg.norm(residual))
             if new_norm <= (1.0 - 1e-4 * lam) * r_norm or new_norm <= floor + settings.residual_tolerance * q_norm:
@@ -90,8 +89,7 @@ def newton_solve(assembler, linear, t_guess_k, settings, t_old_k=None, inv_dt_s=
         else:
             raise _diagnose(net, t_new, residual, iteration, "line search failed: no step reduces the residual",
                             context)
-        moved = step if free is None else step[free]
-        step_norm = lam * _max_abs(moved) if moved.size else 0.0
+        step_norm = lam * largest_step
         t = t_new
         # Eisenstat-Walker (choice 2): solve only as tightly as Newton's own progress warrants;
         # loose early, tight near the root, so convergence stays superlinear at a fraction of the cost
@@ -106,7 +104,7 @@ def newton_solve(assembler, linear, t_guess_k, settings, t_old_k=None, inv_dt_s=
             forcing = max(forcing, 0.01 * target / new_norm)
         forcing = float(np.clip(forcing, 1e-10, 1e-2))
         r_norm = new_norm
-        t_scale = _max_abs(t)
+        t_scale = new_scale
         if not np.isfinite(t_scale):
             raise _diagnose(net, t, residual, iteration, "non-finite temperature", context)
         if step_norm <= settings.step_tolerance * t_scale and r_norm <= settings.residual_tolerance * q_norm + floor:

@@ -32,6 +32,7 @@ import numpy as np
 from tqdm import tqdm
 
 from thermal.errors import ConvergenceError
+from thermal.kernels import iterates
 from thermal.solvers.linalg import linear_solver_for
 from thermal.solvers.newton import newton_solve
 from thermal.solvers.steady import Solution, check_balance
@@ -148,7 +149,9 @@ def _quadratic(hist: _History, x: float) -> np.ndarray:
     l0 = (x - t1) * (x - t2) / ((t0 - t1) * (t0 - t2))
     l1 = (x - t0) * (x - t2) / ((t1 - t0) * (t1 - t2))
     l2 = (x - t0) * (x - t1) / ((t2 - t0) * (t2 - t1))
-    return l0 * hist.states[-3] + l1 * hist.states[-2] + l2 * hist.states[-1]
+    out = np.empty_like(hist.states[-1])
+    iterates.quadratic(l0, hist.states[-3], l1, hist.states[-2], l2, hist.states[-1], out)
+    return out
 
 
 def _corrector(assembler, linear, settings, guess, t, h, a, offset, q_norm, step_hook, context, tally):
@@ -196,7 +199,8 @@ class _StepSolver:
         q_norm = asm.heat_input_norm()
         pred, a = _predict(asm, self.adaptive, hist, t, h, t_new_time, order, self.stores, self.cap, self.offset,
                            self.scratch)
-        guess = np.where(self.stores, np.maximum(pred, 0.5 * t), t)
+        guess = np.empty_like(t)
+        iterates.guarded_guess(pred, t, self.stores, guess)
         result = _corrector(asm, self.linear, self.settings, guess, t, h, a, self.offset, q_norm, self.step_hook,
                             f" (time step {accepted + 1} of {h:.4g} s to t = {t_new_time:g} s)", self.newton)
         return result, pred, a
