@@ -12,7 +12,7 @@ from thermal.input.case_file import parse_case
 from thermal.input.overrides import case_text_with
 from thermal.kernels import reference
 from thermal.kernels.bundles import Step
-from thermal.solvers.system import Assembler
+from thermal.solvers.system import Assembler, surfaces_by_node
 
 from .conftest import CASES, VALIDATION_CASES
 
@@ -272,9 +272,7 @@ def test_surfaces_node_by_node_equal_the_serial_scatter_bit_for_bit(sample):
     """The threaded build adds each node's surfaces in the serial loop's order (a stable sort)."""
     net, t, _ = sample
     asm = Assembler(net)
-    order = np.argsort(net.surf_node, kind="stable").astype(np.uint32)
-    ptr = np.zeros(net.n_nodes + 1, np.int64)
-    np.cumsum(np.bincount(net.surf_node, minlength=net.n_nodes), out=ptr[1:])
+    ptr, order = surfaces_by_node(net.surf_node, net.n_nodes)
     start_r = np.linspace(-1.0, 1.0, net.n_nodes)
     start_a = np.linspace(0.5, 2.0, net.indices.size)
     out = []

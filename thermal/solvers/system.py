@@ -95,6 +95,15 @@ class ExchangeJacobian:
         return self.u @ (self.m @ (self.j @ x))
 
 
+def surfaces_by_node(surf_node: np.ndarray, n_nodes: int) -> tuple:
+    """(ptr, order): node i's surfaces are order[ptr[i]:ptr[i + 1]], in increasing order (a stable
+    sort), as kernels.add_surfaces_by_node takes them."""
+    order = np.argsort(surf_node, kind="stable").astype(np.uint32)
+    ptr = np.zeros(n_nodes + 1, np.uint32 if surf_node.size < 2**32 else np.int64)
+    np.cumsum(np.bincount(surf_node, minlength=n_nodes), out=ptr[1:])
+    return ptr, order
+
+
 class Assembler:
     """F(T) and A = -dF/dT of a network in a run state.  Louvered radiation patches take their
     louvers' optics at every evaluation (solvers/louvers.FollowedOptics)."""
@@ -145,13 +154,10 @@ class Assembler:
         self.threads = kernel_threads(n)
         self.node_kernels = kernels.node_kernels(self.threads, n)  # serial builds on one thread (kernels/__init__)
         # where the node kernels run threaded, the surfaces' scatter does too, node by node: each node's
-        # surfaces listed in order (a stable sort; 12 MB at 10^6 nodes with two faces each)
+        # surfaces listed in order (a stable sort: 12 MB at 10^6 nodes with two faces each)
         self._surfaces_by_node = None
         if self.node_kernels is kernels.node_kernels(2, NODE_KERNELS_PARALLEL_MIN) and net.surf_node.size:
-            order = np.argsort(net.surf_node, kind="stable").astype(np.uint32)
-            ptr = np.zeros(n + 1, np.int64)
-            np.cumsum(np.bincount(net.surf_node, minlength=n), out=ptr[1:])
-            self._surfaces_by_node = (ptr, order)
+            self._surfaces_by_node = surfaces_by_node(net.surf_node, n)
         # Constant k, resistances nobody changes (no heat-pipe film: the run state shares the
         # network's read-only array) and only conduction writing off-diagonal entries (net.symmetric:
         # no heaters, no loops): every G is fixed, so after the first evaluation the conduction rows
