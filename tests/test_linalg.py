@@ -337,3 +337,45 @@ def test_large_arrays_are_mapped_unless_the_user_chose_a_threshold(monkeypatch):
         assert map_large_arrays()
     monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "131072")
     assert not map_large_arrays()
+
+
+def _drifted_system(n=60, seed=3):
+    """A diagonally dominant, non-symmetric matrix and the same one with its diagonal moved by up to
+    20 % (a time step and a Newton iteration later): the old one's LU preconditions the new one."""
+    import scipy.sparse as sp
+    import scipy.sparse.linalg as spla
+
+    rng = np.random.default_rng(seed)
+    off = sp.random(n, n, density=0.1, random_state=rng, format="csr")
+    off.setdiag(0.0)
+    old = (sp.diags(np.asarray(abs(off).sum(axis=1)).ravel() + 1.0) - off).tocsr()
+    new = (old + sp.diags(old.diagonal() * rng.uniform(-0.2, 0.2, n))).tocsr()
+    return old, new, spla.splu(old.tocsc()), rng.normal(size=n)
+
+
+@pytest.mark.parametrize("rtol", [1e-3, 1e-8, 1e-12])
+def test_right_preconditioned_gmres_meets_its_tolerance_on_the_true_residual(rtol):
+    from thermal.solvers.krylov import gmres_right
+
+    old, new, lu, b = _drifted_system()
+    x, its = gmres_right(new.dot, lu.solve, b, rtol, 40)
+    assert x is not None and 1 <= its <= 40
+    assert np.linalg.norm(b - new @ x) <= rtol * np.linalg.norm(b)
+    exact = np.linalg.solve(new.toarray(), b)
+    assert np.max(np.abs(x - exact)) <= 10 * rtol * np.linalg.cond(new.toarray()) * np.max(np.abs(exact))
+    # with the exact inverse as preconditioner one iteration solves it
+    x1, its1 = gmres_right(old.dot, lu.solve, b, 1e-10, 5)
+    assert its1 == 1 and np.linalg.norm(b - old @ x1) <= 1e-10 * np.linalg.norm(b)
+
+
+def test_right_preconditioned_gmres_gives_up_when_the_budget_is_too_small_and_starts_from_x0():
+    from thermal.solvers.krylov import gmres_right
+
+    old, new, lu, b = _drifted_system()
+    x, its = gmres_right(new.dot, lambda v: v.copy(), b, 1e-12, 2)  # no preconditioner, two iterations
+    assert x is None and its == 2
+    exact = np.linalg.solve(new.toarray(), b)
+    x, its = gmres_right(new.dot, lu.solve, b, 1e-6, 10, x0=exact)  # already there: no iteration
+    assert its == 0 and np.array_equal(x, exact)
+    x, its = gmres_right(new.dot, lu.solve, np.zeros_like(b), 1e-6, 10)
+    assert its == 0 and not x.any()

@@ -347,7 +347,6 @@ def sweep_figures(rows, inputs, outputs, ranking, out_dir) -> list:
             ax.tick_params(labelsize=7)
             ax.grid(True, alpha=0.3)
     fig.suptitle(f"{len(ok)} finished cases")
-    fig.tight_layout()
     save_figure(plt, fig, out_dir / "scatter.png", 110)
     paths.append(out_dir / "scatter.png")
 
@@ -380,7 +379,6 @@ def sweep_figures(rows, inputs, outputs, ranking, out_dir) -> list:
     for ax in axes[-1]:
         ax.set_xlabel("Spearman rho (+: rises with the input)", fontsize=7)
     fig.suptitle("rank correlation of each output with each input (0 where the output is constant)", fontsize=9)
-    fig.tight_layout()
     save_figure(plt, fig, out_dir / "sensitivity.png", 110)
     paths.append(out_dir / "sensitivity.png")
     return paths

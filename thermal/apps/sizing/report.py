@@ -524,7 +524,6 @@ def _trade_power(plt, res, out):
     ax_m.set_xlabel("compute power [kW]")
     ax_a.set_title(f"{s.chip_power_w:g} W chips, same unit design: {s.compute_power_w / res.area_m2:.0f} W/m², "
                    f"{s.compute_power_w / res.mass_kg['total']:.0f} W/kg at the design", fontsize=10)
-    fig.tight_layout()
     i_1mw = int(np.searchsorted(powers, 1e6))
     line = (f"- Compute power {powers[0] / 1e3:g} kW to 10 MW, the design's unit re-sized per power (chip count "
             f"follows the power; estimate x field correction {area_scale:.3f} in area, {mass_scale:.3f} in mass): "
@@ -566,7 +565,6 @@ def _trade_architecture(plt, res, out):
         ax.axvline(res.spec.compute_power_w / 1e3, color="r", lw=0.8, ls=":")
     ax_m.set_title("both architectures re-sized per power (first estimate);\nloops tiled beyond the design's "
                    "chips, the design's power dotted", fontsize=9)
-    fig.tight_layout()
     return save_figure(plt, fig, out / "trade_architecture.png", 110), architecture_text(loop, pipes)
 
 
@@ -635,7 +633,6 @@ def _trade_coating(plt, res, out):
     ax.set_xlabel("panel area [m²] (hot case; estimate x field correction)")
     ax.set_title("area per coating (alpha/eps at BOL -> EOL)", fontsize=10)
     ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
     line = ("- Per coating, hot-case area in m² at beginning / end of life (the library's optics and sources, "
             f"`thermal info`; estimate scaled by the field/estimate ratio {scale:.3f}): "
             + ", ".join(f"{n} {b:.4g} / {e:.4g}" for n, b, e, _ in rows)
@@ -749,7 +746,6 @@ def _trade_pareto(plt, res, out):
     ax.set_ylabel("system mass [kg] (first estimate)")
     ax.set_title("mass against junction margin; marker size: facesheet", fontsize=10)
     ax.legend(handles=sizes + ax.lines, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
-    fig.tight_layout()
     bound_note = sorted({b for f in front for b in f[4]})
     line = (f"- Mass against junction margin (estimate): least mass per margin over pipe pitch "
             f"x{bounds_f[0][0]:g}-x{bounds_f[0][1]:g} and facesheet x{bounds_f[1][0]:g}-"
