@@ -414,3 +414,37 @@ def test_orbit_peak_retargeting_reuses_the_first_pass_and_lands_the_peak_on_targ
     too_cold = min(l for l, tj in pass_1 if tj < rounds[1][1])
     assert pass_2 and all(too_hot < l < too_cold for l in pass_2)
     assert abs(res.periodic_hot["tj_max_k"] - first_target) <= PERIODIC_TOL_K
+
+
+def test_a_spare_process_draws_the_same_report_as_this_one(sized, tmp_path):
+    """The plot-only trade studies drawn by a spare (spawned) process: the same report text and the
+    same pixels as drawn here; and a helper that died on the way is replaced by drawing here."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    import multiprocessing
+
+    from matplotlib.image import imread
+
+    from thermal.apps.sizing.report import write_outputs
+
+    here, there, broken = tmp_path / "here", tmp_path / "there", tmp_path / "broken"
+    write_outputs(sized, here, figures=False)
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        write_outputs(sized, there, figures=False, helper=pool)
+
+    class Died:
+        def submit(self, *args):
+            class Future:
+                def result(self):
+                    raise BrokenProcessPool("killed")
+            return Future()
+
+    write_outputs(sized, broken, figures=False, helper=Died())
+    drop_times = lambda p: [l for l in p.read_text().splitlines() if not l.startswith(("traceable", "wall"))]  # noqa: E731
+    pngs = sorted(p.name for p in here.glob("*.png"))
+    assert "trade_power.png" in pngs and "trade_pareto.png" in pngs
+    for other in (there, broken):
+        assert drop_times(other / "small.md") == drop_times(here / "small.md")
+        assert sorted(p.name for p in other.glob("*.png")) == pngs
+        for name in pngs:
+            assert np.array_equal(imread(other / name), imread(here / name)), name

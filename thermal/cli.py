@@ -7,6 +7,7 @@ import math
 import sys
 import tempfile
 import traceback
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from thermal.apps.failures import failure_candidates, format_failure_table, n_mi
 from thermal.apps.resume import DEFAULT_EVERY_S
 from thermal.apps.sizing.input import load_sizing
 from thermal.apps.sizing.report import summary_rows as sizing_summary_rows
-from thermal.apps.sizing.report import summary_text, write_outputs
+from thermal.apps.sizing.report import spare_process, summary_text, write_outputs
 from thermal.apps.sizing.size import size
 from thermal.apps.sizing.solve_cache import solve_cache
 from thermal.apps.solve import solve
@@ -486,9 +487,10 @@ def _size(args) -> int:
         if show:
             print(f"  {msg}", file=sys.stderr, flush=True)
 
-    with solve_cache(Path(out_dir) / ".solves", reuse=args.resume) as cache:
+    with solve_cache(Path(out_dir) / ".solves", reuse=args.resume) as cache, \
+            (spare_process() if not args.no_trades else nullcontext()) as helper:
         result = size(spec, progress=progress)
-        write_outputs(result, out_dir, trades=not args.no_trades)
+        write_outputs(result, out_dir, trades=not args.no_trades, helper=helper)
     print(summary_text(result, out_dir))
     if args.csv is not None:
         rows = [*sizing_summary_rows(result), ("installed heater power per chip [W]", "-",

@@ -32,7 +32,6 @@ import math
 
 import numpy as np
 from numba import njit, prange
-from scipy.integrate import quad
 
 GAUSS_POINTS = 24  # outer rule for separated edge pairs: exact enough that far pairs meet 1e-12
 NEAR_FACTOR = 0.5  # an edge pair is "near" when their distance is below this x the longer edge
@@ -112,6 +111,10 @@ def _edge_pair(a1, u1, l1, a2, u2, l2) -> float:
 
     def f(s):
         return float(segment_log_integral(a1 + s * u1, a2, u2, l2))
+
+    # deliberately lazy: scipy.integrate (and the scipy.optimize it loads) is 30 MB of the resident
+    # memory of every run that never meets two nearby edges (all but the exchange cases)
+    from scipy.integrate import quad
 
     total = 0.0
     for lo, hi in zip(knots[:-1], knots[1:]):

@@ -2,8 +2,13 @@
 figures, and single-machine trade studies (closed-form estimate, vectorised where it can be)."""
 from __future__ import annotations
 
+import io
 import math
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,6 +24,7 @@ from thermal.apps.sizing.unit_solves import FREEZE_MARGIN_K, solve_unit
 from thermal.constants import VERSION
 from thermal.output.provenance import markdown_cell, run_stamp, source_revision
 from thermal.output.plotting import loop_figure, pipe_utilisation, pyplot, save_figure, temperature_maps
+from thermal.threads import PARALLEL_MIN_NODES, kernel_threads
 
 
 def _c(t_k):
@@ -355,11 +361,14 @@ def write_sizing_h5(res, path, xdmf: bool = True) -> Path:
     return Path(path)
 
 
-def write_outputs(res, out_dir, figures: bool = True, trades: bool = True) -> list:
+def write_outputs(res, out_dir, figures: bool = True, trades: bool = True, helper=None) -> list:
+    """The report, its figures and the fields; ``helper``: a spare process (``spare_process``) that
+    draws the plot-only trade studies meanwhile."""
     s = res.spec
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
+    pending = helper.submit(plot_only_trades, res, out) if (trades and helper is not None) else None
     hot_result = res.periodic_hot["result"] if res.periodic_hot else res.hot.result
     h5 = write_sizing_h5(res, out / f"{s.name}.h5")
     written.append(h5)
@@ -390,7 +399,7 @@ def write_outputs(res, out_dir, figures: bool = True, trades: bool = True) -> li
     trade_info = {}
     if trades:
         start = time.perf_counter()
-        trade_info = trade_studies(res, out)
+        trade_info = trade_studies(res, out, pending)
         figs += trade_info["figures"]
         trade_info["wall_s"] = time.perf_counter() - start
     md = out / f"{s.name}.md"
@@ -466,19 +475,57 @@ def _solves_table(res) -> list:
     return rows
 
 
-def trade_studies(res, out) -> dict:
+def trade_studies(res, out, pending=None) -> dict:
     """Area and mass against radiator temperature, compute power (tiled modules) and coating, and
     mass against junction margin (Pareto) -- on the first-estimate model, scaled to the field answer
-    where it says so."""
-    plt = pyplot()
+    where it says so.  ``pending``: the plot-only studies already under way in a spare process
+    (``spare_process``), as the future of ``plot_only_trades``; None: all of them here."""
+    pareto = _trade_pareto(pyplot(), res, out)  # the one with field solves: in this process, which has the kernels
+    plot_only = None
+    if pending is not None:
+        try:
+            plot_only = pending.result()
+        except BrokenProcessPool:  # the helper died (killed, out of memory): draw them here instead
+            plot_only = None
+    if plot_only is None:
+        plot_only = plot_only_trades(res, out)
     figs, text = [], []
-    for study in (_trade_temperature, _trade_power, _trade_architecture, _trade_coating, _trade_pareto):
-        fig, line = study(plt, res, out)
+    for fig, line in [*plot_only, pareto]:
         if fig is not None:
             figs.append(fig)
         if line:
             text.append(line)
     return {"figures": figs, "text": "\n".join(text)}
+
+
+def plot_only_trades(res, out) -> list:
+    """(figure path or None, report line) of the trade studies that take no field solve: the estimate
+    and matplotlib only, so a spare process can draw them while this one solves the Pareto's checks."""
+    plt = pyplot()
+    return [study(plt, res, out) for study in (_trade_temperature, _trade_power, _trade_architecture, _trade_coating)]
+
+
+def _warm_helper() -> None:
+    """What a spare process pays once before its first figure: matplotlib's import and its fonts."""
+    fig = pyplot().figure(figsize=(1, 1))
+    fig.text(0.5, 0.5, "°C m² 10³")
+    fig.savefig(io.BytesIO(), format="png")
+
+
+@contextmanager
+def spare_process():
+    """A process on a spare core that draws the plot-only trade studies (``trade_studies(pending=)``)
+    while this one draws the maps and solves the Pareto's field checks: 1.2 s of the flagship's 3.5 s
+    report.  Started (spawned: a clean interpreter, nothing inherited from this one's compiled
+    kernels' threads) before the sizing, so its imports run on the core the sizing leaves idle.
+    None where no core is spare (one CPU allowed, or the machine's load fills all but one): there
+    the figures are drawn in this process, as before."""
+    if kernel_threads(PARALLEL_MIN_NODES) < 2:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pool.submit(_warm_helper)
+        yield pool
 
 
 def _trade_temperature(plt, res, out):
