@@ -39,6 +39,15 @@ LIMITS = {("fipy-sa", "transient"): 256, ("scipy-best", "transient"): 512, ("fip
           ("thermal", "transient"): 1024}
 
 
+def current_rss_mb() -> float:
+    """Resident memory now (Linux): what a process holds before it builds the case -- the
+    interpreter and its libraries (and thermal's compiled kernels, loaded by its warm-up)."""
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
 def source_w(n):
     """Exact overlap of each cell with the chip square, times P / 0.01 m2 (PROBLEM.md section 2)."""
     e = np.linspace(0.0, 1.0, n + 1)
@@ -78,6 +87,7 @@ def run_thermal(n, mode):
                                          create=True))
         solve_transient_fixed_step(build_network(warm), warm.solver, warm.transient)
     compile_s = time.perf_counter() - t0
+    base = current_rss_mb()
     t0 = time.perf_counter()
     case = case_for(n)
     net = build_network(case)
@@ -90,7 +100,7 @@ def run_thermal(n, mode):
     solve = time.perf_counter() - t1
     stats = sol.linear_stats
     return dict(setup_s=setup, solve_s=solve, newton=sol.newton_iterations, field=sol.t_k, times=sol.times_s,
-                compile_s=compile_s, detail=f"AMG set-up {stats.setup_s:.2f} s in {stats.setups}, "
+                compile_s=compile_s, base_rss_mb=base, detail=f"AMG set-up {stats.setup_s:.2f} s in {stats.setups}, "
                 f"{stats.iterations} CG its" if sol.linear_method == "amg" else f"SuperLU ({stats.setups} factorisations)")
 
 
@@ -102,6 +112,7 @@ def run_scipy(n, mode, forcing=1e-10):
     import scipy.sparse as sp
     import scipy.sparse.linalg as spla
 
+    base = current_rss_mb()
     t0 = time.perf_counter()
     h = 1.0 / n
     g = K * D
@@ -149,7 +160,7 @@ def run_scipy(n, mode, forcing=1e-10):
                 fields.append(t)
                 times.append(step * DT)
     return dict(setup_s=setup, solve_s=time.perf_counter() - t1, newton=iters, field=np.array(fields),
-                times=np.array(times), detail=f"SA-AMG built once, CG rtol {forcing:g}")
+                times=np.array(times), detail=f"SA-AMG built once, CG rtol {forcing:g}", base_rss_mb=base)
 
 
 def run_fipy(n, mode, iterative=False, amg=False):
@@ -159,6 +170,9 @@ def run_fipy(n, mode, iterative=False, amg=False):
     preconditioned by FiPy's own pyamg SmoothedAggregationPreconditioner; the fastest is FiPy's time."""
     import fipy as fp
 
+    if amg:
+        from fipy.solvers.pyAMG.preconditioners import SmoothedAggregationPreconditioner
+    base = current_rss_mb()
     t0 = time.perf_counter()
     h = 1.0 / n
     mesh = fp.Grid2D(nx=n, ny=n, dx=h, dy=h)
@@ -170,8 +184,6 @@ def run_fipy(n, mode, iterative=False, amg=False):
     # FiPy's default tolerance lets a solver return without solving when the residual already looks
     # small (shared/bench/PROBLEM.md: "silently skips sweeps"): a zero tolerance forces every solve
     if amg:
-        from fipy.solvers.pyAMG.preconditioners import SmoothedAggregationPreconditioner
-
         solver = fp.solvers.scipy.LinearPCGSolver(tolerance=1e-10, criterion="initial", iterations=5000,
                                                   precon=SmoothedAggregationPreconditioner())
     elif iterative:
@@ -213,7 +225,7 @@ def run_fipy(n, mode, iterative=False, amg=False):
                 fields.append(out)
                 times.append(step * DT)
     return dict(setup_s=setup, solve_s=time.perf_counter() - t1, newton=iters, field=np.array(fields),
-                times=np.array(times),
+                times=np.array(times), base_rss_mb=base,
                 detail="LinearPCGSolver + SA" if amg else "LinearPCGSolver" if iterative else "LinearLUSolver")
 
 
@@ -284,9 +296,9 @@ def main():
 
 
 def write_table(rows, path):
-    lines = ["| mode | N | solver | setup [s] | solve [s] | total [s] | Newton its | peak RSS [MB] | T_max [K] | "
-             "max abs dT vs thermal [K] | best FiPy / thermal | best SciPy / thermal |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| mode | N | solver | setup [s] | solve [s] | total [s] | Newton its | peak RSS [MB] | RSS before the case "
+             "[MB] | T_max [K] | max abs dT vs thermal [K] | best FiPy / thermal | best SciPy / thermal |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for mode, n, impl, r, dev, res in rows:
         total = r["setup_s"] + r["solve_s"]
         ratio = {}
@@ -302,7 +314,7 @@ def write_table(rows, path):
         fipy_ratio = f"{ratio['fipy']:.1f}x" if show and "fipy" in ratio else ""
         scipy_ratio = f"{ratio['scipy']:.2f}x" if show and "scipy" in ratio else ""
         lines.append(f"| {mode} | {n} | {impl} | {r['setup_s']:.2f} | {r['solve_s']:.2f} | {total:.2f} | {r['newton']} | "
-                     f"{r['rss_mb']:.0f} | {r['t_max']:.6f} | {dev:.1e} | {fipy_ratio} | {scipy_ratio} |")
+                     f"{r['rss_mb']:.0f} | {r.get('base_rss_mb', float('nan')):.0f} | {r['t_max']:.6f} | {dev:.1e} | {fipy_ratio} | {scipy_ratio} |")
     comp = [r["compile_s"] for _, _, impl, r, _, _ in rows if impl == "thermal" and "compile_s" in r]
     text = "\n".join(lines) + "\n"
     if comp:
