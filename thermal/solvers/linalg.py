@@ -72,6 +72,7 @@ class LinearSolver:
         self.reuse_factors = n_nodes > direct_limit
         self._lu = self._lu_from = None
         self._ordering = None  # the fill-reducing ordering of the run's (fixed) pattern, from its first LU
+        self._saved_perm_c = None  # that ordering as a checkpoint kept it, until the resumed run's first LU
         # keep the matrix the AMG hierarchy was built from, which a checkpoint needs to rebuild it
         # (snapshot); a steady solve writes no checkpoint and keeps nothing (40 MB at 10^6 nodes)
         self.resumable = resumable
@@ -130,7 +131,11 @@ class LinearSolver:
         """The counters, and the matrix the AMG hierarchy was built from (a checkpoint: the hierarchy
         is kept across steps, so a resumed run must build the same one to take the same solves)."""
         out = {"stats": vars(self.stats).copy(), "rate_at_setup": self._rate_at_setup, "matrix": None,
-               "method": self.method, "may_fall_back": self.may_fall_back, "lu_matrix": None}
+               "method": self.method, "may_fall_back": self.may_fall_back, "lu_matrix": None,
+               # the fill-reducing ordering every LU after the run's first is factorised with: a resumed
+               # run that ordered afresh from its own first matrix factorised differently in the last
+               # digits (1.5e-8 K at the end of the heat-pipe dry-out transient, resumed at step 100)
+               "perm_c": None if self._ordering is None else np.array(self._ordering.perm_c)}
         if self._lu_from is not None:
             a = self._lu_from
             out["lu_matrix"] = {"data": np.array(a.data), "indices": np.array(a.indices), "indptr": np.array(a.indptr),
@@ -148,6 +153,8 @@ class LinearSolver:
         return out
 
     def restore(self, saved: dict) -> None:
+        if saved.get("perm_c") is not None:
+            self._saved_perm_c = np.asarray(saved["perm_c"])  # made a FillOrdering at the next factorisation
         if saved["matrix"] is not None:
             m = saved["matrix"]
             self._setup(sp.csr_matrix((m["data"], m["indices"], m["indptr"]), shape=tuple(int(v) for v in m["shape"])))
@@ -156,6 +163,8 @@ class LinearSolver:
             a = sp.csr_matrix((m["data"], m["indices"], m["indptr"]), shape=tuple(int(v) for v in m["shape"]))
             if saved.get("lu_perm_c") is not None:
                 self._ordering = FillOrdering(a, saved["lu_perm_c"])
+            else:  # the kept LU was the run's first, ordered afresh: so again (the same matrix, the same order)
+                self._saved_perm_c = None
             self._factor(a)
         self._rate_at_setup = saved["rate_at_setup"]
         self.method = saved.get("method", self.method)
@@ -169,6 +178,8 @@ class LinearSolver:
         """SuperLU of the matrix; kept (with the matrix it factors) for reuse on networks large enough
         that a factorisation costs more than a few preconditioned iterations."""
         start = time.perf_counter()
+        if self._ordering is None and self._saved_perm_c is not None:  # a resumed run: the run's ordering
+            self._ordering, self._saved_perm_c = FillOrdering(matrix.tocsr(), self._saved_perm_c), None
         lu, self._ordering = factorise(matrix, self._ordering)
         self.stats.setups += 1
         self.stats.setup_s += time.perf_counter() - start
