@@ -91,6 +91,18 @@ BAD = [
      + ORBIT.replace("\n[orbit]", "\n[orbit]"), ["faces.top.normal", "outward normal"]),
     ("flux_with_orbit", MINIMAL_CASE.replace('coating = "white_paint"', 'coating = "white_paint"\nnormal = "-z"\n'
                                              'solar_flux = "1361 W/m2"') + ORBIT, ["faces.top.solar_flux", "from the orbit"]),
+    ("output_times_and_output_every", edit('name = "minimal"', 'name = "minimal"\nmode = "transient"')
+     + '\n[transient]\ntime_step = "10 s"\nend_time = "1 h"\noutput_every = 2\noutput_times = ["1 min"]\n',
+     ["transient.output_times", "not both"]),
+    ("output_times_decreasing", edit('name = "minimal"', 'name = "minimal"\nmode = "transient"')
+     + '\n[transient]\ntime_step = "10 s"\nend_time = "1 h"\noutput_times = ["10 min", "1 min"]\n',
+     ["transient.output_times", "increase"]),
+    ("output_time_after_the_end", edit('name = "minimal"', 'name = "minimal"\nmode = "transient"')
+     + '\n[transient]\ntime_step = "10 s"\nend_time = "1 h"\noutput_times = ["2 h"]\n',
+     ["transient.output_times", "at most end_time"]),
+    ("output_times_not_a_list", edit('name = "minimal"', 'name = "minimal"\nmode = "transient"')
+     + '\n[transient]\ntime_step = "10 s"\nend_time = "1 h"\noutput_times = "1 min"\n',
+     ["transient.output_times", "a list of times"]),
     ("tolerance_with_fixed_scheme", edit('name = "minimal"', 'name = "minimal"\nmode = "transient"')
      + '\n[transient]\ntime_step = "10 s"\nend_time = "1 h"\ntolerance = "0.1 K"\n', ["transient.tolerance", "adaptive"]),
     ("unknown_scheme", edit('name = "minimal"', 'name = "minimal"\nmode = "transient"')

@@ -157,3 +157,24 @@ def test_fixed_steps_land_on_eclipse_edges_and_resume_whole(tmp_path):
     # every step is whole except the one ending on each edge and the last
     assert np.count_nonzero(~whole) <= len(edges) + 1 and np.all(steps <= 70.0 * (1 + 1e-12))
     assert max(abs(b.relative_error) for b in sol.energy[1:]) < 1e-9
+
+
+@pytest.mark.parametrize("scheme", ["fixed", "bdf2"])
+def test_output_times_keep_those_fields_only_and_the_steps_land_on_them(scheme):
+    """[transient] output_times: the start, those times and the end, nothing else; a fixed-step run
+    gives the same bits as output_every at the same times (the outputs choose nothing about the steps
+    where the times are whole steps); an adaptive run lands its steps on them."""
+    chosen = parse_case(case_text_with(
+        (CASES / "reference_plate.toml").read_text(),
+        {"case.mode": "transient", "panels.plate.cells": [16, 16],
+         "transient": {"time_step": "10 s", "end_time": "600 s", "output_times": ["60 s", "5 min"],
+                       **({} if scheme == "fixed" else {"scheme": "bdf2", "tolerance": "0.05 K"})}}, create=True))
+    got = solve(chosen).solution
+    assert list(got.times_s) == [0.0, 60.0, 300.0, 600.0] and got.t_k.shape[0] == 4
+    if scheme == "fixed":
+        ref = solve(parse_case(case_text_with(
+            (CASES / "reference_plate.toml").read_text(),
+            {"case.mode": "transient", "panels.plate.cells": [16, 16],
+             "transient": {"time_step": "10 s", "end_time": "600 s", "output_every": 1}}, create=True))).solution
+        rows = [list(ref.times_s).index(t) for t in got.times_s]
+        np.testing.assert_array_equal(got.t_k, ref.t_k[rows])

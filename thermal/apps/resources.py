@@ -43,6 +43,8 @@ def estimate(case) -> dict:
     if tr is not None and tr.scheme == "fixed":
         steps = math.ceil(tr.end_time_s / tr.time_step_s)
         outputs = steps // tr.output_every + 1
+    if tr is not None and tr.output_times_s is not None:
+        outputs = len(tr.output_times_s) + 2  # and the start and the end
     patches = 0
     if case.radiation is not None:
         faces = [f for p in case.panels for f in p.faces.values()]
@@ -65,5 +67,5 @@ def check_resources(case, force: bool = False, available_bytes: int | None = Non
     if available is not None and est["memory_bytes"] > available:
         raise ModelError(f"{case.file}: about {est['memory_bytes'] / 2**30:.3g} GiB needed ({est['nodes']:,} nodes, "
                          f"{est['outputs']:,} output states kept, {est['patches']:,} radiation patches) but {available / 2**30:.1f} GiB is available; "
-                         "use fewer cells or outputs (transient.output_every), or --force")
+                         "use fewer cells or outputs (transient.output_every or output_times), or --force")
     return est

@@ -299,8 +299,8 @@ def _transient(case, net, env, state, rec, output, progress, run):
                 AdaptiveSettings(order=2 if tr.scheme == "bdf2" else 1, atol_k=tr.tolerance_k,
                                  dt_initial_s=tr.time_step_s, dt_max_s=tr.max_step_s),
                 environment=env, events=events, on_output=rec.on_output,
-                output_all_steps=tr.output_interval_s is None, progress=progress, step_hook=hook, state=state,
-                **marching)
+                output_all_steps=tr.output_interval_s is None and tr.output_times_s is None,
+                output_times=tr.output_times_s, progress=progress, step_hook=hook, state=state, **marching)
     except ThermalError as exc:
         if rec.writer is not None:
             rec.writer.close({"failed": str(exc)})

@@ -193,11 +193,13 @@ def _parse_transient(tt: Table | None, mode: str, file: str) -> TransientSetting
     if t_end < dt:
         raise tt.error("end_time", tt.raw["end_time"], "must be at least one time_step")
     scheme = tt.choice("scheme", SCHEMES, "fixed")
+    output_times = _output_times(tt, t_end)
     if scheme == "fixed":
         for key in ("tolerance", "max_step", "output_interval"):
             if tt.has(key):
                 raise tt.error(key, tt.raw[key], "only for an adaptive scheme ('bdf1' or 'bdf2')")
-        transient = TransientSettings(dt, t_end, tt.integer("output_every", 1, minimum=1))
+        transient = TransientSettings(dt, t_end, tt.integer("output_every", 1, minimum=1),
+                                      output_times_s=output_times)
     else:
         if tt.has("output_every"):
             raise tt.error("output_every", tt.raw["output_every"], "for the 'fixed' scheme; adaptive "
@@ -205,9 +207,28 @@ def _parse_transient(tt: Table | None, mode: str, file: str) -> TransientSetting
         transient = TransientSettings(
             dt, t_end, 1, scheme, tt.quantity("tolerance", "K", 0.01, minimum=0.0, strict_minimum=True),
             tt.quantity("max_step", "s", float("inf"), minimum=0.0, strict_minimum=True),
-            tt.quantity("output_interval", "s", None, minimum=0.0, strict_minimum=True))
+            tt.quantity("output_interval", "s", None, minimum=0.0, strict_minimum=True), output_times)
     tt.finish()
     return transient
+
+
+def _output_times(tt: Table, t_end: float) -> tuple | None:
+    """[transient] output_times: the field is kept (and written) at these times only, besides the
+    start and the end -- e.g. ["60 s", "10 min", "1 h"]; the steps are shortened to land on them."""
+    if not tt.has("output_times"):
+        return None
+    raw = tt.raw["output_times"]
+    for other in ("output_every", "output_interval"):
+        if tt.has(other):
+            raise tt.error("output_times", raw, f"either output_times or {other}, not both")
+    if not isinstance(raw, list) or not raw:
+        raise tt.error("output_times", raw, 'a list of times, e.g. ["60 s", "10 min", "1 h"]')
+    times = [tt.convert("output_times", v, "s", minimum=0.0, strict_minimum=True) for v in raw]
+    if any(b <= a for a, b in zip(times, times[1:])):
+        raise tt.error("output_times", raw, "times must increase")
+    if times[-1] > t_end * (1 + 1e-12):
+        raise tt.error("output_times", raw, f"every time must be at most end_time ({t_end:g} s)")
+    return tuple(times)
 
 
 def _parse_periodic(pt: Table | None, mode: str, orbit, file: str) -> PeriodicSettings | None:

@@ -183,6 +183,7 @@ class TransientSettings:
     tolerance_k: float = 0.01  # adaptive: local error per step (absolute)
     max_step_s: float = float("inf")
     output_interval_s: float | None = None  # adaptive: outputs land on multiples; None = every step
+    output_times_s: tuple | None = None  # either scheme: outputs at these times only (the steps land on them)
 
 
 @dataclass(frozen=True, slots=True)

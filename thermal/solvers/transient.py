@@ -5,7 +5,7 @@ with the enthalpy form conserves energy exactly at the discrete level, so each s
 (generated + absorbed - radiated - stored - conducted out) closes to the Newton tolerance.
 There is one time stepper (``adaptive.solve_transient_adaptive``); this is its fixed-step mode:
 whole steps of dt, a step shortened only to land on an event (eclipse entry or exit, a schedule
-switch) or on the end time, and output every ``output_every`` steps.
+switch) or on the end time, and output every ``output_every`` steps or at the case's ``output_times``.
 """
 from __future__ import annotations
 
@@ -25,9 +25,11 @@ def solve_transient_fixed_step(net, settings, transient, assembler=None, linear=
     dt = transient.time_step_s
     end = transient.end_time_s
     events = environment.events(end) if environment is not None else []
-    # output every output_every whole steps (the steps shortened at events do not count)
-    n_out = int(np.floor(end / (dt * transient.output_every) + 1e-9))
-    output_times = [k * transient.output_every * dt for k in range(1, n_out + 1)]
+    if transient.output_times_s is not None:  # the case's own output times (the steps land on them)
+        output_times = list(transient.output_times_s)
+    else:  # every output_every whole steps (the steps shortened at events do not count)
+        n_out = int(np.floor(end / (dt * transient.output_every) + 1e-9))
+        output_times = [k * transient.output_every * dt for k in range(1, n_out + 1)]
     return solve_transient_adaptive(net, settings, end, AdaptiveSettings(order=1, dt_initial_s=dt, fixed_step=True),
                                     environment=environment, events=events, on_output=on_output,
                                     output_times=output_times, progress=progress, assembler=assembler,
