@@ -440,10 +440,17 @@ def test_a_spare_process_draws_the_same_report_as_this_one(sized, tmp_path):
             return Future()
 
     write_outputs(sized, broken, figures=False, helper=Died())
+
+    class DiedEarlier:
+        def submit(self, *args):
+            raise BrokenProcessPool("killed while warming up")
+
+    earlier = tmp_path / "earlier"
+    write_outputs(sized, earlier, figures=False, helper=DiedEarlier())
     drop_times = lambda p: [l for l in p.read_text().splitlines() if not l.startswith(("traceable", "wall"))]  # noqa: E731
     pngs = sorted(p.name for p in here.glob("*.png"))
     assert "trade_power.png" in pngs and "trade_pareto.png" in pngs
-    for other in (there, broken):
+    for other in (there, broken, earlier):
         assert drop_times(other / "small.md") == drop_times(here / "small.md")
         assert sorted(p.name for p in other.glob("*.png")) == pngs
         for name in pngs:

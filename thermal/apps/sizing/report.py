@@ -368,7 +368,12 @@ def write_outputs(res, out_dir, figures: bool = True, trades: bool = True, helpe
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    pending = helper.submit(plot_only_trades, res, out) if (trades and helper is not None) else None
+    pending = None
+    if trades and helper is not None:
+        try:
+            pending = helper.submit(plot_only_trades, res, out)
+        except BrokenProcessPool:  # the helper died before it got the job (while warming up): draw here
+            pending = None
     hot_result = res.periodic_hot["result"] if res.periodic_hot else res.hot.result
     h5 = write_sizing_h5(res, out / f"{s.name}.h5")
     written.append(h5)
