@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from thermal.build.mesh import axis_edges, graded_segment
-from thermal.build.network import build_network
+from thermal.build.network import build_network, links_to_csr
+from thermal.build.pattern import entry_halves
 from thermal.input.case_file import load_case, parse_case
 
 from .conftest import CASES, MINIMAL_CASE
@@ -117,8 +118,6 @@ def test_hot_spots_take_their_share_of_the_chip_power():
 def test_links_to_csr_puts_each_half_link_on_its_entry():
     """The compiled counting sort against a dictionary built link by link: every entry (i, j) holds
     i's half and j's, rows sorted, the diagonal found, the pattern 32-bit."""
-    from thermal.build.network import links_to_csr
-
     rng = np.random.default_rng(7)
     n = 60
     pairs = {tuple(sorted(p)) for p in rng.integers(0, n, size=(400, 2)) if p[0] != p[1]}
@@ -138,15 +137,38 @@ def test_links_to_csr_puts_each_half_link_on_its_entry():
         cols = csr["indices"][csr["indptr"][i]:csr["indptr"][i + 1]]
         assert np.all(np.diff(cols) > 0)
         assert csr["indices"][csr["diag_pos"][i]] == i
+        halves = entry_halves(csr["link_code"], csr["link_s"], csr["link_dir"])
         for e in range(csr["indptr"][i], csr["indptr"][i + 1]):
-            got[(i, int(csr["indices"][e]))] = tuple(csr[k][e] for k in ("s_self", "s_other", "dir_self", "dir_other",
-                                                                          "r_link"))
+            got[(i, int(csr["indices"][e]))] = tuple(h[e] for h in halves) + (csr["r_link"][e],)
     assert got == expected
 
 
-def test_links_to_csr_names_a_pair_joined_twice():
-    from thermal.build.network import links_to_csr
+def test_links_share_a_type_exactly_when_their_half_links_are_bit_equal():
+    """The network keeps one row per distinct (s_i, s_j, dir_i, dir_j): many links drawn from a few
+    values share rows, thousands of distinct ones (the hash table grows several times) get one each,
+    and every entry reads back its own values bit for bit."""
+    rng = np.random.default_rng(11)
+    m = 5000
+    few = np.array([0.25, 0.5, 1.0 / 3.0])
+    si = np.concatenate([rng.choice(few, m), rng.random(m)])
+    sj = np.concatenate([rng.choice(few, m), rng.random(m)])
+    di = rng.integers(0, 2, 2 * m).astype(np.int8)
+    dj = rng.integers(0, 2, 2 * m).astype(np.int8)
+    li = np.arange(2 * m)
+    lj = li + 2 * m  # a matching: no pair twice
+    csr = links_to_csr(4 * m, li, lj, si, sj, di, dj, np.zeros(2 * m))
+    distinct = {(a, b, c, d) for a, b, c, d in zip(si, sj, di, dj)} | {(0.0, 0.0, 0, 0)}
+    assert csr["link_s"].shape == (len(distinct), 2)
+    assert csr["link_code"].dtype == np.uint32
+    s_self, s_other, d_self, d_other = entry_halves(csr["link_code"], csr["link_s"], csr["link_dir"])
+    e_of = csr["indptr"][li] + (csr["indices"][csr["indptr"][li]] == li)  # (li, lj): after li's diagonal
+    assert np.array_equal(s_self[e_of], si) and np.array_equal(s_other[e_of], sj)
+    assert np.array_equal(d_self[e_of], di) and np.array_equal(d_other[e_of], dj)
+    back = csr["indptr"][lj]  # (lj, li) comes before lj's diagonal: li < lj
+    assert np.array_equal(s_self[back], sj) and np.array_equal(d_other[back], di)
 
+
+def test_links_to_csr_names_a_pair_joined_twice():
     li, lj = np.array([0, 1, 3, 2]), np.array([1, 2, 1, 1])  # 1-2 twice, once each way round
     z = np.zeros(4)
     with pytest.raises(ValueError, match="nodes 1 and 2"):

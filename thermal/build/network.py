@@ -26,7 +26,7 @@ from thermal.build.mesh import PanelMesh, build_panel_mesh
 from thermal.build.control import HeaterTerms, add_heaters, locate_heaters, louver_rows
 from thermal.build.loops import AdvectionTerms, add_loops, locate_terms
 from thermal.build.pipes import add_heat_pipes, locate_film_entries
-from thermal.build.pattern import link_entries
+from thermal.build.pattern import entry_halves, link_entries, type_table
 from thermal.build.radiation import PatchList, build_radiation, patch_edges, rectangle_patches, \
     surface_polygons
 from thermal.physics import geometry as geo
@@ -57,10 +57,12 @@ class Network:
     indptr: np.ndarray
     indices: np.ndarray
     diag_pos: np.ndarray
-    s_self: np.ndarray  # per entry [1/m]
-    s_other: np.ndarray
-    dir_self: np.ndarray  # 0 in-plane, 1 through
-    dir_other: np.ndarray
+    # each entry's two half-links by number: code 2 t + side is link type t seen from its end
+    # ``side`` (build/pattern.py); link_s[t] the two ends' s = half-length / area [1/m], link_dir[t]
+    # their directions (0 in-plane, 1 through): 4 bytes an entry, not 18 (entry_halves expands them)
+    link_code: np.ndarray  # uint32 per entry
+    link_s: np.ndarray  # (n_types, 2)
+    link_dir: np.ndarray  # (n_types, 2) uint8
     r_link: np.ndarray  # contact resistance [K/W]
     # radiating surfaces
     surf_node: np.ndarray
@@ -111,6 +113,23 @@ class Network:
     def with_loads(self, q_w: np.ndarray) -> "Network":
         """The same network with other fixed heat loads [W] (a manufactured source, a study)."""
         return replace(self, q_w=np.array(q_w, float))
+
+    @property
+    def s_self(self) -> np.ndarray:
+        """Per entry: the row node's half-link s [1/m] (expanded from the codes: for inspection and tests)."""
+        return entry_halves(self.link_code, self.link_s, self.link_dir)[0]
+
+    @property
+    def s_other(self) -> np.ndarray:
+        return entry_halves(self.link_code, self.link_s, self.link_dir)[1]
+
+    @property
+    def dir_self(self) -> np.ndarray:
+        return entry_halves(self.link_code, self.link_s, self.link_dir)[2]
+
+    @property
+    def dir_other(self) -> np.ndarray:
+        return entry_halves(self.link_code, self.link_s, self.link_dir)[3]
 
     @property
     def n_links(self) -> int:
@@ -470,20 +489,24 @@ def links_to_csr(n, li, lj, si, sj, di, dj, r) -> dict:
     """CSR arrays (diagonal included, rows and columns sorted) from a list of undirected links.
 
     Link k joins nodes li[k] and lj[k]; (si, di) describe li's half and (sj, dj) lj's.  Each link
-    becomes two entries, (i, j) from i's side and (j, i) from j's side.  The 32-bit pattern is what
-    scipy and pyamg keep as it is (they copy 64-bit ones down to 32 bits whenever the values fit),
-    and the kernels stream half the bytes.
+    becomes two entries, (i, j) from i's side and (j, i) from j's side, coded by the link's type
+    (Network.link_code).  The 32-bit pattern is what scipy and pyamg keep as it is (they copy 64-bit
+    ones down to 32 bits whenever the values fit), and the kernels stream half the bytes.
     """
     li, lj = np.asarray(li, np.int64), np.asarray(lj, np.int64)
+    types, link_s, link_dir = type_table(np.broadcast_to(np.asarray(si, float), li.shape),
+                                         np.broadcast_to(np.asarray(sj, float), li.shape),
+                                         np.broadcast_to(np.asarray(di, np.int8), li.shape),
+                                         np.broadcast_to(np.asarray(dj, np.int8), li.shape))
     nnz = 2 * li.size + n
     out = dict(indptr=np.empty(n + 1, np.int32), indices=np.empty(nnz, np.int32), diag_pos=np.empty(n, np.int32),
-               s_self=np.empty(nnz), s_other=np.empty(nnz), dir_self=np.empty(nnz, np.int8),
-               dir_other=np.empty(nnz, np.int8), r_link=np.empty(nnz))
-    duplicate = link_entries(n, li, lj, np.asarray(si, float), np.asarray(sj, float), np.asarray(di, np.int8),
-                             np.asarray(dj, np.int8), np.asarray(r, float), *out.values())
+               link_code=np.empty(nnz, np.uint32), r_link=np.empty(nnz))
+    duplicate = link_entries(n, li, lj, types, np.asarray(r, float), *out.values())
+    del types
     if duplicate >= 0:
         cols = out["indices"][out["indptr"][duplicate]:out["indptr"][duplicate + 1]]
         raise ValueError(f"nodes {duplicate} and {int(cols[np.argmax(np.diff(cols) == 0)])}")
+    out.update(link_s=link_s, link_dir=link_dir)
     return out
 
 

@@ -13,9 +13,9 @@ import numpy as np
 PropertyTables = namedtuple("PropertyTables", ["t_k", "value", "count"])
 # heat storage of each node: m_i = rho_v_kg[i], cp(T) from table row cp_tab[i]
 Storage = namedtuple("Storage", ["rho_v_kg", "cp_tab", "tables"])
-# the fixed CSR pattern with both half-links of each entry (kernels/conduction.py); r_link comes apart
-# because a run changes it (film resistances)
-Links = namedtuple("Links", ["indptr", "indices", "diag_pos", "s_self", "s_other", "dir_self", "dir_other"])
+# the fixed CSR pattern with both half-links of each entry coded by link type (kernels/conduction.py,
+# build/pattern.py); r_link comes apart because a run changes it (film resistances)
+Links = namedtuple("Links", ["indptr", "indices", "diag_pos", "code", "link_s", "link_dir"])
 # radiating surfaces: node, area [m2], IR emittance, solar absorptance, face index
 Surfaces = namedtuple("Surfaces", ["node", "area_m2", "eps", "alpha", "face"])
 # pumped-loop advection terms (kernels/advection.py): nodes and the CSR entries each term writes

@@ -1,6 +1,7 @@
 """Conduction: rows of the residual and of A = -dF/dT for every node, in parallel.
 
-For node i and each neighbour j (one CSR entry e)::
+For node i and each neighbour j (one CSR entry e, whose two half-links come from its link type:
+link_halves)::
 
     a = s_self/k_i,  b = s_other/k_j,   G = 1 / (r + (a + b))
     F_i += G (T_j - T_i)
@@ -27,11 +28,22 @@ def half_link(s, k, dk):
     return 0.0, 0.0
 
 
+@njit(cache=True, inline="always")
+def link_halves(code, link_s, link_dir):
+    """(s_self, s_other, dir_self, dir_other) of an entry from its code 2 t + side (build/pattern.py):
+    link type t seen from its end ``side``.  The type table is small (a few rows for a uniform
+    panel) and stays in cache; the entry streams 4 bytes instead of 18."""
+    t = code >> 1
+    side = code & 1
+    other = side ^ 1
+    return link_s[t, side], link_s[t, other], link_dir[t, side], link_dir[t, other]
+
+
 CHUNK_NODES = 1024  # rows per call of the shared body (as in kernels/storage.py)
 
 
 @njit(cache=True)
-def _conduction_rows(lo, hi, t_k, indptr, indices, diag_pos, s_self, s_other, dir_self, dir_other, r_link, k_node,
+def _conduction_rows(lo, hi, t_k, indptr, indices, diag_pos, code, link_s, link_dir, r_link, k_node,
                      dk_node, fixed, residual_w, a_data):
     """Rows lo..hi-1: the body the serial and parallel builds share.  A block of rows per call, not
     one row: a call per row passed and reference-counted 15 arrays each time (~130 ns per node,
@@ -51,8 +63,9 @@ def _conduction_rows(lo, hi, t_k, indptr, indices, diag_pos, s_self, s_other, di
             j = indices[e]
             if j == i:
                 continue
-            a, da = half_link(s_self[e], k_node[i, dir_self[e]], dk_node[i, dir_self[e]])
-            b, db = half_link(s_other[e], k_node[j, dir_other[e]], dk_node[j, dir_other[e]])
+            s_i, s_j, d_i, d_j = link_halves(code[e], link_s, link_dir)
+            a, da = half_link(s_i, k_node[i, d_i], dk_node[i, d_i])
+            b, db = half_link(s_j, k_node[j, d_j], dk_node[j, d_j])
             g = 1.0 / (r_link[e] + (a + b))
             dt = t_k[j] - ti
             res += g * dt
@@ -70,11 +83,11 @@ def _conduction_rows(lo, hi, t_k, indptr, indices, diag_pos, s_self, s_other, di
 def conduction_rows(t_k, links, r_link, k_node, dk_node, fixed, residual_w, a_data):
     """``links``: bundles.Links; ``r_link`` [K/W] per CSR entry (the run state's)."""
     indptr, indices, diag_pos = links.indptr, links.indices, links.diag_pos
-    s_self, s_other, dir_self, dir_other = links.s_self, links.s_other, links.dir_self, links.dir_other
+    code, link_s, link_dir = links.code, links.link_s, links.link_dir
     n = t_k.size
     for c in prange((n + CHUNK_NODES - 1) // CHUNK_NODES):
-        _conduction_rows(c * CHUNK_NODES, min(n, (c + 1) * CHUNK_NODES), t_k, indptr, indices, diag_pos, s_self,
-                         s_other, dir_self, dir_other, r_link, k_node, dk_node, fixed, residual_w, a_data)
+        _conduction_rows(c * CHUNK_NODES, min(n, (c + 1) * CHUNK_NODES), t_k, indptr, indices, diag_pos, code,
+                         link_s, link_dir, r_link, k_node, dk_node, fixed, residual_w, a_data)
 
 
 @njit(cache=True)
@@ -82,13 +95,13 @@ def conduction_rows_serial(t_k, links, r_link, k_node, dk_node, fixed, residual_
     """conduction_rows on one thread, compiled without the parallel passes: a run that never
     threads (a small network, a busy machine) does not wait for them (kernels/__init__.py)."""
     indptr, indices, diag_pos = links.indptr, links.indices, links.diag_pos
-    s_self, s_other, dir_self, dir_other = links.s_self, links.s_other, links.dir_self, links.dir_other
-    _conduction_rows(0, t_k.size, t_k, indptr, indices, diag_pos, s_self, s_other, dir_self, dir_other, r_link, k_node,
+    code, link_s, link_dir = links.code, links.link_s, links.link_dir
+    _conduction_rows(0, t_k.size, t_k, indptr, indices, diag_pos, code, link_s, link_dir, r_link, k_node,
                      dk_node, fixed, residual_w, a_data)
 
 
 @njit(cache=True)
-def _frozen_rows(lo, hi, t_k, indptr, indices, diag_pos, s_self, s_other, dir_self, dir_other, r_link, k_node, fixed,
+def _frozen_rows(lo, hi, t_k, indptr, indices, diag_pos, code, link_s, link_dir, r_link, k_node, fixed,
                  g_diag, residual_w, a_data):
     """Rows lo..hi-1 of a network whose conductances cannot change (constant k, fixed contact
     resistances, nothing else writing off-diagonal entries): A's off-diagonal entries still hold
@@ -107,8 +120,9 @@ def _frozen_rows(lo, hi, t_k, indptr, indices, diag_pos, s_self, s_other, dir_se
             if j == i:
                 continue
             if fixed[j]:
-                a, _ = half_link(s_self[e], k_node[i, dir_self[e]], 0.0)
-                b, _ = half_link(s_other[e], k_node[j, dir_other[e]], 0.0)
+                s_i, s_j, d_i, d_j = link_halves(code[e], link_s, link_dir)
+                a, _ = half_link(s_i, k_node[i, d_i], 0.0)
+                b, _ = half_link(s_j, k_node[j, d_j], 0.0)
                 res += 1.0 / (r_link[e] + (a + b)) * (t_k[j] - ti)
             else:
                 res += -a_data[e] * (t_k[j] - ti)
@@ -121,17 +135,17 @@ def frozen_conduction_rows(t_k, links, r_link, k_node, fixed, g_diag, residual_w
     """Conduction rows on a network whose conductances are fixed (see _frozen_rows); ``g_diag``:
     the conduction part of A's diagonal from the first full evaluation."""
     indptr, indices, diag_pos = links.indptr, links.indices, links.diag_pos
-    s_self, s_other, dir_self, dir_other = links.s_self, links.s_other, links.dir_self, links.dir_other
+    code, link_s, link_dir = links.code, links.link_s, links.link_dir
     n = t_k.size
     for c in prange((n + CHUNK_NODES - 1) // CHUNK_NODES):
-        _frozen_rows(c * CHUNK_NODES, min(n, (c + 1) * CHUNK_NODES), t_k, indptr, indices, diag_pos, s_self, s_other,
-                     dir_self, dir_other, r_link, k_node, fixed, g_diag, residual_w, a_data)
+        _frozen_rows(c * CHUNK_NODES, min(n, (c + 1) * CHUNK_NODES), t_k, indptr, indices, diag_pos, code, link_s,
+                     link_dir, r_link, k_node, fixed, g_diag, residual_w, a_data)
 
 
 @njit(cache=True)
 def frozen_conduction_rows_serial(t_k, links, r_link, k_node, fixed, g_diag, residual_w, a_data):
     """frozen_conduction_rows on one thread, compiled without the parallel passes."""
     indptr, indices, diag_pos = links.indptr, links.indices, links.diag_pos
-    s_self, s_other, dir_self, dir_other = links.s_self, links.s_other, links.dir_self, links.dir_other
-    _frozen_rows(0, t_k.size, t_k, indptr, indices, diag_pos, s_self, s_other, dir_self, dir_other, r_link, k_node,
+    code, link_s, link_dir = links.code, links.link_s, links.link_dir
+    _frozen_rows(0, t_k.size, t_k, indptr, indices, diag_pos, code, link_s, link_dir, r_link, k_node,
                  fixed, g_diag, residual_w, a_data)

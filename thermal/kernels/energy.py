@@ -13,7 +13,7 @@ converged solve drives to round-off.
 """
 from numba import njit
 
-from thermal.kernels.conduction import half_link
+from thermal.kernels.conduction import half_link, link_halves
 from thermal.kernels.properties import table_integral
 from thermal.constants import SIGMA_W_M2K4
 from thermal.kernels.radiation import surface_exchange
@@ -27,8 +27,7 @@ def energy_terms(t_k, step, q_w, fixed, storage, links, r_link, k_node, surfaces
     t_old_k, inv_dt_s, bdf_a, stored_offset_w = step.t_old_k, step.inv_dt_s, step.bdf_a, step.stored_offset_w
     rho_v_kg, cp_tab = storage.rho_v_kg, storage.cp_tab
     tab_t, tab_v, tab_n = storage.tables.t_k, storage.tables.value, storage.tables.count
-    indptr, indices, s_self, s_other = links.indptr, links.indices, links.s_self, links.s_other
-    dir_self, dir_other = links.dir_self, links.dir_other
+    indptr, indices, code, link_s, link_dir = links.indptr, links.indices, links.code, links.link_s, links.link_dir
     surf_node, surf_area_m2, surf_eps = surfaces.node, surfaces.area_m2, surfaces.eps
     surf_alpha, surf_face = surfaces.alpha, surfaces.face
     for m in range(7):
@@ -42,8 +41,9 @@ def energy_terms(t_k, step, q_w, fixed, storage, links, r_link, k_node, surfaces
                 j = indices[e]
                 if j == i or fixed[j]:
                     continue
-                a, _ = half_link(s_self[e], k_node[i, dir_self[e]], k_node[i, dir_self[e]])
-                b, _ = half_link(s_other[e], k_node[j, dir_other[e]], k_node[j, dir_other[e]])
+                s_i, s_j, d_i, d_j = link_halves(code[e], link_s, link_dir)
+                a, _ = half_link(s_i, k_node[i, d_i], k_node[i, d_i])
+                b, _ = half_link(s_j, k_node[j, d_j], k_node[j, d_j])
                 into += (t_k[j] - t_k[i]) / (r_link[e] + (a + b))
             out[4] += into
             out[5] += abs(into)

@@ -116,8 +116,8 @@ class Assembler:
         self.storage = Storage(self.state.rho_v_kg, net.cp_tab, self.tables)
         # index arrays as unsigned views (bundles.unsigned: the kernels' loads skip Numba's negative-index wrap)
         self.diag_pos = unsigned(net.diag_pos)
-        self.links = Links(unsigned(net.indptr), unsigned(net.indices), self.diag_pos, net.s_self, net.s_other,
-                           unsigned(net.dir_self), unsigned(net.dir_other))
+        self.links = Links(unsigned(net.indptr), unsigned(net.indices), self.diag_pos, net.link_code, net.link_s,
+                           net.link_dir)
         # own copies where louvers move the emittance and absorptance of their surfaces with T (the
         # network's, read-only, otherwise: 2 x 16 MB on a 1024^2 plate)
         self.surf_eps, self.surf_alpha = (np.array(net.surf_eps, float), np.array(net.surf_alpha, float)) \
