@@ -76,8 +76,8 @@ def _reserve_new(b, pairs) -> None:
     n = max(b.n, 1)
     new = np.array([i * n + j for i, j in pairs], np.int64)
     if b.links:
-        li = np.concatenate([lk[0] for lk in b.links])
-        lj = np.concatenate([lk[1] for lk in b.links])
+        li = np.concatenate([lk[0] for lk in b.links]).astype(np.int64)  # the pieces' int32 would overflow i * n
+        lj = np.concatenate([lk[1] for lk in b.links]).astype(np.int64)
         have = np.minimum(li, lj) * n + np.maximum(li, lj)
         new = new[~np.isin(new, have)]
     if new.size:

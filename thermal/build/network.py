@@ -201,11 +201,14 @@ class _Builder:
         return ids
 
     def add_links(self, i, j, s_i, s_j, dir_i, dir_j, r):
-        i = np.asarray(i, np.int64).ravel()
+        # node numbers as int32 while they fit, and no resistances where all are zero (the common
+        # case): the pieces are the build's largest temporaries (21 -> 13 MB on a 512^2 plate)
+        i = np.asarray(i, np.int32 if self.n < 2**31 else np.int64).ravel()
         if i.size == 0:
             return
         b = lambda v, dt=float: np.broadcast_to(np.asarray(v, dt), i.shape).ravel().copy()  # noqa: E731
-        self.links.append((i, b(j, np.int64), b(s_i), b(s_j), b(dir_i, np.int8), b(dir_j, np.int8), b(r)))
+        r = None if np.ndim(r) == 0 and r == 0.0 else b(r)
+        self.links.append((i, b(j, i.dtype), b(s_i), b(s_j), b(dir_i, np.int8), b(dir_j, np.int8), r))
 
     def face(self, name, face) -> int:
         self.face_names.append(name)
@@ -340,7 +343,8 @@ def _panel_faces(b: _Builder, panel: Panel, mesh: PanelMesh, node: np.ndarray) -
             louver = case.louvers[face.louver]
             eps, alpha = louver.eps[0], louver.alpha[0]  # the base values: closed (the assembler moves them)
             b.louvered.append((b.surface_total, cells.size, *louver_rows(b, louver)))
-        b.surfaces.append((cells, area, np.full(cells.size, eps), np.full(cells.size, alpha), fid))
+        b.surfaces.append((cells.astype(np.int32), area, np.full(cells.size, eps), np.full(cells.size, alpha),
+                           fid.astype(np.int32)))
         b.surface_total += cells.size
 
 
@@ -487,22 +491,28 @@ def _louver_surfaces(louvered: list):
 
 def links_to_csr(n, li, lj, si, sj, di, dj, r) -> dict:
     """CSR arrays (diagonal included, rows and columns sorted) from a list of undirected links.
+    ``r``: the links' contact resistances [K/W], or an empty array for none.
 
     Link k joins nodes li[k] and lj[k]; (si, di) describe li's half and (sj, dj) lj's.  Each link
     becomes two entries, (i, j) from i's side and (j, i) from j's side, coded by the link's type
     (Network.link_code).  The 32-bit pattern is what scipy and pyamg keep as it is (they copy 64-bit
     ones down to 32 bits whenever the values fit), and the kernels stream half the bytes.
     """
-    li, lj = np.asarray(li, np.int64), np.asarray(lj, np.int64)
+    li = np.asarray(li, np.int32 if n < 2**31 else np.int64)
+    lj = np.asarray(lj, li.dtype)
+    r = np.asarray(r, float)
+    has_r = r.size > 0 and bool(r.any())
     types, link_s, link_dir = type_table(np.broadcast_to(np.asarray(si, float), li.shape),
                                          np.broadcast_to(np.asarray(sj, float), li.shape),
                                          np.broadcast_to(np.asarray(di, np.int8), li.shape),
                                          np.broadcast_to(np.asarray(dj, np.int8), li.shape))
     nnz = 2 * li.size + n
     out = dict(indptr=np.empty(n + 1, np.int32), indices=np.empty(nnz, np.int32), diag_pos=np.empty(n, np.int32),
-               link_code=np.empty(nnz, np.uint32), r_link=np.empty(nnz))
-    duplicate = link_entries(n, li, lj, types, np.asarray(r, float), *out.values())
+               link_code=np.empty(nnz, np.uint32), r_link=np.empty(nnz if has_r else 0))
+    duplicate = link_entries(n, li, lj, types, r if has_r else np.zeros(0), *out.values())
     del types
+    # where no link has a resistance, one zero seen by every entry (42 MB of them on a 1024^2 plate)
+    out["r_link"] = out["r_link"] if has_r else np.broadcast_to(np.zeros(1), (nnz,))
     if duplicate >= 0:
         cols = out["indices"][out["indptr"][duplicate]:out["indptr"][duplicate + 1]]
         raise ValueError(f"nodes {duplicate} and {int(cols[np.argmax(np.diff(cols) == 0)])}")
@@ -511,24 +521,38 @@ def links_to_csr(n, li, lj, si, sj, di, dj, r) -> dict:
 
 
 def _csr_of_links(b: _Builder) -> dict:
-    """The builder's links as CSR arrays; the builder's pieces are let go as soon as they are joined
-    (a 1024^2 plate's links are ~150 MB in pieces, as much again joined)."""
+    """The builder's links as CSR arrays; the builder's pieces are let go as soon as they are joined,
+    one field at a time (a 1024^2 plate's links are ~55 MB in pieces)."""
     n, case = b.n, b.case
-    if not b.links:
-        li = lj = np.zeros(0, np.int64)
-        si = sj = r = np.zeros(0)
-        di = dj = np.zeros(0, np.int8)
-    else:
-        li, lj, si, sj, di, dj, r = (np.concatenate(x) for x in zip(*b.links))
-        b.links.clear()
-    if 2 * li.size + n >= 2**31:  # ~70 GB of network: far beyond any machine this runs on
-        raise CaseError(case.file, "panels", f"{n} nodes and {li.size} links", "fewer than 2^31 matrix entries")
+    count = sum(piece[0].size for piece in b.links)
+    if 2 * count + n >= 2**31:  # ~70 GB of network: far beyond any machine this runs on
+        raise CaseError(case.file, "panels", f"{n} nodes and {count} links", "fewer than 2^31 matrix entries")
+    # pieces without resistances hold None: zeros where another piece has some, else none at all
+    # (links_to_csr then leaves r_link zero)
+    with_r = any(piece[6] is not None for piece in b.links)
+    b.links[:] = [piece[:6] + ((np.zeros(piece[0].size) if piece[6] is None else piece[6]) if with_r
+                               else np.zeros(0),) for piece in b.links]
+    node = np.int32 if n < 2**31 else np.int64
+    li, lj, si, sj, di, dj, r = _joined(b.links, (node, node, float, float, np.int8, np.int8, float))
     try:
         out = links_to_csr(n, li, lj, si, sj, di, dj, r)
     except ValueError as exc:
         raise CaseError(case.file, "contacts", str(exc), "two links join the same pair of nodes "
                         "(overlapping contact regions); merge them") from None
-    out["r_link"] = _zero_or(out["r_link"])
+    return out
+
+
+def _joined(pieces: list, dtypes) -> list:
+    """The pieces' fields (tuples of arrays) joined field by field, each field's pieces let go as it
+    is joined (all joined at once, pieces and whole were held together: 20 MB more on a 512^2 plate)."""
+    if not pieces:
+        return [np.zeros(0, dt) for dt in dtypes]
+    columns = [list(c) for c in zip(*pieces)]
+    pieces.clear()
+    out = []
+    for k, dt in enumerate(dtypes):
+        out.append(np.concatenate(columns[k]).astype(dt, copy=False))
+        columns[k] = None
     return out
 
 
@@ -609,11 +633,7 @@ def build_network(case: Case) -> Network:
     csr = _csr_of_links(b)
     tab_t, tab_v, tab_n = _property_tables(b.tab_rows)
 
-    if b.surfaces:
-        sn, sa, se, sal, sf = (np.concatenate(x) for x in zip(*b.surfaces))
-    else:
-        sn = sf = np.zeros(0, np.int32)
-        sa = se = sal = np.zeros(0)
+    sn, sa, se, sal, sf = _joined(b.surfaces, (np.int32, float, float, float, np.int32))
     pipes = locate_film_entries(csr["indptr"], csr["indices"], pipes)
     advection = locate_terms(csr["indptr"], csr["indices"], terms)
     heater_terms = locate_heaters(csr["indptr"], csr["indices"], heaters)
@@ -634,7 +654,7 @@ def build_network(case: Case) -> Network:
         k_tab=np.concatenate(b.k_tab), q_w=q, fixed=np.concatenate(b.fixed),
         t_fixed_k=_zero_or(np.concatenate(b.t_fixed)), tab_t=tab_t, tab_v=tab_v, tab_n=tab_n,
         **csr,
-        surf_node=sn.astype(np.int32), surf_area_m2=sa, surf_eps=se, surf_alpha=sal, surf_face=sf.astype(np.int32),
+        surf_node=sn, surf_area_m2=sa, surf_eps=se, surf_alpha=sal, surf_face=sf,
         face_names=b.face_names, face_q_solar_w_m2=face_qs, face_q_ir_w_m2=face_qir, t_sink_k=case.t_sink_k,
         meshes=meshes, node_index=nodes_of, material_id=mats_of, material_names=material_names,
         # vapour nodes are reported with the lumped nodes (/nodes/T)

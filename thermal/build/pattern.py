@@ -93,7 +93,8 @@ def link_entries(n, li, lj, ltype, r, indptr, indices, diag_pos, link_code, r_li
     """Fill the CSR arrays (diagonal included, columns sorted in each row) of links k joining li[k]
     and lj[k] (link type ltype[k], link_types): entry (i, j) gets code 2 ltype[k] (i's end first) and
     (j, i) code 2 ltype[k] + 1, the diagonal code 0.  The outputs are sized by the caller: indptr
-    n + 1, diag_pos n, the rest 2 * len(li) + n.  Returns -1, or the first row holding two entries
+    n + 1, diag_pos n, the rest 2 * len(li) + n; ``r`` and ``r_link`` empty where no link has a
+    resistance (they are not written then).  Returns -1, or the first row holding two entries
     for one column (the caller names the pair)."""
     indptr[0] = 0
     for i in range(n):
@@ -103,30 +104,42 @@ def link_entries(n, li, lj, ltype, r, indptr, indices, diag_pos, link_code, r_li
         indptr[lj[k] + 1] += 1
     for i in range(n):
         indptr[i + 1] += indptr[i]
+    has_r = r_link.size > 0
     cursor = np.empty(n, np.int64)
     for i in range(n):
         e = indptr[i]
-        indices[e], link_code[e], r_link[e] = i, 0, 0.0
+        indices[e], link_code[e] = i, 0
+        if has_r:
+            r_link[e] = 0.0
         cursor[i] = e + 1
     for k in range(li.size):
         a, b = li[k], lj[k]
         code = np.uint32(2) * np.uint32(ltype[k])
         e = cursor[a]
-        indices[e], link_code[e], r_link[e] = b, code, r[k]
+        indices[e], link_code[e] = b, code
+        if has_r:
+            r_link[e] = r[k]
         cursor[a] = e + 1
         e = cursor[b]
-        indices[e], link_code[e], r_link[e] = a, code + np.uint32(1), r[k]
+        indices[e], link_code[e] = a, code + np.uint32(1)
+        if has_r:
+            r_link[e] = r[k]
         cursor[b] = e + 1
     duplicate = -1
     for i in range(n):
         lo, hi = indptr[i], indptr[i + 1]
         for e in range(lo + 1, hi):
-            c, cc, rr = indices[e], link_code[e], r_link[e]
+            c, cc = indices[e], link_code[e]
+            rr = r_link[e] if has_r else 0.0
             f = e - 1
             while f >= lo and indices[f] > c:
-                indices[f + 1], link_code[f + 1], r_link[f + 1] = indices[f], link_code[f], r_link[f]
+                indices[f + 1], link_code[f + 1] = indices[f], link_code[f]
+                if has_r:
+                    r_link[f + 1] = r_link[f]
                 f -= 1
-            indices[f + 1], link_code[f + 1], r_link[f + 1] = c, cc, rr
+            indices[f + 1], link_code[f + 1] = c, cc
+            if has_r:
+                r_link[f + 1] = rr
         for e in range(lo, hi):
             if indices[e] == i:
                 diag_pos[i] = e
