@@ -19,6 +19,7 @@ import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -251,6 +252,33 @@ def child(impl, n, mode, out):
     Path(out + ".json").write_text(json.dumps(res))
 
 
+def run_sampled(cmd, env, period_s=0.005):
+    """Run a child and sample its memory every ``period_s`` from here (a thread in the child would
+    wait for the GIL through long compiled calls): (returncode, stderr, peak anonymous MB, file-backed
+    MB at that peak).  Peak RSS (the child's own getrusage, exact) counts the pages of the shared
+    libraries it has touched; thermal's include ~70 MB of LLVM's code (libllvmlite.so, mapped from
+    disk, shared by every process on the node and dropped by the kernel under pressure), so the
+    anonymous memory -- what the process alone holds -- is reported beside it.  Sampled: a spike
+    shorter than the period can be missed, so it is a lower bound, good to a few MB here."""
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    status = Path(f"/proc/{proc.pid}/status")
+    peak_anon = peak_file = 0.0
+    err = []
+    reader = threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True)
+    reader.start()
+    while proc.poll() is None:
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if line.startswith("Rss"))
+            anon, file_ = (float(fields[k].split()[0]) / 1024 for k in ("RssAnon", "RssFile"))
+        except (OSError, KeyError, ValueError):
+            anon = file_ = 0.0
+        if anon > peak_anon:
+            peak_anon, peak_file = anon, file_
+        time.sleep(period_s)
+    reader.join()
+    return proc.returncode, "".join(err), peak_anon, peak_file
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[64, 128, 256, 512, 1024])
@@ -277,17 +305,19 @@ def main():
                     continue
                 out = str(work / f"{impl}_{mode}_{n}")
                 start = time.perf_counter()
-                proc = subprocess.run([sys.executable, __file__, "--child", impl, str(n), mode, out], env=env,
-                                      capture_output=True, text=True)
-                if proc.returncode != 0:
-                    print(f"{impl} {mode} N={n} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
+                returncode, stderr, anon_mb, file_mb = run_sampled([sys.executable, __file__, "--child", impl, str(n),
+                                                                    mode, out], env)
+                if returncode != 0:
+                    print(f"{impl} {mode} N={n} failed:\n{stderr[-2000:]}", file=sys.stderr)
                     continue
                 r = json.loads(Path(out + ".json").read_text())
+                r["anon_mb"], r["file_mb"] = anon_mb, file_mb
                 r["field"] = np.load(out + ".npy")
                 r["wall_s"] = time.perf_counter() - start
                 res[impl] = r
                 print(f"{mode:9s} N={n:5d} {impl:8s} setup {r['setup_s']:7.2f} s  solve {r['solve_s']:8.2f} s  "
-                      f"Newton {r['newton']:4d}  RSS {r['rss_mb']:7.0f} MB  T_max {r['t_max']:.6f}", flush=True)
+                      f"Newton {r['newton']:4d}  RSS {r['rss_mb']:7.0f} MB (anonymous {r['anon_mb']:.0f})  "
+                      f"T_max {r['t_max']:.6f}", flush=True)
             ref = res.get("thermal")
             for impl, r in res.items():
                 dev = float(np.max(np.abs(r["field"] - ref["field"]))) if ref is not None and impl != "thermal" else 0.0
@@ -297,8 +327,9 @@ def main():
 
 def write_table(rows, path):
     lines = ["| mode | N | solver | setup [s] | solve [s] | total [s] | Newton its | peak RSS [MB] | RSS before the case "
-             "[MB] | T_max [K] | max abs dT vs thermal [K] | best FiPy / thermal | best SciPy / thermal |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "[MB] | peak anonymous [MB] (file-backed then) | T_max [K] | max abs dT vs thermal [K] | best FiPy / thermal "
+             "| best SciPy / thermal |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for mode, n, impl, r, dev, res in rows:
         total = r["setup_s"] + r["solve_s"]
         ratio = {}
@@ -314,7 +345,8 @@ def write_table(rows, path):
         fipy_ratio = f"{ratio['fipy']:.1f}x" if show and "fipy" in ratio else ""
         scipy_ratio = f"{ratio['scipy']:.2f}x" if show and "scipy" in ratio else ""
         lines.append(f"| {mode} | {n} | {impl} | {r['setup_s']:.2f} | {r['solve_s']:.2f} | {total:.2f} | {r['newton']} | "
-                     f"{r['rss_mb']:.0f} | {r.get('base_rss_mb', float('nan')):.0f} | {r['t_max']:.6f} | {dev:.1e} | {fipy_ratio} | {scipy_ratio} |")
+                     f"{r['rss_mb']:.0f} | {r.get('base_rss_mb', float('nan')):.0f} | {r.get('anon_mb', float('nan')):.0f} "
+                     f"({r.get('file_mb', float('nan')):.0f}) | {r['t_max']:.6f} | {dev:.1e} | {fipy_ratio} | {scipy_ratio} |")
     comp = [r["compile_s"] for _, _, impl, r, _, _ in rows if impl == "thermal" and "compile_s" in r]
     text = "\n".join(lines) + "\n"
     if comp:
