@@ -6,7 +6,8 @@ plate (10^7 cells, N = 3162).  Each case runs in its own process so its peak mem
 
 The floor: a V-cycle preconditioned CG iteration streams the finest matrix (values 8 B + column
 index 4 B per entry) four times (forward and backward Gauss-Seidel, the residual after the
-pre-smoothing, the CG product) plus R and P once each, and ~12 vectors of n doubles; coarse
+pre-smoothing, the CG product) plus R and P once each (~2.5 entries a row, float32 values + index:
+8 B an entry), and ~12 vectors of n doubles; coarse
 levels add ~20 %.  Bytes x iterations / triad bandwidth is the time no implementation of this
 algorithm can beat on this machine; the ratio says how far the compiled loops are from it.
 """
@@ -72,7 +73,7 @@ def run_plate(n, mode) -> dict:
     st = sol.linear_stats
     # bytes one CG iteration streams on the finest level (see the module docstring), +20 % coarse levels
     nnz, nodes = net.indices.size, net.n_nodes
-    bytes_per_iteration = 1.2 * (4 * 12 * nnz + 2 * 12 * 2.5 * nodes + 12 * 8 * nodes)
+    bytes_per_iteration = 1.2 * (4 * 12 * nnz + 2 * 8 * 2.5 * nodes + 12 * 8 * nodes)
     return dict(n=n, mode=mode, nodes=nodes, build_s=build, solve_s=solve, krylov_s=st.solve_s - st.setup_s,
                 setup_s=st.setup_s, iterations=st.iterations, solves=st.solves, newton=sol.newton_iterations,
                 bytes_per_iteration=bytes_per_iteration, t_max=float(sol.t_k[-1].max()),

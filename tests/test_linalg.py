@@ -321,8 +321,26 @@ def test_a_steady_solvers_hierarchy_keeps_no_copy_and_says_so_if_asked_for_a_che
     assert np.array_equal(lean.solve(a, b, rtol=1e-8), full.solve(a, b, rtol=1e-8))
     assert lean._built_from is None and full._built_from is not None
     assert full.snapshot()["matrix"] is not None
-    with pytest.raises(RuntimeError, match="no checkpoint"):
+    with pytest.raises(RuntimeError, match="without checkpoints"):
         lean.snapshot()
+
+
+def test_a_march_keeps_the_set_up_matrix_only_when_it_writes_checkpoints():
+    """The stepper makes its linear solver resumable (a copy of the matrix the hierarchy was built
+    from) only when asked for checkpoints; the march is the same to the bit either way."""
+    from thermal.solvers import solve_transient_fixed_step
+
+    text = case_text_with((CASES / "reference_plate.toml").read_text(),
+                          {"panels.plate.cells": [48, 48], "case.mode": "transient", "solver.direct_limit": 100,
+                           "transient": {"time_step": "10 s", "end_time": "60 s"}}, create=True)
+    case = parse_case(text)
+    net = build_network(case)
+    taken = []
+    plain = solve_transient_fixed_step(net, case.solver, case.transient)
+    saved = solve_transient_fixed_step(net, case.solver, case.transient, checkpoint=lambda take: taken.append(take()))
+    assert plain.linear_method == saved.linear_method == "amg"
+    assert np.array_equal(plain.t_k, saved.t_k)
+    assert taken and all(snap["linear"]["matrix"] is not None for snap in taken)
 
 
 def test_large_arrays_are_mapped_unless_the_user_chose_a_threshold(monkeypatch):

@@ -74,7 +74,7 @@ class LinearSolver:
         self._ordering = None  # the fill-reducing ordering of the run's (fixed) pattern, from its first LU
         self._saved_perm_c = None  # that ordering as a checkpoint kept it, until the resumed run's first LU
         # keep the matrix the AMG hierarchy was built from, which a checkpoint needs to rebuild it
-        # (snapshot); a steady solve writes no checkpoint and keeps nothing (40 MB at 10^6 nodes)
+        # (snapshot); a steady solve, or a march without checkpoints, keeps nothing (40 MB at 10^6 nodes)
         self.resumable = resumable
         self._built_from = None
 
@@ -146,7 +146,7 @@ class LinearSolver:
             out["lu_perm_c"] = None if order is None else np.array(order.perm_c)
         if self._hierarchy is not None or self._ml is not None:
             if self._built_from is None:
-                raise RuntimeError("a linear solver made for a steady solve (resumable=False) has no checkpoint")
+                raise RuntimeError("a linear solver made for a run without checkpoints (resumable=False) has none to give")
             a = self._built_from
             out["matrix"] = {"data": np.array(a.data), "indices": np.array(a.indices), "indptr": np.array(a.indptr),
                              "shape": np.array(a.shape)}

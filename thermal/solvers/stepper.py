@@ -257,7 +257,8 @@ def solve_transient_adaptive(net, settings, end_time_s, adaptive: AdaptiveSettin
     start = time.perf_counter()
     assembler = assembler or Assembler(net, state)
     state = assembler.state
-    linear = linear or linear_solver_for(net, settings)
+    # the matrix an AMG hierarchy was built from is kept only where a checkpoint may need it
+    linear = linear or linear_solver_for(net, settings, resumable=checkpoint is not None)
     t = assembler.initial_state(settings.initial_t_k) if t_initial_k is None else np.array(t_initial_k, float)
     if resume is not None:
         t = np.array(resume["t_k"], float)
