@@ -326,7 +326,7 @@ class Hierarchy:
         """Stack CSR matrices given as (indptr, indices, data) into one bundles.Levels, letting each go
         as it is copied (the list is emptied).  Indices are int32 (all levels together are far below
         2^31 entries at any size that fits in memory): the V-cycle streams them once per sweep, and 4
-        bytes instead of 8 per entry is a third less memory traffic and memory."""
+        bytes instead of 8 per entry is a third less memory traffic and memory.  Values in ``dtype``."""
         ptr_off = np.concatenate([[0], np.cumsum([m[0].size for m in mats])]).astype(np.int64)
         idx_off = np.concatenate([[0], np.cumsum([m[1].size for m in mats])]).astype(np.int64)
         out = Levels(ptr_off, idx_off, np.empty(ptr_off[-1], np.uint32), np.empty(idx_off[-1], np.uint32),
