@@ -13,8 +13,15 @@ from numba import njit
 
 @njit(cache=True)
 def _hash(a, b, d, mask):
-    h = a * np.uint64(0x9E3779B97F4A7C15) ^ b * np.uint64(0xC2B2AE3D27D4EB4F) ^ d * np.uint64(0x165667B19E3779F9)
-    return np.int64((h ^ (h >> np.uint64(29))) & mask)
+    """A slot for the key (a, b, d): xorshift rounds only (shifts and xors wrap alike compiled and as
+    plain Python, where numpy would raise on a wrapping multiply).  The slot decides nothing but
+    where the key sits: type numbers go by first appearance."""
+    h = a ^ (b << np.uint64(31)) ^ (b >> np.uint64(33)) ^ (d << np.uint64(48))
+    for _ in range(2):
+        h ^= h << np.uint64(13)
+        h ^= h >> np.uint64(7)
+        h ^= h << np.uint64(17)
+    return np.int64(h & mask)
 
 
 @njit(cache=True)
